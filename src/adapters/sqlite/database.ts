@@ -1,0 +1,63 @@
+// Opens the SQLite database and brings its schema up to date. Migrations are numbered and run in
+// one transaction each; user_version records how far a file has come, so opening is idempotent.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE tasks (
+     id TEXT PRIMARY KEY,
+     client_id TEXT NOT NULL,
+     state TEXT NOT NULL,
+     params TEXT NOT NULL,
+     input_key TEXT NOT NULL,
+     result_key TEXT,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX tasks_unfinished ON tasks (state) WHERE state NOT IN ('success', 'failed');
+   CREATE INDEX tasks_client ON tasks (client_id, state);
+   CREATE TABLE clients (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     secret_hash TEXT NOT NULL,
+     callback_key TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     revoked_at INTEGER
+   );
+   CREATE TABLE settings (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+   CREATE TABLE callbacks (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     task_id TEXT NOT NULL,
+     url TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     delivered_at INTEGER,
+     gave_up_at INTEGER,
+     last_error TEXT
+   );
+   CREATE INDEX callbacks_due ON callbacks (next_attempt_at) WHERE delivered_at IS NULL AND gave_up_at IS NULL;`,
+];
+
+export function openDatabase(path: string): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  // WAL: readers (query-task) never wait for the writer; the CLI can use the file while the server runs.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version += 1) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,187 @@
+// Tasks, clients, settings and callback deliveries in one SQLite file (the embedded default).
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type {
+  CallbackDelivery,
+  CallbackStore,
+  Client,
+  ClientStore,
+  TaskOutcome,
+  TaskStore,
+} from '../../tasks/ports.js';
+import type { Task, TaskState } from '../../tasks/task.js';
+import { openDatabase } from './database.js';
+
+interface TaskRow {
+  id: string;
+  client_id: string;
+  state: TaskState;
+  params: string;
+  input_key: string;
+  result_key: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface ClientRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  callback_key: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    state: row.state,
+    params: JSON.parse(row.params) as Task['params'],
+    inputKey: row.input_key,
+    ...(row.result_key === null ? {} : { resultKey: row.result_key }),
+    ...(row.error === null ? {} : { error: row.error }),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toClient(row: ClientRow): Client {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    callbackKey: row.callback_key,
+    createdAt: row.created_at,
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+  };
+}
+
+export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = openDatabase(path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  async insert(task: Task): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO tasks (id, client_id, state, params, input_key, result_key, error, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt);
+  }
+
+  async get(id: string): Promise<Task | undefined> {
+    const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+    return row && toTask(row);
+  }
+
+  async setState(id: string, state: 'created' | 'queueing' | 'processing'): Promise<boolean> {
+    const result = this.db
+      .prepare(`UPDATE tasks SET state = ?, updated_at = ? WHERE id = ? AND state NOT IN ('success', 'failed')`)
+      .run(state, Date.now(), id);
+    return result.changes === 1;
+  }
+
+  async finish(id: string, outcome: TaskOutcome): Promise<boolean> {
+    const resultKey = outcome.state === 'success' ? outcome.resultKey : null;
+    const error = outcome.state === 'failed' ? outcome.error : null;
+    const now = Date.now();
+    return this.db.transaction(() => {
+      const result = this.db
+        .prepare(
+          `UPDATE tasks SET state = ?, result_key = ?, error = ?, updated_at = ?
+           WHERE id = ? AND state NOT IN ('success', 'failed')`,
+        )
+        .run(outcome.state, resultKey, error, now, id);
+      if (result.changes !== 1) return false;
+      const { params } = this.db.prepare('SELECT params FROM tasks WHERE id = ?').get(id) as { params: string };
+      const callbackUrl = (JSON.parse(params) as Task['params']).callbackUrl;
+      if (callbackUrl) {
+        this.db.prepare('INSERT INTO callbacks (task_id, url, next_attempt_at, created_at) VALUES (?, ?, ?, ?)').run(id, callbackUrl, now, now);
+      }
+      return true;
+    }).immediate();
+  }
+
+  async listUnfinished(): Promise<Task[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM tasks WHERE state NOT IN ('success', 'failed') ORDER BY created_at`)
+      .all() as TaskRow[];
+    return rows.map(toTask);
+  }
+
+  async countUnfinished(clientId: string): Promise<number> {
+    const row = this.db
+      .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
+      .get(clientId) as { n: number };
+    return row.n;
+  }
+
+  async insertClient(client: Client): Promise<void> {
+    this.db
+      .prepare('INSERT INTO clients (id, name, secret_hash, callback_key, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(client.id, client.name, client.secretHash, client.callbackKey, client.createdAt, client.revokedAt ?? null);
+  }
+
+  async getClient(id: string): Promise<Client | undefined> {
+    const row = this.db.prepare('SELECT * FROM clients WHERE id = ?').get(id) as ClientRow | undefined;
+    return row && toClient(row);
+  }
+
+  async listClients(): Promise<Client[]> {
+    const rows = this.db.prepare('SELECT * FROM clients ORDER BY created_at').all() as ClientRow[];
+    return rows.map(toClient);
+  }
+
+  async revokeClient(id: string, at: number): Promise<boolean> {
+    const result = this.db.prepare('UPDATE clients SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, id);
+    return result.changes === 1;
+  }
+
+  async serverSecret(): Promise<Buffer> {
+    // INSERT OR IGNORE: when several processes start at once, the first one's secret wins for all.
+    this.db.prepare(`INSERT OR IGNORE INTO settings (name, value) VALUES ('server_secret', ?)`).run(randomBytes(32));
+    const row = this.db.prepare(`SELECT value FROM settings WHERE name = 'server_secret'`).get() as { value: Buffer };
+    return row.value;
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<CallbackDelivery[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT id, task_id, url, attempts, next_attempt_at, created_at FROM callbacks
+         WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?
+         ORDER BY next_attempt_at LIMIT ?`,
+      )
+      .all(now, limit) as { id: number; task_id: string; url: string; attempts: number; next_attempt_at: number; created_at: number }[];
+    return rows.map((row) => ({
+      id: row.id,
+      taskId: row.task_id,
+      url: row.url,
+      attempts: row.attempts,
+      nextAttemptAt: row.next_attempt_at,
+      createdAt: row.created_at,
+    }));
+  }
+
+  async markDelivered(id: number, at: number): Promise<void> {
+    this.db.prepare('UPDATE callbacks SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?').run(at, id);
+  }
+
+  async markAttempt(id: number, error: string, nextAttemptAt: number | undefined): Promise<void> {
+    if (nextAttemptAt === undefined) {
+      this.db.prepare('UPDATE callbacks SET attempts = attempts + 1, last_error = ?, gave_up_at = ? WHERE id = ?').run(error, Date.now(), id);
+    } else {
+      this.db
+        .prepare('UPDATE callbacks SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?')
+        .run(error, nextAttemptAt, id);
+    }
+  }
+}

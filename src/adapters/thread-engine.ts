@@ -1,0 +1,40 @@
+// The depth engine on a pool of worker threads (Piscina), so decoding and inference never block
+// the HTTP event loop: create-task and query-task stay fast while depth runs.
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { DepthEngine, DepthResult } from '../tasks/ports.js';
+import type { TaskParams } from '../tasks/task.js';
+import type { EngineJob } from './engine-thread.js';
+
+export interface ThreadEngineOptions {
+  threads: number;
+  modelDir?: string;
+}
+
+export class ThreadEngine implements DepthEngine {
+  private readonly pool: Piscina<EngineJob, DepthResult>;
+
+  constructor({ threads, modelDir }: ThreadEngineOptions) {
+    // Share the cores between the pool's threads: N threads each with all cores for ONNX Runtime
+    // would oversubscribe the machine and make every task slower.
+    const intraOpNumThreads = Math.max(1, Math.floor(availableParallelism() / threads));
+    this.pool = new Piscina({
+      filename: new URL('./engine-thread.js', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      // One task at a time per thread: a task already uses the thread's share of the cores.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData: { intraOpNumThreads, ...(modelDir ? { modelDir } : {}) },
+    });
+  }
+
+  async run(input: Buffer, params: TaskParams): Promise<DepthResult> {
+    const result = await this.pool.run({ input, params });
+    return { ...result, bytes: Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength) };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close({ force: true });
+  }
+}

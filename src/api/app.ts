@@ -1,0 +1,74 @@
+// The Fastify application: multipart limits, the routes, and the one place where errors become
+// the envelope (API.md): catalog errors as they are, anything unexpected as 10000000 without details.
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { ApiError, Errors, type ErrorEntry } from './errors.js';
+import { tooLarge } from './fetch-image.js';
+import { registerRoutes, type RouteDeps } from './routes.js';
+
+/** Errors Fastify and its multipart plugin raise, mapped onto the catalog. */
+function fromFastifyError(error: FastifyError, maxImageBytes: number): ApiError | undefined {
+  switch (error.code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return tooLarge(maxImageBytes);
+    case 'FST_FILES_LIMIT':
+      return new ApiError(Errors.tooManyFiles);
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(Errors.notMultipart);
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PROTO_VIOLATION':
+    case 'FST_MP_PREMATURE_CLOSE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError(Errors.invalidField, `invalid parameter: malformed request body (${error.message})`);
+    default:
+      return undefined;
+  }
+}
+
+function envelope(entry: ErrorEntry, msg: string, data: Record<string, unknown>) {
+  return { code: entry.code, data, msg };
+}
+
+export async function buildApp(deps: RouteDeps & { logger: FastifyBaseLogger }): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Room for the multipart overhead around a maximum-size image.
+    bodyLimit: config.maxImageBytes + 1024 * 1024,
+    trustProxy: false,
+  });
+
+  await app.register(multipart, {
+    limits: { fileSize: config.maxImageBytes, files: 2, fields: 64, fieldSize: 4096, parts: 70, headerPairs: 100 },
+  });
+
+  // No route reads a JSON body, and token requests may come with an empty body or `{}` under any
+  // content type (API.md): accept and ignore whatever is not multipart.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', (_request, payload, done) => {
+    payload.resume();
+    payload.on('end', () => done(null, undefined));
+    payload.on('error', done);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error instanceof ApiError ? error : fromFastifyError(error, config.maxImageBytes);
+    if (known) {
+      return reply.code(known.entry.status).headers(known.headers).send(envelope(known.entry, known.message, known.data));
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.code(Errors.systemError.status).send(envelope(Errors.systemError, Errors.systemError.message, {}));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(envelope(Errors.routeNotFound, `not found: ${request.method} ${request.url.split('?')[0]}`, {}));
+  });
+
+  registerRoutes(app, deps);
+  return app;
+}

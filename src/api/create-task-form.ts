@@ -1,0 +1,55 @@
+// Reads create-task's multipart form: one image file or an image_url, and the text fields.
+// Limits are enforced while the body streams in (see app.ts for the multipart limits).
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import type { TaskParams } from '../tasks/task.js';
+import { createTaskFields, describeIssue, toTaskParams } from './create-task-schema.js';
+import { ApiError, Errors } from './errors.js';
+import { fetchImage, tooLarge } from './fetch-image.js';
+import { sniffImageType, type ImageType } from './image-type.js';
+
+export interface CreateTaskInput {
+  params: TaskParams;
+  image: Buffer;
+  imageType: ImageType;
+}
+
+/** Relief formats arrive with the relief issue; until then they are refused clearly. */
+const SUPPORTED_FORMATS = new Set(['exr', 'png', 'bmp']);
+
+export async function readCreateTask(request: FastifyRequest, config: Config): Promise<CreateTaskInput> {
+  if (!request.isMultipart()) throw new ApiError(Errors.notMultipart);
+  const fields: Record<string, string> = {};
+  let upload: Buffer | undefined;
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'image') {
+        part.file.resume(); // unknown file fields are ignored, like unknown text fields
+        continue;
+      }
+      if (upload) throw new ApiError(Errors.tooManyFiles);
+      upload = await part.toBuffer();
+      if (part.file.truncated) throw tooLarge(config.maxImageBytes);
+    } else if (typeof part.value === 'string') {
+      fields[part.fieldname] = part.value;
+    }
+  }
+
+  const parsed = createTaskFields.safeParse(fields);
+  if (!parsed.success) throw new ApiError(Errors.invalidField, describeIssue(parsed.error.issues[0]!, fields));
+  const params = toTaskParams(parsed.data);
+  if (!SUPPORTED_FORMATS.has(params.format)) {
+    throw new ApiError(Errors.formatNotSupported, `invalid parameter: format ${fields.format} (${params.format}) is not supported yet; use 1 (exr), 2 (png) or 6 (bmp)`);
+  }
+
+  const imageUrl = parsed.data.image_url;
+  if (upload && imageUrl) throw new ApiError(Errors.imageConflict);
+  if (!upload && !imageUrl) throw new ApiError(Errors.imageMissing);
+  const image = upload ?? (await fetchImage(imageUrl!, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs }));
+  if (image.length === 0) throw new ApiError(Errors.imageType, 'invalid parameter: image is empty');
+  const imageType = sniffImageType(image);
+  if (!imageType) {
+    throw new ApiError(Errors.imageType, `invalid parameter: ${upload ? 'image' : 'image_url'} must be a png, jpeg or webp image (its content is none of these)`);
+  }
+  return { params, image, imageType };
+}

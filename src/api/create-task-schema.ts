@@ -1,0 +1,81 @@
+// The one validation schema of create-task's text fields (API.md). Every field is a string in the
+// form; each rule names the field and its allowed values in its message, and applies the default.
+import { z } from 'zod';
+import { OUTPUT_FORMATS, type FormatCode, type TaskParams } from '../tasks/task.js';
+
+function choice<const T extends string>(values: readonly T[], fallback?: T) {
+  const rule = z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
+  return fallback === undefined ? rule : rule.default(fallback);
+}
+
+const DECIMAL = /^[+]?(\d+(\.\d*)?|\.\d+)$/;
+
+function decimal(min: number, max: number, fallback: number) {
+  const message = `must be a number from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(DECIMAL, { error: message })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: message }).max(max, { error: message }))
+    .default(fallback);
+}
+
+function httpUrl() {
+  return z
+    .string()
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'http:' || url.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, { error: 'must be an http(s) URL' });
+}
+
+const FORMAT_CODES = Object.keys(OUTPUT_FORMATS) as `${FormatCode}`[];
+
+export const createTaskFields = z.object({
+  image_url: httpUrl().optional(),
+  model_type: choice(['pro', 'base'], 'pro'),
+  rmbg: choice(['0', '1'], '1'),
+  degree_rmbg: decimal(0, 1, 0.02),
+  response_format: choice(['url'], 'url'),
+  format: z.enum(FORMAT_CODES as [string, ...string[]], {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required: 1 exr, 2 png, 3 stl, 4 glb, 5 3mf, 6 bmp'
+        : 'must be one of 1 (exr), 2 (png), 3 (stl), 4 (glb), 5 (3mf), 6 (bmp)',
+  }),
+  callback_url: httpUrl().optional(),
+  height_relief: decimal(0.1, 50, 1.3),
+  width: decimal(20, 600, 40),
+  shape_base: choice(['0', '1'], '0'),
+  thickness_base: decimal(0.1, 20, 1),
+  sculpmode: choice(['0', '1'], '0'),
+});
+
+export type CreateTaskFields = z.output<typeof createTaskFields>;
+
+export function toTaskParams(fields: CreateTaskFields): TaskParams {
+  return {
+    modelType: fields.model_type,
+    rmbg: fields.rmbg === '1',
+    degreeRmbg: fields.degree_rmbg,
+    format: OUTPUT_FORMATS[Number(fields.format) as FormatCode],
+    responseFormat: fields.response_format,
+    ...(fields.callback_url === undefined ? {} : { callbackUrl: fields.callback_url }),
+    heightRelief: fields.height_relief,
+    width: fields.width,
+    shapeBase: fields.shape_base === '1' ? 'circle' : 'square',
+    thicknessBase: fields.thickness_base,
+    sculpmode: fields.sculpmode === '1' ? 'engrave' : 'emboss',
+  };
+}
+
+/** "invalid parameter: <field> <rule>" for the first problem, with the value that was sent. */
+export function describeIssue(issue: z.core.$ZodIssue, fields: Record<string, string>): string {
+  const field = String(issue.path[0] ?? 'body');
+  const sent = fields[field];
+  return `invalid parameter: ${field} ${issue.message}${sent === undefined ? '' : ` (got "${sent.slice(0, 64)}")`}`;
+}

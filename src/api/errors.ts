@@ -1,0 +1,48 @@
+// The one catalog of error codes (API.md "Envelope"). Code elsewhere throws entries from here;
+// the error handler in app.ts is the one place that turns them into the envelope.
+
+export interface ErrorEntry {
+  code: number;
+  status: number;
+  message: string;
+}
+
+function entry(code: number, status: number, message: string): ErrorEntry {
+  return { code, status, message };
+}
+
+export const Errors = {
+  invalidCredentials: entry(40010000, 401, 'client credentials are invalid'),
+  unauthorized: entry(401, 401, 'Unauthorized'),
+  taskNotFound: entry(404, 404, 'task not found'),
+  routeNotFound: entry(404, 404, 'not found'),
+  concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
+  generateFailed: entry(5001001, 200, 'generate failed'),
+  systemError: entry(10000000, 500, 'system error'),
+
+  // 4002xxxx: one code per kind of bad parameter (documented in the README).
+  imageMissing: entry(40020001, 400, 'invalid parameter: image or image_url is required'),
+  imageConflict: entry(40020002, 400, 'invalid parameter: send either image or image_url, not both'),
+  invalidField: entry(40020003, 400, 'invalid parameter'),
+  imageType: entry(40020004, 400, 'invalid parameter: image must be a png, jpeg or webp file'),
+  imageTooLarge: entry(40020005, 413, 'invalid parameter: image is larger than 20 MB'),
+  imageUrlUnreachable: entry(40020006, 400, 'invalid parameter: image_url could not be fetched'),
+  formatNotSupported: entry(40020007, 400, 'invalid parameter: format not supported yet'),
+  notMultipart: entry(40020008, 400, 'invalid parameter: the body must be multipart/form-data'),
+  tooManyFiles: entry(40020009, 400, 'invalid parameter: send one image file only'),
+  taskIdMissing: entry(40020010, 400, 'invalid parameter: task_id is required'),
+} as const satisfies Record<string, ErrorEntry>;
+
+/** An error the client should see: a catalog entry plus, optionally, a more precise message. */
+export class ApiError extends Error {
+  readonly entry: ErrorEntry;
+  readonly data: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(entry: ErrorEntry, message?: string, options: { data?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
+    super(message ?? entry.message);
+    this.entry = entry;
+    this.data = options.data ?? {};
+    this.headers = options.headers ?? {};
+  }
+}

@@ -1,0 +1,56 @@
+// Fetches an image_url for create-task: bounded in size (checked while streaming, so a huge or
+// endless body is cut off early) and in time. Failures become a 4002xxxx error naming image_url.
+import { ApiError, Errors } from './errors.js';
+
+export interface FetchImageOptions {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+export async function fetchImage(url: string, { maxBytes, timeoutMs }: FetchImageOptions): Promise<Buffer> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'image/png, image/jpeg, image/webp' } });
+  } catch (error) {
+    throw unreachable(url, signal.aborted ? `no answer within ${timeoutMs / 1000} s` : causeOf(error));
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw unreachable(url, `the server answered HTTP ${response.status}`);
+  }
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge(maxBytes);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        await response.body?.cancel();
+        throw tooLarge(maxBytes);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw unreachable(url, signal.aborted ? `no complete answer within ${timeoutMs / 1000} s` : causeOf(error));
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function causeOf(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function unreachable(url: string, reason: string): ApiError {
+  return new ApiError(Errors.imageUrlUnreachable, `invalid parameter: image_url could not be fetched (${reason}): ${url.slice(0, 200)}`);
+}
+
+export function tooLarge(maxBytes: number): ApiError {
+  return new ApiError(Errors.imageTooLarge, `invalid parameter: image is larger than ${Math.round(maxBytes / (1024 * 1024))} MB`);
+}

@@ -1,0 +1,82 @@
+// The HTTP routes of the depth API (API.md), thin: parse, authenticate, call the task service.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import type { BlobStore, ClientStore } from '../tasks/ports.js';
+import type { LinkSigner } from '../tasks/signed-links.js';
+import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
+import { authenticateClient } from '../tasks/clients.js';
+import type { TaskService } from '../tasks/task-service.js';
+import { taskQueryBody } from '../tasks/task-view.js';
+import { basicCredentials, requireClient } from './authenticate.js';
+import { readCreateTask } from './create-task-form.js';
+import { ApiError, Errors } from './errors.js';
+import type { TokenIssuer } from './tokens.js';
+
+export interface RouteDeps {
+  config: Config;
+  tasks: TaskService;
+  clients: ClientStore;
+  blobs: BlobStore;
+  tokens: TokenIssuer;
+  links: LinkSigner;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  exr: 'image/x-exr',
+  png: 'image/png',
+  bmp: 'image/bmp',
+  stl: 'model/stl',
+  glb: 'model/gltf-binary',
+  '3mf': 'model/3mf',
+};
+
+function success(data: Record<string, unknown>) {
+  return { code: 200, data, msg: 'success' };
+}
+
+export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { config, tasks, clients, blobs, tokens, links } = deps;
+  const baseUrlOf = (request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
+
+  app.post('/open-api/v1/auth/token', async (request) => {
+    const credentials = basicCredentials(request.headers.authorization);
+    const client = credentials && (await authenticateClient(clients, credentials.id, credentials.secret));
+    if (!client) throw new ApiError(Errors.invalidCredentials);
+    return success({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex') });
+  });
+
+  app.post('/open-api/v1/depth/create-task', async (request) => {
+    const client = await requireClient(request, tokens);
+    const { params, image, imageType } = await readCreateTask(request, config);
+    const task = await tasks.create(client.id, params, image, imageType);
+    request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType }, 'task created');
+    return success({ task_id: task.id });
+  });
+
+  app.get('/open-api/v1/depth/query-task', async (request) => {
+    const client = await requireClient(request, tokens);
+    const taskId = (request.query as Record<string, unknown>).task_id;
+    if (typeof taskId !== 'string' || taskId === '') throw new ApiError(Errors.taskIdMissing);
+    const task = await tasks.get(client.id, taskId);
+    return taskQueryBody(task, blobs, baseUrlOf(request));
+  });
+
+  // Signed download links (API.md: valid one hour), served by the same process.
+  app.get(`${DOWNLOAD_PREFIX}*`, async (request, reply) => {
+    const key = decodeURIComponent((request.params as { '*': string })['*']);
+    const { expires, signature } = request.query as Record<string, string | undefined>;
+    const verdict = links.check(key, expires, signature);
+    if (verdict !== 'ok') {
+      return reply.code(403).send({ code: 403, data: {}, msg: verdict === 'expired' ? 'download link expired: query the task again for a fresh one' : 'download link is not valid' });
+    }
+    const bytes = await blobs.get(key);
+    const name = key.split('/').pop()!;
+    const [taskId, extension = ''] = name.split('.');
+    return reply
+      .header('content-type', CONTENT_TYPES[extension] ?? 'application/octet-stream')
+      .header('content-disposition', `attachment; filename="${taskId}_0.${extension}"`)
+      .header('cache-control', 'private, max-age=3600')
+      .send(bytes);
+  });
+}

@@ -1,0 +1,103 @@
+// The `depthmill` command line: serve, and client credentials. Every command answers --help and
+// exits non-zero on failure.
+import { Command, CommanderError } from 'commander';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { loadConfig } from '../config.js';
+import { createClient } from '../tasks/clients.js';
+import { startServer } from '../server.js';
+
+const program = new Command('depthmill')
+  .description('Self-hosted Hitem3D-compatible depth API: one photo in, a depth map out.')
+  .showHelpAfterError('(run with --help for usage)');
+
+program
+  .command('serve')
+  .description('run the API server with its worker threads (embedded mode: SQLite, local disk)')
+  .option('-p, --port <port>', 'port to listen on (env PORT, default 8080; 0 picks a free one)')
+  .option('-H, --host <host>', 'address to bind (env HOST, default 127.0.0.1)')
+  .option('-d, --data <dir>', 'data directory (env DEPTHMILL_DATA, default ./data)')
+  .option('-c, --concurrency <n>', 'tasks run at once (env DEPTHMILL_CONCURRENCY, default: one per core)')
+  .option('--models <dir>', 'model folder (env DEPTHMILL_MODELS, default: the install cache)')
+  .action(async (options: { port?: string; host?: string; data?: string; concurrency?: string; models?: string }) => {
+    const config = loadConfig({
+      ...process.env,
+      ...(options.port !== undefined ? { PORT: options.port } : {}),
+      ...(options.host !== undefined ? { HOST: options.host } : {}),
+      ...(options.data !== undefined ? { DEPTHMILL_DATA: options.data } : {}),
+      ...(options.concurrency !== undefined ? { DEPTHMILL_CONCURRENCY: options.concurrency } : {}),
+      ...(options.models !== undefined ? { DEPTHMILL_MODELS: options.models } : {}),
+    });
+    const server = await startServer(config);
+    console.log(`depthmill listening on ${server.url}`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`depthmill: ${signal} received, stopping`);
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+
+const clients = program.command('clients').description('manage API client credentials (works with or without a running server)');
+
+function withStore<T>(action: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = new SqliteStore(loadConfig().db);
+  return action(store).finally(() => store.close());
+}
+
+clients
+  .command('create <name>')
+  .description('create a client; prints its client_id and secret (the secret is shown only this once)')
+  .option('--json', 'print {"client_id", "client_secret"} as JSON')
+  .action(async (name: string, options: { json?: boolean }) => {
+    const { client, secret } = await withStore((store) => createClient(store, name));
+    if (options.json) {
+      console.log(JSON.stringify({ client_id: client.id, client_secret: secret }));
+    } else {
+      console.log(`client_id:     ${client.id}\nclient_secret: ${secret}\n\nKeep the secret now: it is stored hashed and cannot be shown again.`);
+    }
+  });
+
+clients
+  .command('list')
+  .description('list clients (never their secrets)')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const list = await withStore((store) => store.listClients());
+    const rows = list.map((client) => ({
+      client_id: client.id,
+      name: client.name,
+      created_at: new Date(client.createdAt).toISOString(),
+      revoked_at: client.revokedAt === undefined ? null : new Date(client.revokedAt).toISOString(),
+    }));
+    if (options.json) {
+      console.log(JSON.stringify(rows));
+    } else if (rows.length === 0) {
+      console.log('no clients yet: create one with `depthmill clients create <name>`');
+    } else {
+      for (const row of rows) console.log(`${row.client_id}  ${row.name}  created ${row.created_at}${row.revoked_at ? `  REVOKED ${row.revoked_at}` : ''}`);
+    }
+  });
+
+clients
+  .command('revoke <client_id>')
+  .description('revoke a client: its secret and every token it holds stop working at once')
+  .action(async (clientId: string) => {
+    const found = await withStore((store) => store.revokeClient(clientId, Date.now()));
+    if (!found) throw new Error(`no client with id ${clientId} (see \`depthmill clients list\`)`);
+    console.log(`revoked ${clientId}`);
+  });
+
+program.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  console.error(`depthmill: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,55 @@
+// One typed, validated configuration, read from the environment (DESIGN.md "Interfaces").
+// Everything has a default, so `npm start` works with no set-up at all.
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+
+const configSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  dataDir: z.string().min(1),
+  /** SQLite file path (a postgres:// URL arrives with the distributed adapters). */
+  db: z.string().min(1),
+  /** Directory for input and result blobs. */
+  blobs: z.string().min(1),
+  /** Folder holding the model files; undefined = the install hook's default cache. */
+  modelsDir: z.string().optional(),
+  /** Tasks run at once by this process; each runs on its own worker thread. */
+  concurrency: positiveInt,
+  /** Base of download links in callbacks (and in query-task when set); default http://host:port. */
+  publicUrl: z.string().url().optional(),
+  /** Upper bound on an uploaded or fetched image. */
+  maxImageBytes: positiveInt,
+  /** How long fetching an image_url may take. */
+  fetchTimeoutMs: positiveInt,
+  /** A task not done after this long fails with 5001001. */
+  taskTimeoutMs: positiveInt,
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(env.DEPTHMILL_DATA ?? './data');
+  const parsed = configSchema.safeParse({
+    port: env.PORT ?? 8080,
+    host: env.HOST ?? '127.0.0.1',
+    dataDir,
+    db: env.DEPTHMILL_DB ?? join(dataDir, 'depthmill.sqlite'),
+    blobs: env.DEPTHMILL_BLOBS ?? join(dataDir, 'blobs'),
+    modelsDir: env.DEPTHMILL_MODELS || undefined,
+    concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
+    publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
+    maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
+    fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,
+    taskTimeoutMs: env.DEPTHMILL_TASK_TIMEOUT_MS ?? 60 * 60 * 1000,
+    logLevel: env.DEPTHMILL_LOG_LEVEL ?? 'info',
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

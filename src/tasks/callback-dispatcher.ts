@@ -1,0 +1,110 @@
+// Delivers callbacks: POSTs the query-task body to callback_url, signed, retried with exponential
+// backoff and jitter for about an hour. Deliveries live in the store, so a restart resumes them;
+// delivery is at least once (a crash after the POST and before the record repeats it).
+import type { Logger } from 'pino';
+import type { BlobStore, CallbackDelivery, CallbackStore, ClientStore, TaskStore } from './ports.js';
+import { signCallback, SIGNATURE_HEADER } from './callback-signature.js';
+import { taskQueryBody } from './task-view.js';
+
+export interface CallbackDispatcherOptions {
+  callbacks: CallbackStore;
+  tasks: TaskStore;
+  clients: ClientStore;
+  blobs: BlobStore;
+  /** Where download links in callback bodies point. */
+  baseUrl: string;
+  log: Logger;
+  pollMs?: number;
+  requestTimeoutMs?: number;
+  /** Give up on a delivery this long after its first attempt. */
+  giveUpAfterMs?: number;
+}
+
+const MAX_BACKOFF_MS = 10 * 60 * 1000;
+
+/** 1 s, 2 s, 4 s ... capped at 10 min, each with up to 50 % random jitter so retries spread out. */
+export function nextDelayMs(attempts: number, random = Math.random): number {
+  const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts);
+  return Math.round(base * (0.5 + random() * 0.5));
+}
+
+export class CallbackDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly inFlight = new Set<number>();
+  private stopped = false;
+
+  constructor(private readonly options: CallbackDispatcherOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.wake(), this.options.pollMs ?? 1000);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Looks for due deliveries now (called when a task ends, so callbacks do not wait a poll). */
+  wake(): void {
+    if (this.stopped || this.running) return;
+    this.running = this.deliverDue().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async deliverDue(): Promise<void> {
+    try {
+      const due = await this.options.callbacks.dueDeliveries(Date.now(), 20);
+      await Promise.all(due.filter((delivery) => !this.inFlight.has(delivery.id)).map((delivery) => this.deliver(delivery)));
+    } catch (error) {
+      this.options.log.error({ err: error }, 'callback dispatch failed');
+    }
+  }
+
+  private async deliver(delivery: CallbackDelivery): Promise<void> {
+    const { callbacks, tasks, clients, blobs, baseUrl, log } = this.options;
+    this.inFlight.add(delivery.id);
+    try {
+      const task = await tasks.get(delivery.taskId);
+      const client = task && (await clients.getClient(task.clientId));
+      if (!task || !client) {
+        await callbacks.markAttempt(delivery.id, 'task or client no longer exists', undefined);
+        return;
+      }
+      const body = JSON.stringify(await taskQueryBody(task, blobs, baseUrl));
+      const error = await post(delivery.url, body, signCallback(client.callbackKey, body), this.options.requestTimeoutMs ?? 10_000);
+      if (error === undefined) {
+        await callbacks.markDelivered(delivery.id, Date.now());
+        log.info({ taskId: task.id, attempts: delivery.attempts + 1 }, 'callback delivered');
+        return;
+      }
+      const giveUpAt = delivery.createdAt + (this.options.giveUpAfterMs ?? 60 * 60 * 1000);
+      const next = Date.now() + nextDelayMs(delivery.attempts);
+      await callbacks.markAttempt(delivery.id, error, next < giveUpAt ? next : undefined);
+      log.warn({ taskId: task.id, attempts: delivery.attempts + 1, error, gaveUp: next >= giveUpAt }, 'callback not delivered');
+    } finally {
+      this.inFlight.delete(delivery.id);
+    }
+  }
+}
+
+/** undefined on a 2xx answer, else what went wrong. */
+async function post(url: string, body: string, signature: string, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature, 'user-agent': 'depthmill-callback/1' },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.ok ? undefined : `HTTP ${response.status}`;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}

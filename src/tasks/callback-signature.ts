@@ -1,0 +1,27 @@
+// Callback signatures, in the style of Stripe webhooks: an HMAC-SHA256 over "<timestamp>.<body>",
+// sent as `Depthmill-Signature: t=<unix seconds>,v1=<hex>`. The key is callbackKeyFor(secret)
+// (clients.ts), so a receiver needs only its own client secret to check a callback.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { callbackKeyFor } from './clients.js';
+
+export const SIGNATURE_HEADER = 'depthmill-signature';
+/** Signatures older than this are refused by verifyCallback, against replays. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export function signCallback(callbackKey: string, body: string, now = Date.now()): string {
+  const timestamp = Math.floor(now / 1000);
+  const mac = createHmac('sha256', callbackKey).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/** True when the header signs this exact body with the key derived from clientSecret, recently. */
+export function verifyCallback(body: string, header: string | undefined, clientSecret: string, now = Date.now()): boolean {
+  if (!header) return false;
+  const parts = new Map(header.split(',').map((part) => part.split('=', 2) as [string, string]));
+  const timestamp = Number(parts.get('t'));
+  const mac = parts.get('v1');
+  if (!Number.isInteger(timestamp) || !mac || !/^[0-9a-f]{64}$/.test(mac)) return false;
+  if (Math.abs(now / 1000 - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
+  const expected = createHmac('sha256', callbackKeyFor(clientSecret)).update(`${timestamp}.${body}`).digest();
+  return timingSafeEqual(expected, Buffer.from(mac, 'hex'));
+}

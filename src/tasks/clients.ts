@@ -1,0 +1,63 @@
+// Client credentials: created by the operator, secret shown once, stored only as a scrypt hash.
+import { createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { Client, ClientStore } from './ports.js';
+
+function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCallback(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key)));
+  });
+}
+
+const SCRYPT = { N: 16384, r: 8, p: 1 };
+const KEY_LENGTH = 32;
+
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(secret, salt, KEY_LENGTH, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+}
+
+export async function secretMatches(secret: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return timingSafeEqual(actual, expected);
+}
+
+/**
+ * The key callbacks are signed with. Receivers derive it from their own secret the same way
+ * (README "Callbacks"), so the server never needs the secret itself after creation.
+ */
+export function callbackKeyFor(secret: string): string {
+  return createHmac('sha256', secret).update('depthmill-callback-v1').digest('hex');
+}
+
+export interface NewClient {
+  client: Client;
+  secret: string;
+}
+
+export async function createClient(store: ClientStore, name: string, now = Date.now()): Promise<NewClient> {
+  const secret = randomBytes(32).toString('base64url');
+  const client: Client = {
+    id: `dm_${randomBytes(12).toString('hex')}`,
+    name,
+    secretHash: await hashSecret(secret),
+    callbackKey: callbackKeyFor(secret),
+    createdAt: now,
+  };
+  await store.insertClient(client);
+  return { client, secret };
+}
+
+// A fixed hash to compare against when the client id is unknown, so that an unknown id and a wrong
+// secret take the same time and an attacker cannot tell which ids exist.
+const decoyHash = hashSecret(randomBytes(16).toString('hex'));
+
+/** The client, if the id exists, is not revoked and the secret matches. */
+export async function authenticateClient(store: ClientStore, id: string, secret: string): Promise<Client | undefined> {
+  const client = await store.getClient(id);
+  const matches = await secretMatches(secret, client?.secretHash ?? (await decoyHash));
+  return client && matches && client.revokedAt === undefined ? client : undefined;
+}

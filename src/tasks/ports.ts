@@ -1,0 +1,87 @@
+// The ports the task code owns (DESIGN.md): small interfaces that the adapters implement.
+// All are asynchronous so that networked implementations (PostgreSQL, Redis, S3) fit unchanged.
+import type { Task, TaskParams, TaskState } from './task.js';
+
+export interface TaskStore {
+  insert(task: Task): Promise<void>;
+  get(id: string): Promise<Task | undefined>;
+  /** Moves an unfinished task to queueing or processing; returns false if it was already finished. */
+  setState(id: string, state: Extract<TaskState, 'created' | 'queueing' | 'processing'>): Promise<boolean>;
+  /**
+   * Ends a task once; returns false if it had already ended (so a late duplicate changes nothing).
+   * When the task has a callback_url, its delivery is recorded in the same transaction, so a crash
+   * can never end a task and forget to tell its client.
+   */
+  finish(id: string, outcome: TaskOutcome): Promise<boolean>;
+  /** Tasks that were acknowledged but have not ended: what a restart must pick up again. */
+  listUnfinished(): Promise<Task[]>;
+  countUnfinished(clientId: string): Promise<number>;
+}
+
+export type TaskOutcome = { state: 'success'; resultKey: string } | { state: 'failed'; error: string };
+
+export interface Client {
+  id: string;
+  name: string;
+  /** scrypt hash of the secret, as `scrypt$N$r$p$salt$hash` (base64url parts). */
+  secretHash: string;
+  /** HMAC key for signing callbacks, derived from the secret (README "Callbacks"). */
+  callbackKey: string;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+export interface ClientStore {
+  insertClient(client: Client): Promise<void>;
+  getClient(id: string): Promise<Client | undefined>;
+  listClients(): Promise<Client[]>;
+  /** Returns false when no such client exists. */
+  revokeClient(id: string, at: number): Promise<boolean>;
+  /** A random secret shared by every process on this store (JWT and download-link signing). */
+  serverSecret(): Promise<Buffer>;
+}
+
+export interface CallbackDelivery {
+  id: number;
+  taskId: string;
+  url: string;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+}
+
+export interface CallbackStore {
+  dueDeliveries(now: number, limit: number): Promise<CallbackDelivery[]>;
+  markDelivered(id: number, at: number): Promise<void>;
+  /** Records a failed attempt; nextAttemptAt undefined means give up. */
+  markAttempt(id: number, error: string, nextAttemptAt: number | undefined): Promise<void>;
+}
+
+export interface BlobStore {
+  put(key: string, bytes: Buffer, contentType: string): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  /** A link anyone may GET for ttlSeconds; baseUrl is where this service is reached. */
+  signedUrl(key: string, ttlSeconds: number, baseUrl: string): Promise<string>;
+}
+
+export interface JobQueue {
+  enqueue(taskId: string): Promise<void>;
+  /** Starts taking jobs; the handler's promise settles when the job is done. */
+  start(handler: (taskId: string) => Promise<void>): void;
+  /** Stops taking new jobs and waits for running ones. */
+  close(): Promise<void>;
+}
+
+export interface DepthResult {
+  bytes: Buffer;
+  extension: string;
+  contentType: string;
+  /** Milliseconds per pipeline stage, for the logs. */
+  timings?: Record<string, number>;
+}
+
+/** Runs the pipeline and the encoder for one task, off the HTTP event loop. */
+export interface DepthEngine {
+  run(input: Buffer, params: TaskParams): Promise<DepthResult>;
+  close(): Promise<void>;
+}

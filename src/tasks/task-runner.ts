@@ -1,0 +1,52 @@
+// Runs one task on the worker side: processing -> depth engine -> result blob -> finished,
+// then schedules its callback. Every failure ends the task as failed with a reason; nothing throws
+// out of here, so one bad task never stops the queue.
+import type { Logger } from 'pino';
+import type { BlobStore, DepthEngine, TaskOutcome, TaskStore } from './ports.js';
+import { isFinished } from './task.js';
+
+export interface TaskRunnerOptions {
+  tasks: TaskStore;
+  blobs: BlobStore;
+  engine: DepthEngine;
+  taskTimeoutMs: number;
+  log: Logger;
+  /** Called after a task ends, e.g. to wake the callback dispatcher. */
+  onFinished?: (taskId: string) => void;
+}
+
+export class TaskRunner {
+  constructor(private readonly options: TaskRunnerOptions) {}
+
+  readonly run = async (taskId: string): Promise<void> => {
+    const { tasks, blobs, engine, log } = this.options;
+    const task = await tasks.get(taskId);
+    if (!task || isFinished(task.state)) return;
+    if (Date.now() - task.createdAt > this.options.taskTimeoutMs) {
+      await this.finish(taskId, { state: 'failed', error: 'the task did not finish in time' });
+      return;
+    }
+    await tasks.setState(taskId, 'processing');
+    const started = Date.now();
+    let outcome: TaskOutcome;
+    let timings: Record<string, number> | undefined;
+    try {
+      const input = await blobs.get(task.inputKey);
+      const result = await engine.run(input, task.params);
+      timings = result.timings;
+      const resultKey = `results/${taskId}.${result.extension}`;
+      await blobs.put(resultKey, result.bytes, result.contentType);
+      outcome = { state: 'success', resultKey };
+    } catch (error) {
+      outcome = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
+    }
+    const reason = outcome.state === 'failed' ? { reason: outcome.error } : {};
+    log.info({ taskId, state: outcome.state, ms: Date.now() - started, timings, ...reason }, 'task ended');
+    await this.finish(taskId, outcome);
+  };
+
+  private async finish(taskId: string, outcome: TaskOutcome): Promise<void> {
+    // The store records the callback delivery with the outcome; only the run that ended the task does.
+    if (await this.options.tasks.finish(taskId, outcome)) this.options.onFinished?.(taskId);
+  }
+}

@@ -1,0 +1,50 @@
+// The task lifecycle as the API sees it: accept a task, answer about it. Storage, queue and
+// blobs come in through ports, so the same code serves the embedded and distributed modes.
+import { ApiError, Errors } from '../api/errors.js';
+import type { BlobStore, JobQueue, TaskStore } from './ports.js';
+import { isFinished, type Task, type TaskParams } from './task.js';
+import { newTaskId } from './task-id.js';
+
+export interface TaskServiceOptions {
+  tasks: TaskStore;
+  blobs: BlobStore;
+  queue: JobQueue;
+  /** Unfinished tasks one client may have at once (Hitem3D's default is 10). */
+  concurrentTaskQuota: number;
+  taskTimeoutMs: number;
+}
+
+export class TaskService {
+  constructor(private readonly options: TaskServiceOptions) {}
+
+  async create(clientId: string, params: TaskParams, image: Buffer, imageType: string): Promise<Task> {
+    const { tasks, blobs, queue, concurrentTaskQuota } = this.options;
+    if ((await tasks.countUnfinished(clientId)) >= concurrentTaskQuota) {
+      throw new ApiError(Errors.concurrencyLimit, `concurrency limit reached: at most ${concurrentTaskQuota} unfinished tasks per client`, {
+        headers: { 'retry-after': '5' },
+      });
+    }
+    const now = Date.now();
+    const id = newTaskId(new Date(now));
+    const task: Task = { id, clientId, state: 'created', params, inputKey: `inputs/${id}`, createdAt: now, updatedAt: now };
+    // Input first, then the record: a task that exists always has its input.
+    await blobs.put(task.inputKey, image, imageType);
+    await tasks.insert(task);
+    // The record says queueing before the queue can start it, so states only move forward.
+    await tasks.setState(id, 'queueing');
+    await queue.enqueue(id);
+    return { ...task, state: 'queueing' };
+  }
+
+  /** The task if it belongs to this client; a task of another client is as unknown as a missing one. */
+  async get(clientId: string, id: string): Promise<Task> {
+    const { tasks, taskTimeoutMs } = this.options;
+    const task = await tasks.get(id);
+    if (!task || task.clientId !== clientId) throw new ApiError(Errors.taskNotFound);
+    if (!isFinished(task.state) && Date.now() - task.createdAt > taskTimeoutMs) {
+      await tasks.finish(id, { state: 'failed', error: `the task did not finish within ${Math.round(taskTimeoutMs / 60_000)} minutes` });
+      return (await tasks.get(id))!;
+    }
+    return task;
+  }
+}

@@ -1,0 +1,25 @@
+// The query-task body of a task: what GET query-task answers and what a callback POSTs (API.md).
+import { Errors } from '../api/errors.js';
+import type { BlobStore } from './ports.js';
+import type { Task } from './task.js';
+
+export const DOWNLOAD_TTL_SECONDS = 3600;
+
+export interface Envelope {
+  code: number;
+  data: Record<string, unknown>;
+  msg: string;
+}
+
+export async function taskQueryBody(task: Task, blobs: BlobStore, baseUrl: string): Promise<Envelope> {
+  const data: Record<string, unknown> = { task_id: task.id, state: task.state };
+  if (task.state === 'failed') {
+    return { code: Errors.generateFailed.code, data, msg: `${Errors.generateFailed.message}: ${task.error ?? 'unknown reason'}` };
+  }
+  if (task.state === 'success' && task.resultKey) {
+    data.id = `${task.id}_0`;
+    // A fresh link each time it is asked for (API.md: valid one hour from now).
+    data.url = await blobs.signedUrl(task.resultKey, DOWNLOAD_TTL_SECONDS, baseUrl);
+  }
+  return { code: 200, data, msg: 'success' };
+}

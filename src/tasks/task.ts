@@ -1,0 +1,42 @@
+// What a task is: its states, parameters and outcome, independent of storage and transport.
+
+/** In this order (API.md). */
+export const TASK_STATES = ['created', 'queueing', 'processing', 'success', 'failed'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** Output formats by their API code (API.md "format"). */
+export const OUTPUT_FORMATS = { 1: 'exr', 2: 'png', 3: 'stl', 4: 'glb', 5: '3mf', 6: 'bmp' } as const;
+export type FormatCode = keyof typeof OUTPUT_FORMATS;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[FormatCode];
+
+/** The create-task fields after validation and defaults, in the names the code uses. */
+export interface TaskParams {
+  modelType: 'pro' | 'base';
+  rmbg: boolean;
+  degreeRmbg: number;
+  format: OutputFormat;
+  responseFormat: 'url';
+  callbackUrl?: string;
+  heightRelief: number;
+  width: number;
+  shapeBase: 'square' | 'circle';
+  thicknessBase: number;
+  sculpmode: 'emboss' | 'engrave';
+}
+
+export interface Task {
+  id: string;
+  clientId: string;
+  state: TaskState;
+  params: TaskParams;
+  inputKey: string;
+  resultKey?: string;
+  /** Why a failed task failed, in words a client can act on. */
+  error?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function isFinished(state: TaskState): boolean {
+  return state === 'success' || state === 'failed';
+}
