@@ -1,0 +1,271 @@
+// The wire contract of API.md: envelope, codes, HTTP statuses, validation messages and defaults,
+// checked against the real server the way an existing Hitem3D client talks to it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, createTask, download, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
+import { cli, createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+
+const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+const photo = () => [{ bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' }];
+
+let server: TestServer;
+let alice: Credentials;
+let bob: Credentials;
+let aliceToken: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  alice = createClientCredentials(server.dataDir, 'alice');
+  bob = createClientCredentials(server.dataDir, 'bob');
+  aliceToken = await token(server.url, alice.clientId, alice.clientSecret);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('POST /open-api/v1/auth/token', () => {
+  it('issues a Bearer token for valid client credentials, with an empty body or {}', async () => {
+    for (const init of [{}, { body: '{}', headers: { 'content-type': 'application/json' } }, { body: '', headers: { 'content-type': 'application/json' } }]) {
+      const result = await requestToken(server.url, basic(alice.clientId, alice.clientSecret), init);
+      expect(result.status).toBe(200);
+      expect(result.body.code).toBe(200);
+      expect(result.body.msg).toBe('success');
+      expect(result.body.data.tokenType).toBe('Bearer');
+      expect(result.body.data.nonce).toMatch(/^[0-9a-f]{32}$/);
+      // A JWT valid for 24 hours.
+      const payload = JSON.parse(Buffer.from(result.body.data.accessToken.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number; sub: string };
+      expect(payload.exp - payload.iat).toBe(24 * 3600);
+      expect(payload.sub).toBe(alice.clientId);
+    }
+  });
+
+  it('answers 40010000 with HTTP 401 for missing, malformed, unknown or wrong credentials', async () => {
+    const attempts = [
+      undefined,
+      'Bearer something',
+      'Basic !!!',
+      basic('dm_unknown', alice.clientSecret),
+      basic(alice.clientId, 'wrong-secret'),
+      basic(alice.clientId, ''),
+    ];
+    for (const authorization of attempts) {
+      const result = await requestToken(server.url, authorization);
+      expect(result.status, String(authorization)).toBe(401);
+      expect(result.body).toEqual({ code: 40010000, data: {}, msg: 'client credentials are invalid' });
+    }
+  });
+});
+
+describe('authentication of the task routes', () => {
+  it('answers 401 for a missing, malformed or forged Bearer token', async () => {
+    const forged = aliceToken.slice(0, -4) + (aliceToken.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    for (const accessToken of [undefined, 'not-a-jwt', forged]) {
+      const created = await createTask(server.url, accessToken, form({ format: '1' }, photo()));
+      expect(created.status).toBe(401);
+      expect(created.body).toEqual({ code: 401, data: {}, msg: 'Unauthorized' });
+      const queried = await queryTask(server.url, accessToken, 'depth_20260312_8f92ab3e1cde');
+      expect(queried.status).toBe(401);
+      expect(queried.body.code).toBe(401);
+    }
+  });
+
+  it('refuses the credentials and every token of a revoked client at once', async () => {
+    const carol = createClientCredentials(server.dataDir, 'carol');
+    const carolToken = await token(server.url, carol.clientId, carol.clientSecret);
+    expect((await queryTask(server.url, carolToken, 'depth_20260312_8f92ab3e1cde')).status).toBe(404);
+
+    const revoked = cli(server.dataDir, ['clients', 'revoke', carol.clientId]);
+    expect(revoked.status).toBe(0);
+
+    expect((await queryTask(server.url, carolToken, 'depth_20260312_8f92ab3e1cde')).status).toBe(401);
+    expect((await requestToken(server.url, basic(carol.clientId, carol.clientSecret))).body.code).toBe(40010000);
+  });
+});
+
+describe('POST /open-api/v1/depth/create-task validation', () => {
+  const invalid: [string, Record<string, string>, RegExp][] = [
+    ['model_type', { model_type: 'ultra' }, /model_type must be one of pro, base \(got "ultra"\)/],
+    ['rmbg', { rmbg: '2' }, /rmbg must be one of 0, 1/],
+    ['degree_rmbg above 1', { degree_rmbg: '1.5' }, /degree_rmbg must be a number from 0 to 1/],
+    ['degree_rmbg not a number', { degree_rmbg: 'abc' }, /degree_rmbg must be a number from 0 to 1/],
+    ['response_format', { response_format: 'base64' }, /response_format must be one of url/],
+    ['format out of range', { format: '9' }, /format must be one of 1 \(exr\), 2 \(png\)/],
+    ['callback_url scheme', { callback_url: 'ftp://example.com/hook' }, /callback_url must be an http\(s\) URL/],
+    ['image_url not a URL', { image_url: 'not a url' }, /image_url must be an http\(s\) URL/],
+    ['height_relief', { height_relief: '0' }, /height_relief must be a number from 0.1 to 50/],
+    ['width', { width: '601' }, /width must be a number from 20 to 600/],
+    ['shape_base', { shape_base: '2' }, /shape_base must be one of 0, 1/],
+    ['thickness_base', { thickness_base: '25' }, /thickness_base must be a number from 0.1 to 20/],
+    ['sculpmode', { sculpmode: '3' }, /sculpmode must be one of 0, 1/],
+  ];
+
+  it.each(invalid)('names the field and its allowed values: %s', async (_label, fields, message) => {
+    const result = await createTask(server.url, aliceToken, form({ format: '1', ...fields }, photo()));
+    expect(result.status).toBe(400);
+    expect(result.body.code).toBe(40020003);
+    expect(result.body.data).toEqual({});
+    expect(result.body.msg).toMatch(/^invalid parameter: /);
+    expect(result.body.msg).toMatch(message);
+  });
+
+  it('requires format', async () => {
+    const result = await createTask(server.url, aliceToken, form({}, photo()));
+    expect(result.status).toBe(400);
+    expect(result.body.code).toBe(40020003);
+    expect(result.body.msg).toMatch(/format is required: 1 exr, 2 png, 3 stl, 4 glb, 5 3mf, 6 bmp/);
+  });
+
+  it('answers "not supported yet" for the relief formats 3, 4 and 5', async () => {
+    for (const format of ['3', '4', '5']) {
+      const result = await createTask(server.url, aliceToken, form({ format }, photo()));
+      expect(result.status).toBe(400);
+      expect(result.body.code).toBe(40020007);
+      expect(result.body.msg).toMatch(/not supported yet/);
+    }
+  });
+
+  it('wants exactly one of image and image_url', async () => {
+    const neither = await createTask(server.url, aliceToken, form({ format: '1' }));
+    expect(neither.status).toBe(400);
+    expect(neither.body.code).toBe(40020001);
+    const both = await createTask(server.url, aliceToken, form({ format: '1', image_url: 'http://127.0.0.1:9/a.jpg' }, photo()));
+    expect(both.status).toBe(400);
+    expect(both.body.code).toBe(40020002);
+    const two = await createTask(server.url, aliceToken, form({ format: '1' }, [...photo(), ...photo()]));
+    expect(two.status).toBe(400);
+    expect(two.body.code).toBe(40020009);
+  });
+
+  it('decides the image type by content, not by name or declared type', async () => {
+    const text = await createTask(server.url, aliceToken, form({ format: '1' }, [{ bytes: Buffer.from('hello, not an image'), name: 'photo.png', type: 'image/png' }]));
+    expect(text.status).toBe(400);
+    expect(text.body.code).toBe(40020004);
+    expect(text.body.msg).toMatch(/png, jpeg or webp/);
+
+    const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+    expect((await createTask(server.url, aliceToken, form({ format: '1' }, [{ bytes: gif, name: 'a.jpg', type: 'image/jpeg' }]))).body.code).toBe(40020004);
+
+    const jpegNamedTxt = await createTask(server.url, aliceToken, form({ format: '2', model_type: 'base' }, [{ bytes: PHOTO, name: 'notes.txt', type: 'text/plain' }]));
+    expect(jpegNamedTxt.body.code).toBe(200);
+
+    const webp = await sharp(PHOTO).webp().toBuffer();
+    expect((await createTask(server.url, aliceToken, form({ format: '2', model_type: 'base' }, [{ bytes: webp, name: 'x.bin' }]))).body.code).toBe(200);
+  });
+
+  it('refuses an image over 20 MB with 413', async () => {
+    const big = Buffer.alloc(20 * 1024 * 1024 + 1);
+    PHOTO.copy(big);
+    const result = await createTask(server.url, aliceToken, form({ format: '1' }, [{ bytes: big }]));
+    expect(result.status).toBe(413);
+    expect(result.body.code).toBe(40020005);
+    expect(result.body.msg).toMatch(/larger than 20 MB/);
+  });
+
+  it('refuses a body that is not multipart', async () => {
+    const result = await createTask(server.url, aliceToken, JSON.stringify({ format: '1' }));
+    expect(result.status).toBe(400);
+    expect(result.body.code).toBe(40020008);
+  });
+
+  it('ignores unknown fields', async () => {
+    const result = await createTask(server.url, aliceToken, form({ format: '2', model_type: 'base', colour: 'blue', seed: '7' }, photo()));
+    expect(result.status).toBe(200);
+    expect(result.body.code).toBe(200);
+  });
+});
+
+describe('tasks', () => {
+  it('creates a task with an id like depth_YYYYMMDD_<12 hex> and applies the defaults (pro, rmbg=1)', async () => {
+    const created = await createTask(server.url, aliceToken, form({ format: '2' }, photo()));
+    expect(created.status).toBe(200);
+    expect(created.body.code).toBe(200);
+    expect(created.body.msg).toBe('success');
+    const taskId = created.body.data.task_id;
+    const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+    expect(taskId).toMatch(new RegExp(`^depth_${today}_[0-9a-f]{12}$`));
+
+    const done = await waitForTask(server.url, aliceToken, taskId);
+    expect(done.body.code).toBe(200);
+    expect(done.body.data).toMatchObject({ task_id: taskId, state: 'success', id: `${taskId}_0` });
+    // States move forward only, in the documented order.
+    const order = ['created', 'queueing', 'processing', 'success'];
+    expect(done.seen.map((state) => order.indexOf(state))).toEqual([...done.seen.map((state) => order.indexOf(state))].sort());
+
+    const file = await download(done.body.data.url!);
+    expect(file.status).toBe(200);
+    const meta = await sharp(file.bytes).metadata();
+    // pro: long side 2048, aspect kept (the photo is square); rmbg=1: grey + alpha, 16-bit.
+    expect([meta.format, meta.width, meta.height, meta.channels, meta.depth]).toEqual(['png', 2048, 2048, 2, 'ushort']);
+  });
+
+  it('answers 40020010 without task_id and 404 for an unknown task or another client\'s task', async () => {
+    const missing = await queryTask(server.url, aliceToken);
+    expect(missing.status).toBe(400);
+    expect(missing.body.code).toBe(40020010);
+
+    const unknown = await queryTask(server.url, aliceToken, 'depth_20260312_8f92ab3e1cde');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ code: 404, data: {}, msg: 'task not found' });
+
+    const created = await createTask(server.url, aliceToken, form({ format: '6', model_type: 'base', rmbg: '0' }, photo()));
+    const bobToken = await token(server.url, bob.clientId, bob.clientSecret);
+    const foreign = await queryTask(server.url, bobToken, created.body.data.task_id);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.code).toBe(404);
+  });
+
+  it('signs download links: a fresh link on each query, and a tampered link is refused', async () => {
+    const created = await createTask(server.url, aliceToken, form({ format: '6', model_type: 'base', rmbg: '0' }, photo()));
+    const first = await waitForTask(server.url, aliceToken, created.body.data.task_id);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await queryTask(server.url, aliceToken, created.body.data.task_id);
+    const [a, b] = [new URL(first.body.data.url!), new URL(second.body.data.url!)];
+    expect(a.pathname).toBe(b.pathname);
+    expect(Number(b.searchParams.get('expires'))).toBeGreaterThan(Number(a.searchParams.get('expires')));
+    // Valid for one hour.
+    expect(Number(b.searchParams.get('expires')) - Date.now() / 1000).toBeGreaterThan(3590);
+    expect(Number(b.searchParams.get('expires')) - Date.now() / 1000).toBeLessThanOrEqual(3600);
+
+    const good = await download(b.toString());
+    expect(good.status).toBe(200);
+    expect(good.headers.get('content-type')).toBe('image/bmp');
+    expect(good.bytes.subarray(0, 2).toString()).toBe('BM');
+
+    const tampered = new URL(b);
+    tampered.searchParams.set('expires', String(Number(b.searchParams.get('expires')) + 3600));
+    expect((await download(tampered.toString())).status).toBe(403);
+    const otherFile = new URL(b);
+    otherFile.pathname = otherFile.pathname.replace(/\.bmp$/, '.exr');
+    expect((await download(otherFile.toString())).status).toBe(403);
+  });
+
+  it('answers unknown routes with the envelope', async () => {
+    const response = await fetch(`${server.url}/open-api/v1/depth/nothing`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 404, data: {} });
+  });
+});
+
+describe('concurrency quota', () => {
+  it('answers 429 with Retry-After beyond 10 unfinished tasks per client', async () => {
+    const slow = await startServer({ env: { DEPTHMILL_CONCURRENCY: '1' } });
+    try {
+      const dave = createClientCredentials(slow.dataDir, 'dave');
+      const daveToken = await token(slow.url, dave.clientId, dave.clientSecret);
+      const answers = [];
+      for (let i = 0; i < 11; i++) answers.push(await createTask(slow.url, daveToken, form({ format: '1' }, photo())));
+      const statuses = answers.map((answer) => answer.status);
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+      const last = answers[10]!;
+      expect(last.status).toBe(429);
+      expect(last.body.code).toBe(429);
+      expect(last.body.msg).toMatch(/concurrency limit/);
+      expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await slow.stop();
+    }
+  });
+});

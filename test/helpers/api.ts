@@ -1,0 +1,100 @@
+// A plain HTTP client for the depth API, as an existing Hitem3D client would speak it (fetch and
+// FormData, nothing of the project's own), so the tests check the wire contract itself.
+
+export interface Envelope<T = Record<string, unknown>> {
+  code: number;
+  data: T;
+  msg: string;
+}
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: Envelope<T>;
+}
+
+async function answer<T>(response: Response): Promise<Answer<T>> {
+  const text = await response.text();
+  let body: Envelope<T>;
+  try {
+    body = JSON.parse(text) as Envelope<T>;
+  } catch {
+    throw new Error(`not JSON (HTTP ${response.status}): ${text.slice(0, 200)}`);
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+export function basic(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+}
+
+export async function requestToken(baseUrl: string, authorization?: string, init: RequestInit = {}) {
+  return answer<{ accessToken: string; tokenType: string; nonce: string }>(
+    await fetch(`${baseUrl}/open-api/v1/auth/token`, { method: 'POST', ...init, headers: { ...(authorization ? { authorization } : {}), ...init.headers } }),
+  );
+}
+
+export async function token(baseUrl: string, clientId: string, clientSecret: string): Promise<string> {
+  const result = await requestToken(baseUrl, basic(clientId, clientSecret));
+  if (result.body.code !== 200) throw new Error(`token refused: ${JSON.stringify(result.body)}`);
+  return result.body.data.accessToken;
+}
+
+export interface ImageFile {
+  bytes: Buffer | Uint8Array;
+  name?: string;
+  type?: string;
+}
+
+/** A create-task form: text fields as strings, and zero or more image files. */
+export function form(fields: Record<string, string>, images: ImageFile[] = []): FormData {
+  const body = new FormData();
+  for (const image of images) {
+    body.append('image', new Blob([image.bytes], { type: image.type ?? 'application/octet-stream' }), image.name ?? 'photo.jpg');
+  }
+  for (const [name, value] of Object.entries(fields)) body.append(name, value);
+  return body;
+}
+
+export async function createTask(baseUrl: string, accessToken: string | undefined, body: FormData | string) {
+  return answer<{ task_id: string }>(
+    await fetch(`${baseUrl}/open-api/v1/depth/create-task`, {
+      method: 'POST',
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      body,
+    }),
+  );
+}
+
+export interface TaskData {
+  task_id: string;
+  state: string;
+  id?: string;
+  url?: string;
+}
+
+export async function queryTask(baseUrl: string, accessToken: string | undefined, taskId?: string) {
+  const query = taskId === undefined ? '' : `?task_id=${encodeURIComponent(taskId)}`;
+  return answer<TaskData>(
+    await fetch(`${baseUrl}/open-api/v1/depth/query-task${query}`, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} }),
+  );
+}
+
+/** Polls query-task until the task succeeds or fails; returns the last answer and the states seen. */
+export async function waitForTask(baseUrl: string, accessToken: string, taskId: string, timeoutMs = 120_000) {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await queryTask(baseUrl, accessToken, taskId);
+    const state = result.body.data.state;
+    if (seen.at(-1) !== state) seen.push(state);
+    if (state === 'success' || state === 'failed') return { ...result, seen };
+    if (Date.now() > deadline) throw new Error(`task ${taskId} still ${state} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function download(url: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const response = await fetch(url);
+  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}

@@ -1,0 +1,81 @@
+// Starts the real, built server (`depthmill serve`, what `npm start` runs) as a child process on a
+// free port with its own data directory, the way a user runs it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const SHARED = resolve(REPO, '../shared');
+export const BIN = join(REPO, 'bin/depthmill.js');
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `depthmill-${prefix}-`));
+}
+
+/** Runs the command line synchronously with this data directory; returns its output and status. */
+export function cli(dataDir: string, args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, DEPTHMILL_DATA: dataDir }, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface Credentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export function createClientCredentials(dataDir: string, name = 'test'): Credentials {
+  const result = cli(dataDir, ['clients', 'create', name, '--json']);
+  if (result.status !== 0) throw new Error(`clients create failed: ${result.stderr}`);
+  const parsed = JSON.parse(result.stdout) as { client_id: string; client_secret: string };
+  return { clientId: parsed.client_id, clientSecret: parsed.client_secret };
+}
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  process: ChildProcess;
+  output: () => string;
+  /** Stops the process with this signal and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startServer(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? tempDir('data');
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+    env: { ...process.env, DEPTHMILL_DATA: dataDir, DEPTHMILL_LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${output}`)), 30_000);
+    const onData = () => {
+      const match = /depthmill listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+
+  return {
+    url,
+    dataDir,
+    process: child,
+    output: () => output,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
