@@ -26,14 +26,17 @@ export async function fetchImage(url: string, { maxBytes, timeoutMs }: FetchImag
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const reader = response.body?.getReader();
   try {
-    for await (const chunk of response.body ?? []) {
-      size += chunk.byteLength;
+    for (;;) {
+      const { done, value } = (await reader?.read()) ?? { done: true, value: undefined };
+      if (done) break;
+      size += value.byteLength;
       if (size > maxBytes) {
-        await response.body?.cancel();
+        await reader?.cancel(); // stop downloading at once
         throw tooLarge(maxBytes);
       }
-      chunks.push(chunk);
+      chunks.push(value);
     }
   } catch (error) {
     if (error instanceof ApiError) throw error;

@@ -1,0 +1,38 @@
+// A task once acknowledged survives a crash: kill the server hard while tasks wait in its queue,
+// start it again on the same data, and every task finishes.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { createTask, form, queryTask, token, waitForTask } from '../helpers/api.js';
+import { createClientCredentials, SHARED, startServer } from '../helpers/server.js';
+
+const PHOTO = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
+
+it('picks up queued and running tasks again after SIGKILL', async () => {
+  // One task at a time, pro with background removal: the later tasks are surely still queued.
+  const first = await startServer({ env: { DEPTHMILL_CONCURRENCY: '1' } });
+  const { clientId, clientSecret } = createClientCredentials(first.dataDir);
+  let accessToken = await token(first.url, clientId, clientSecret);
+  const taskIds: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const created = await createTask(first.url, accessToken, form({ format: '1' }, [{ bytes: PHOTO }]));
+    expect(created.body.code).toBe(200);
+    taskIds.push(created.body.data.task_id);
+  }
+  const statesBefore = await Promise.all(taskIds.map(async (id) => (await queryTask(first.url, accessToken, id)).body.data.state));
+  expect(statesBefore.filter((state) => state === 'queueing').length).toBeGreaterThanOrEqual(2);
+  await first.stop('SIGKILL');
+
+  const second = await startServer({ dataDir: first.dataDir, env: { DEPTHMILL_CONCURRENCY: '1' } });
+  try {
+    // Tokens survive the restart too: the signing secret lives with the data.
+    expect((await queryTask(second.url, accessToken, taskIds[0])).status).toBe(200);
+    accessToken = await token(second.url, clientId, clientSecret);
+    for (const id of taskIds) {
+      const done = await waitForTask(second.url, accessToken, id);
+      expect(done.body.data.state, id).toBe('success');
+    }
+  } finally {
+    await second.stop();
+  }
+});
