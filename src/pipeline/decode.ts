@@ -1,0 +1,83 @@
+// Stage 1: bytes -> 8-bit RGB pixels (+ alpha when the image has transparency), upright.
+//
+// Everything after this stage assumes one pixel format, so every input variant is folded here:
+// EXIF orientation, 16-bit, greyscale, palette, CMYK, alpha.
+import sharp, { type OutputInfo } from 'sharp';
+import { PipelineInputError } from './errors.js';
+
+export { PipelineInputError } from './errors.js';
+
+export interface DecodedImage {
+  /** Upright size, EXIF orientation applied. */
+  width: number;
+  height: number;
+  /** Row-major RGB, 3 bytes per pixel; transparent areas flattened onto white (see below). */
+  rgb: Uint8Array;
+  /** Row-major alpha 0..255, one byte per pixel; absent when the image is fully opaque. */
+  alpha?: Uint8Array;
+}
+
+/** White: what a cut-out PNG shows on in most viewers, and a plain background U2-Net-p handles well. */
+const FLATTEN_BACKGROUND = 255;
+
+/** Sharp's message for undecodable input, reworded for the user (no paths, no stack). */
+function describeDecodeFailure(error: unknown): string {
+  const detail = error instanceof Error ? error.message.split('\n')[0]?.trim() : '';
+  if (!detail) return 'the image could not be decoded';
+  if (/unsupported image format/i.test(detail)) {
+    return 'the image could not be decoded: not a supported image format (png, jpeg or webp expected)';
+  }
+  if (/empty/i.test(detail)) return 'the image could not be decoded: the file is empty';
+  // Drop libvips' loader prefixes ("VipsJpeg: ", "vipspng: "): they name internals, not the problem.
+  return `the image could not be decoded: ${detail.replace(/\bvips\w*:\s*/gi, '')}`;
+}
+
+/**
+ * Decodes an image file's bytes. Throws PipelineInputError for anything that is not a decodable image
+ * (including truncated or corrupt files: sharp's default failOn 'warning' rejects them rather than
+ * handing half a grey picture to the models).
+ */
+export async function decodeImage(bytes: Buffer | Uint8Array): Promise<DecodedImage> {
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    ({ data, info } = await sharp(bytes, { failOn: 'warning' })
+      // Apply the EXIF orientation: phones store portraits as rotated landscapes plus a tag.
+      .rotate()
+      // 16-bit, greyscale, palette and CMYK all become 8-bit sRGB (with alpha if there is one).
+      // 8 bits are enough: the models see 0..1 values at 224 or 320 pixels.
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true }));
+  } catch (error) {
+    throw new PipelineInputError(describeDecodeFailure(error), { cause: error });
+  }
+
+  const { width, height, channels } = info;
+  if (channels === 3) {
+    // The common case (opaque colour photo): sharp's buffer already is the layout we want.
+    return { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  }
+  const pixels = width * height;
+  const rgb = new Uint8Array(pixels * 3);
+  // After toColourspace('srgb') sharp gives 3 or 4 channels; 1 and 2 are handled all the same.
+  const hasAlpha = channels === 2 || channels === 4;
+  const colourChannels = hasAlpha ? channels - 1 : channels;
+  const alpha = hasAlpha ? new Uint8Array(pixels) : undefined;
+  let opaque = true;
+  for (let i = 0; i < pixels; i++) {
+    const src = i * channels;
+    const a = alpha ? data[src + colourChannels]! : 255;
+    if (alpha) {
+      alpha[i] = a;
+      if (a !== 255) opaque = false;
+    }
+    for (let c = 0; c < 3; c++) {
+      const value = data[src + (colourChannels === 1 ? 0 : c)]!;
+      // Colour under transparent pixels is arbitrary (often black, sometimes leftovers of an edit);
+      // compositing onto a plain background gives the models what a viewer would show.
+      rgb[i * 3 + c] = a === 255 ? value : Math.round((value * a + FLATTEN_BACKGROUND * (255 - a)) / 255);
+    }
+  }
+  return opaque || !alpha ? { width, height, rgb } : { width, height, rgb, alpha };
+}

@@ -1,0 +1,23 @@
+// Stage 3: the depth model. FastDepth (the default) takes [1,3,224,224] RGB in 0..1 and predicts
+// metric depth in metres at the same size. This stage returns that prediction untouched; making it
+// relative (near 1, far 0) is the normalize stage's job, because it depends on the mask.
+import type { DecodedImage } from './decode.js';
+import { modelInputTensor, runFirstOutput } from './model-input.js';
+import type { LoadedModel } from './sessions.js';
+import type { FloatPlane } from './upsample.js';
+
+/**
+ * The model on a ready-made input tensor (NCHW float32 at the model's input size, already
+ * normalised). Split out so the golden test can feed the authors' reference tensor through the
+ * exact path a task uses.
+ */
+export async function runDepthModel(model: LoadedModel, nchw: Float32Array): Promise<FloatPlane> {
+  const { input } = model.entry;
+  const data = await runFirstOutput(model.session, input, nchw);
+  return { width: input.width, height: input.height, data };
+}
+
+/** Raw depth prediction for an image, at the model's resolution (224x224 metres for FastDepth). */
+export async function predictDepth(model: LoadedModel, image: DecodedImage): Promise<FloatPlane> {
+  return runDepthModel(model, await modelInputTensor(image, model.entry.input));
+}

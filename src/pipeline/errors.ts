@@ -1,0 +1,11 @@
+// The one error the pipeline raises on purpose: the input, not the server, is at fault.
+// The task layer turns it into a failed task (5001001) whose msg is this error's message, so the
+// message must say what was wrong with the image in plain words and never carry stack-trace text.
+
+export class PipelineInputError extends Error {
+  override readonly name = 'PipelineInputError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,17 @@
+// Public surface of the pipeline for the task runner, the command line and the benchmarks.
+export type { DepthMap } from './depth-map.js';
+export { decodeImage, type DecodedImage } from './decode.js';
+export { PipelineInputError } from './errors.js';
+export { DEFAULT_DEGREE_RMBG } from './mask.js';
+export {
+  defaultModelName,
+  modelCacheDir,
+  modelEntry,
+  modelPath,
+  models,
+  type ModelEntry,
+  type ModelInput,
+  type ModelTask,
+} from './model-cache.js';
+export { runPipeline, OUTPUT_LONG_SIDE, type PipelineParams, type PipelineResult, type StageTimings } from './run.js';
+export { ModelSessions, sharedSessions, type LoadedModel, type PipelineSessions, type SessionOptions } from './sessions.js';
