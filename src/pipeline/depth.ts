@@ -21,3 +21,17 @@ export async function runDepthModel(model: LoadedModel, nchw: Float32Array): Pro
 export async function predictDepth(model: LoadedModel, image: DecodedImage): Promise<FloatPlane> {
   return runDepthModel(model, await modelInputTensor(image, model.entry.input));
 }
+
+/**
+ * The prediction as relative inverse depth: larger = nearer, in an arbitrary scale and shift, at
+ * the model's output resolution. Every depth model's output is brought to this one convention
+ * (metric depth is inverted; disparity is kept), so fusion and normalisation need not know which
+ * model ran.
+ */
+export async function predictInverseDepth(model: LoadedModel, image: DecodedImage): Promise<FloatPlane> {
+  const prediction = await predictDepth(model, image);
+  const data = prediction.data;
+  // FastDepth predicts metres; 1 mm keeps a zero or negative prediction finite and "far".
+  for (let i = 0; i < data.length; i++) data[i] = 1 / Math.max(data[i]!, 1e-3);
+  return prediction;
+}
