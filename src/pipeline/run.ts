@@ -70,7 +70,7 @@ export async function runPipeline(
 
   // Sessions are awaited first, and timed apart: their creation happens once per process and
   // would otherwise be charged to whichever stage ran first.
-  const depthModel = await sessions.depth();
+  const depthModel = await sessions.depth(params.modelType);
   const maskModel = params.rmbg ? await sessions.mask() : undefined;
   timings.models = lap();
 

@@ -7,11 +7,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { defaultModelName, modelCacheDir, modelEntry, modelPath, type ModelEntry } from './model-cache.js';
+import { defaultModelName, expectedChecksum, modelCacheDir, modelEntry, modelPath, type ModelEntry } from './model-cache.js';
 
 export interface SessionOptions {
   /** Folder holding the model files; default: modelCacheDir(). */
   modelDir?: string;
+  /** Registry names of the depth model per model_type; default: the bundled default for both. */
+  depthModels?: { base?: string; pro?: string };
+  /** Registry name of the mask model; default: the bundled default. */
+  maskModel?: string;
   /** Threads ONNX Runtime uses inside one operator; default: ONNX Runtime's own (all cores). */
   intraOpNumThreads?: number;
 }
@@ -23,23 +27,26 @@ export interface LoadedModel {
   session: ort.InferenceSession;
 }
 
-/** What the pipeline needs: the two models, loaded on demand. */
+/** What the pipeline needs: the depth model for a model_type and the mask model, loaded on demand. */
 export interface PipelineSessions {
-  depth(): Promise<LoadedModel>;
+  depth(modelType?: 'base' | 'pro'): Promise<LoadedModel>;
   mask(): Promise<LoadedModel>;
 }
 
-async function loadModel(name: string, options: SessionOptions): Promise<LoadedModel> {
+async function loadModel(name: string, task: 'depth' | 'mask', options: SessionOptions): Promise<LoadedModel> {
   const entry = modelEntry(name);
-  const path = modelPath(name, options.modelDir ?? modelCacheDir());
+  if (entry.task !== task) throw new Error(`model "${name}" is a ${entry.task} model, not a ${task} model`);
+  const modelDir = options.modelDir ?? modelCacheDir();
+  const path = modelPath(name, modelDir);
   const bytes = await readFile(path);
   // A truncated or swapped file would otherwise surface as an obscure protobuf error, or worse,
   // load and give wrong depth. Hashing ~10 MB once per process costs a few milliseconds.
   const actual = createHash('sha256').update(bytes).digest('hex');
-  if (actual !== entry.sha256) {
+  const expected = expectedChecksum(name, modelDir);
+  if (actual !== expected) {
     throw new Error(
-      `model "${name}" at ${path} is damaged (sha256 ${actual}, expected ${entry.sha256}). ` +
-        'Run `npm run models:install` to fetch it again.',
+      `model "${name}" at ${path} is damaged (sha256 ${actual}, expected ${expected}). ` +
+        `Run \`npx depthmill models pull ${name}\` (the bundled models: \`npm run models:install\`) to fetch it again.`,
     );
   }
   const session = await ort.InferenceSession.create(bytes, {
@@ -50,46 +57,45 @@ async function loadModel(name: string, options: SessionOptions): Promise<LoadedM
   return { name, entry, session };
 }
 
-/** The default depth and mask models, each created at most once per ModelSessions object. */
+/** The configured depth and mask models, each created at most once per ModelSessions object. */
 export class ModelSessions implements PipelineSessions {
-  private depthModel: Promise<LoadedModel> | undefined;
-  private maskModel: Promise<LoadedModel> | undefined;
+  private readonly loaded = new Map<string, Promise<LoadedModel>>();
 
   constructor(private readonly options: SessionOptions = {}) {
-    // Started now, so that the load overlaps with whatever precedes the first task (start-up, upload).
-    this.depthModel = this.start('depth');
+    // Started now, awaited by the first task: the load overlaps with that task's decoding.
+    void this.depth('base');
+    void this.depth('pro');
   }
 
-  depth(): Promise<LoadedModel> {
-    this.depthModel ??= this.start('depth');
-    return this.depthModel;
+  depth(modelType: 'base' | 'pro' = 'base'): Promise<LoadedModel> {
+    return this.load(this.options.depthModels?.[modelType] ?? defaultModelName('depth'), 'depth');
   }
 
   mask(): Promise<LoadedModel> {
-    this.maskModel ??= this.start('mask');
-    return this.maskModel;
+    return this.load(this.options.maskModel ?? defaultModelName('mask'), 'mask');
   }
 
   /** Frees the native sessions; a later depth()/mask() creates them again. */
   async release(): Promise<void> {
-    const loaded = [this.depthModel, this.maskModel];
-    this.depthModel = undefined;
-    this.maskModel = undefined;
-    for (const pending of loaded) {
-      const model = await pending?.catch(() => undefined);
+    const pending = [...this.loaded.values()];
+    this.loaded.clear();
+    for (const promise of pending) {
+      const model = await promise.catch(() => undefined);
       await model?.session.release();
     }
   }
 
-  private start(task: 'depth' | 'mask'): Promise<LoadedModel> {
-    const promise = loadModel(defaultModelName(task), this.options);
+  private load(name: string, task: 'depth' | 'mask'): Promise<LoadedModel> {
+    const existing = this.loaded.get(name);
+    if (existing) return existing;
+    const promise = loadModel(name, task, this.options);
+    this.loaded.set(name, promise);
     // This handler also marks the rejection as handled, so an eager load that fails before any
     // task awaits it does not crash the process; depth()/mask() still report the error.
-    // Forget a failed load so the next task retries (e.g. after `npm run models:install`),
+    // Forget a failed load so the next task retries (e.g. after `depthmill models pull`),
     // instead of every later task failing with the same stale error.
     promise.catch(() => {
-      if (task === 'depth' && this.depthModel === promise) this.depthModel = undefined;
-      if (task === 'mask' && this.maskModel === promise) this.maskModel = undefined;
+      if (this.loaded.get(name) === promise) this.loaded.delete(name);
     });
     return promise;
   }
@@ -102,7 +108,7 @@ const shared = new Map<string, ModelSessions>();
  * that asks with the same options shares the same native sessions.
  */
 export function sharedSessions(options: SessionOptions = {}): ModelSessions {
-  const key = JSON.stringify([options.modelDir ?? modelCacheDir(), options.intraOpNumThreads ?? null]);
+  const key = JSON.stringify([options.modelDir ?? modelCacheDir(), options.intraOpNumThreads ?? null, options.depthModels ?? null, options.maskModel ?? null]);
   let sessions = shared.get(key);
   if (!sessions) {
     sessions = new ModelSessions(options);

