@@ -1,0 +1,83 @@
+// Every registry adapter (input sizing, normalisation, which output is read, what it means) on tiny
+// models with the real models' input and output names and shapes.
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import type { DecodedImage } from '../../src/pipeline/decode.js';
+import { predictInverseDepth } from '../../src/pipeline/depth.js';
+import { predictSaliency } from '../../src/pipeline/mask.js';
+import { models, type ModelEntry } from '../../src/pipeline/model-cache.js';
+import { modelInputSize } from '../../src/pipeline/model-input.js';
+import type { LoadedModel } from '../../src/pipeline/sessions.js';
+import { tinyDepthAnything, tinyFastDepth, tinyU2Netp } from '../helpers/tiny-models.js';
+
+async function load(name: string, bytes: Buffer): Promise<LoadedModel> {
+  return { name, entry: models[name] as ModelEntry, session: await ort.InferenceSession.create(bytes) };
+}
+
+/** A width x height image whose left half is one colour and right half another. */
+function twoTone(width: number, height: number, left: [number, number, number], right: [number, number, number]): DecodedImage {
+  const rgb = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rgb.set(x < width / 2 ? left : right, (y * width + x) * 3);
+  }
+  return { width, height, rgb } as DecodedImage;
+}
+
+function normalisedMean(rgb: [number, number, number], entry: ModelEntry): number {
+  return rgb.reduce((sum, value, c) => sum + (value / 255 - entry.input.mean[c]!) / entry.input.std[c]!, 0) / 3;
+}
+
+describe('Depth Anything V2 adapter', () => {
+  const entry = models['depth-anything-v2-small']!;
+
+  it('keeps the aspect ratio with the short side at 518, both sides multiples of 14', () => {
+    expect(modelInputSize(300, 200, entry.input)).toEqual({ width: 784, height: 518 });
+    expect(modelInputSize(1000, 3000, entry.input)).toEqual({ width: 518, height: 1554 });
+    expect(modelInputSize(640, 480, entry.input)).toEqual({ width: 686, height: 518 });
+  });
+
+  it('feeds pixel_values with ImageNet normalisation and reads predicted_depth as disparity', async () => {
+    const model = await load('depth-anything-v2-small', tinyDepthAnything());
+    const left: [number, number, number] = [200, 30, 90];
+    const right: [number, number, number] = [10, 240, 120];
+    const out = await predictInverseDepth(model, twoTone(300, 200, left, right));
+    expect([out.width, out.height]).toEqual([784, 518]);
+    // Disparity is kept as it is (larger = nearer); the decoy first output (a max) is not read.
+    expect(out.data[784 * 100 + 50]).toBeCloseTo(normalisedMean(left, entry), 4);
+    expect(out.data[784 * 100 + 700]).toBeCloseTo(normalisedMean(right, entry), 4);
+  });
+
+  it('is the same adapter for every Depth Anything entry', () => {
+    for (const name of ['depth-anything-v2-small-int8', 'depth-anything-v2-base', 'depth-anything-v2-large']) {
+      expect(models[name]!.input).toEqual(entry.input);
+      expect(models[name]!.output).toMatchObject({ kind: 'disparity', name: 'predicted_depth' });
+    }
+    expect(models['depth-anything-v2-base']!.commercialUse).toBe(false);
+    expect(models['depth-anything-v2-large']!.licence).toMatch(/non-commercial/);
+  });
+});
+
+describe('FastDepth adapter', () => {
+  it('squashes to 224x224 in 0..1 and turns metres into inverse depth', async () => {
+    const model = await load('fastdepth', tinyFastDepth());
+    const out = await predictInverseDepth(model, twoTone(640, 480, [255, 255, 255], [0, 0, 0]));
+    expect([out.width, out.height]).toEqual([224, 224]);
+    // The tiny model predicts 1 + mean(rgb in 0..1) metres: 2 m on white, 1 m on black.
+    expect(out.data[224 * 100 + 10]).toBeCloseTo(1 / 2, 5);
+    expect(out.data[224 * 100 + 200]).toBeCloseTo(1 / 1, 5);
+  });
+});
+
+describe('U2-Net-p adapter', () => {
+  it('reads the first of seven outputs and min-max normalises it', async () => {
+    const model = await load('u2netp', tinyU2Netp());
+    const out = await predictSaliency(model, twoTone(500, 300, [20, 20, 20], [230, 230, 230]));
+    expect([out.width, out.height]).toEqual([320, 320]);
+    // Min-max normalised: exactly 0..1 over the plane (the extremes sit in the resampling ringing
+    // at the edge between the halves), dark side low, bright side high.
+    expect(Math.min(...out.data)).toBe(0);
+    expect(Math.max(...out.data)).toBe(1);
+    expect(out.data[320 * 160 + 20]).toBeLessThan(0.1);
+    expect(out.data[320 * 160 + 300]).toBeGreaterThan(0.9);
+  });
+});
