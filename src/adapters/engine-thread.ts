@@ -1,8 +1,8 @@
-// Worker-thread entry of the depth engine (loaded by thread-engine.ts through Piscina): runs the
-// pipeline and the encoder for one task. Each thread keeps its own model sessions for its lifetime.
+// Worker-thread entry of the depth engine (loaded by thread-engine.ts through Piscina): renders one
+// task's output. Each thread keeps its own model sessions for its lifetime.
 import { workerData } from 'node:worker_threads';
-import { encodeDepthMap, type DepthFormat } from '../formats/index.js';
-import { sharedSessions, runPipeline, type SessionOptions } from '../pipeline/index.js';
+import { sharedSessions, type SessionOptions } from '../pipeline/index.js';
+import { renderOutput } from '../render.js';
 import type { DepthResult } from '../tasks/ports.js';
 import type { TaskParams } from '../tasks/task.js';
 
@@ -13,9 +13,6 @@ export interface EngineJob {
 
 const sessions = sharedSessions((workerData ?? {}) as SessionOptions);
 
-export default async function runJob({ input, params }: EngineJob): Promise<DepthResult> {
-  const map = await runPipeline(input, params, sessions);
-  // The API refuses relief formats until they exist, so only depth formats reach this point.
-  const output = await encodeDepthMap(params.format as DepthFormat, map);
-  return { ...output, timings: { ...map.timings } };
+export default function runJob({ input, params }: EngineJob): Promise<DepthResult> {
+  return renderOutput(input, params, sessions);
 }
