@@ -11,10 +11,16 @@ const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
   dataDir: z.string().min(1),
-  /** SQLite file path (a postgres:// URL arrives with the distributed adapters). */
+  /** A SQLite file path, or a postgres:// URL. */
   db: z.string().min(1),
-  /** Directory for input and result blobs. */
+  /** Unset: the in-process queue; or a redis:// URL for BullMQ. */
+  queue: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' }).optional(),
+  /** A directory for input and result blobs, or s3://bucket/prefix. */
   blobs: z.string().min(1),
+  /** Endpoint of an S3-compatible store other than AWS (MinIO, …). */
+  s3Endpoint: z.string().url().optional(),
+  /** api: HTTP only; worker: runs tasks and callbacks, no HTTP; all: both (the embedded default). */
+  role: z.enum(['all', 'api', 'worker']),
   /** Folder holding the model files; undefined = the install hook's default cache. */
   modelsDir: z.string().optional(),
   /** Registry names of the depth model for each model_type, and of the mask model. */
@@ -41,7 +47,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     dataDir,
     db: env.DEPTHMILL_DB ?? join(dataDir, 'depthmill.sqlite'),
+    queue: env.DEPTHMILL_QUEUE || undefined,
     blobs: env.DEPTHMILL_BLOBS ?? join(dataDir, 'blobs'),
+    s3Endpoint: env.DEPTHMILL_S3_ENDPOINT || undefined,
+    role: env.DEPTHMILL_ROLE ?? 'all',
     modelsDir: env.DEPTHMILL_MODELS || undefined,
     models: {
       base: env.DEPTHMILL_MODEL_BASE || defaultModelName('depth'),
@@ -58,6 +67,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  }
+  if (parsed.data.role !== 'all' && !parsed.data.queue) {
+    throw new Error(`invalid configuration: role ${parsed.data.role} needs a shared queue (DEPTHMILL_QUEUE=redis://…); the in-process queue only works with role all`);
   }
   return parsed.data;
 }

@@ -1,21 +1,20 @@
-// The composition root of the embedded mode: builds the adapters from the configuration, wires
-// them into the task code and the HTTP app, recovers unfinished work, and starts serving.
+// The composition root: builds the adapters the configuration names, wires them into the task
+// code, and starts what the role asks for. api: the HTTP API (it never runs a model); worker: the
+// task runner and callback delivery (it never opens the HTTP port); all: both, in one process.
 import pino, { type Logger } from 'pino';
-import { FsBlobStore } from './adapters/fs-blob-store.js';
-import { LocalQueue } from './adapters/local-queue.js';
-import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { openAdapters } from './adapters/index.js';
 import { ThreadEngine } from './adapters/thread-engine.js';
 import { buildApp } from './api/app.js';
 import { TokenIssuer } from './api/tokens.js';
 import type { Config } from './config.js';
 import { expectedChecksum, modelCacheDir, modelEntry, modelPath } from './pipeline/model-cache.js';
 import { CallbackDispatcher } from './tasks/callback-dispatcher.js';
-import { LinkSigner } from './tasks/signed-links.js';
 import { TaskRunner } from './tasks/task-runner.js';
 import { TaskService } from './tasks/task-service.js';
 
 export interface RunningServer {
-  url: string;
+  /** Where the API listens (undefined for a worker). */
+  url: string | undefined;
   close(): Promise<void>;
 }
 
@@ -34,47 +33,64 @@ function checkModelsInstalled(models: Config['models'], dir: string): void {
   }
 }
 
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
-  const store = new SqliteStore(config.db);
-  const links = new LinkSigner(await store.serverSecret());
-  const blobs = new FsBlobStore(config.blobs, links);
-  const queue = new LocalQueue(config.concurrency);
+  const runsApi = config.role !== 'worker';
+  const runsWorker = config.role !== 'api';
   const modelDir = config.modelsDir ?? modelCacheDir();
-  checkModelsInstalled(config.models, modelDir);
-  const engine = new ThreadEngine({
-    threads: config.concurrency,
-    sessions: { modelDir, depthModels: { base: config.models.base, pro: config.models.pro }, maskModel: config.models.mask },
-  });
-  const tasks = new TaskService({ tasks: store, blobs, queue, concurrentTaskQuota: CONCURRENT_TASK_QUOTA, taskTimeoutMs: config.taskTimeoutMs });
-  const tokens = new TokenIssuer(await store.serverSecret(), store);
+  if (runsWorker) checkModelsInstalled(config.models, modelDir);
 
-  const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, logger });
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const adapters = await openAdapters(config);
+  const { store, blobs, queue, links, serverSecret } = adapters;
+  let closeHttp = async (): Promise<void> => undefined;
+  const closeWorker: (() => Promise<void>)[] = [];
 
-  const callbacks = new CallbackDispatcher({ callbacks: store, tasks: store, clients: store, blobs, baseUrl: config.publicUrl ?? url, log: logger });
-  const runner = new TaskRunner({ tasks: store, blobs, engine, taskTimeoutMs: config.taskTimeoutMs, log: logger, onFinished: () => callbacks.wake() });
-  queue.start(runner.run);
-  callbacks.start();
-
-  // Work acknowledged before a crash or stop is picked up again, oldest first.
-  const unfinished = await store.listUnfinished();
-  for (const task of unfinished) {
-    await store.setState(task.id, 'queueing');
-    await queue.enqueue(task.id);
+  let url: string | undefined;
+  if (runsApi) {
+    const tasks = new TaskService({ tasks: store, blobs, queue, concurrentTaskQuota: CONCURRENT_TASK_QUOTA, taskTimeoutMs: config.taskTimeoutMs });
+    const tokens = new TokenIssuer(serverSecret, store);
+    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, logger });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = `http://${hostForUrl(config.host)}:${port}`;
+    closeHttp = () => app.close();
   }
-  if (unfinished.length > 0) logger.info({ count: unfinished.length }, 'recovered unfinished tasks');
+
+  if (runsWorker) {
+    const engine = new ThreadEngine({
+      threads: config.concurrency,
+      sessions: { modelDir, depthModels: { base: config.models.base, pro: config.models.pro }, maskModel: config.models.mask },
+    });
+    const baseUrl = config.publicUrl ?? url ?? `http://${hostForUrl(config.host)}:${config.port}`;
+    const callbacks = new CallbackDispatcher({ callbacks: store, tasks: store, clients: store, blobs, baseUrl, log: logger });
+    const runner = new TaskRunner({ tasks: store, blobs, engine, taskTimeoutMs: config.taskTimeoutMs, log: logger, onFinished: () => callbacks.wake() });
+    queue.start(runner.run);
+    callbacks.start();
+    closeWorker.push(() => callbacks.stop(), () => engine.close());
+
+    // Work acknowledged before a crash or stop is queued again, oldest first. With a shared queue
+    // the task id is the job id, so a task another worker is still running is not duplicated.
+    const unfinished = await store.listUnfinished();
+    for (const task of unfinished) {
+      if (task.state === 'created') await store.setState(task.id, 'queueing');
+      await queue.enqueue(task.id);
+    }
+    if (unfinished.length > 0) logger.info({ count: unfinished.length }, 'recovered unfinished tasks');
+  }
 
   return {
     url,
     async close() {
-      await app.close();
+      // HTTP first (no new tasks), then the queue (running tasks finish), then the rest.
+      await closeHttp();
       await queue.close();
-      await callbacks.stop();
-      await engine.close();
-      store.close();
+      for (const close of closeWorker) await close();
+      await adapters.close();
     },
   };
 }

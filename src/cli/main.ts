@@ -1,7 +1,7 @@
 // The `depthmill` command line: serve, and client credentials. Every command answers --help and
 // exits non-zero on failure.
 import { Command, CommanderError } from 'commander';
-import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { openStore, type Store } from '../adapters/index.js';
 import { loadConfig } from '../config.js';
 import { createClient } from '../tasks/clients.js';
 import { startServer } from '../server.js';
@@ -19,7 +19,8 @@ program
   .option('-d, --data <dir>', 'data directory (env DEPTHMILL_DATA, default ./data)')
   .option('-c, --concurrency <n>', 'tasks run at once (env DEPTHMILL_CONCURRENCY, default: one per core)')
   .option('--models <dir>', 'model folder (env DEPTHMILL_MODELS, default: the install cache)')
-  .action(async (options: { port?: string; host?: string; data?: string; concurrency?: string; models?: string }) => {
+  .option('--role <role>', 'all | api | worker (env DEPTHMILL_ROLE, default all); api and worker need DEPTHMILL_QUEUE')
+  .action(async (options: { port?: string; host?: string; data?: string; concurrency?: string; models?: string; role?: string }) => {
     const config = loadConfig({
       ...process.env,
       ...(options.port !== undefined ? { PORT: options.port } : {}),
@@ -27,9 +28,10 @@ program
       ...(options.data !== undefined ? { DEPTHMILL_DATA: options.data } : {}),
       ...(options.concurrency !== undefined ? { DEPTHMILL_CONCURRENCY: options.concurrency } : {}),
       ...(options.models !== undefined ? { DEPTHMILL_MODELS: options.models } : {}),
+      ...(options.role !== undefined ? { DEPTHMILL_ROLE: options.role } : {}),
     });
     const server = await startServer(config);
-    console.log(`depthmill listening on ${server.url}`);
+    console.log(server.url ? `depthmill listening on ${server.url}` : `depthmill worker ready (concurrency ${config.concurrency})`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -46,9 +48,13 @@ program
 
 const clients = program.command('clients').description('manage API client credentials (works with or without a running server)');
 
-function withStore<T>(action: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(loadConfig().db);
-  return action(store).finally(() => store.close());
+async function withStore<T>(action: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(loadConfig());
+  try {
+    return await action(store);
+  } finally {
+    await store.close();
+  }
 }
 
 clients

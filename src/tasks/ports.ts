@@ -51,7 +51,12 @@ export interface CallbackDelivery {
 }
 
 export interface CallbackStore {
-  dueDeliveries(now: number, limit: number): Promise<CallbackDelivery[]>;
+  /**
+   * Takes up to `limit` deliveries that are due, and moves their next attempt to now + leaseMs in
+   * the same step, so another process polling at once does not take them too; if this process
+   * dies before recording the attempt, the lease runs out and another one delivers.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]>;
   markDelivered(id: number, at: number): Promise<void>;
   /** Records a failed attempt; nextAttemptAt undefined means give up. */
   markAttempt(id: number, error: string, nextAttemptAt: number | undefined): Promise<void>;

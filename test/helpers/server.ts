@@ -3,7 +3,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const SHARED = resolve(REPO, '../shared');
@@ -13,9 +15,32 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `depthmill-${prefix}-`));
 }
 
+/** Which adapters the suite runs against: the embedded defaults, or PostgreSQL + Redis + S3. */
+export const DISTRIBUTED = process.env.DEPTHMILL_TEST_BACKEND === 'distributed';
+
+/**
+ * The environment that points a process at this data directory's backend. Embedded: the data
+ * directory itself. Distributed: a PostgreSQL schema, a Redis key prefix and an S3 prefix named
+ * after it, so a restart on the same directory finds the same state and test servers never share.
+ */
+export function backendEnv(dataDir: string): Record<string, string> {
+  if (!DISTRIBUTED) return { DEPTHMILL_DATA: dataDir };
+  const id = `t_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  return {
+    DEPTHMILL_DATA: dataDir,
+    DEPTHMILL_DB: `postgres://postgres@127.0.0.1:5432/test?schema=${id}`,
+    DEPTHMILL_QUEUE: `redis://127.0.0.1:6379/0?prefix=${id}`,
+    DEPTHMILL_BLOBS: `s3://depthmill-test/${id}`,
+    DEPTHMILL_S3_ENDPOINT: inject('s3Endpoint'),
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+  };
+}
+
 /** Runs the command line synchronously with this data directory; returns its output and status. */
 export function cli(dataDir: string, args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, DEPTHMILL_DATA: dataDir }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...backendEnv(dataDir) }, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -56,10 +81,10 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServer(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startServer(options: { dataDir?: string; env?: Record<string, string>; role?: 'all' | 'api' | 'worker' } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('data');
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-    env: { ...process.env, DEPTHMILL_DATA: dataDir, DEPTHMILL_LOG_LEVEL: 'warn', ...options.env },
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--role', options.role ?? 'all'], {
+    env: { ...process.env, ...backendEnv(dataDir), DEPTHMILL_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -70,11 +95,11 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${output}`)), 30_000);
     const onData = () => {
-      const match = /depthmill listening on (http:\/\/\S+)/.exec(output);
+      const match = /depthmill listening on (http:\/\/\S+)|depthmill worker ready/.exec(output);
       if (match) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
-        resolve(match[1]!);
+        resolve(match[1] ?? '');
       }
     };
     child.stdout.on('data', onData);

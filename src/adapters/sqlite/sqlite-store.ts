@@ -9,54 +9,9 @@ import type {
   TaskOutcome,
   TaskStore,
 } from '../../tasks/ports.js';
-import type { Task, TaskState } from '../../tasks/task.js';
+import type { Task } from '../../tasks/task.js';
 import { openDatabase } from './database.js';
-
-interface TaskRow {
-  id: string;
-  client_id: string;
-  state: TaskState;
-  params: string;
-  input_key: string;
-  result_key: string | null;
-  error: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-interface ClientRow {
-  id: string;
-  name: string;
-  secret_hash: string;
-  callback_key: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-function toTask(row: TaskRow): Task {
-  return {
-    id: row.id,
-    clientId: row.client_id,
-    state: row.state,
-    params: JSON.parse(row.params) as Task['params'],
-    inputKey: row.input_key,
-    ...(row.result_key === null ? {} : { resultKey: row.result_key }),
-    ...(row.error === null ? {} : { error: row.error }),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toClient(row: ClientRow): Client {
-  return {
-    id: row.id,
-    name: row.name,
-    secretHash: row.secret_hash,
-    callbackKey: row.callback_key,
-    createdAt: row.created_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  };
-}
+import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
 
 export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
   private readonly db: Database.Database;
@@ -153,22 +108,19 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     return row.value;
   }
 
-  async dueDeliveries(now: number, limit: number): Promise<CallbackDelivery[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT id, task_id, url, attempts, next_attempt_at, created_at FROM callbacks
-         WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?
-         ORDER BY next_attempt_at LIMIT ?`,
-      )
-      .all(now, limit) as { id: number; task_id: string; url: string; attempts: number; next_attempt_at: number; created_at: number }[];
-    return rows.map((row) => ({
-      id: row.id,
-      taskId: row.task_id,
-      url: row.url,
-      attempts: row.attempts,
-      nextAttemptAt: row.next_attempt_at,
-      createdAt: row.created_at,
-    }));
+  async claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]> {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT id, task_id, url, attempts, next_attempt_at, created_at FROM callbacks
+           WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?
+           ORDER BY next_attempt_at LIMIT ?`,
+        )
+        .all(now, limit) as CallbackRow[];
+      const lease = this.db.prepare('UPDATE callbacks SET next_attempt_at = ? WHERE id = ?');
+      for (const row of rows) lease.run(now + leaseMs, row.id);
+      return rows.map(toDelivery);
+    }).immediate();
   }
 
   async markDelivered(id: number, at: number): Promise<void> {

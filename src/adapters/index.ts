@@ -1,0 +1,59 @@
+// Chooses the adapters from the configuration alone (DESIGN.md): SQLite or PostgreSQL for tasks
+// and clients, the in-process queue or BullMQ, the local disk or S3 for blobs.
+import type { Config } from '../config.js';
+import type { BlobStore, CallbackStore, ClientStore, JobQueue, TaskStore } from '../tasks/ports.js';
+import { LinkSigner } from '../tasks/signed-links.js';
+import { BullmqQueue } from './bullmq-queue.js';
+import { FsBlobStore } from './fs-blob-store.js';
+import { LocalQueue } from './local-queue.js';
+import { PostgresStore } from './postgres/postgres-store.js';
+import { S3BlobStore } from './s3-blob-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+
+export type Store = TaskStore & ClientStore & CallbackStore & { close(): Promise<void> | void };
+
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//.test(value);
+}
+
+export async function openStore(config: Pick<Config, 'db'>): Promise<Store> {
+  return isPostgresUrl(config.db) ? PostgresStore.open(config.db) : new SqliteStore(config.db);
+}
+
+export interface Adapters {
+  store: Store;
+  blobs: BlobStore;
+  queue: JobQueue;
+  /** Signs and checks the links of the disk blob store (served by the API process). */
+  links: LinkSigner;
+  serverSecret: Buffer;
+  /** Closes the store and the blob client; the queue is closed by its owner, before this. */
+  close(): Promise<void>;
+}
+
+export async function openAdapters(config: Config): Promise<Adapters> {
+  const store = await openStore(config);
+  const serverSecret = await store.serverSecret();
+  const links = new LinkSigner(serverSecret);
+  let s3: S3BlobStore | undefined;
+  let blobs: BlobStore;
+  if (config.blobs.startsWith('s3://')) {
+    s3 = new S3BlobStore({ url: config.blobs, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
+    await s3.ensureBucket();
+    blobs = s3;
+  } else {
+    blobs = new FsBlobStore(config.blobs, links);
+  }
+  const queue: JobQueue = config.queue ? new BullmqQueue({ url: config.queue, concurrency: config.concurrency }) : new LocalQueue(config.concurrency);
+  return {
+    store,
+    blobs,
+    queue,
+    links,
+    serverSecret,
+    async close() {
+      s3?.close();
+      await store.close();
+    },
+  };
+}

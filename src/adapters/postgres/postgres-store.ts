@@ -1,0 +1,164 @@
+// Tasks, clients, settings and callback deliveries in PostgreSQL (the distributed mode): the same
+// port as the SQLite store, shared by every API and worker process.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { CallbackDelivery, CallbackStore, Client, ClientStore, TaskOutcome, TaskStore } from '../../tasks/ports.js';
+import type { Task } from '../../tasks/task.js';
+import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
+import { migrate } from './migrations.js';
+
+const UNFINISHED = `state NOT IN ('success', 'failed')`;
+
+/**
+ * A `schema` query parameter on the URL (postgres://…/db?schema=name) keeps one deployment's tables
+ * apart from another's in the same database (the tests use it for isolation).
+ */
+function poolConfig(url: string): { config: pg.PoolConfig; schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name in DEPTHMILL_DB: ${schema}`);
+  return {
+    config: { connectionString: parsed.toString(), max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) },
+    schema,
+  };
+}
+
+export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects and brings the schema up to date (safe when several processes start at once). */
+  static async open(url: string): Promise<PostgresStore> {
+    const { config, schema } = poolConfig(url);
+    const pool = new pg.Pool(config);
+    // An idle client that loses its connection emits 'error'; the pool replaces it. Without a
+    // listener Node would treat it as an unhandled error and exit.
+    pool.on('error', () => undefined);
+    await migrate(pool, schema);
+    return new PostgresStore(pool);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async insert(task: Task): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO tasks (id, client_id, state, params, input_key, result_key, error, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt],
+    );
+  }
+
+  async get(id: string): Promise<Task | undefined> {
+    const { rows } = await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE id = $1', [id]);
+    return rows[0] && toTask(rows[0]);
+  }
+
+  async setState(id: string, state: 'created' | 'queueing' | 'processing'): Promise<boolean> {
+    const result = await this.pool.query(`UPDATE tasks SET state = $1, updated_at = $2 WHERE id = $3 AND ${UNFINISHED}`, [state, Date.now(), id]);
+    return result.rowCount === 1;
+  }
+
+  async finish(id: string, outcome: TaskOutcome): Promise<boolean> {
+    const resultKey = outcome.state === 'success' ? outcome.resultKey : null;
+    const error = outcome.state === 'failed' ? outcome.error : null;
+    const now = Date.now();
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<{ params: string }>(
+        `UPDATE tasks SET state = $1, result_key = $2, error = $3, updated_at = $4 WHERE id = $5 AND ${UNFINISHED} RETURNING params`,
+        [outcome.state, resultKey, error, now, id],
+      );
+      if (rows.length !== 1) return false;
+      const callbackUrl = (JSON.parse(rows[0]!.params) as Task['params']).callbackUrl;
+      if (callbackUrl) {
+        await client.query('INSERT INTO callbacks (task_id, url, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)', [id, callbackUrl, now]);
+      }
+      return true;
+    });
+  }
+
+  async listUnfinished(): Promise<Task[]> {
+    const { rows } = await this.pool.query<TaskRow>(`SELECT * FROM tasks WHERE ${UNFINISHED} ORDER BY created_at`);
+    return rows.map(toTask);
+  }
+
+  async countUnfinished(clientId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE client_id = $1 AND ${UNFINISHED}`, [clientId]);
+    return Number(rows[0]!.n);
+  }
+
+  async insertClient(client: Client): Promise<void> {
+    await this.pool.query('INSERT INTO clients (id, name, secret_hash, callback_key, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      client.id,
+      client.name,
+      client.secretHash,
+      client.callbackKey,
+      client.createdAt,
+      client.revokedAt ?? null,
+    ]);
+  }
+
+  async getClient(id: string): Promise<Client | undefined> {
+    const { rows } = await this.pool.query<ClientRow>('SELECT * FROM clients WHERE id = $1', [id]);
+    return rows[0] && toClient(rows[0]);
+  }
+
+  async listClients(): Promise<Client[]> {
+    const { rows } = await this.pool.query<ClientRow>('SELECT * FROM clients ORDER BY created_at');
+    return rows.map(toClient);
+  }
+
+  async revokeClient(id: string, at: number): Promise<boolean> {
+    const result = await this.pool.query('UPDATE clients SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2', [at, id]);
+    return result.rowCount === 1;
+  }
+
+  async serverSecret(): Promise<Buffer> {
+    // ON CONFLICT DO NOTHING: when several processes start at once, the first one's secret wins for all.
+    await this.pool.query(`INSERT INTO settings (name, value) VALUES ('server_secret', $1) ON CONFLICT (name) DO NOTHING`, [randomBytes(32)]);
+    const { rows } = await this.pool.query<{ value: Buffer }>(`SELECT value FROM settings WHERE name = 'server_secret'`);
+    return rows[0]!.value;
+  }
+
+  async claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]> {
+    // SKIP LOCKED: two workers polling at the same moment take different rows, never the same one.
+    const { rows } = await this.pool.query<CallbackRow>(
+      `UPDATE callbacks SET next_attempt_at = $1
+       WHERE id IN (
+         SELECT id FROM callbacks
+         WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
+         ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING id, task_id, url, attempts, $2::bigint AS next_attempt_at, created_at`,
+      [now + leaseMs, now, limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async markDelivered(id: number, at: number): Promise<void> {
+    await this.pool.query('UPDATE callbacks SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2', [at, id]);
+  }
+
+  async markAttempt(id: number, error: string, nextAttemptAt: number | undefined): Promise<void> {
+    if (nextAttemptAt === undefined) {
+      await this.pool.query('UPDATE callbacks SET attempts = attempts + 1, last_error = $1, gave_up_at = $2 WHERE id = $3', [error, Date.now(), id]);
+    } else {
+      await this.pool.query('UPDATE callbacks SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3', [error, nextAttemptAt, id]);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// Rows of the tasks, clients and callbacks tables -> domain objects, for every SQL store.
+// Timestamps are epoch milliseconds; PostgreSQL hands BIGINTs back as strings, hence Number().
+import type { CallbackDelivery, Client } from '../tasks/ports.js';
+import type { Task, TaskState } from '../tasks/task.js';
+
+export interface TaskRow {
+  id: string;
+  client_id: string;
+  state: TaskState;
+  params: string;
+  input_key: string;
+  result_key: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClientRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  callback_key: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface CallbackRow {
+  id: number;
+  task_id: string;
+  url: string;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+}
+
+export function toDelivery(row: CallbackRow): CallbackDelivery {
+  return {
+    id: Number(row.id),
+    taskId: row.task_id,
+    url: row.url,
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function toTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    state: row.state,
+    params: JSON.parse(row.params) as Task['params'],
+    inputKey: row.input_key,
+    ...(row.result_key === null ? {} : { resultKey: row.result_key }),
+    ...(row.error === null ? {} : { error: row.error }),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export function toClient(row: ClientRow): Client {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    callbackKey: row.callback_key,
+    createdAt: Number(row.created_at),
+    ...(row.revoked_at === null ? {} : { revokedAt: Number(row.revoked_at) }),
+  };
+}
+
