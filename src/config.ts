@@ -33,6 +33,8 @@ const configSchema = z.object({
   maxImageBytes: positiveInt,
   /** How long fetching an image_url may take. */
   fetchTimeoutMs: positiveInt,
+  /** Distributed mode: a job whose worker stops renewing its lock this long is handed to another. */
+  jobLockMs: positiveInt,
   /** A task not done after this long fails with 5001001. */
   taskTimeoutMs: positiveInt,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
     fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,
+    jobLockMs: env.DEPTHMILL_JOB_LOCK_MS ?? 30_000,
     taskTimeoutMs: env.DEPTHMILL_TASK_TIMEOUT_MS ?? 60 * 60 * 1000,
     logLevel: env.DEPTHMILL_LOG_LEVEL ?? 'info',
   });

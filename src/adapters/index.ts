@@ -44,7 +44,7 @@ export async function openAdapters(config: Config): Promise<Adapters> {
   } else {
     blobs = new FsBlobStore(config.blobs, links);
   }
-  const queue: JobQueue = config.queue ? new BullmqQueue({ url: config.queue, concurrency: config.concurrency }) : new LocalQueue(config.concurrency);
+  const queue: JobQueue = config.queue ? new BullmqQueue({ url: config.queue, concurrency: config.concurrency, lockDurationMs: config.jobLockMs }) : new LocalQueue(config.concurrency);
   return {
     store,
     blobs,

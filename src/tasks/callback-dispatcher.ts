@@ -59,7 +59,7 @@ export class CallbackDispatcher {
   private async deliverDue(): Promise<void> {
     try {
       // The lease outlasts one POST (its timeout) with room to record the outcome.
-      const leaseMs = (this.options.requestTimeoutMs ?? 10_000) + 30_000;
+      const leaseMs = (this.options.requestTimeoutMs ?? 10_000) + 5_000;
       const due = await this.options.callbacks.claimDue(Date.now(), 20, leaseMs);
       await Promise.all(due.filter((delivery) => !this.inFlight.has(delivery.id)).map((delivery) => this.deliver(delivery)));
     } catch (error) {
