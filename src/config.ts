@@ -25,6 +25,8 @@ const configSchema = z.object({
   modelsDir: z.string().optional(),
   /** Registry names of the depth model for each model_type, and of the mask model. */
   models: z.object({ base: z.string().min(1), pro: z.string().min(1), mask: z.string().min(1) }),
+  /** ONNX Runtime execution providers in order of preference (cuda needs ONNXRUNTIME_NODE_INSTALL=cuda12). */
+  executionProviders: z.array(z.enum(['cpu', 'cuda'])).min(1),
   /** Tasks run at once by this process; each runs on its own worker thread. */
   concurrency: positiveInt,
   /** Base of download links in callbacks (and in query-task when set); default http://host:port. */
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pro: env.DEPTHMILL_MODEL_PRO || defaultModelName('depth'),
       mask: env.DEPTHMILL_MODEL_MASK || defaultModelName('mask'),
     },
+    executionProviders: (env.DEPTHMILL_EXECUTION_PROVIDERS ?? 'cpu').split(',').map((provider) => provider.trim()),
     concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,

@@ -64,7 +64,12 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   if (runsWorker) {
     const engine = new ThreadEngine({
       threads: config.concurrency,
-      sessions: { modelDir, depthModels: { base: config.models.base, pro: config.models.pro }, maskModel: config.models.mask },
+      sessions: {
+        modelDir,
+        depthModels: { base: config.models.base, pro: config.models.pro },
+        maskModel: config.models.mask,
+        executionProviders: config.executionProviders,
+      },
     });
     const baseUrl = config.publicUrl ?? url ?? `http://${hostForUrl(config.host)}:${config.port}`;
     const callbacks = new CallbackDispatcher({ callbacks: store, tasks: store, clients: store, blobs, baseUrl, log: logger });

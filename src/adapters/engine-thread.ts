@@ -12,7 +12,8 @@ export interface EngineJob {
   params: TaskParams;
 }
 
-const sessions = sharedSessions((workerData ?? {}) as SessionOptions);
+// A GPU provider that cannot start falls back to the CPU; say so once per model in the logs.
+const sessions = sharedSessions({ ...((workerData ?? {}) as SessionOptions), onFallback: (message) => process.emitWarning(message) });
 
 export default async function runJob({ input, params }: EngineJob): Promise<DepthResult> {
   const map = await runPipeline(input, params, sessions);

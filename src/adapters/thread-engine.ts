@@ -10,7 +10,7 @@ import type { EngineJob } from './engine-thread.js';
 export interface ThreadEngineOptions {
   threads: number;
   /** Passed to each thread's model sessions: model folder and which models to run. */
-  sessions: Omit<SessionOptions, 'intraOpNumThreads'>;
+  sessions: Omit<SessionOptions, 'intraOpNumThreads' | 'onFallback'>;
 }
 
 export class ThreadEngine implements DepthEngine {

@@ -16,6 +16,10 @@ export interface SessionOptions {
   depthModels?: { base?: string; pro?: string };
   /** Registry name of the mask model; default: the bundled default. */
   maskModel?: string;
+  /** ONNX Runtime execution providers in order of preference, e.g. ['cuda', 'cpu']; default cpu. */
+  executionProviders?: string[];
+  /** Told when a preferred provider could not start and the CPU is used instead. */
+  onFallback?: (message: string) => void;
   /** Threads ONNX Runtime uses inside one operator; default: ONNX Runtime's own (all cores). */
   intraOpNumThreads?: number;
 }
@@ -49,12 +53,22 @@ async function loadModel(name: string, task: 'depth' | 'mask', options: SessionO
         `Run \`npx depthmill models pull ${name}\` (the bundled models: \`npm run models:install\`) to fetch it again.`,
     );
   }
-  const session = await ort.InferenceSession.create(bytes, {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
     // U2-Net-p's graph makes ONNX Runtime print dozens of harmless initializer warnings at level 2.
     logSeverityLevel: 3,
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
-  });
-  return { name, entry, session };
+  };
+  const providers = options.executionProviders ?? ['cpu'];
+  try {
+    const session = await ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: providers });
+    return { name, entry, session };
+  } catch (error) {
+    if (providers.length === 1 && providers[0] === 'cpu') throw error;
+    // A GPU provider that cannot start here (no CUDA files, no device): the CPU still works.
+    options.onFallback?.(`${providers.join(',')} unavailable for ${name} (${error instanceof Error ? error.message : String(error)}); using cpu`);
+    const session = await ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: ['cpu'] });
+    return { name, entry, session };
+  }
 }
 
 /** The configured depth and mask models, each created at most once per ModelSessions object. */
@@ -108,7 +122,13 @@ const shared = new Map<string, ModelSessions>();
  * that asks with the same options shares the same native sessions.
  */
 export function sharedSessions(options: SessionOptions = {}): ModelSessions {
-  const key = JSON.stringify([options.modelDir ?? modelCacheDir(), options.intraOpNumThreads ?? null, options.depthModels ?? null, options.maskModel ?? null]);
+  const key = JSON.stringify([
+    options.modelDir ?? modelCacheDir(),
+    options.intraOpNumThreads ?? null,
+    options.depthModels ?? null,
+    options.maskModel ?? null,
+    options.executionProviders ?? null,
+  ]);
   let sessions = shared.get(key);
   if (!sessions) {
     sessions = new ModelSessions(options);
