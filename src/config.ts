@@ -33,6 +33,8 @@ const configSchema = z.object({
   publicUrl: z.string().url().optional(),
   /** Upper bound on an uploaded or fetched image. */
   maxImageBytes: positiveInt,
+  /** Internal hosts that image_url and callback_url may reach despite the SSRF guard. */
+  fetchAllowlist: z.array(z.string()),
   /** How long fetching an image_url may take. */
   fetchTimeoutMs: positiveInt,
   /** Distributed mode: a job whose worker stops renewing its lock this long is handed to another. */
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
+    fetchAllowlist: (env.DEPTHMILL_FETCH_ALLOWLIST ?? '').split(',').map((host) => host.trim()).filter(Boolean),
     fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,
     jobLockMs: env.DEPTHMILL_JOB_LOCK_MS ?? 30_000,
     taskTimeoutMs: env.DEPTHMILL_TASK_TIMEOUT_MS ?? 60 * 60 * 1000,

@@ -3,6 +3,7 @@
 // task runner and callback delivery (it never opens the HTTP port); all: both, in one process.
 import pino, { type Logger } from 'pino';
 import { openAdapters } from './adapters/index.js';
+import { createSafeFetch } from './adapters/safe-fetch.js';
 import { ThreadEngine } from './adapters/thread-engine.js';
 import { buildApp } from './api/app.js';
 import { TokenIssuer } from './api/tokens.js';
@@ -45,6 +46,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   if (runsWorker) checkModelsInstalled(config.models, modelDir);
 
   const adapters = await openAdapters(config);
+  const outbound = createSafeFetch({ allowlist: config.fetchAllowlist });
   const { store, blobs, queue, links, serverSecret } = adapters;
   let closeHttp = async (): Promise<void> => undefined;
   const closeWorker: (() => Promise<void>)[] = [];
@@ -53,7 +55,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   if (runsApi) {
     const tasks = new TaskService({ tasks: store, blobs, queue, concurrentTaskQuota: CONCURRENT_TASK_QUOTA, taskTimeoutMs: config.taskTimeoutMs });
     const tokens = new TokenIssuer(serverSecret, store);
-    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, logger });
+    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -72,7 +74,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
       },
     });
     const baseUrl = config.publicUrl ?? url ?? `http://${hostForUrl(config.host)}:${config.port}`;
-    const callbacks = new CallbackDispatcher({ callbacks: store, tasks: store, clients: store, blobs, baseUrl, log: logger });
+    const callbacks = new CallbackDispatcher({ callbacks: store, tasks: store, clients: store, blobs, fetch: outbound, baseUrl, log: logger });
     const runner = new TaskRunner({ tasks: store, blobs, engine, taskTimeoutMs: config.taskTimeoutMs, log: logger, onFinished: () => callbacks.wake() });
     queue.start(runner.run);
     callbacks.start();

@@ -2,6 +2,7 @@
 // Limits are enforced while the body streams in (see app.ts for the multipart limits).
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import type { OutboundFetch } from '../tasks/ports.js';
 import type { TaskParams } from '../tasks/task.js';
 import { createTaskFields, describeIssue, toTaskParams } from './create-task-schema.js';
 import { ApiError, Errors } from './errors.js';
@@ -14,10 +15,7 @@ export interface CreateTaskInput {
   imageType: ImageType;
 }
 
-/** Relief formats arrive with the relief issue; until then they are refused clearly. */
-const SUPPORTED_FORMATS = new Set(['exr', 'png', 'bmp']);
-
-export async function readCreateTask(request: FastifyRequest, config: Config): Promise<CreateTaskInput> {
+export async function readCreateTask(request: FastifyRequest, config: Config, outbound: OutboundFetch): Promise<CreateTaskInput> {
   if (!request.isMultipart()) throw new ApiError(Errors.notMultipart);
   const fields: Record<string, string> = {};
   let upload: Buffer | undefined;
@@ -38,14 +36,15 @@ export async function readCreateTask(request: FastifyRequest, config: Config): P
   const parsed = createTaskFields.safeParse(fields);
   if (!parsed.success) throw new ApiError(Errors.invalidField, describeIssue(parsed.error.issues[0]!, fields));
   const params = toTaskParams(parsed.data);
-  if (!SUPPORTED_FORMATS.has(params.format)) {
-    throw new ApiError(Errors.formatNotSupported, `invalid parameter: format ${fields.format} (${params.format}) is not supported yet; use 1 (exr), 2 (png) or 6 (bmp)`);
-  }
+
+  // Refused before the task exists: a callback that could never be delivered is better said now.
+  const callbackRefusal = params.callbackUrl && outbound.refusal(params.callbackUrl);
+  if (callbackRefusal) throw new ApiError(Errors.invalidField, `invalid parameter: callback_url is not allowed: ${callbackRefusal}`);
 
   const imageUrl = parsed.data.image_url;
   if (upload && imageUrl) throw new ApiError(Errors.imageConflict);
   if (!upload && !imageUrl) throw new ApiError(Errors.imageMissing);
-  const image = upload ?? (await fetchImage(imageUrl!, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs }));
+  const image = upload ?? (await fetchImage(imageUrl!, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs, fetch: outbound }));
   if (image.length === 0) throw new ApiError(Errors.imageType, 'invalid parameter: image is empty');
   const imageType = sniffImageType(image);
   if (!imageType) {

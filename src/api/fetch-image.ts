@@ -1,18 +1,22 @@
 // Fetches an image_url for create-task: bounded in size (checked while streaming, so a huge or
 // endless body is cut off early) and in time. Failures become a 4002xxxx error naming image_url.
+import type { OutboundFetch } from '../tasks/ports.js';
 import { ApiError, Errors } from './errors.js';
 
 export interface FetchImageOptions {
   maxBytes: number;
   timeoutMs: number;
+  /** The SSRF-guarded fetch (adapters/safe-fetch.ts). */
+  fetch: OutboundFetch;
 }
 
-export async function fetchImage(url: string, { maxBytes, timeoutMs }: FetchImageOptions): Promise<Buffer> {
+export async function fetchImage(url: string, { maxBytes, timeoutMs, fetch }: FetchImageOptions): Promise<Buffer> {
   const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'image/png, image/jpeg, image/webp' } });
+    response = await fetch(url, { signal, headers: { accept: 'image/png, image/jpeg, image/webp' } });
   } catch (error) {
+    if (refused(error)) throw new ApiError(Errors.imageUrlUnreachable, `invalid parameter: image_url is not allowed: ${causeOf(error)}`);
     throw unreachable(url, signal.aborted ? `no answer within ${timeoutMs / 1000} s` : causeOf(error));
   }
   if (!response.ok) {
@@ -45,8 +49,16 @@ export async function fetchImage(url: string, { maxBytes, timeoutMs }: FetchImag
   return Buffer.concat(chunks, size);
 }
 
+/** The SSRF guard's refusal, directly or as the cause of fetch's "fetch failed". */
+function refused(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) if (cause.name === 'FetchRefused') return true;
+  return false;
+}
+
 function causeOf(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  // fetch wraps connection errors (a refused address among them) as "fetch failed" with a cause.
+  let cause = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
   return cause instanceof Error ? cause.message : String(cause);
 }
 

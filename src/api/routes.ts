@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import type { BlobStore, ClientStore } from '../tasks/ports.js';
+import type { BlobStore, ClientStore, OutboundFetch } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
 import { authenticateClient } from '../tasks/clients.js';
@@ -20,6 +20,8 @@ export interface RouteDeps {
   blobs: BlobStore;
   tokens: TokenIssuer;
   links: LinkSigner;
+  /** Fetches image_url, guarded against SSRF. */
+  outbound: OutboundFetch;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -36,7 +38,7 @@ function success(data: Record<string, unknown>) {
 }
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { config, tasks, clients, blobs, tokens, links } = deps;
+  const { config, tasks, clients, blobs, tokens, links, outbound } = deps;
   const baseUrlOf = (request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
 
   app.post('/open-api/v1/auth/token', async (request) => {
@@ -48,7 +50,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.post('/open-api/v1/depth/create-task', async (request) => {
     const client = await requireClient(request, tokens);
-    const { params, image, imageType } = await readCreateTask(request, config);
+    const { params, image, imageType } = await readCreateTask(request, config, outbound);
     const task = await tasks.create(client.id, params, image, imageType);
     request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType }, 'task created');
     return success({ task_id: task.id });

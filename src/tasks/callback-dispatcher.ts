@@ -2,7 +2,7 @@
 // backoff and jitter for about an hour. Deliveries live in the store, so a restart resumes them;
 // delivery is at least once (a crash after the POST and before the record repeats it).
 import type { Logger } from 'pino';
-import type { BlobStore, CallbackDelivery, CallbackStore, ClientStore, TaskStore } from './ports.js';
+import type { BlobStore, CallbackDelivery, CallbackStore, ClientStore, OutboundFetch, TaskStore } from './ports.js';
 import { signCallback, SIGNATURE_HEADER } from './callback-signature.js';
 import { taskQueryBody } from './task-view.js';
 
@@ -11,6 +11,8 @@ export interface CallbackDispatcherOptions {
   tasks: TaskStore;
   clients: ClientStore;
   blobs: BlobStore;
+  /** POSTs to callback URLs, guarded against SSRF. */
+  fetch: OutboundFetch;
   /** Where download links in callback bodies point. */
   baseUrl: string;
   log: Logger;
@@ -78,7 +80,7 @@ export class CallbackDispatcher {
         return;
       }
       const body = JSON.stringify(await taskQueryBody(task, blobs, baseUrl));
-      const error = await post(delivery.url, body, signCallback(client.callbackKey, body), this.options.requestTimeoutMs ?? 10_000);
+      const error = await post(this.options.fetch, delivery.url, body, signCallback(client.callbackKey, body), this.options.requestTimeoutMs ?? 10_000);
       if (error === undefined) {
         await callbacks.markDelivered(delivery.id, Date.now());
         log.info({ taskId: task.id, attempts: delivery.attempts + 1 }, 'callback delivered');
@@ -95,18 +97,19 @@ export class CallbackDispatcher {
 }
 
 /** undefined on a 2xx answer, else what went wrong. */
-async function post(url: string, body: string, signature: string, timeoutMs: number): Promise<string | undefined> {
+async function post(fetch: OutboundFetch, url: string, body: string, signature: string, timeoutMs: number): Promise<string | undefined> {
   try {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature, 'user-agent': 'depthmill-callback/1' },
       body,
-      redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
     await response.body?.cancel();
     return response.ok ? undefined : `HTTP ${response.status}`;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    let cause = error;
+    while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+    return cause instanceof Error ? cause.message : String(cause);
   }
 }

@@ -90,3 +90,12 @@ export interface DepthEngine {
   run(input: Buffer, params: TaskParams): Promise<DepthResult>;
   close(): Promise<void>;
 }
+
+/** Outbound HTTP for URLs that clients give (image_url, callback_url): guarded against SSRF. */
+export type OutboundFetch = ((
+  url: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<Response>) & {
+  /** Why this URL would be refused without resolving it (scheme, literal address), or undefined. */
+  refusal(url: string): string | undefined;
+};

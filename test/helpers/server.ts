@@ -84,7 +84,9 @@ export interface TestServer {
 export async function startServer(options: { dataDir?: string; env?: Record<string, string>; role?: 'all' | 'api' | 'worker' } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('data');
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--role', options.role ?? 'all'], {
-    env: { ...process.env, ...backendEnv(dataDir), DEPTHMILL_LOG_LEVEL: 'warn', ...options.env },
+    // The tests' own HTTP servers (images, callback receivers) live on loopback, which the SSRF
+    // guard refuses unless allowlisted; the SSRF suite starts its servers without this.
+    env: { ...process.env, ...backendEnv(dataDir), DEPTHMILL_LOG_LEVEL: 'warn', DEPTHMILL_FETCH_ALLOWLIST: '127.0.0.1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
