@@ -33,6 +33,8 @@ const configSchema = z.object({
   publicUrl: z.string().url().optional(),
   /** Upper bound on an uploaded or fetched image. */
   maxImageBytes: positiveInt,
+  /** Requests per minute one client (or, before it signs in, one address) may make. */
+  rateLimitPerMinute: positiveInt,
   /** Internal hosts that image_url and callback_url may reach despite the SSRF guard. */
   fetchAllowlist: z.array(z.string()),
   /** How long fetching an image_url may take. */
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
+    rateLimitPerMinute: env.DEPTHMILL_RATE_LIMIT ?? 600,
     fetchAllowlist: (env.DEPTHMILL_FETCH_ALLOWLIST ?? '').split(',').map((host) => host.trim()).filter(Boolean),
     fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,
     jobLockMs: env.DEPTHMILL_JOB_LOCK_MS ?? 30_000,

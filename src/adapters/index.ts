@@ -1,5 +1,6 @@
 // Chooses the adapters from the configuration alone (DESIGN.md): SQLite or PostgreSQL for tasks
 // and clients, the in-process queue or BullMQ, the local disk or S3 for blobs.
+import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { BlobStore, CallbackStore, ClientStore, JobQueue, TaskStore } from '../tasks/ports.js';
 import { LinkSigner } from '../tasks/signed-links.js';
@@ -20,6 +21,13 @@ export async function openStore(config: Pick<Config, 'db'>): Promise<Store> {
   return isPostgresUrl(config.db) ? PostgresStore.open(config.db) : new SqliteStore(config.db);
 }
 
+/** A Redis client for the URL (its `prefix` parameter is the queue's, not Redis's). */
+function redisClient(url: string): Redis {
+  const parsed = new URL(url);
+  parsed.searchParams.delete('prefix');
+  return new Redis(parsed.toString(), { maxRetriesPerRequest: 1, lazyConnect: false });
+}
+
 export interface Adapters {
   store: Store;
   blobs: BlobStore;
@@ -27,6 +35,8 @@ export interface Adapters {
   /** Signs and checks the links of the disk blob store (served by the API process). */
   links: LinkSigner;
   serverSecret: Buffer;
+  /** Shared counters for the API's rate limit (distributed mode); undefined: in-process counters. */
+  rateLimitRedis: Redis | undefined;
   /** Closes the store and the blob client; the queue is closed by its owner, before this. */
   close(): Promise<void>;
 }
@@ -44,6 +54,7 @@ export async function openAdapters(config: Config): Promise<Adapters> {
   } else {
     blobs = new FsBlobStore(config.blobs, links);
   }
+  const rateLimitRedis = config.queue ? redisClient(config.queue) : undefined;
   const queue: JobQueue = config.queue ? new BullmqQueue({ url: config.queue, concurrency: config.concurrency, lockDurationMs: config.jobLockMs }) : new LocalQueue(config.concurrency);
   return {
     store,
@@ -51,8 +62,10 @@ export async function openAdapters(config: Config): Promise<Adapters> {
     queue,
     links,
     serverSecret,
+    rateLimitRedis,
     async close() {
       s3?.close();
+      rateLimitRedis?.disconnect();
       await store.close();
     },
   };

@@ -1,10 +1,15 @@
 // The Fastify application: multipart limits, the routes, and the one place where errors become
 // the envelope (API.md): catalog errors as they are, anything unexpected as 10000000 without details.
 import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { basicCredentials } from './authenticate.js';
 import { ApiError, Errors, type ErrorEntry } from './errors.js';
 import { tooLarge } from './fetch-image.js';
+import { registerOpenApi } from './openapi.js';
 import { registerRoutes, type RouteDeps } from './routes.js';
+import { registerWeb } from './web.js';
 
 /** Errors Fastify and its multipart plugin raise, mapped onto the catalog. */
 function fromFastifyError(error: FastifyError, maxImageBytes: number): ApiError | undefined {
@@ -34,13 +39,36 @@ function envelope(entry: ErrorEntry, msg: string, data: Record<string, unknown>)
   return { code: entry.code, data, msg };
 }
 
-export async function buildApp(deps: RouteDeps & { logger: FastifyBaseLogger }): Promise<FastifyInstance> {
+export interface AppDeps extends RouteDeps {
+  logger: FastifyBaseLogger;
+  /** Shared rate-limit counters (distributed mode); undefined: counters in this process. */
+  rateLimitRedis?: Redis | undefined;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
     // Room for the multipart overhead around a maximum-size image.
     bodyLimit: config.maxImageBytes + 1024 * 1024,
     trustProxy: false,
+  });
+
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per client: the Bearer token's client, or the client_id of Basic credentials; before either,
+    // per address. Verified, so nobody can spend another client's allowance with a forged token.
+    keyGenerator: async (request) => {
+      const bearer = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '');
+      const client = bearer ? await deps.tokens.verify(bearer[1]!) : undefined;
+      if (client) return `client:${client.id}`;
+      const basic = basicCredentials(request.headers.authorization);
+      return basic ? `basic:${basic.id}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(Errors.rateLimited, `too many requests: at most ${context.max} per minute; retry after ${context.after}`),
+    ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: 'depthmill-rate-' } : {}),
   });
 
   await app.register(multipart, {
@@ -70,5 +98,7 @@ export async function buildApp(deps: RouteDeps & { logger: FastifyBaseLogger }):
   });
 
   registerRoutes(app, deps);
+  registerOpenApi(app);
+  await registerWeb(app, config);
   return app;
 }

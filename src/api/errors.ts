@@ -17,6 +17,7 @@ export const Errors = {
   taskNotFound: entry(404, 404, 'task not found'),
   routeNotFound: entry(404, 404, 'not found'),
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
+  rateLimited: entry(429, 429, 'too many requests'),
   generateFailed: entry(5001001, 200, 'generate failed'),
   systemError: entry(10000000, 500, 'system error'),
 
