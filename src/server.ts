@@ -1,13 +1,14 @@
 // The composition root: builds the adapters the configuration names, wires them into the task
 // code, and starts what the role asks for. api: the HTTP API (it never runs a model); worker: the
 // task runner and callback delivery (it never opens the HTTP port); all: both, in one process.
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { openAdapters } from './adapters/index.js';
 import { createSafeFetch } from './adapters/safe-fetch.js';
 import { ThreadEngine } from './adapters/thread-engine.js';
 import { buildApp } from './api/app.js';
 import { TokenIssuer } from './api/tokens.js';
 import type { Config } from './config.js';
+import { createLogger } from './logger.js';
 import { expectedChecksum, modelCacheDir, modelEntry, modelPath } from './pipeline/model-cache.js';
 import { CallbackDispatcher } from './tasks/callback-dispatcher.js';
 import { TaskRunner } from './tasks/task-runner.js';
@@ -39,7 +40,7 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const runsApi = config.role !== 'worker';
   const runsWorker = config.role !== 'api';
   const modelDir = config.modelsDir ?? modelCacheDir();

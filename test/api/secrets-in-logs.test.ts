@@ -1,0 +1,32 @@
+// Nothing secret in the logs: a full round trip at info level, then the log is searched for the
+// client secret, the access token and the download link's signature.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { createTask, download, form, token, waitForTask } from '../helpers/api.js';
+import { createClientCredentials, SHARED, startServer } from '../helpers/server.js';
+
+it('logs requests without secrets, tokens or link signatures', async () => {
+  const server = await startServer({ env: { DEPTHMILL_LOG_LEVEL: 'info' } });
+  try {
+    const { clientId, clientSecret } = createClientCredentials(server.dataDir);
+    const accessToken = await token(server.url, clientId, clientSecret);
+    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+    const created = await createTask(server.url, accessToken, form({ format: '6', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]));
+    const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
+    const url = new URL(done.body.data.url!);
+    expect((await download(url.toString())).status).toBe(200);
+    await server.stop();
+
+    const log = server.output();
+    expect(log).toMatch(/"msg":"task ended"/); // the log is there and at info level
+    expect(log).toContain(created.body.data.task_id);
+    expect(log).not.toContain(clientSecret);
+    expect(log).not.toContain(accessToken);
+    const signature = url.searchParams.get('signature') ?? url.searchParams.get('X-Amz-Signature');
+    expect(signature).toBeTruthy();
+    expect(log).not.toContain(signature!);
+  } finally {
+    await server.stop();
+  }
+});
