@@ -41,6 +41,10 @@ const configSchema = z.object({
   fetchTimeoutMs: positiveInt,
   /** Distributed mode: a job whose worker stops renewing its lock this long is handed to another. */
   jobLockMs: positiveInt,
+  /** Inputs and results are deleted this long after their task ended. */
+  retentionHours: z.coerce.number().positive(),
+  /** How often the worker side looks for overdue tasks and expired files. */
+  housekeepingIntervalMs: positiveInt,
   /** A task not done after this long fails with 5001001. */
   taskTimeoutMs: positiveInt,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -74,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,
     jobLockMs: env.DEPTHMILL_JOB_LOCK_MS ?? 30_000,
     taskTimeoutMs: env.DEPTHMILL_TASK_TIMEOUT_MS ?? 60 * 60 * 1000,
+    retentionHours: env.DEPTHMILL_RETENTION_HOURS ?? 7 * 24,
+    housekeepingIntervalMs: env.DEPTHMILL_HOUSEKEEPING_INTERVAL_MS ?? 60_000,
     logLevel: env.DEPTHMILL_LOG_LEVEL ?? 'info',
   });
   if (!parsed.success) {

@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { expectedChecksum, modelCacheDir, modelEntry, modelPath } from './pipeline/model-cache.js';
 import { CallbackDispatcher } from './tasks/callback-dispatcher.js';
+import { Housekeeping } from './tasks/housekeeping.js';
 import { TaskRunner } from './tasks/task-runner.js';
 import { TaskService } from './tasks/task-service.js';
 
@@ -54,7 +55,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
   let url: string | undefined;
   if (runsApi) {
-    const tasks = new TaskService({ tasks: store, blobs, queue, concurrentTaskQuota: CONCURRENT_TASK_QUOTA, taskTimeoutMs: config.taskTimeoutMs });
+    const tasks = new TaskService({
+      tasks: store,
+      blobs,
+      queue,
+      concurrentTaskQuota: CONCURRENT_TASK_QUOTA,
+      taskTimeoutMs: config.taskTimeoutMs,
+      retentionHours: config.retentionHours,
+    });
     const tokens = new TokenIssuer(serverSecret, store);
     const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis });
     await app.listen({ port: config.port, host: config.host });
@@ -77,9 +85,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const baseUrl = config.publicUrl ?? url ?? `http://${hostForUrl(config.host)}:${config.port}`;
     const callbacks = new CallbackDispatcher({ callbacks: store, tasks: store, clients: store, blobs, fetch: outbound, baseUrl, log: logger });
     const runner = new TaskRunner({ tasks: store, blobs, engine, taskTimeoutMs: config.taskTimeoutMs, log: logger, onFinished: () => callbacks.wake() });
+    const housekeeping = new Housekeeping({
+      tasks: store,
+      blobs,
+      taskTimeoutMs: config.taskTimeoutMs,
+      retentionMs: config.retentionHours * 3600_000,
+      intervalMs: config.housekeepingIntervalMs,
+      log: logger,
+      onFinished: () => callbacks.wake(),
+    });
     queue.start(runner.run);
     callbacks.start();
-    closeWorker.push(() => callbacks.stop(), () => engine.close());
+    housekeeping.start();
+    closeWorker.push(() => housekeeping.stop(), () => callbacks.stop(), () => engine.close());
 
     // Work acknowledged before a crash or stop is queued again, oldest first. With a shared queue
     // the task id is the job id, so a task another worker is still running is not duplicated.

@@ -1,6 +1,6 @@
 // Blobs as files under one directory (the embedded default). Writes go to a temporary name and
 // are renamed into place, so a crash never leaves a half-written result under its real name.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { BlobStore } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
@@ -28,6 +28,10 @@ export class FsBlobStore implements BlobStore {
 
   async get(key: string): Promise<Buffer> {
     return readFile(this.pathOf(key));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
   }
 
   async signedUrl(key: string, ttlSeconds: number, baseUrl: string): Promise<string> {

@@ -13,6 +13,7 @@ export interface TaskRow {
   error: string | null;
   created_at: number;
   updated_at: number;
+  expired_at: number | null;
 }
 
 export interface ClientRow {
@@ -55,6 +56,7 @@ export function toTask(row: TaskRow): Task {
     ...(row.error === null ? {} : { error: row.error }),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...(row.expired_at === null || row.expired_at === undefined ? {} : { expiredAt: Number(row.expired_at) }),
   };
 }
 

@@ -1,6 +1,6 @@
 // Blobs in any S3-compatible store (AWS S3, MinIO, …): inputs and results under one bucket and
 // prefix; download links are S3 presigned GET URLs, so the API never streams results itself.
-import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobStore } from '../tasks/ports.js';
 
@@ -60,6 +60,10 @@ export class S3BlobStore implements BlobStore {
   async get(key: string): Promise<Buffer> {
     const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
     return Buffer.from(await response.Body!.transformToByteArray());
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
   }
 
   async signedUrl(key: string, ttlSeconds: number): Promise<string> {

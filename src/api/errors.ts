@@ -16,6 +16,7 @@ export const Errors = {
   unauthorized: entry(401, 401, 'Unauthorized'),
   taskNotFound: entry(404, 404, 'task not found'),
   routeNotFound: entry(404, 404, 'not found'),
+  taskExpired: entry(404, 410, 'task expired'),
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
   rateLimited: entry(429, 429, 'too many requests'),
   generateFailed: entry(5001001, 200, 'generate failed'),

@@ -33,6 +33,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '3mf': 'model/3mf',
 };
 
+function isMissing(error: unknown): boolean {
+  const { code, name } = error as { code?: string; name?: string };
+  return code === 'ENOENT' || name === 'NoSuchKey' || name === 'NotFound';
+}
+
 function success(data: Record<string, unknown>) {
   return { code: 200, data, msg: 'success' };
 }
@@ -72,7 +77,11 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     if (verdict !== 'ok') {
       return reply.code(403).send({ code: 403, data: {}, msg: verdict === 'expired' ? 'download link expired: query the task again for a fresh one' : 'download link is not valid' });
     }
-    const bytes = await blobs.get(key);
+    const bytes = await blobs.get(key).catch((error: unknown) => {
+      // The retention collector deleted it (or it never existed): say so, not 500.
+      if (isMissing(error)) throw new ApiError(Errors.taskExpired, 'file expired: results are kept for a limited time; create the task again');
+      throw error;
+    });
     const name = key.split('/').pop()!;
     const [taskId, extension = ''] = name.split('.');
     return reply

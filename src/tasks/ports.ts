@@ -16,6 +16,9 @@ export interface TaskStore {
   /** Tasks that were acknowledged but have not ended: what a restart must pick up again. */
   listUnfinished(): Promise<Task[]>;
   countUnfinished(clientId: string): Promise<number>;
+  /** Ended tasks last changed before `before` whose files have not been deleted yet. */
+  listExpirable(before: number, limit: number): Promise<Task[]>;
+  markExpired(id: string, at: number): Promise<void>;
 }
 
 export type TaskOutcome = { state: 'success'; resultKey: string } | { state: 'failed'; error: string };
@@ -65,6 +68,8 @@ export interface CallbackStore {
 export interface BlobStore {
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   get(key: string): Promise<Buffer>;
+  /** Deletes a blob; deleting one that is not there is not an error. */
+  delete(key: string): Promise<void>;
   /** A link anyone may GET for ttlSeconds; baseUrl is where this service is reached. */
   signedUrl(key: string, ttlSeconds: number, baseUrl: string): Promise<string>;
 }

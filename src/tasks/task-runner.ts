@@ -3,6 +3,7 @@
 // out of here, so one bad task never stops the queue.
 import type { Logger } from 'pino';
 import type { BlobStore, DepthEngine, TaskOutcome, TaskStore } from './ports.js';
+import { overdueError } from './housekeeping.js';
 import { isFinished } from './task.js';
 
 export interface TaskRunnerOptions {
@@ -23,7 +24,7 @@ export class TaskRunner {
     const task = await tasks.get(taskId);
     if (!task || isFinished(task.state)) return;
     if (Date.now() - task.createdAt > this.options.taskTimeoutMs) {
-      await this.finish(taskId, { state: 'failed', error: 'the task did not finish in time' });
+      await this.finish(taskId, { state: 'failed', error: overdueError(this.options.taskTimeoutMs) });
       return;
     }
     await tasks.setState(taskId, 'processing');

@@ -3,6 +3,7 @@
 import { ApiError, Errors } from '../api/errors.js';
 import type { BlobStore, JobQueue, TaskStore } from './ports.js';
 import { isFinished, type Task, type TaskParams } from './task.js';
+import { overdueError } from './housekeeping.js';
 import { newTaskId } from './task-id.js';
 
 export interface TaskServiceOptions {
@@ -12,6 +13,8 @@ export interface TaskServiceOptions {
   /** Unfinished tasks one client may have at once (Hitem3D's default is 10). */
   concurrentTaskQuota: number;
   taskTimeoutMs: number;
+  /** How long inputs and results are kept, for the message about an expired task. */
+  retentionHours: number;
 }
 
 export class TaskService {
@@ -42,8 +45,13 @@ export class TaskService {
     const task = await tasks.get(id);
     if (!task || task.clientId !== clientId) throw new ApiError(Errors.taskNotFound);
     if (!isFinished(task.state) && Date.now() - task.createdAt > taskTimeoutMs) {
-      await tasks.finish(id, { state: 'failed', error: `the task did not finish within ${Math.round(taskTimeoutMs / 60_000)} minutes` });
+      await tasks.finish(id, { state: 'failed', error: overdueError(taskTimeoutMs) });
       return (await tasks.get(id))!;
+    }
+    if (task.expiredAt !== undefined) {
+      throw new ApiError(Errors.taskExpired, `task expired: its files were deleted on ${new Date(task.expiredAt).toISOString()} (results are kept ${this.options.retentionHours} hours)`, {
+        data: { task_id: task.id, state: task.state },
+      });
     }
     return task;
   }

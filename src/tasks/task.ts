@@ -35,6 +35,8 @@ export interface Task {
   error?: string;
   createdAt: number;
   updatedAt: number;
+  /** When the retention collector deleted the task's input and result. */
+  expiredAt?: number;
 }
 
 export function isFinished(state: TaskState): boolean {

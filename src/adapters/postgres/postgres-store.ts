@@ -103,6 +103,18 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     return Number(rows[0]!.n);
   }
 
+  async listExpirable(before: number, limit: number): Promise<Task[]> {
+    const { rows } = await this.pool.query<TaskRow>(
+      `SELECT * FROM tasks WHERE expired_at IS NULL AND state IN ('success', 'failed') AND updated_at < $1 ORDER BY updated_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map(toTask);
+  }
+
+  async markExpired(id: string, at: number): Promise<void> {
+    await this.pool.query('UPDATE tasks SET expired_at = $1 WHERE id = $2', [at, id]);
+  }
+
   async insertClient(client: Client): Promise<void> {
     await this.pool.query('INSERT INTO clients (id, name, secret_hash, callback_key, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)', [
       client.id,

@@ -80,6 +80,17 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     return row.n;
   }
 
+  async listExpirable(before: number, limit: number): Promise<Task[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM tasks WHERE expired_at IS NULL AND state IN ('success', 'failed') AND updated_at < ? ORDER BY updated_at LIMIT ?`)
+      .all(before, limit) as TaskRow[];
+    return rows.map(toTask);
+  }
+
+  async markExpired(id: string, at: number): Promise<void> {
+    this.db.prepare('UPDATE tasks SET expired_at = ? WHERE id = ?').run(at, id);
+  }
+
   async insertClient(client: Client): Promise<void> {
     this.db
       .prepare('INSERT INTO clients (id, name, secret_hash, callback_key, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)')

@@ -1,0 +1,70 @@
+// Periodic work of the worker side: tasks overdue past the timeout fail (with their callback), and
+// tasks past the retention period lose their input and result files. Each pass is idempotent, so
+// several workers may run it at once.
+import type { Logger } from 'pino';
+import type { BlobStore, TaskStore } from './ports.js';
+
+export interface HousekeepingOptions {
+  tasks: TaskStore;
+  blobs: BlobStore;
+  taskTimeoutMs: number;
+  retentionMs: number;
+  log: Logger;
+  intervalMs?: number;
+  onFinished?: (taskId: string) => void;
+}
+
+/** The reason a task gets when it ran out of time (API.md: 60 minutes by default). */
+export function overdueError(taskTimeoutMs: number): string {
+  const limit = taskTimeoutMs >= 60_000 ? `${Math.round(taskTimeoutMs / 60_000)} minutes` : `${(taskTimeoutMs / 1000).toFixed(1)} s`;
+  return `the task did not finish within ${limit}`;
+}
+
+export class Housekeeping {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: HousekeepingOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.runOnce(), this.options.intervalMs ?? 60_000);
+    this.timer.unref();
+    void this.runOnce();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  runOnce(): Promise<void> {
+    this.running ??= this.pass()
+      .catch((error: unknown) => this.options.log.error({ err: error }, 'housekeeping failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const { tasks, blobs, taskTimeoutMs, retentionMs, log } = this.options;
+    const now = Date.now();
+    for (const task of await tasks.listUnfinished()) {
+      if (now - task.createdAt <= taskTimeoutMs) continue;
+      if (await tasks.finish(task.id, { state: 'failed', error: overdueError(taskTimeoutMs) })) {
+        log.warn({ taskId: task.id }, 'task failed: overdue');
+        this.options.onFinished?.(task.id);
+      }
+    }
+    for (;;) {
+      const expirable = await tasks.listExpirable(now - retentionMs, 100);
+      for (const task of expirable) {
+        await blobs.delete(task.inputKey);
+        if (task.resultKey) await blobs.delete(task.resultKey);
+        await tasks.markExpired(task.id, now);
+      }
+      if (expirable.length > 0) log.info({ count: expirable.length }, 'expired task files deleted');
+      if (expirable.length < 100) break;
+    }
+  }
+}
