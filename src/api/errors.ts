@@ -14,6 +14,8 @@ function entry(code: number, status: number, message: string): ErrorEntry {
 export const Errors = {
   invalidCredentials: entry(40010000, 401, 'client credentials are invalid'),
   unauthorized: entry(401, 401, 'Unauthorized'),
+  /** A download link whose signature does not match, or which has run out (HTTP 403, like S3). */
+  linkInvalid: entry(401, 403, 'download link is not valid'),
   taskNotFound: entry(404, 404, 'task not found'),
   routeNotFound: entry(404, 404, 'not found'),
   taskExpired: entry(404, 410, 'task expired'),

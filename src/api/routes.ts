@@ -74,9 +74,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const key = decodeURIComponent((request.params as { '*': string })['*']);
     const { expires, signature } = request.query as Record<string, string | undefined>;
     const verdict = links.check(key, expires, signature);
-    if (verdict !== 'ok') {
-      return reply.code(403).send({ code: 403, data: {}, msg: verdict === 'expired' ? 'download link expired: query the task again for a fresh one' : 'download link is not valid' });
-    }
+    if (verdict === 'expired') throw new ApiError(Errors.linkInvalid, 'download link expired: query the task again for a fresh one');
+    if (verdict !== 'ok') throw new ApiError(Errors.linkInvalid);
     const bytes = await blobs.get(key).catch((error: unknown) => {
       // The retention collector deleted it (or it never existed): say so, not 500.
       if (isMissing(error)) throw new ApiError(Errors.taskExpired, 'file expired: results are kept for a limited time; create the task again');
