@@ -27,6 +27,8 @@ const configSchema = z.object({
   models: z.object({ base: z.string().min(1), pro: z.string().min(1), mask: z.string().min(1) }),
   /** ONNX Runtime execution providers in order of preference (cuda needs ONNXRUNTIME_NODE_INSTALL=cuda12). */
   executionProviders: z.array(z.enum(['cpu', 'cuda'])).min(1),
+  /** Decompression-bomb guard and decode time limit for one image. */
+  decodeLimits: z.object({ maxPixels: positiveInt, timeoutSeconds: positiveInt }),
   /** Tasks run at once by this process; each runs on its own worker thread. */
   concurrency: positiveInt,
   /** Base of download links in callbacks (and in query-task when set); default http://host:port. */
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mask: env.DEPTHMILL_MODEL_MASK || defaultModelName('mask'),
     },
     executionProviders: (env.DEPTHMILL_EXECUTION_PROVIDERS ?? 'cpu').split(',').map((provider) => provider.trim()),
+    decodeLimits: { maxPixels: env.DEPTHMILL_MAX_PIXELS ?? 50_000_000, timeoutSeconds: env.DEPTHMILL_DECODE_TIMEOUT_S ?? 20 },
     concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,

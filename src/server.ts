@@ -80,6 +80,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         depthModels: { base: config.models.base, pro: config.models.pro },
         maskModel: config.models.mask,
         executionProviders: config.executionProviders,
+        decodeLimits: config.decodeLimits,
       },
     });
     const baseUrl = config.publicUrl ?? url ?? `http://${hostForUrl(config.host)}:${config.port}`;

@@ -31,7 +31,6 @@ export const Errors = {
   imageType: entry(40020004, 400, 'invalid parameter: image must be a png, jpeg or webp file'),
   imageTooLarge: entry(40020005, 413, 'invalid parameter: image is larger than 20 MB'),
   imageUrlUnreachable: entry(40020006, 400, 'invalid parameter: image_url could not be fetched'),
-  formatNotSupported: entry(40020007, 400, 'invalid parameter: format not supported yet'),
   notMultipart: entry(40020008, 400, 'invalid parameter: the body must be multipart/form-data'),
   tooManyFiles: entry(40020009, 400, 'invalid parameter: send one image file only'),
   taskIdMissing: entry(40020010, 400, 'invalid parameter: task_id is required'),

@@ -17,6 +17,16 @@ export interface DecodedImage {
   alpha?: Uint8Array;
 }
 
+/** Bounds on what one image may cost to decode (see README "Limits"). */
+export interface DecodeLimits {
+  /** Width x height above which an image is refused before its pixels are decoded (decompression bombs). */
+  maxPixels: number;
+  /** Wall-clock seconds libvips may spend on the decode. */
+  timeoutSeconds: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxPixels: 50_000_000, timeoutSeconds: 20 };
+
 /** White: what a cut-out PNG shows on in most viewers, and a plain background U2-Net-p handles well. */
 const FLATTEN_BACKGROUND = 255;
 
@@ -28,6 +38,8 @@ function describeDecodeFailure(error: unknown): string {
     return 'the image could not be decoded: not a supported image format (png, jpeg or webp expected)';
   }
   if (/empty/i.test(detail)) return 'the image could not be decoded: the file is empty';
+  if (/exceeds pixel limit/i.test(detail)) return 'the image is too large: more pixels than the limit (DEPTHMILL_MAX_PIXELS)';
+  if (/timeout/i.test(detail)) return 'the image took too long to decode';
   // Drop libvips' loader prefixes ("VipsJpeg: ", "vipspng: "): they name internals, not the problem.
   return `the image could not be decoded: ${detail.replace(/\bvips\w*:\s*/gi, '')}`;
 }
@@ -37,11 +49,15 @@ function describeDecodeFailure(error: unknown): string {
  * (including truncated or corrupt files: sharp's default failOn 'warning' rejects them rather than
  * handing half a grey picture to the models).
  */
-export async function decodeImage(bytes: Buffer | Uint8Array): Promise<DecodedImage> {
+export async function decodeImage(bytes: Buffer | Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<DecodedImage> {
   let data: Buffer;
   let info: OutputInfo;
   try {
-    ({ data, info } = await sharp(bytes, { failOn: 'warning' })
+    // The pixel limit is checked against the header's dimensions, before any pixel is decoded.
+    // An animated or multi-page image (animated WebP, APNG) is read as its first frame, deliberately:
+    // a depth map is of one picture.
+    ({ data, info } = await sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxPixels, pages: 1, page: 0 })
+      .timeout({ seconds: limits.timeoutSeconds })
       // Apply the EXIF orientation: phones store portraits as rotated landscapes plus a tag.
       .rotate()
       // 16-bit, greyscale, palette and CMYK all become 8-bit sRGB (with alpha if there is one).

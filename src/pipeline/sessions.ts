@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { defaultModelName, expectedChecksum, modelCacheDir, modelEntry, modelPath, type ModelEntry } from './model-cache.js';
 
 export interface SessionOptions {
@@ -16,6 +17,8 @@ export interface SessionOptions {
   depthModels?: { base?: string; pro?: string };
   /** Registry name of the mask model; default: the bundled default. */
   maskModel?: string;
+  /** Bounds on decoding one image; default DEFAULT_DECODE_LIMITS. */
+  decodeLimits?: DecodeLimits;
   /** ONNX Runtime execution providers in order of preference, e.g. ['cuda', 'cpu']; default cpu. */
   executionProviders?: string[];
   /** Told when a preferred provider could not start and the CPU is used instead. */
@@ -35,6 +38,8 @@ export interface LoadedModel {
 export interface PipelineSessions {
   depth(modelType?: 'base' | 'pro'): Promise<LoadedModel>;
   mask(): Promise<LoadedModel>;
+  /** Bounds on decoding an image, set with the sessions because they are per deployment. */
+  readonly decodeLimits?: DecodeLimits;
 }
 
 async function loadModel(name: string, task: 'depth' | 'mask', options: SessionOptions): Promise<LoadedModel> {
@@ -74,8 +79,10 @@ async function loadModel(name: string, task: 'depth' | 'mask', options: SessionO
 /** The configured depth and mask models, each created at most once per ModelSessions object. */
 export class ModelSessions implements PipelineSessions {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
+  readonly decodeLimits: DecodeLimits;
 
   constructor(private readonly options: SessionOptions = {}) {
+    this.decodeLimits = options.decodeLimits ?? DEFAULT_DECODE_LIMITS;
     // Started now, awaited by the first task: the load overlaps with that task's decoding.
     void this.depth('base');
     void this.depth('pro');
@@ -128,6 +135,7 @@ export function sharedSessions(options: SessionOptions = {}): ModelSessions {
     options.depthModels ?? null,
     options.maskModel ?? null,
     options.executionProviders ?? null,
+    options.decodeLimits ?? null,
   ]);
   let sessions = shared.get(key);
   if (!sessions) {

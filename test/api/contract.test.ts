@@ -126,12 +126,35 @@ describe('POST /open-api/v1/depth/create-task validation', () => {
     expect(result.body.msg).toMatch(/format is required: 1 exr, 2 png, 3 stl, 4 glb, 5 3mf, 6 bmp/);
   });
 
-  it('answers "not supported yet" for the relief formats 3, 4 and 5', async () => {
-    for (const format of ['3', '4', '5']) {
-      const result = await createTask(server.url, aliceToken, form({ format }, photo()));
-      expect(result.status).toBe(400);
-      expect(result.body.code).toBe(40020007);
-      expect(result.body.msg).toMatch(/not supported yet/);
+  it('accepts the relief formats 3, 4 and 5 and answers each with its file: STL, GLB, 3MF', async () => {
+    const expected = {
+      '3': { type: 'model/stl', extension: 'stl' },
+      '4': { type: 'model/gltf-binary', extension: 'glb' },
+      '5': { type: 'model/3mf', extension: '3mf' },
+    } as const;
+    for (const format of ['3', '4', '5'] as const) {
+      const created = await createTask(server.url, aliceToken, form({ format, model_type: 'base', rmbg: '0' }, photo()));
+      expect(created.status).toBe(200);
+      expect(created.body.code, created.body.msg).toBe(200);
+      const done = await waitForTask(server.url, aliceToken, created.body.data.task_id);
+      expect(done.body.code, done.body.msg).toBe(200);
+      const file = await download(done.body.data.url!);
+      expect(file.status).toBe(200);
+      expect(file.headers.get('content-type')).toBe(expected[format].type);
+      expect(file.headers.get('content-disposition')).toMatch(new RegExp(`_0\\.${expected[format].extension}"$`));
+      const bytes = file.bytes;
+      if (format === '3') {
+        expect(bytes.subarray(0, 5).toString('latin1')).not.toBe('solid'); // binary, not ASCII STL
+        expect(bytes.length).toBe(84 + 50 * bytes.readUInt32LE(80));
+      } else if (format === '4') {
+        expect(bytes.subarray(0, 4).toString('latin1')).toBe('glTF');
+        expect(bytes.readUInt32LE(4)).toBe(2);
+        expect(bytes.readUInt32LE(8)).toBe(bytes.length);
+      } else {
+        expect(bytes.subarray(0, 4)).toEqual(Buffer.from([0x50, 0x4b, 0x03, 0x04])); // a zip
+        expect(bytes.includes('3D/3dmodel.model')).toBe(true);
+        expect(bytes.includes('[Content_Types].xml')).toBe(true);
+      }
     }
   });
 

@@ -31,7 +31,7 @@ describe('time limit', () => {
     try {
       const { clientId, clientSecret } = createClientCredentials(server.dataDir);
       const accessToken = await token(server.url, clientId, clientSecret);
-      const ids = [];
+      const ids: string[] = [];
       for (let i = 0; i < 6; i++) {
         ids.push((await createTask(server.url, accessToken, form({ format: '1', callback_url: `${hooks.url}/t` }, [{ bytes: PHOTO }]))).body.data.task_id);
       }
@@ -90,7 +90,7 @@ describe('SIGTERM', () => {
     const first = await startServer({ env: { DEPTHMILL_CONCURRENCY: '1' } });
     const { clientId, clientSecret } = createClientCredentials(first.dataDir);
     let accessToken = await token(first.url, clientId, clientSecret);
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await createTask(first.url, accessToken, form({ format: '1' }, [{ bytes: PHOTO }]))).body.data.task_id);
     for (let waited = 0; (await queryTask(first.url, accessToken, ids[0])).body.data.state !== 'processing' && waited < 10_000; waited += 20) await sleep(20);
     await first.stop('SIGTERM');

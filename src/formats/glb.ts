@@ -1,0 +1,119 @@
+/**
+ * GLB (glTF 2.0 binary) of a relief mesh, written with @gltf-transform/core.
+ *
+ * glTF's unit is the metre and its up axis +Y (glTF 2.0 spec, "Coordinate System and Units"), so
+ * a vertex (x, y, z) in millimetres with Z up becomes (x, z, -y) / 1000: the same solid, lying on
+ * the ground plane, seen from its front. Normals are per vertex: a vertex is split wherever the
+ * faces around it turn by more than CREASE_DEGREES (the rim of the walls, steep steps), and smooth
+ * (area-weighted) elsewhere, so the relief shades as a surface and its edges stay sharp.
+ */
+import { Document, NodeIO } from '@gltf-transform/core';
+import type { ReliefMesh } from '../relief/mesh.js';
+
+const CREASE_DEGREES = 45;
+
+interface Shaded {
+  positions: Float32Array;
+  normals: Float32Array;
+  indices: Uint32Array;
+}
+
+/** Splits vertices at creases and gives every resulting vertex an area-weighted normal. */
+export function shade(mesh: ReliefMesh, creaseDegrees = CREASE_DEGREES): Shaded {
+  const { positions: p, indices } = mesh;
+  const vertexCount = p.length / 3;
+  const triangleCount = indices.length / 3;
+  // Face normals scaled by twice the area (the raw cross product).
+  const face = new Float64Array(indices.length);
+  for (let t = 0; t < triangleCount; t++) {
+    const a = indices[3 * t]! * 3;
+    const b = indices[3 * t + 1]! * 3;
+    const c = indices[3 * t + 2]! * 3;
+    const ux = p[b]! - p[a]!;
+    const uy = p[b + 1]! - p[a + 1]!;
+    const uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!;
+    const vy = p[c + 1]! - p[a + 1]!;
+    const vz = p[c + 2]! - p[a + 2]!;
+    face[3 * t] = uy * vz - uz * vy;
+    face[3 * t + 1] = uz * vx - ux * vz;
+    face[3 * t + 2] = ux * vy - uy * vx;
+  }
+  const unit = (t: number, k: number) => face[3 * t + k]! / (Math.hypot(face[3 * t]!, face[3 * t + 1]!, face[3 * t + 2]!) || 1);
+
+  // Corners around each vertex (compressed rows).
+  const start = new Int32Array(vertexCount + 1);
+  for (const v of indices) start[v + 1]!++;
+  for (let v = 0; v < vertexCount; v++) start[v + 1]! += start[v]!;
+  const fill = start.slice(0, vertexCount);
+  const corners = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) corners[fill[indices[i]!]!++] = i;
+
+  const cosCrease = Math.cos((creaseDegrees * Math.PI) / 180);
+  const outPositions: number[] = [];
+  const outNormals: number[] = [];
+  const outIndices = new Uint32Array(indices.length);
+  for (let v = 0; v < vertexCount; v++) {
+    // Group the faces around v: each joins the first group whose first face is within the crease.
+    const seeds: number[] = [];
+    const sums: number[][] = [];
+    const members: number[][] = [];
+    for (let j = start[v]!; j < start[v + 1]!; j++) {
+      const corner = corners[j]!;
+      const t = (corner - (corner % 3)) / 3;
+      let group = seeds.findIndex((s) => unit(s, 0) * unit(t, 0) + unit(s, 1) * unit(t, 1) + unit(s, 2) * unit(t, 2) >= cosCrease);
+      if (group < 0) {
+        group = seeds.length;
+        seeds.push(t);
+        sums.push([0, 0, 0]);
+        members.push([]);
+      }
+      for (let k = 0; k < 3; k++) sums[group]![k]! += face[3 * t + k]!;
+      members[group]!.push(corner);
+    }
+    for (let g = 0; g < seeds.length; g++) {
+      const index = outPositions.length / 3;
+      outPositions.push(p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!);
+      const [x, y, z] = sums[g]!;
+      const length = Math.hypot(x!, y!, z!) || 1;
+      outNormals.push(x! / length, y! / length, z! / length);
+      for (const corner of members[g]!) outIndices[corner] = index;
+    }
+  }
+  return { positions: Float32Array.from(outPositions), normals: Float32Array.from(outNormals), indices: outIndices };
+}
+
+export async function encodeGlb(mesh: ReliefMesh): Promise<Buffer> {
+  const shaded = shade(mesh);
+  // Millimetres, Z up -> metres, Y up: (x, y, z) -> (x, z, -y) / 1000; a rotation, so faces keep
+  // their winding.
+  const positions = new Float32Array(shaded.positions.length);
+  const normals = new Float32Array(shaded.normals.length);
+  for (let i = 0; i < positions.length; i += 3) {
+    positions[i] = shaded.positions[i]! / 1000;
+    positions[i + 1] = shaded.positions[i + 2]! / 1000;
+    positions[i + 2] = -shaded.positions[i + 1]! / 1000;
+    normals[i] = shaded.normals[i]!;
+    normals[i + 1] = shaded.normals[i + 2]!;
+    normals[i + 2] = -shaded.normals[i + 1]!;
+  }
+  const vertexCount = positions.length / 3;
+
+  const document = new Document();
+  document.getRoot().getAsset().generator = 'Depthmill';
+  const buffer = document.createBuffer();
+  const position = document.createAccessor('position').setType('VEC3').setArray(positions).setBuffer(buffer);
+  const normal = document.createAccessor('normal').setType('VEC3').setArray(normals).setBuffer(buffer);
+  const indices = document
+    .createAccessor('indices')
+    .setType('SCALAR')
+    .setArray(vertexCount <= 65535 ? Uint16Array.from(shaded.indices) : shaded.indices)
+    .setBuffer(buffer);
+  const material = document.createMaterial('relief').setBaseColorFactor([0.8, 0.8, 0.8, 1]).setMetallicFactor(0).setRoughnessFactor(0.7);
+  const primitive = document.createPrimitive().setAttribute('POSITION', position).setAttribute('NORMAL', normal).setIndices(indices).setMaterial(material);
+  const node = document.createNode('relief').setMesh(document.createMesh('relief').addPrimitive(primitive));
+  const scene = document.createScene('relief').addChild(node);
+  document.getRoot().setDefaultScene(scene);
+  const glb = await new NodeIO().writeBinary(document);
+  return Buffer.from(glb.buffer, glb.byteOffset, glb.byteLength);
+}

@@ -1,0 +1,86 @@
+// Reliefs through the real server, as a Hitem3D client asks for them: the hi3d defaults sent as
+// form fields, the 3MF downloaded and handed to PrusaSlicer as is.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTask, download, form, token, waitForTask } from '../helpers/api.js';
+import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { admesh, slice, slicerInfo, writeTemp } from './helpers.js';
+
+const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+// 1500 x 1000: the plate's aspect ratio shows.
+const STREET = readFileSync(join(SHARED, 'eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg'));
+
+let server: TestServer;
+let accessToken: string;
+
+async function relief(image: Buffer, fields: Record<string, string>) {
+  const created = await createTask(server.url, accessToken, form(fields, [{ bytes: image }]));
+  expect(created.body.code, created.body.msg).toBe(200);
+  const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
+  expect(done.body.code, done.body.msg).toBe(200);
+  const file = await download(done.body.data.url!);
+  expect(file.status).toBe(200);
+  return file;
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  const { clientId, clientSecret } = createClientCredentials(server.dataDir);
+  accessToken = await token(server.url, clientId, clientSecret);
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('reliefs through the API', () => {
+  it('format 5 with the hi3d defaults gives a 3MF that PrusaSlicer slices as is', async () => {
+    // What a Hitem3D client sends: pro, background removed, height 1.3 mm, width 40 mm, base 1 mm.
+    const fields = { format: '5', model_type: 'pro', rmbg: '1', height_relief: '1.3', width: '40', thickness_base: '1', shape_base: '0', sculpmode: '0' };
+    const file = await relief(APPLE, fields);
+    expect(file.headers.get('content-type')).toBe('model/3mf');
+    const path = writeTemp('apple.3mf', file.bytes);
+
+    const info = slicerInfo(path);
+    expect(info.manifold).toBe(true);
+    expect(info.parts).toBe(1); // the apple
+    expect(info.size[0]).toBeCloseTo(40, 2);
+    expect(info.size[2]).toBeCloseTo(2.3, 3); // 1 mm under the lowest point + 1.3 mm of relief
+
+    const gcode = slice(path);
+    expect(gcode.length).toBeGreaterThan(10_000);
+    expect(gcode).toMatch(/^;LAYER_CHANGE$/m);
+    expect(gcode).toMatch(/^G1 X[\d.]+ Y[\d.]+ E[\d.]+/m);
+  });
+
+  it('format 3 follows the mesh fields: an engraved disk plate, 60 mm across, 2 + 5 mm high', async () => {
+    const fields = { format: '3', model_type: 'base', rmbg: '0', height_relief: '5', width: '60', thickness_base: '2', shape_base: '1', sculpmode: '1' };
+    const file = await relief(STREET, fields);
+    expect(file.headers.get('content-type')).toBe('model/stl');
+    const path = writeTemp('street.stl', file.bytes);
+    const info = slicerInfo(path);
+    expect(info.manifold).toBe(true);
+    expect(info.size[0]).toBeCloseTo(60, 2);
+    expect(info.size[1]).toBeCloseTo(60, 0); // a disk
+    expect(info.size[2]).toBeCloseTo(7, 3);
+    // A disk of 60 mm and 2..7 mm high holds between pi 30² 2 and pi 30² 7 mm³.
+    expect(info.volume).toBeGreaterThan(Math.PI * 900 * 2);
+    expect(info.volume).toBeLessThan(Math.PI * 900 * 7);
+    const report = admesh(path);
+    expect([report.parts, report.edgesFixed, report.facetsRemoved, report.facetsAdded, report.facetsReversed, report.backwardsEdges]).toEqual([1, 0, 0, 0, 0, 0]);
+  });
+
+  it('format 4 with a square plate: a GLB in metres, 40 mm wide, with the photo\'s aspect ratio', async () => {
+    const file = await relief(STREET, { format: '4', model_type: 'base', rmbg: '0' });
+    expect(file.headers.get('content-type')).toBe('model/gltf-binary');
+    const json = JSON.parse(file.bytes.subarray(20, 20 + file.bytes.readUInt32LE(12)).toString('utf8')) as {
+      accessors: Array<{ min?: number[]; max?: number[] }>;
+      meshes: Array<{ primitives: Array<{ attributes: { POSITION: number } }> }>;
+    };
+    const position = json.accessors[json.meshes[0]!.primitives[0]!.attributes.POSITION]!;
+    expect(position.max![0]! - position.min![0]!).toBeCloseTo(0.04, 5);
+    expect(position.max![1]!).toBeCloseTo(0.0023, 6); // up: 1 + 1.3 mm
+    expect((position.max![2]! - position.min![2]!) / 0.04).toBeCloseTo(1000 / 1500, 2);
+  });
+});
