@@ -15,8 +15,7 @@ export interface CreateTaskInput {
   imageType: ImageType;
 }
 
-export async function readCreateTask(request: FastifyRequest, config: Config, outbound: OutboundFetch): Promise<CreateTaskInput> {
-  if (!request.isMultipart()) throw new ApiError(Errors.notMultipart);
+async function readParts(request: FastifyRequest, config: Config): Promise<{ fields: Record<string, string>; upload: Buffer | undefined }> {
   const fields: Record<string, string> = {};
   let upload: Buffer | undefined;
   for await (const part of request.parts()) {
@@ -32,6 +31,17 @@ export async function readCreateTask(request: FastifyRequest, config: Config, ou
       fields[part.fieldname] = part.value;
     }
   }
+  return { fields, upload };
+}
+
+export async function readCreateTask(request: FastifyRequest, config: Config, outbound: OutboundFetch): Promise<CreateTaskInput> {
+  if (!request.isMultipart()) throw new ApiError(Errors.notMultipart);
+  const { fields, upload } = await readParts(request, config).catch((error: unknown) => {
+    // Errors of our own and of Fastify's multipart plugin (codes FST_*) are mapped already; what
+    // is left comes from the multipart parser itself: a body that is not well-formed multipart.
+    if (error instanceof ApiError || (error as { code?: string }).code?.startsWith('FST_')) throw error;
+    throw new ApiError(Errors.invalidField, `invalid parameter: malformed multipart body (${(error as Error).message})`);
+  });
 
   const parsed = createTaskFields.safeParse(fields);
   if (!parsed.success) throw new ApiError(Errors.invalidField, describeIssue(parsed.error.issues[0]!, fields));

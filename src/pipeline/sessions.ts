@@ -61,6 +61,10 @@ async function loadModel(name: string, task: 'depth' | 'mask', options: SessionO
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     // U2-Net-p's graph makes ONNX Runtime print dozens of harmless initializer warnings at level 2.
     logSeverityLevel: 3,
+    // ONNX Runtime's CPU arena keeps the largest buffers it ever needed, per input shape, and never
+    // gives them back: with tiles and images of every size, a long-running worker grew by hundreds
+    // of MB under fuzzing. Plain allocation keeps memory flat (see test/api/fuzz.test.ts).
+    enableCpuMemArena: false,
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   };
   const providers = options.executionProviders ?? ['cpu'];
