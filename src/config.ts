@@ -41,6 +41,8 @@ const configSchema = z.object({
   fetchAllowlist: z.array(z.string()),
   /** How long fetching an image_url may take. */
   fetchTimeoutMs: positiveInt,
+  /** How long one callback POST may take before it counts as failed (and is retried later). */
+  callbackTimeoutMs: positiveInt,
   /** Distributed mode: a job whose worker stops renewing its lock this long is handed to another. */
   jobLockMs: positiveInt,
   /** Inputs and results are deleted this long after their task ended. */
@@ -80,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchAllowlist: (env.DEPTHMILL_FETCH_ALLOWLIST ?? '').split(',').map((host) => host.trim()).filter(Boolean),
     fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,
     jobLockMs: env.DEPTHMILL_JOB_LOCK_MS ?? 30_000,
+    callbackTimeoutMs: env.DEPTHMILL_CALLBACK_TIMEOUT_MS ?? 10_000,
     taskTimeoutMs: env.DEPTHMILL_TASK_TIMEOUT_MS ?? 60 * 60 * 1000,
     retentionHours: env.DEPTHMILL_RETENTION_HOURS ?? 7 * 24,
     housekeepingIntervalMs: env.DEPTHMILL_HOUSEKEEPING_INTERVAL_MS ?? 60_000,

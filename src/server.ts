@@ -84,7 +84,16 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       },
     });
     const baseUrl = config.publicUrl ?? url ?? `http://${hostForUrl(config.host)}:${config.port}`;
-    const callbacks = new CallbackDispatcher({ callbacks: store, tasks: store, clients: store, blobs, fetch: outbound, baseUrl, log: logger });
+    const callbacks = new CallbackDispatcher({
+      callbacks: store,
+      tasks: store,
+      clients: store,
+      blobs,
+      fetch: outbound,
+      baseUrl,
+      log: logger,
+      requestTimeoutMs: config.callbackTimeoutMs,
+    });
     const runner = new TaskRunner({ tasks: store, blobs, engine, taskTimeoutMs: config.taskTimeoutMs, log: logger, onFinished: () => callbacks.wake() });
     const housekeeping = new Housekeeping({
       tasks: store,

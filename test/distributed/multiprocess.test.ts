@@ -4,26 +4,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask, type Envelope, type TaskData } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
+import { bmpSize, expectedHeight, inputImage } from '../helpers/distinct-inputs.js';
 import { createClientCredentials, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const TASKS = 50;
-
-/** Input i is 300 + 7i px wide and 200 high: its base output (long side 1024) has its own height. */
-function expectedHeight(i: number): number {
-  return Math.round((1024 * 200) / (300 + 7 * i));
-}
-
-async function inputImage(i: number): Promise<Buffer> {
-  const width = 300 + 7 * i;
-  const pixels = Buffer.alloc(width * 200 * 3);
-  for (let y = 0; y < 200; y++) for (let x = 0; x < width; x++) pixels.set([x % 256, y, (x * y) % 256], (y * width + x) * 3);
-  return sharp(pixels, { raw: { width, height: 200, channels: 3 } }).png().toBuffer();
-}
-
-/** Width and height from a BMP header (height negative for top-down rows). */
-function bmpSize(bytes: Buffer): [number, number] {
-  return [bytes.readInt32LE(18), Math.abs(bytes.readInt32LE(22))];
-}
 
 let hooks: Fixture;
 const callbacks = new Map<string, Envelope<TaskData>[]>();
