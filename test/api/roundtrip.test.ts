@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTask, download, form, token, waitForTask } from '../helpers/api.js';
+import { produce, token } from '../helpers/api.js';
 import { exrHeader, fractionIn, readExrChannelWithOiio, readPng16, runTool } from '../helpers/readers.js';
 import { createClientCredentials, SHARED, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -15,13 +15,7 @@ let server: TestServer;
 let accessToken: string;
 
 async function depthOf(image: Buffer, fields: Record<string, string>): Promise<Buffer> {
-  const created = await createTask(server.url, accessToken, form(fields, [{ bytes: image }]));
-  expect(created.body.code, created.body.msg).toBe(200);
-  const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
-  expect(done.body.code, done.body.msg).toBe(200);
-  const file = await download(done.body.data.url!);
-  expect(file.status).toBe(200);
-  return file.bytes;
+  return (await produce(server.url, accessToken, image, fields)).bytes;
 }
 
 beforeAll(async () => {

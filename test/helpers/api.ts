@@ -98,3 +98,14 @@ export async function download(url: string): Promise<{ status: number; headers: 
   const response = await fetch(url);
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
 }
+
+/** The whole round trip a user makes: create with an image, wait for success, download the file. */
+export async function produce(baseUrl: string, accessToken: string, image: Buffer | Uint8Array, fields: Record<string, string>) {
+  const created = await createTask(baseUrl, accessToken, form(fields, [{ bytes: image }]));
+  if (created.body.code !== 200) throw new Error(`create-task refused: ${created.body.msg}`);
+  const done = await waitForTask(baseUrl, accessToken, created.body.data.task_id);
+  if (done.body.code !== 200) throw new Error(`task ${created.body.data.task_id} failed: ${done.body.msg}`);
+  const file = await download(done.body.data.url!);
+  if (file.status !== 200) throw new Error(`download answered HTTP ${file.status}`);
+  return file;
+}

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTask, download, form, token, waitForTask } from '../helpers/api.js';
+import { produce, token } from '../helpers/api.js';
 import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
 import { admesh, slice, slicerInfo, writeTemp } from './helpers.js';
 
@@ -14,14 +14,8 @@ const STREET = readFileSync(join(SHARED, 'eval/photos/metric3d_randy-fath-G1yhU1
 let server: TestServer;
 let accessToken: string;
 
-async function relief(image: Buffer, fields: Record<string, string>) {
-  const created = await createTask(server.url, accessToken, form(fields, [{ bytes: image }]));
-  expect(created.body.code, created.body.msg).toBe(200);
-  const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
-  expect(done.body.code, done.body.msg).toBe(200);
-  const file = await download(done.body.data.url!);
-  expect(file.status).toBe(200);
-  return file;
+function relief(image: Buffer, fields: Record<string, string>) {
+  return produce(server.url, accessToken, image, fields);
 }
 
 beforeAll(async () => {
