@@ -5,6 +5,7 @@ import { openStore, type Store } from '../adapters/index.js';
 import { loadConfig } from '../config.js';
 import { createClient } from '../tasks/clients.js';
 import { startServer } from '../server.js';
+import { registerGenerateCommand } from './generate.js';
 import { registerModelCommands } from './models.js';
 
 const program = new Command('depthmill')
@@ -101,6 +102,7 @@ clients
   });
 
 registerModelCommands(program);
+registerGenerateCommand(program);
 
 program.exitOverride();
 try {

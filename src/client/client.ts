@@ -1,0 +1,364 @@
+// The typed client of the depth API (shared/API.md), for Node 20+ and browsers alike: it needs only
+// fetch, FormData and Blob. Used by `depthmill generate --server`, the web UI and the tests.
+//
+//   const client = new DepthmillClient({ baseUrl, clientId, clientSecret });
+//   const taskId = await client.createTask({ file: bytes, format: 'stl' });
+//   const task = await client.waitForTask(taskId, { onProgress: (t) => console.log(t.state) });
+//   const stl = await client.download(task);
+import { OUTPUT_FORMATS, type FormatCode, type OutputFormat, type TaskState } from '../tasks/task.js';
+
+export type { OutputFormat, TaskState };
+
+/** What the task should produce; every field but `format` has the server's default (API.md). */
+export interface TaskOptions {
+  /** exr | png | bmp (depth maps) or stl | glb | 3mf (reliefs); the API's codes 1..6 work too. */
+  format: OutputFormat | FormatCode;
+  /** pro: long side 2048 px; base: 1024 px. Default pro. */
+  modelType?: 'pro' | 'base';
+  /** Remove the background (depth 0, alpha 0 there). Default true. */
+  rmbg?: boolean;
+  /** 0..1, default 0.02: higher removes more background. */
+  degreeRmbg?: number;
+  /** The server POSTs the finished task here, signed (see verifyCallback). */
+  callbackUrl?: string;
+  /** Relief height in mm (0.1..50, default 1.3); meshes only. */
+  heightRelief?: number;
+  /** Physical width in mm (20..600, default 40); meshes only. */
+  width?: number;
+  /** Base plate shape; default square. Meshes only. */
+  shapeBase?: 'square' | 'circle';
+  /** Base plate thickness in mm (0.1..20, default 1); meshes only. */
+  thicknessBase?: number;
+  /** emboss (near is high) or engrave (near is deep); default emboss. Meshes only. */
+  sculpmode?: 'emboss' | 'engrave';
+}
+
+/** The photo, as bytes or a Blob/File (png, jpeg or webp, at most 20 MB), or a URL the server fetches. */
+export type ImageSource =
+  | { file: Blob | Uint8Array | ArrayBuffer; filename?: string; url?: undefined }
+  | { url: string; file?: undefined; filename?: undefined };
+
+export type CreateTaskInput = TaskOptions & ImageSource;
+
+/** A task as query-task reports it. */
+export interface TaskStatus {
+  taskId: string;
+  state: TaskState;
+  /** `<task_id>_0`, on success. */
+  id?: string;
+  /** Signed download link, valid one hour, on success. */
+  url?: string;
+  /** Why it failed, on failure. */
+  error?: string;
+}
+
+export interface FinishedTask extends TaskStatus {
+  state: 'success';
+  id: string;
+  url: string;
+}
+
+export interface ClientOptions {
+  /** Where the server is, e.g. http://127.0.0.1:8080. */
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** A token kept from an earlier session; replaced transparently when the server refuses it. */
+  accessToken?: string;
+  /** Told every new token, to keep it somewhere (it is valid 24 hours). */
+  onToken?: (accessToken: string) => void;
+  /** How often a call is retried when the server answers 429 (rate limit, too many unfinished tasks); default 5. */
+  maxRetries?: number;
+  /** Another fetch (a proxy agent, a test double); default the global one. */
+  fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface WaitOptions extends RequestOptions {
+  /** Called with the task whenever its state changes (first with the state it has now). */
+  onProgress?: (task: TaskStatus) => void;
+  /** Milliseconds between queries; default 500. */
+  intervalMs?: number;
+  /** Give up (rejecting with a DepthmillError, code 408) after this long; default: wait as long as it takes. */
+  timeoutMs?: number;
+}
+
+/** An error answer of the API, with its `code` (API.md "Envelope") and HTTP status. */
+export class DepthmillError extends Error {
+  override readonly name = 'DepthmillError';
+  /** The envelope's code: 40020003 bad parameter, 401, 404, 429, 5001001 task failed, ... */
+  readonly code: number;
+  /** HTTP status (0 when the server could not be reached). */
+  readonly status: number;
+  readonly taskId: string | undefined;
+  /** On 429: how long the server asked to wait before trying again. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, code: number, status: number, options: { taskId?: string | undefined; retryAfterMs?: number | undefined } = {}) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.taskId = options.taskId;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The code the API uses for a task that failed (query-task, waitForTask). */
+export const TASK_FAILED = 5001001;
+
+interface Envelope {
+  code: number;
+  data: Record<string, unknown>;
+  msg: string;
+}
+
+const FORMAT_CODES = Object.fromEntries(Object.entries(OUTPUT_FORMATS).map(([code, name]) => [name, code])) as Record<OutputFormat, string>;
+
+function formatCode(format: OutputFormat | FormatCode): string {
+  if (typeof format === 'number') {
+    if (!(format in OUTPUT_FORMATS)) throw new RangeError(`unknown format code ${format}: use 1..6`);
+    return String(format);
+  }
+  const code = FORMAT_CODES[format];
+  if (!code) throw new RangeError(`unknown format "${String(format)}": use one of ${Object.keys(FORMAT_CODES).join(', ')}`);
+  return code;
+}
+
+/** The create-task form fields (all strings, API.md) for these options; unset ones are left to the server. */
+export function taskFields(options: TaskOptions): Record<string, string> {
+  const fields: Record<string, string> = { format: formatCode(options.format) };
+  if (options.modelType !== undefined) fields.model_type = options.modelType;
+  if (options.rmbg !== undefined) fields.rmbg = options.rmbg ? '1' : '0';
+  if (options.degreeRmbg !== undefined) fields.degree_rmbg = String(options.degreeRmbg);
+  if (options.callbackUrl !== undefined) fields.callback_url = options.callbackUrl;
+  if (options.heightRelief !== undefined) fields.height_relief = String(options.heightRelief);
+  if (options.width !== undefined) fields.width = String(options.width);
+  if (options.shapeBase !== undefined) fields.shape_base = options.shapeBase === 'circle' ? '1' : '0';
+  if (options.thicknessBase !== undefined) fields.thickness_base = String(options.thicknessBase);
+  if (options.sculpmode !== undefined) fields.sculpmode = options.sculpmode === 'engrave' ? '1' : '0';
+  return fields;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** Resolves after ms, or rejects as soon as the signal aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Seconds until a JWT expires, or undefined when it cannot be read (then only a 401 replaces it). */
+function secondsLeft(token: string): number | undefined {
+  try {
+    const part = token.split('.')[1];
+    if (!part) return undefined;
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp - Date.now() / 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toBlob(file: Blob | Uint8Array | ArrayBuffer): Blob {
+  if (file instanceof Blob) return file;
+  // A copy into a plain ArrayBuffer: Blob does not take views of shared memory.
+  return new Blob([file instanceof ArrayBuffer ? file : new Uint8Array(file)]);
+}
+
+export class DepthmillClient {
+  readonly baseUrl: string;
+  private readonly clientId: string;
+  private readonly clientSecret: string;
+  private readonly onToken: ((accessToken: string) => void) | undefined;
+  private readonly maxRetries: number;
+  private readonly fetchImpl: typeof fetch;
+  private token: Promise<string> | undefined;
+
+  constructor(options: ClientOptions) {
+    if (!options.baseUrl) throw new TypeError('baseUrl is required, e.g. http://127.0.0.1:8080');
+    if (!options.clientId || !options.clientSecret) {
+      throw new TypeError('clientId and clientSecret are required (create them with `depthmill clients create <name>`)');
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.clientId = options.clientId;
+    this.clientSecret = options.clientSecret;
+    this.onToken = options.onToken;
+    this.maxRetries = options.maxRetries ?? 5;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    if (options.accessToken) this.token = Promise.resolve(options.accessToken);
+  }
+
+  /** A valid access token: the cached one, or a new one when there is none or it is about to expire. */
+  async accessToken(options: RequestOptions = {}): Promise<string> {
+    if (this.token) {
+      const cached = this.token;
+      const token = await cached.catch(() => undefined);
+      const left = token === undefined ? 0 : secondsLeft(token);
+      if (token !== undefined && (left === undefined || left > 60)) return token;
+      if (this.token === cached) this.token = undefined;
+    }
+    this.token ??= this.requestToken(options.signal);
+    return this.token;
+  }
+
+  private async requestToken(signal?: AbortSignal): Promise<string> {
+    const basic = btoa(String.fromCharCode(...new TextEncoder().encode(`${this.clientId}:${this.clientSecret}`)));
+    const body = await this.call('/open-api/v1/auth/token', { method: 'POST', headers: { authorization: `Basic ${basic}` }, ...(signal ? { signal } : {}) });
+    const token = body.data.accessToken;
+    if (typeof token !== 'string') throw new DepthmillError('the token endpoint answered without an accessToken', 10000000, 200);
+    this.onToken?.(token);
+    return token;
+  }
+
+  /** Starts a task; resolves to its task_id. */
+  async createTask(input: CreateTaskInput, options: RequestOptions = {}): Promise<string> {
+    const fields = taskFields(input);
+    const hasFile = input.file !== undefined;
+    if (hasFile === (input.url !== undefined)) throw new TypeError('createTask needs exactly one of file or url');
+    const body = () => {
+      const form = new FormData();
+      if (input.file !== undefined) form.append('image', toBlob(input.file), input.filename ?? 'image');
+      else form.append('image_url', input.url!);
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      return form;
+    };
+    const answer = await this.authorized('/open-api/v1/depth/create-task', () => ({ method: 'POST', body: body() }), options.signal);
+    return String(answer.data.task_id);
+  }
+
+  /** The task's state now; a failed task is reported (state 'failed', error), not thrown. */
+  async queryTask(taskId: string, options: RequestOptions = {}): Promise<TaskStatus> {
+    const path = `/open-api/v1/depth/query-task?task_id=${encodeURIComponent(taskId)}`;
+    try {
+      const answer = await this.authorized(path, () => ({ method: 'GET' }), options.signal);
+      return statusOf(answer.data, taskId);
+    } catch (error) {
+      if (error instanceof DepthmillError && error.code === TASK_FAILED) return { taskId, state: 'failed', error: error.message };
+      throw error;
+    }
+  }
+
+  /**
+   * Polls until the task ends. Resolves with the finished task (its url is fresh); rejects with a
+   * DepthmillError (code 5001001, the reason in its message) when the task fails, and with the
+   * signal's reason (an AbortError) when the signal aborts.
+   */
+  async waitForTask(taskId: string, options: WaitOptions = {}): Promise<FinishedTask> {
+    const { signal, onProgress, intervalMs = 500, timeoutMs } = options;
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    let last: TaskState | undefined;
+    for (;;) {
+      signal?.throwIfAborted();
+      const task = await this.queryTask(taskId, signal ? { signal } : {});
+      if (task.state !== last) {
+        last = task.state;
+        onProgress?.(task);
+      }
+      if (task.state === 'failed') throw new DepthmillError(task.error ?? 'generate failed', TASK_FAILED, 200, { taskId });
+      if (task.state === 'success') {
+        if (!task.url) throw new DepthmillError(`task ${taskId} succeeded without a download url`, 10000000, 200, { taskId });
+        return { ...task, state: 'success', id: task.id ?? `${taskId}_0`, url: task.url };
+      }
+      if (Date.now() + intervalMs > deadline) throw new DepthmillError(`task ${taskId} still ${task.state} after ${timeoutMs} ms`, 408, 0, { taskId });
+      await sleep(intervalMs, signal);
+    }
+  }
+
+  /** The result's bytes, from a finished task (or its signed url). Links last an hour: query again for a fresh one. */
+  async download(task: TaskStatus | string, options: RequestOptions = {}): Promise<Uint8Array> {
+    const url = typeof task === 'string' ? task : task.url;
+    if (!url) {
+      const what = typeof task === 'string' ? 'url' : `task ${task.taskId} is ${task.state}${task.error ? ` (${task.error})` : ''}`;
+      throw new DepthmillError(`nothing to download: ${what}`, 400, 0, { taskId: typeof task === 'string' ? undefined : task.taskId });
+    }
+    const response = await this.send(new URL(url, this.baseUrl).href, options.signal ? { signal: options.signal } : {});
+    if (!response.ok) {
+      const envelope = await readEnvelope(response).catch(() => undefined);
+      throw new DepthmillError(`download failed (HTTP ${response.status}): ${envelope?.msg ?? response.statusText}`, envelope?.code ?? response.status, response.status);
+    }
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /**
+   * A call with the Bearer token. On 401 the token is renewed once and the call repeated; on 429
+   * (rate limit, or too many unfinished tasks) it waits as Retry-After says and tries again, up to
+   * maxRetries times. Both are safe to repeat: a refused call did nothing.
+   */
+  private async authorized(path: string, init: () => RequestInit, signal?: AbortSignal): Promise<Envelope> {
+    let renewed = false;
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken(signal ? { signal } : {});
+      try {
+        return await this.call(path, { ...init(), headers: { authorization: `Bearer ${token}` }, ...(signal ? { signal } : {}) });
+      } catch (error) {
+        if (!(error instanceof DepthmillError)) throw error;
+        if (error.status === 401 && !renewed) {
+          // Expired, revoked or from another server: forget it and ask for a new one.
+          renewed = true;
+          if (this.token && (await this.token.catch(() => undefined)) === token) this.token = undefined;
+        } else if (error.status === 429 && attempt < this.maxRetries) {
+          await sleep(error.retryAfterMs ?? 1000 * 2 ** attempt, signal);
+        } else {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.fetchImpl(url, init);
+    } catch (error) {
+      if (init.signal?.aborted) throw abortError(init.signal);
+      const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+      throw new DepthmillError(`cannot reach the Depthmill server at ${this.baseUrl} (${cause}): is it running, and is the URL right?`, 0, 0);
+    }
+  }
+
+  private async call(path: string, init: RequestInit): Promise<Envelope> {
+    const response = await this.send(`${this.baseUrl}${path}`, init);
+    const envelope = await readEnvelope(response);
+    if (envelope.code !== 200) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw new DepthmillError(envelope.msg || `HTTP ${response.status}`, envelope.code, response.status, {
+        taskId: typeof envelope.data.task_id === 'string' ? envelope.data.task_id : undefined,
+        retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      });
+    }
+    return envelope;
+  }
+}
+
+async function readEnvelope(response: Response): Promise<Envelope> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as Envelope;
+    if (typeof body.code === 'number') return { code: body.code, data: body.data ?? {}, msg: body.msg ?? '' };
+  } catch {
+    // not JSON: fall through
+  }
+  throw new DepthmillError(`unexpected answer (HTTP ${response.status}, not the Depthmill envelope): ${text.slice(0, 120)}`, response.status, response.status);
+}
+
+function statusOf(data: Record<string, unknown>, taskId: string): TaskStatus {
+  const status: TaskStatus = { taskId: typeof data.task_id === 'string' ? data.task_id : taskId, state: data.state as TaskState };
+  if (typeof data.id === 'string') status.id = data.id;
+  if (typeof data.url === 'string') status.url = data.url;
+  return status;
+}

@@ -1,0 +1,158 @@
+// The SDK as a user's program meets it: imported by its published name (`depthmill/client`, the
+// package's export map), against the real server, with a real webhook receiver.
+import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DepthmillClient, DepthmillError, TASK_FAILED, verifyCallback, type TaskState } from 'depthmill/client';
+import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
+import { createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+
+const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg')); // 512 × 512
+const COFFEE = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png')); // 600 × 400
+const STATE_ORDER: TaskState[] = ['created', 'queueing', 'processing', 'success', 'failed'];
+
+let server: TestServer;
+let credentials: Credentials;
+let fixture: Fixture;
+const callbacks: { body: Buffer; headers: IncomingHttpHeaders }[] = [];
+const callbackWaiters: (() => void)[] = [];
+
+function nextCallback(count: number): Promise<(typeof callbacks)[number]> {
+  return new Promise((resolve) => {
+    const check = () => (callbacks.length >= count ? (resolve(callbacks[count - 1]!), true) : false);
+    if (!check()) callbackWaiters.push(() => void check());
+  });
+}
+
+beforeAll(async () => {
+  fixture = await httpFixture((request, body, response) => {
+    if (request.method === 'GET' && request.url === '/coffee.png') {
+      response.writeHead(200, { 'content-type': 'image/png' }).end(COFFEE);
+    } else if (request.method === 'POST' && request.url === '/hook') {
+      callbacks.push({ body, headers: request.headers });
+      callbackWaiters.forEach((wake) => wake());
+      response.writeHead(204).end();
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  // The fixture lives on loopback, which the server refuses to fetch or call unless allowed.
+  server = await startServer({ env: { DEPTHMILL_FETCH_ALLOWLIST: '127.0.0.1' } });
+  credentials = createClientCredentials(server.dataDir, 'sdk');
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await fixture?.close();
+});
+
+function client(extra: Partial<ConstructorParameters<typeof DepthmillClient>[0]> = {}) {
+  return new DepthmillClient({ baseUrl: server.url, clientId: credentials.clientId, clientSecret: credentials.clientSecret, ...extra });
+}
+
+describe('depthmill/client against a real server', () => {
+  it('creates a task from a file, reports progress, downloads the result and gets a verifiable callback', async () => {
+    const tokens: string[] = [];
+    const sdk = client({ onToken: (token) => tokens.push(token) });
+    const taskId = await sdk.createTask({ file: APPLE, filename: 'apple.jpg', format: 'png', modelType: 'base', rmbg: false, callbackUrl: `${fixture.url}/hook` });
+    expect(taskId).toMatch(/^depth_\d{8}_[0-9a-f]{12}$/);
+
+    const seen: TaskState[] = [];
+    const task = await sdk.waitForTask(taskId, { onProgress: (progress) => seen.push(progress.state), intervalMs: 100 });
+    expect(task).toMatchObject({ taskId, state: 'success', id: `${taskId}_0` });
+    expect(seen.at(-1)).toBe('success');
+    // Reported once per state, in the API's order.
+    const order = seen.map((state) => STATE_ORDER.indexOf(state));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+
+    const png = await sdk.download(task);
+    const meta = await sharp(png).metadata();
+    expect([meta.format, meta.depth, meta.width, meta.height, meta.channels]).toEqual(['png', 'ushort', 1024, 1024, 1]);
+
+    // One token served every call: it was cached, not asked for each time.
+    expect(tokens).toHaveLength(1);
+
+    const { body, headers } = await nextCallback(1);
+    expect(JSON.parse(body.toString())).toMatchObject({ code: 200, data: { task_id: taskId, state: 'success' } });
+    expect(verifyCallback(body, headers, credentials.clientSecret)).toBe(true);
+    expect(verifyCallback(body.toString(), headers['depthmill-signature'] as string, credentials.clientSecret)).toBe(true);
+    expect(verifyCallback(body, headers, 'another-secret')).toBe(false);
+    expect(verifyCallback(body.toString().replace('"success"', '"failed"'), headers, credentials.clientSecret)).toBe(false);
+    expect(verifyCallback(body, {}, credentials.clientSecret)).toBe(false);
+  });
+
+  it('creates a task from a URL, and queryTask gives a fresh link each time', async () => {
+    const sdk = client();
+    const taskId = await sdk.createTask({ url: `${fixture.url}/coffee.png`, format: 'bmp', modelType: 'base', rmbg: false });
+    const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
+    const bmp = await sdk.download(task.url);
+    // BMP: "BM", then the size; 8-bit grey at 1024 × 683 (600 × 400 scaled to a long side of 1024).
+    expect(Buffer.from(bmp.subarray(0, 2)).toString('latin1')).toBe('BM');
+    expect(new DataView(bmp.buffer, bmp.byteOffset).getInt32(18, true)).toBe(1024);
+    expect(Math.abs(new DataView(bmp.buffer, bmp.byteOffset).getInt32(22, true))).toBe(683);
+    const again = await sdk.queryTask(taskId);
+    expect(again.state).toBe('success');
+    expect(again.url).toMatch(/^http:\/\//);
+  });
+
+  it('rejects waitForTask with the reason when a task fails, and queryTask reports it', async () => {
+    const sdk = client();
+    const truncated = APPLE.subarray(0, 4000); // a JPEG cut short: accepted by its magic bytes, undecodable
+    const taskId = await sdk.createTask({ file: truncated, filename: 'cut.jpg', format: 'exr', modelType: 'base' });
+    const failure = await sdk.waitForTask(taskId, { intervalMs: 100 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DepthmillError);
+    expect(failure).toMatchObject({ code: TASK_FAILED, taskId });
+    expect((failure as Error).message).toMatch(/could not be decoded/);
+    expect(await sdk.queryTask(taskId)).toMatchObject({ taskId, state: 'failed', error: expect.stringMatching(/could not be decoded/) });
+    await expect(sdk.download({ taskId, state: 'failed' })).rejects.toThrow(/nothing to download/);
+  });
+
+  it('names the bad field when the server refuses a parameter', async () => {
+    const error = await client()
+      .createTask({ file: APPLE, format: 'stl', width: 5 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DepthmillError);
+    expect(error).toMatchObject({ code: 40020003, status: 400 });
+    expect((error as Error).message).toMatch(/width must be a number from 20 to 600/);
+  });
+
+  it('replaces a token the server refuses, once, and reports wrong credentials clearly', async () => {
+    const tokens: string[] = [];
+    const sdk = client({ accessToken: 'a.stale.token', onToken: (token) => tokens.push(token) });
+    await expect(sdk.queryTask('depth_20260101_000000000000')).rejects.toMatchObject({ code: 404, status: 404 });
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]).not.toBe('a.stale.token');
+    expect(await sdk.accessToken()).toBe(tokens[0]);
+
+    const wrong = client({ clientSecret: 'not-the-secret' });
+    await expect(wrong.createTask({ file: APPLE, format: 'png' })).rejects.toMatchObject({ code: 40010000, status: 401 });
+  });
+
+  it('stops waiting when the signal aborts', async () => {
+    const sdk = client();
+    const taskId = await sdk.createTask({ file: COFFEE, format: 'png', modelType: 'pro' });
+    const controller = new AbortController();
+    const seen: TaskState[] = [];
+    const waiting = sdk.waitForTask(taskId, {
+      signal: controller.signal,
+      intervalMs: 50,
+      onProgress: (progress) => {
+        seen.push(progress.state);
+        controller.abort();
+      },
+    });
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toHaveLength(1);
+    expect(['created', 'queueing', 'processing']).toContain(seen[0]);
+    // The task itself goes on: waiting again finds it done.
+    expect((await sdk.waitForTask(taskId, { intervalMs: 100 })).state).toBe('success');
+  });
+
+  it('says where it failed when the server cannot be reached', async () => {
+    const offline = new DepthmillClient({ baseUrl: 'http://127.0.0.1:9', clientId: 'dm_x', clientSecret: 'y' });
+    await expect(offline.queryTask('depth_20260101_000000000000')).rejects.toThrow(/cannot reach the Depthmill server at http:\/\/127\.0\.0\.1:9/);
+  });
+});

@@ -1,0 +1,116 @@
+// /openapi.json and /docs, from the real server: generated from the schema that validates
+// create-task, complete, and consistent with what the server accepts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTaskFields } from '../../src/api/create-task-schema.js';
+import { Errors } from '../../src/api/errors.js';
+import { createTask, form, token } from '../helpers/api.js';
+import { createClientCredentials, startServer, type TestServer } from '../helpers/server.js';
+
+interface Property {
+  type?: string;
+  enum?: string[];
+  default?: string;
+  pattern?: string;
+  format?: string;
+  'x-minimum'?: number;
+  'x-maximum'?: number;
+  description?: string;
+}
+
+let server: TestServer;
+let document: Record<string, unknown>;
+
+beforeAll(async () => {
+  server = await startServer();
+  const response = await fetch(`${server.url}/openapi.json`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/application\/json/);
+  document = (await response.json()) as Record<string, unknown>;
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+function formSchema() {
+  return (document.components as { schemas: { CreateTaskForm: { properties: Record<string, Property>; required: string[] } } }).schemas.CreateTaskForm;
+}
+
+describe('OpenAPI document', () => {
+  it('describes every route, with schemes and answers', () => {
+    expect(document.openapi).toBe('3.1.0');
+    const paths = document.paths as Record<string, Record<string, { responses: Record<string, unknown>; operationId: string }>>;
+    expect(Object.keys(paths).sort()).toEqual(['/files/{key}', '/open-api/v1/auth/token', '/open-api/v1/depth/create-task', '/open-api/v1/depth/query-task']);
+    expect(Object.values(paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).sort()).toEqual(['createTask', 'download', 'getToken', 'queryTask']);
+
+    // Every reference points at something.
+    const refs = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(5);
+    for (const ref of refs) {
+      const path = ref.slice('"$ref":"#/'.length, -1).split('/');
+      expect(path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document), ref).toBeDefined();
+    }
+    // Every error code of the catalog is listed.
+    const description = (document.info as { description: string }).description;
+    for (const entry of Object.values(Errors)) expect(description).toContain(`| ${entry.code} | ${entry.status} |`);
+  });
+
+  it("has create-task's form exactly as the validating schema has it", () => {
+    const { properties, required } = formSchema();
+    expect(Object.keys(properties).sort()).toEqual(['image', ...Object.keys(createTaskFields.shape)].sort());
+    expect(required).toEqual(['format']);
+    expect(properties.image).toMatchObject({ type: 'string', format: 'binary' });
+    expect(properties.format!.enum).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(properties.model_type).toMatchObject({ enum: ['pro', 'base'], default: 'pro' });
+    expect(properties.rmbg).toMatchObject({ enum: ['0', '1'], default: '1' });
+    expect(properties.width).toMatchObject({ type: 'string', default: '40', 'x-minimum': 20, 'x-maximum': 600 });
+    expect(properties.height_relief).toMatchObject({ default: '1.3', 'x-minimum': 0.1, 'x-maximum': 50 });
+    expect(properties.degree_rmbg).toMatchObject({ default: '0.02', 'x-minimum': 0, 'x-maximum': 1 });
+    expect(properties.callback_url).toMatchObject({ format: 'uri' });
+    for (const [name, property] of Object.entries(properties)) expect(property.description, name).toBeTruthy();
+  });
+
+  it('states the ranges the server enforces', async () => {
+    const { clientId, clientSecret } = createClientCredentials(server.dataDir, 'docs');
+    const accessToken = await token(server.url, clientId, clientSecret);
+    const { properties } = formSchema();
+    for (const name of ['width', 'height_relief', 'thickness_base', 'degree_rmbg']) {
+      const above = String(properties[name]!['x-maximum']! + 1);
+      const refused = await createTask(server.url, accessToken, form({ format: '3', [name]: above }, [{ bytes: Buffer.from('unused') }]));
+      expect(refused.body.code, name).toBe(40020003);
+      expect(refused.body.msg).toContain(`${name} must be a number from ${properties[name]!['x-minimum']} to ${properties[name]!['x-maximum']}`);
+    }
+  });
+});
+
+describe('/docs and the static UI', () => {
+  it('renders the document as one self-contained page', async () => {
+    const response = await fetch(`${server.url}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await response.text();
+    for (const field of Object.keys(formSchema().properties)) expect(html).toContain(`<code>${field}</code>`);
+    for (const entry of Object.values(Errors)) expect(html).toContain(`<td>${entry.code}</td>`);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
+  });
+
+  it('serves the UI at / and leaves other paths to the API', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    const html = await page.text();
+    expect(html).toMatch(/<title>Depthmill/);
+    const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1];
+    expect(script).toMatch(/^\/assets\/.+\.js$/);
+    const asset = await fetch(`${server.url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+
+    for (const path of ['/nope', '/assets/missing.js']) {
+      const missing = await fetch(`${server.url}${path}`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ code: 404 });
+    }
+  });
+});

@@ -1,0 +1,242 @@
+// The web UI in a real headless Chromium (Debian's, driven by playwright-core), served by the real
+// server: what a designer does, by keyboard where a keyboard user would, failing on any console
+// error. Screenshots are kept in test-artifacts/.
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { validateBytes } from 'gltf-validator';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClientCredentials, REPO, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+
+// Browser globals, as the page.evaluate callbacks below use them (the tests compile without the DOM library).
+interface BrowserImage {
+  complete: boolean;
+  naturalWidth: number;
+  naturalHeight: number;
+}
+interface BrowserCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { drawImage(image: BrowserImage, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+declare const document: {
+  activeElement: { id: string } | null;
+  cookie: string;
+  documentElement: { scrollWidth: number };
+  createElement(tag: 'canvas'): BrowserCanvas;
+  querySelector(selector: string): { getBoundingClientRect(): { right: number }; textContent: string | null } | null;
+};
+declare const window: { innerWidth: number };
+declare const sessionStorage: { length: number };
+declare const localStorage: { length: number };
+
+const PHOTO = join(SHARED, 'eval/photos/opencv_apple.jpg'); // 512 × 512
+const ARTIFACTS = join(REPO, 'test-artifacts');
+const VIEWER_BACKGROUND = [0x2a, 0x2f, 0x3a];
+
+let server: TestServer;
+let credentials: Credentials;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startServer();
+  credentials = createClientCredentials(server.dataDir, 'designer');
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Every console error and uncaught exception of the page, as text. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  return errors;
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(server.url);
+  await page.focus('#client-id');
+  await page.keyboard.type(credentials.clientId);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(credentials.clientSecret);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#workspace:not([hidden])');
+}
+
+async function makeDepthMap(page: Page): Promise<void> {
+  // The photo input has the focus after signing in; Space opens the file chooser, as for a keyboard user.
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('photo-input');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await chooser.setFiles(PHOTO);
+  await page.selectOption('#model_type', 'base');
+  await page.focus('#width');
+  await page.keyboard.press('Enter'); // submits the options form
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Done'), undefined, { timeout: 90_000 });
+}
+
+/** Pixels of the 3D preview as the screen shows them: how many differ from the empty background, and how many colours. */
+async function canvasStats(page: Page): Promise<{ raw: Buffer; covered: number; colours: number }> {
+  const png = await page.locator('#viewer canvas').screenshot();
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let covered = 0;
+  const colours = new Set<number>();
+  for (let i = 0; i < data.length; i += 3) {
+    const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+    if (Math.abs(r - VIEWER_BACKGROUND[0]!) + Math.abs(g - VIEWER_BACKGROUND[1]!) + Math.abs(b - VIEWER_BACKGROUND[2]!) > 30) covered++;
+    colours.add((r << 16) | (g << 8) | b);
+  }
+  return { raw: data, covered: covered / (info.width * info.height), colours: colours.size };
+}
+
+describe('web UI', () => {
+  let context: BrowserContext;
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('signs in, makes a depth map, shows it with colormaps and a 3D preview, and downloads the relief', async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+
+    // Wrong secret first: the page says so (the browser itself logs the refused request).
+    await page.goto(server.url);
+    await page.fill('#client-id', credentials.clientId);
+    await page.fill('#client-secret', 'not-the-secret');
+    await page.press('#client-secret', 'Enter');
+    await expect.poll(() => page.textContent('#sign-in-error'), { timeout: 20_000 }).toMatch(/credentials were refused/);
+    expect(errors.splice(0).every((error) => /status of 401/.test(error))).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    await page.fill('#client-id', '');
+    await page.fill('#client-secret', '');
+    await signIn(page);
+    // The credentials live in this tab's session storage only.
+    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([1, 0, '']);
+
+    await makeDepthMap(page);
+    expect(await page.locator('#states li.done').allTextContents()).toEqual(['created', 'queued', 'processing', 'done']);
+
+    // The depth map shows, at the size the API makes for base (long side 1024).
+    const depth = page.locator('#depth-image');
+    await expect.poll(() => depth.evaluate((image: BrowserImage) => [image.complete, image.naturalWidth, image.naturalHeight]), { timeout: 20_000 }).toEqual([true, 1024, 1024]);
+    const centre = () =>
+      depth.evaluate((image: BrowserImage) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = image.naturalWidth;
+        canvas.height = image.naturalHeight;
+        const context2d = canvas.getContext('2d')!;
+        context2d.drawImage(image, 0, 0);
+        return Array.from(context2d.getImageData(image.naturalWidth / 2, image.naturalHeight / 2, 1, 1).data);
+      });
+    const [r, g, b, a] = await centre();
+    expect(r).toBe(g);
+    expect(g).toBe(b);
+    expect(a).toBe(255); // the apple is foreground
+    expect(r).toBeGreaterThan(100); // and near: bright
+
+    // Colormap toggle: the same map in colour.
+    await page.click('button[data-colormap="viridis"]');
+    expect(await page.getAttribute('button[data-colormap="viridis"]', 'aria-pressed')).toBe('true');
+    await expect.poll(async () => {
+      const [cr, cg, cb] = await centre();
+      return cr !== cg || cg !== cb;
+    }, { timeout: 20_000 }).toBe(true);
+
+    // Before/after slider, by keyboard.
+    await page.focus('#compare-slider');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    expect(await page.inputValue('#compare-slider')).toBe('55');
+    expect(await page.locator('#compare').evaluate((element: { style: { getPropertyValue(name: string): string } }) => element.style.getPropertyValue('--split'))).toBe('55%');
+
+    // The 3D preview draws the relief, and turns when dragged.
+    await page.locator('#viewer canvas').scrollIntoViewIfNeeded();
+    const before = await canvasStats(page);
+    expect(before.covered).toBeGreaterThan(0.1);
+    expect(before.colours).toBeGreaterThan(50); // shaded, not a flat silhouette
+    const box = (await page.locator('#viewer canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 150, box.y + box.height / 2 - 60, { steps: 10 });
+    await page.mouse.up();
+    const after = await canvasStats(page);
+    let changed = 0;
+    for (let i = 0; i < before.raw.length; i++) if (before.raw[i] !== after.raw[i]) changed++;
+    expect(changed / before.raw.length).toBeGreaterThan(0.02);
+
+    // Downloads: the GLB is made on demand and is valid glTF; the PNG is there already.
+    await page.click('button[data-format="glb"]');
+    const glbLink = page.locator('a[data-format="glb"]');
+    await glbLink.waitFor({ timeout: 90_000 });
+    const [glbDownload] = await Promise.all([page.waitForEvent('download'), glbLink.click()]);
+    const glb = await readFile((await glbDownload.path())!);
+    const report = await validateBytes(new Uint8Array(glb));
+    expect(report.issues.numErrors, JSON.stringify(report.issues.messages.slice(0, 5))).toBe(0);
+    expect(report.info?.totalTriangleCount).toBeGreaterThan(100);
+
+    const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('a[data-format="png"]')]);
+    const png = await sharp(await readFile((await pngDownload.path())!)).metadata();
+    expect([png.format, png.depth, png.width]).toEqual(['png', 'ushort', 1024]);
+
+    await page.click('#reset-view');
+    await page.screenshot({ path: join(ARTIFACTS, 'web-ui.png'), fullPage: true });
+    expect(errors).toEqual([]);
+
+    // Signing out forgets the credentials.
+    await page.click('#sign-out');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.isVisible('#sign-in')).toBe(true);
+  });
+
+  it('fits a phone screen', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    try {
+      const page = await phone.newPage();
+      const errors = watchErrors(page);
+      await signIn(page);
+      await makeDepthMap(page);
+      await page.waitForSelector('#viewer canvas');
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        window: window.innerWidth,
+        canvas: document.querySelector('#viewer canvas')!.getBoundingClientRect().right,
+      }));
+      expect(widths.page).toBeLessThanOrEqual(widths.window); // nothing scrolls sideways
+      expect(widths.canvas).toBeLessThanOrEqual(widths.window);
+      expect((await canvasStats(page)).covered).toBeGreaterThan(0.1);
+      await page.screenshot({ path: join(ARTIFACTS, 'web-ui-phone.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('serves the API documentation, readable offline and without errors', async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    const external: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:')) external.push(request.url());
+    });
+    await page.goto(`${server.url}/docs`);
+    expect(await page.locator('h2').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/POST\s+\/open-api\/v1\/depth\/create-task/)]));
+    expect(await page.locator('#createTask table').first().textContent()).toMatch(/height_relief/);
+    await page.screenshot({ path: join(ARTIFACTS, 'docs.png'), fullPage: true });
+    await page.close();
+    expect(external).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});

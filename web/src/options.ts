@@ -1,0 +1,63 @@
+// The option controls take their defaults and ranges from the server's own OpenAPI document, which
+// is generated from the schema that validates create-task: the page never restates them.
+import type { TaskOptions } from '../../src/client/client.js';
+
+interface FieldRule {
+  default?: string;
+  enum?: string[];
+  'x-minimum'?: number;
+  'x-maximum'?: number;
+}
+
+export async function loadFieldRules(): Promise<Record<string, FieldRule>> {
+  const response = await fetch('/openapi.json');
+  if (!response.ok) throw new Error(`could not load the API description (HTTP ${response.status})`);
+  const document = (await response.json()) as { components: { schemas: { CreateTaskForm: { properties: Record<string, FieldRule> } } } };
+  return document.components.schemas.CreateTaskForm.properties;
+}
+
+export function applyFieldRules(form: HTMLFormElement, rules: Record<string, FieldRule>): void {
+  for (const [name, rule] of Object.entries(rules)) {
+    const control = form.elements.namedItem(name);
+    if (control instanceof HTMLInputElement && control.type === 'number') {
+      if (rule['x-minimum'] !== undefined) control.min = String(rule['x-minimum']);
+      if (rule['x-maximum'] !== undefined) control.max = String(rule['x-maximum']);
+      if (rule.default !== undefined) control.value = rule.default;
+    } else if (control instanceof HTMLInputElement && control.type === 'checkbox') {
+      control.checked = rule.default === '1';
+    } else if (control instanceof HTMLSelectElement && rule.default !== undefined) {
+      control.value = rule.default;
+    }
+  }
+}
+
+/** The form as SDK task options (without the format), or the first problem in words. */
+export function readOptions(form: HTMLFormElement): { options: Omit<TaskOptions, 'format'> } | { problem: string; control: HTMLElement } {
+  for (const element of Array.from(form.elements)) {
+    if (element instanceof HTMLInputElement && !element.checkValidity()) {
+      const label = form.querySelector(`label[for="${element.id}"]`)?.textContent ?? element.name;
+      const range = element.min && element.max ? ` from ${element.min} to ${element.max}` : '';
+      return { problem: `${label}: enter a number${range}.`, control: element };
+    }
+  }
+  const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value;
+  const number = (name: string) => {
+    const text = value(name);
+    return text === '' ? undefined : Number(text);
+  };
+  const options: Omit<TaskOptions, 'format'> = {
+    modelType: value('model_type') as 'pro' | 'base',
+    rmbg: (form.elements.namedItem('rmbg') as HTMLInputElement).checked,
+    shapeBase: value('shape_base') === '1' ? 'circle' : 'square',
+    sculpmode: value('sculpmode') === '1' ? 'engrave' : 'emboss',
+  };
+  const degreeRmbg = number('degree_rmbg');
+  const width = number('width');
+  const heightRelief = number('height_relief');
+  const thicknessBase = number('thickness_base');
+  if (degreeRmbg !== undefined) options.degreeRmbg = degreeRmbg;
+  if (width !== undefined) options.width = width;
+  if (heightRelief !== undefined) options.heightRelief = heightRelief;
+  if (thicknessBase !== undefined) options.thicknessBase = thicknessBase;
+  return { options };
+}
