@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { CONTENT_TYPES } from '../formats/index.js';
 import type { BlobStore, ClientStore, OutboundFetch } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
@@ -24,14 +25,6 @@ export interface RouteDeps {
   outbound: OutboundFetch;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  exr: 'image/x-exr',
-  png: 'image/png',
-  bmp: 'image/bmp',
-  stl: 'model/stl',
-  glb: 'model/gltf-binary',
-  '3mf': 'model/3mf',
-};
 
 function isMissing(error: unknown): boolean {
   const { code, name } = error as { code?: string; name?: string };
@@ -84,7 +77,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const name = key.split('/').pop()!;
     const [taskId, extension = ''] = name.split('.');
     return reply
-      .header('content-type', CONTENT_TYPES[extension] ?? 'application/octet-stream')
+      .header('content-type', CONTENT_TYPES[extension as keyof typeof CONTENT_TYPES] ?? 'application/octet-stream')
       .header('content-disposition', `attachment; filename="${taskId}_0.${extension}"`)
       .header('cache-control', 'private, max-age=3600')
       .send(bytes);

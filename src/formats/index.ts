@@ -12,6 +12,16 @@ export type DepthFormat = 'exr' | 'png' | 'bmp';
 /** The relief formats: a mesh, not a map. */
 export type MeshFormat = 'stl' | 'glb' | '3mf';
 
+/** The media type of each output, by file extension (also what download responses carry). */
+export const CONTENT_TYPES: Readonly<Record<DepthFormat | MeshFormat, string>> = {
+  exr: 'image/x-exr',
+  png: 'image/png',
+  bmp: 'image/bmp',
+  stl: 'model/stl',
+  glb: 'model/gltf-binary',
+  '3mf': 'model/3mf',
+};
+
 export interface EncodedOutput {
   bytes: Buffer;
   extension: string;
@@ -25,11 +35,11 @@ export function isMeshFormat(format: string): format is MeshFormat {
 export async function encodeDepthMap(format: DepthFormat, map: DepthMap): Promise<EncodedOutput> {
   switch (format) {
     case 'exr':
-      return { bytes: encodeExr(map), extension: 'exr', contentType: 'image/x-exr' };
+      return { bytes: encodeExr(map), extension: 'exr', contentType: CONTENT_TYPES['exr'] };
     case 'png':
-      return { bytes: await encodePng16(map), extension: 'png', contentType: 'image/png' };
+      return { bytes: await encodePng16(map), extension: 'png', contentType: CONTENT_TYPES['png'] };
     case 'bmp':
-      return { bytes: encodeBmp(map), extension: 'bmp', contentType: 'image/bmp' };
+      return { bytes: encodeBmp(map), extension: 'bmp', contentType: CONTENT_TYPES['bmp'] };
     default: {
       const unknown: never = format;
       throw new RangeError(`unknown depth format: ${String(unknown)}`);
@@ -41,11 +51,11 @@ export async function encodeDepthMap(format: DepthFormat, map: DepthMap): Promis
 export async function encodeRelief(format: MeshFormat, mesh: ReliefMesh): Promise<EncodedOutput> {
   switch (format) {
     case 'stl':
-      return { bytes: encodeStl(mesh), extension: 'stl', contentType: 'model/stl' };
+      return { bytes: encodeStl(mesh), extension: 'stl', contentType: CONTENT_TYPES['stl'] };
     case 'glb':
-      return { bytes: await encodeGlb(mesh), extension: 'glb', contentType: 'model/gltf-binary' };
+      return { bytes: await encodeGlb(mesh), extension: 'glb', contentType: CONTENT_TYPES['glb'] };
     case '3mf':
-      return { bytes: encode3mf(mesh), extension: '3mf', contentType: 'model/3mf' };
+      return { bytes: encode3mf(mesh), extension: '3mf', contentType: CONTENT_TYPES['3mf'] };
     default: {
       const unknown: never = format;
       throw new RangeError(`unknown mesh format: ${String(unknown)}`);
