@@ -11,7 +11,7 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
   const map = await runPipeline(input, params, sessions);
   const { format } = params;
   if (!isMeshFormat(format)) {
-    const output = await encodeDepthMap(format, map);
+    const output = await encodeDepthMap(format, map, map.metadata);
     return { ...output, timings: { ...map.timings } };
   }
   // Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields.

@@ -11,6 +11,7 @@
 import { deflateSync } from 'node:zlib';
 import { endianness } from 'node:os';
 import type { DepthMap } from '../pipeline/depth-map.js';
+import type { DepthMetadata } from '../pipeline/metadata.js';
 
 const MAGIC = 20000630;
 const VERSION = 2; // no flag bits: single-part, scanline, short names, no deep data
@@ -27,7 +28,13 @@ interface Channel {
   data: Float32Array;
 }
 
-export function encodeExr(map: DepthMap): Buffer {
+/**
+ * The map as an OpenEXR file. `metadata`, when given, is recorded in the header as custom attributes
+ * (exrheader and every OpenEXR reader list them): depthModel, depthPipeline, depthConvention and
+ * depthRawUnit (string), depthRawMin and depthRawMax (float), so that a user can read what the
+ * values mean and recover the model's raw inverse depth: raw = depthRawMin + Y * (depthRawMax - depthRawMin).
+ */
+export function encodeExr(map: DepthMap, metadata?: DepthMetadata): Buffer {
   const { width, height } = map;
   checkMap(map);
   // Channels must be sorted by name, both in the channel list and in the pixel data.
@@ -38,7 +45,7 @@ export function encodeExr(map: DepthMap): Buffer {
       ]
     : [{ name: 'Y', data: map.depth }];
 
-  const header = buildHeader(width, height, channels);
+  const header = buildHeader(width, height, channels, metadata);
   const blockCount = Math.ceil(height / ZIP_BLOCK_LINES);
   const lineBytes = width * 4 * channels.length;
   // Two scratch buffers reused for every block: the raw scanlines and their reordered/predicted form.
@@ -112,7 +119,19 @@ function predictAndReorder(src: Buffer, dst: Buffer, size: number): void {
   for (let i = size - 1; i > 0; i--) dst[i] = ((dst[i] as number) - (dst[i - 1] as number) + 384) & 0xff;
 }
 
-function buildHeader(width: number, height: number, channels: Channel[]): Buffer {
+/** Attribute names stay within OpenEXR's 31-character limit for files without the long-names flag. */
+function metadataAttributes(metadata: DepthMetadata): { name: string; type: 'string' | 'float'; value: string | number }[] {
+  return [
+    { name: 'depthConvention', type: 'string', value: metadata.convention },
+    { name: 'depthModel', type: 'string', value: metadata.model },
+    { name: 'depthPipeline', type: 'string', value: metadata.pipeline },
+    { name: 'depthRawMax', type: 'float', value: metadata.rawMax },
+    { name: 'depthRawMin', type: 'float', value: metadata.rawMin },
+    { name: 'depthRawUnit', type: 'string', value: metadata.rawUnit },
+  ];
+}
+
+function buildHeader(width: number, height: number, channels: Channel[], metadata?: DepthMetadata): Buffer {
   const parts: Buffer[] = [];
   const start = Buffer.allocUnsafe(8);
   start.writeInt32LE(MAGIC, 0);
@@ -148,15 +167,26 @@ function buildHeader(width: number, height: number, channels: Channel[]): Buffer
     return b;
   };
 
-  // The required attributes, in the alphabetical order OpenEXR itself writes them.
-  attr('channels', 'chlist', chlist);
-  attr('compression', 'compression', Buffer.from([ZIP_COMPRESSION]));
-  attr('dataWindow', 'box2i', box);
-  attr('displayWindow', 'box2i', box);
-  attr('lineOrder', 'lineOrder', Buffer.from([INCREASING_Y]));
-  attr('pixelAspectRatio', 'float', float(1));
-  attr('screenWindowCenter', 'v2f', Buffer.alloc(8));
-  attr('screenWindowWidth', 'float', float(1));
+  // The required attributes and ours, in the alphabetical order OpenEXR itself writes them.
+  const all: { name: string; type: string; value: Buffer }[] = [
+    { name: 'channels', type: 'chlist', value: chlist },
+    { name: 'compression', type: 'compression', value: Buffer.from([ZIP_COMPRESSION]) },
+    { name: 'dataWindow', type: 'box2i', value: box },
+    { name: 'displayWindow', type: 'box2i', value: box },
+    { name: 'lineOrder', type: 'lineOrder', value: Buffer.from([INCREASING_Y]) },
+    { name: 'pixelAspectRatio', type: 'float', value: float(1) },
+    { name: 'screenWindowCenter', type: 'v2f', value: Buffer.alloc(8) },
+    { name: 'screenWindowWidth', type: 'float', value: float(1) },
+  ];
+  if (metadata) {
+    for (const { name, type, value } of metadataAttributes(metadata)) {
+      // OpenEXR strings are bytes without a terminator; keep them 7-bit so every reader agrees.
+      const bytes = type === 'string' ? Buffer.from(String(value).replace(/[^\x20-\x7e]/g, '?'), 'latin1') : float(Number(value));
+      all.push({ name, type, value: bytes });
+    }
+  }
+  all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { name, type, value } of all) attr(name, type, value);
   parts.push(Buffer.from([0])); // end of header
   return Buffer.concat(parts);
 }

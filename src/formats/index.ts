@@ -1,5 +1,6 @@
 /** One entry point for the outputs of the API (see shared/API.md, "Outputs"). */
 import type { DepthMap } from '../pipeline/depth-map.js';
+import type { DepthMetadata } from '../pipeline/metadata.js';
 import type { ReliefMesh } from '../relief/mesh.js';
 import { encodeBmp } from './bmp.js';
 import { encodeExr } from './exr.js';
@@ -32,10 +33,11 @@ export function isMeshFormat(format: string): format is MeshFormat {
   return format === 'stl' || format === 'glb' || format === '3mf';
 }
 
-export async function encodeDepthMap(format: DepthFormat, map: DepthMap): Promise<EncodedOutput> {
+/** A depth map as EXR, PNG or BMP; EXR also records the metadata (model, convention, raw range). */
+export async function encodeDepthMap(format: DepthFormat, map: DepthMap, metadata?: DepthMetadata): Promise<EncodedOutput> {
   switch (format) {
     case 'exr':
-      return { bytes: encodeExr(map), extension: 'exr', contentType: CONTENT_TYPES['exr'] };
+      return { bytes: encodeExr(map, metadata), extension: 'exr', contentType: CONTENT_TYPES['exr'] };
     case 'png':
       return { bytes: await encodePng16(map), extension: 'png', contentType: CONTENT_TYPES['png'] };
     case 'bmp':

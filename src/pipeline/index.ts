@@ -13,5 +13,5 @@ export {
   type ModelInput,
   type ModelTask,
 } from './model-cache.js';
-export { runPipeline, OUTPUT_LONG_SIDE, type PipelineParams, type PipelineResult, type StageTimings } from './run.js';
+export { runPipeline, OUTPUT_LONG_SIDE, type DepthMetadata, type PipelineParams, type PipelineResult, type StageTimings } from './run.js';
 export { ModelSessions, sharedSessions, type LoadedModel, type PipelineSessions, type SessionOptions } from './sessions.js';

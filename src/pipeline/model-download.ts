@@ -2,12 +2,10 @@
 // request when a previous try was cut off, checked against its sha256 before it is moved into place.
 // Nothing here runs at request time: only `depthmill models pull` calls it.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { modelEntry, PINS_FILE, readPins } from './model-cache.js';
 
 export interface DownloadProgress {
@@ -102,15 +100,20 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
     const length = Number(response.headers.get('content-length') ?? NaN);
     const total = Number.isFinite(length) ? resumedFrom + length : undefined;
     let received = resumedFrom;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
-        options.onProgress?.({ received, resumedFrom, ...(total === undefined ? {} : { total }) });
-        done(null, chunk);
-      },
-    });
-    options.onProgress?.({ received, resumedFrom, ...(total === undefined ? {} : { total }) });
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(partial, { flags: resumedFrom > 0 ? 'a' : 'w' }));
+    const report = () => options.onProgress?.({ received, resumedFrom, ...(total === undefined ? {} : { total }) });
+    report();
+    // Each chunk is written before the next is read, so when the connection drops, every byte
+    // received is on disk and the next try resumes from there.
+    const file = await open(partial, resumedFrom > 0 ? 'a' : 'w');
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        await file.write(chunk);
+        received += chunk.byteLength;
+        report();
+      }
+    } finally {
+      await file.close();
+    }
   }
 
   return finish(name, partial, target, expected, options.dir, resumedFrom);

@@ -1,40 +1,49 @@
-// Stage 5: metric depth -> relative depth, near 1.0 and far 0.0, the convention of every output
-// format (API.md, Outputs).
+// Stage 5: relative inverse depth -> the output convention of every format (API.md, Outputs):
+// normalised inverse depth, nearest pixel 1.0, farthest 0.0.
+
+/** A normalised map and the range of the raw values it was normalised over. */
+export interface NormalizedDepth {
+  /** (raw - rawMin) / (rawMax - rawMin) over the foreground, clamped to [0, 1]; 0 on the background. */
+  depth: Float32Array;
+  /** Smallest raw inverse depth over the foreground (the farthest point); 0 when there is none. */
+  rawMin: number;
+  /** Largest raw inverse depth over the foreground (the nearest point); 0 when there is none. */
+  rawMax: number;
+}
 
 /**
- * Maps depth linearly onto [0, 1], nearest pixel 1, farthest 0, in place of the metres.
- *
- * Linear in depth (not in inverse depth) because the result becomes a relief: heights proportional
- * to distance keep the object's proportions, where disparity would inflate whatever is nearest.
+ * Maps inverse depth (larger = nearer, the model's own scale and shift) linearly onto [0, 1]:
+ * nearest pixel 1, farthest 0. The map stays linear in inverse depth, which is what every relative
+ * depth model actually determines (up to scale and shift): a user recovers the raw values as
+ * raw = rawMin + value * (rawMax - rawMin), and for a metric model depth = 1 / raw.
  *
  * With a mask, the range is taken over the foreground only: the background is about to be set to 0
  * anyway, and a far wall behind the object would otherwise squeeze the object into a thin band near
- * 1 (and a cut-out would lose most of its relief height). Background pixels get depth 0.
+ * 1 (and a cut-out would lose most of its relief height). Background pixels get 0.
  * Without a mask, all pixels count.
  *
  * Values end clamped to [0, 1]. A foreground of constant depth maps to 1 (a flat plate at full
- * height); an empty foreground gives all zeros.
+ * height); an empty foreground gives all zeros. Non-finite values count as far (0).
  */
-export function relativeDepth(depth: Float32Array, mask?: Float32Array): Float32Array {
-  if (mask && mask.length !== depth.length) throw new RangeError('mask and depth differ in size');
-  let near = Infinity;
-  let far = -Infinity;
-  for (let i = 0; i < depth.length; i++) {
-    if (mask && mask[i]! <= 0) continue;
-    const d = depth[i]!;
-    if (!Number.isFinite(d)) continue;
-    if (d < near) near = d;
-    if (d > far) far = d;
+export function normalizeInverseDepth(inverse: Float32Array, mask?: Float32Array): NormalizedDepth {
+  if (mask && mask.length !== inverse.length) throw new RangeError('mask and depth differ in size');
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < inverse.length; i++) {
+    if (mask && !(mask[i]! > 0)) continue;
+    const v = inverse[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
-  const out = new Float32Array(depth.length);
-  if (near > far) return out; // no foreground pixel (or no finite depth): nothing to show
-  const span = far - near;
-  for (let i = 0; i < depth.length; i++) {
-    if (mask && mask[i]! <= 0) continue;
-    const d = depth[i]!;
-    const v = span > 0 ? (far - d) / span : 1;
-    // NaN (a non-finite prediction) fails both comparisons and lands on 0, i.e. far.
-    out[i] = v > 0 ? (v < 1 ? v : 1) : 0;
+  const depth = new Float32Array(inverse.length);
+  if (lo > hi) return { depth, rawMin: 0, rawMax: 0 }; // no foreground pixel (or no finite value)
+  const span = hi - lo;
+  for (let i = 0; i < inverse.length; i++) {
+    if (mask && !(mask[i]! > 0)) continue;
+    const v = span > 0 ? (inverse[i]! - lo) / span : 1;
+    // NaN fails both comparisons and lands on 0, i.e. far.
+    depth[i] = v > 0 ? (v < 1 ? v : 1) : 0;
   }
-  return out;
+  return { depth, rawMin: lo, rawMax: hi };
 }

@@ -1,14 +1,26 @@
 // The pipeline as one call: image bytes in, DepthMap out. Pure computation: no HTTP, SQL or queues,
 // so the worker, the command line and the benchmarks all call this same function.
 //
-//   decode -> (mask, when rmbg) -> depth -> upsample to 1K/2K -> normalize (near 1, far 0)
+//   decode -> (mask, when rmbg) -> depth: global pass + tiles (fuse.ts) -> (objects: inflation)
+//     -> edge-aware upsampling to 1K/2K guided by the photo (guided-filter.ts) -> normalize
+//
+// base: one global pass, guided upsampling to a long side of 1024.
+// pro: the global pass plus overlapping tiles at twice the scale, guided upsampling to 2048.
+// The numbers behind each choice are in README "Depth quality" (bench/eval.ts measures them).
 import { decodeImage, type DecodedImage } from './decode.js';
-import { predictDepth } from './depth.js';
+import { predictInverseDepth } from './depth.js';
 import type { DepthMap } from './depth-map.js';
+import { gridSize, multiScaleInverseDepth, type FuseOptions } from './fuse.js';
+import { guidedUpsample, type GuidedFilterOptions } from './guided-filter.js';
+import { lumaPlane, resizeRgb } from './image-ops.js';
+import { objectDepth, type ObjectWeights } from './inflate.js';
 import { foregroundMask, predictSaliency } from './mask.js';
-import { relativeDepth } from './normalize.js';
-import type { PipelineSessions } from './sessions.js';
-import { outputSize, resizeBilinear, type FloatPlane } from './upsample.js';
+import { CONVENTION, type DepthMetadata } from './metadata.js';
+import { normalizeInverseDepth } from './normalize.js';
+import type { LoadedModel, PipelineSessions } from './sessions.js';
+import { outputSize, resizeArea, resizeBilinear, type FloatPlane } from './upsample.js';
+
+export type { DepthMetadata } from './metadata.js';
 
 export interface PipelineParams {
   /** 'pro': long side 2048; 'base': long side 1024 (aspect ratio kept). */
@@ -22,42 +34,111 @@ export interface PipelineParams {
 /** Long side of the output per model_type (API.md, Outputs). */
 export const OUTPUT_LONG_SIDE = { base: 1024, pro: 2048 } as const;
 
+/**
+ * The knobs of the depth stages. Each model_type has its defaults (TUNING); the evaluation
+ * overrides them to compare alternatives on ground truth. Not part of the API.
+ */
+export interface DepthTuning {
+  /**
+   * true: the plain single pass of the first version (whole image squashed into the model,
+   * bilinear upsampling, no guide, no object shaping): the baseline the evaluation compares against.
+   */
+  plain: boolean;
+  fuse: FuseOptions;
+  /**
+   * Resolution of the working grid: the short side of the largest 4:3 window gets this many times
+   * the model's input height (224 for FastDepth), i.e. the finest tile zoom: one model pixel per
+   * grid pixel.
+   */
+  gridScale: number;
+  /** Smallest long side of the grid the guided filter works on (the fused depth is resized to it). */
+  guideLongSide: number;
+  /**
+   * Edge-aware filtering of depth, radius in guide-grid pixels: every pass but the last filters at
+   * the guide grid, the last one also upsamples to the output size. []: bilinear upsampling.
+   */
+  guided: GuidedFilterOptions[];
+  /** Edge-aware refinement of the mask at full resolution; null: bilinear saliency cut (v1). */
+  maskGuided: GuidedFilterOptions | null;
+  /** Objects (rmbg=1): weights of the silhouette volume and of the model's shape; null: model only. */
+  objects: ObjectWeights | null;
+}
+
+// Every value below was chosen on the evaluation set (README "Depth quality"; the alternatives
+// are `npm run eval -- ../shared/eval --ablation`), object weights also by eye on contact sheets.
+const BASE_TUNING: DepthTuning = {
+  plain: false,
+  // Squashing the whole image scored best (FastDepth was trained on squashed 4:3 crops).
+  fuse: { feed: 'squash', zooms: [], overlap: 0.5, lowpass: 0 },
+  gridScale: 1,
+  guideLongSide: 512,
+  guided: [{ radius: 6, eps: 3e-4 }],
+  maskGuided: { radius: 4, eps: 1e-3 },
+  objects: { volume: 2, model: 0.3 },
+};
+
+export const TUNING: Readonly<Record<PipelineParams['modelType'], DepthTuning>> = {
+  base: BASE_TUNING,
+  pro: {
+    ...BASE_TUNING,
+    // Tiles at twice the scale, half-overlapping; only their detail finer than ~8 grid pixels is
+    // kept, the coarser structure stays the global pass's (tiles alone lose the room's layout).
+    fuse: { feed: 'squash', zooms: [2], overlap: 0.5, lowpass: 8 },
+    gridScale: 2,
+    guideLongSide: 768,
+    guided: [{ radius: 4, eps: 3e-4 }],
+  },
+};
+
 /** Wall-clock milliseconds per stage, for logs and benchmarks. `mask` is 0 when rmbg is off. */
 export interface StageTimings {
   /** Waiting for the model sessions: their creation on a process's first task(s), about 0 after. */
   models: number;
   decode: number;
+  /** Saliency model, cut and edge-aware refinement at the output size. */
   mask: number;
+  /** Global pass, tiles and their fusion, object shaping. */
   depth: number;
-  /** Depth (and image alpha) resized to the output size; the mask's own upsampling counts as mask. */
+  /** Working copies of the photo, and depth (and image alpha) brought to the output size. */
   upsample: number;
   normalize: number;
   /** Everything, models included. */
   total: number;
 }
 
-/** A DepthMap plus how long each stage took; encoders may ignore the extra field. */
+/** A DepthMap plus how long each stage took and what the values mean; encoders may ignore both. */
 export interface PipelineResult extends DepthMap {
   timings: StageTimings;
+  /** For the EXR header (encodeExr's second argument): model, convention, raw range. */
+  metadata: DepthMetadata;
 }
 
-function alphaPlane(image: DecodedImage): FloatPlane | undefined {
+/** The image's own alpha at (width, height), 0..1, or undefined when the image is opaque. */
+function alphaAt(image: DecodedImage, width: number, height: number): FloatPlane | undefined {
   if (!image.alpha) return undefined;
   const data = new Float32Array(image.alpha.length);
   for (let i = 0; i < data.length; i++) data[i] = image.alpha[i]! / 255;
-  return { width: image.width, height: image.height, data };
+  const plane = { width: image.width, height: image.height, data };
+  return width < image.width ? resizeArea(plane, width, height) : resizeBilinear(plane, width, height);
+}
+
+/** predictInverseDepth inverts metric depth (metres -> 1/m) and passes disparity through. */
+function rawUnit(model: LoadedModel): string {
+  return model.entry.output.kind === 'metric-depth' ? '1/m' : 'disparity (model units)';
 }
 
 export async function runPipeline(
   image: Buffer | Uint8Array,
   params: PipelineParams,
   sessions: PipelineSessions,
+  tuningOverride?: Partial<DepthTuning>,
 ): Promise<PipelineResult> {
   const longSide = OUTPUT_LONG_SIDE[params.modelType];
   if (longSide === undefined) throw new RangeError(`unknown modelType ${String(params.modelType)}`);
   if (!(params.degreeRmbg >= 0 && params.degreeRmbg <= 1)) {
     throw new RangeError(`degreeRmbg must be within 0..1, got ${params.degreeRmbg}`);
   }
+  const tuning: DepthTuning = { ...TUNING[params.modelType], ...tuningOverride };
   const timings: StageTimings = { models: 0, decode: 0, mask: 0, depth: 0, upsample: 0, normalize: 0, total: 0 };
   const start = performance.now();
   let mark = start;
@@ -74,34 +155,96 @@ export async function runPipeline(
   const maskModel = params.rmbg ? await sessions.mask() : undefined;
   timings.models = lap();
 
-  const decoded = await decodeImage(image);
+  const decoded = await decodeImage(image, sessions.decodeLimits);
   timings.decode = lap();
   const { width, height } = outputSize(decoded.width, decoded.height, longSide);
 
+  let inverse: Float32Array;
   let mask: Float32Array | undefined;
-  if (maskModel) {
-    const saliency = await predictSaliency(maskModel, decoded);
-    timings.mask = lap();
-    // The image's own transparency (a cut-out PNG) marks background too.
-    const alpha = alphaPlane(decoded);
-    const imageAlpha = alpha && resizeBilinear(alpha, width, height);
+  if (tuning.plain) {
+    if (maskModel) {
+      const saliency = await predictSaliency(maskModel, decoded);
+      timings.mask = lap();
+      const imageAlpha = alphaAt(decoded, width, height);
+      timings.upsample += lap();
+      mask = foregroundMask(saliency, width, height, params.degreeRmbg, imageAlpha);
+      timings.mask += lap();
+    }
+    const prediction = await predictInverseDepth(depthModel, decoded);
+    timings.depth += lap();
+    inverse = resizeBilinear(prediction, width, height).data;
     timings.upsample += lap();
-    mask = foregroundMask(saliency, width, height, params.degreeRmbg, imageAlpha);
-    timings.mask += lap();
+  } else {
+    // Working copies: the guide grid (edge-aware filtering) and the fusion grid (model windows).
+    const fuseSize = gridSize(decoded.width, decoded.height, tuning.gridScale * depthModel.entry.input.height);
+    const guideSize =
+      Math.max(fuseSize.width, fuseSize.height) >= tuning.guideLongSide
+        ? fuseSize
+        : outputSize(decoded.width, decoded.height, Math.min(tuning.guideLongSide, Math.max(decoded.width, decoded.height)));
+    const guideImage = await resizeRgb(decoded, guideSize.width, guideSize.height);
+    const fuseImage = await resizeRgb(guideImage, fuseSize.width, fuseSize.height);
+    const guideLow = lumaPlane(guideImage);
+    const guideHigh = lumaPlane(await resizeRgb(decoded, width, height));
+    timings.upsample += lap();
+
+    let maskLow: Float32Array | undefined;
+    if (maskModel) {
+      const saliency = await predictSaliency(maskModel, decoded);
+      maskLow = foregroundMask(
+        saliency,
+        guideSize.width,
+        guideSize.height,
+        params.degreeRmbg,
+        alphaAt(decoded, guideSize.width, guideSize.height),
+      );
+      const imageAlpha = alphaAt(decoded, width, height)?.data;
+      if (tuning.maskGuided) {
+        // The cut made at the guide grid, its outline moved onto the photo's edges at full size.
+        const soft = guidedUpsample({ ...guideSize, data: maskLow }, guideLow, guideHigh, tuning.maskGuided);
+        mask = new Float32Array(width * height);
+        for (let i = 0; i < mask.length; i++) {
+          mask[i] = soft[i]! >= 0.5 && (imageAlpha === undefined || imageAlpha[i]! >= 0.5) ? 1 : 0;
+        }
+      } else {
+        mask = foregroundMask(saliency, width, height, params.degreeRmbg, imageAlpha && { width, height, data: imageAlpha });
+      }
+      timings.mask = lap();
+    }
+
+    const fused = await multiScaleInverseDepth((img) => predictInverseDepth(depthModel, img), fuseImage, tuning.fuse);
+    let low =
+      fused.width === guideSize.width && fused.height === guideSize.height
+        ? fused.data
+        : resizeBilinear(fused, guideSize.width, guideSize.height).data;
+    if (maskLow && tuning.objects) low = objectDepth(low, maskLow, guideSize.width, guideSize.height, tuning.objects);
+    timings.depth = lap();
+
+    const passes = tuning.guided;
+    for (let k = 0; k < passes.length - 1; k++) {
+      low = guidedUpsample({ ...guideSize, data: low }, guideLow, guideLow, passes[k]!, maskLow, maskLow);
+    }
+    const last = passes.at(-1);
+    const lowPlane = { ...guideSize, data: low };
+    inverse = last
+      ? guidedUpsample(lowPlane, guideLow, guideHigh, last, maskLow, mask)
+      : resizeBilinear(lowPlane, width, height).data;
+    timings.upsample += lap();
   }
 
-  const prediction = await predictDepth(depthModel, decoded);
-  timings.depth = lap();
-
-  // Upsample the metric prediction first and normalise at the output size, so the range is taken
-  // over exactly the pixels the mask calls foreground there. Bilinear never leaves the source range.
-  const metric = resizeBilinear(prediction, width, height).data;
-  timings.upsample += lap();
-
-  const depth = relativeDepth(metric, mask);
+  const { depth, rawMin, rawMax } = normalizeInverseDepth(inverse, mask);
   timings.normalize = lap();
   timings.total = performance.now() - start;
 
+  const metadata: DepthMetadata = {
+    model: depthModel.name,
+    pipeline: `${tuning.plain ? 'single' : params.modelType}${mask && tuning.objects && !tuning.plain ? '+objects' : ''}`,
+    convention: CONVENTION,
+    rawMin,
+    rawMax,
+    rawUnit: rawUnit(depthModel),
+  };
   // alpha is exactly the foreground mask: 1 on the object, 0 where depth was zeroed.
-  return mask ? { width, height, depth, alpha: mask, timings } : { width, height, depth, timings };
+  return mask
+    ? { width, height, depth, alpha: mask, timings, metadata }
+    : { width, height, depth, timings, metadata };
 }

@@ -1,4 +1,4 @@
-// Resizing single-channel float planes (depth, saliency, alpha) to the output size.
+// Resizing single-channel float planes (depth, saliency, alpha, guides): bilinear up, area down.
 //
 // sharp would be the natural tool, but it does not carry float data through: sharp 0.35 fed a
 // Float32Array as raw input returns zeros for values in 0..1 and integer-rounded, rescaled values
@@ -19,7 +19,7 @@ export function outputSize(width: number, height: number, longSide: number): { w
 }
 
 /** Source coordinate of each destination column/row (pixel centres aligned, as sharp, PIL and OpenCV do). */
-function sampleGrid(srcSize: number, dstSize: number): { lo: Int32Array; hi: Int32Array; frac: Float32Array } {
+export function sampleGrid(srcSize: number, dstSize: number): { lo: Int32Array; hi: Int32Array; frac: Float32Array } {
   const lo = new Int32Array(dstSize);
   const hi = new Int32Array(dstSize);
   const frac = new Float32Array(dstSize);
@@ -59,4 +59,59 @@ export function resizeBilinear(src: FloatPlane, width: number, height: number): 
     }
   }
   return { width, height, data };
+}
+
+/**
+ * Area-average resize (each destination pixel is the mean of the source area it covers, partial
+ * pixels weighted by their overlap). The right way down: bilinear skips source pixels when
+ * shrinking by more than 2. Works for any size; for upsampling it degrades to nearest-ish boxes,
+ * so use resizeBilinear there.
+ */
+export function resizeArea(src: FloatPlane, width: number, height: number): FloatPlane {
+  const xs = areaWeights(src.width, width);
+  const ys = areaWeights(src.height, height);
+  const rows = new Float64Array(width * src.height);
+  const s = src.data;
+  // Columns first: every source row reduced to the destination width.
+  for (let y = 0; y < src.height; y++) {
+    const inRow = y * src.width;
+    const outRow = y * width;
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      for (let k = xs.start[x]!; k < xs.start[x + 1]!; k++) acc += s[inRow + xs.index[k]!]! * xs.weight[k]!;
+      rows[outRow + x] = acc;
+    }
+  }
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const outRow = y * width;
+    for (let k = ys.start[y]!; k < ys.start[y + 1]!; k++) {
+      const w = ys.weight[k]!;
+      const inRow = ys.index[k]! * width;
+      for (let x = 0; x < width; x++) data[outRow + x] = data[outRow + x]! + rows[inRow + x]! * w;
+    }
+  }
+  return { width, height, data };
+}
+
+/** Per destination pixel, the source pixels it overlaps and their normalised overlap weights. */
+function areaWeights(srcSize: number, dstSize: number): { start: Int32Array; index: Int32Array; weight: Float64Array } {
+  const ratio = srcSize / dstSize;
+  const start = new Int32Array(dstSize + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let i = 0; i < dstSize; i++) {
+    start[i] = index.length;
+    const a = i * ratio;
+    const b = (i + 1) * ratio;
+    for (let k = Math.floor(a); k < Math.min(Math.ceil(b), srcSize); k++) {
+      const overlap = Math.min(b, k + 1) - Math.max(a, k);
+      if (overlap > 0) {
+        index.push(k);
+        weight.push(overlap / ratio);
+      }
+    }
+  }
+  start[dstSize] = index.length;
+  return { start, index: Int32Array.from(index), weight: Float64Array.from(weight) };
 }

@@ -9,6 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeExr } from '../../src/formats/exr.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import { CONVENTION, type DepthMetadata } from '../../src/pipeline/metadata.js';
 import { makeMap, makeTmpDir, rng, tool } from './helpers.js';
 
 const tmp = makeTmpDir();
@@ -197,5 +198,51 @@ describe('encodeExr', () => {
     const depth = backing.subarray(10, 10 + 6 * 5);
     const file = tmp.write('view.exr', encodeExr({ width: 6, height: 5, depth }));
     expectSameBits(readChannelViaZfile(file, 'Y', 6, 5), depth.slice());
+  });
+
+  describe('metadata', () => {
+    const metadata: DepthMetadata = {
+      model: 'fastdepth',
+      pipeline: 'pro+objects',
+      convention: CONVENTION,
+      rawMin: 0.15,
+      rawMax: 0.8125,
+      rawUnit: '1/m',
+    };
+
+    it('exrheader lists the model, the convention and the raw range as string and float attributes', () => {
+      const text = tool('exrheader', [tmp.write('meta.exr', encodeExr(makeMap(37, 23, true), metadata))]);
+      expect(text).toContain('depthModel (type string): "fastdepth"');
+      expect(text).toContain('depthPipeline (type string): "pro+objects"');
+      expect(text).toContain(`depthConvention (type string): "${CONVENTION}"`);
+      expect(text).toContain('depthRawUnit (type string): "1/m"');
+      expect(text).toContain('depthRawMin (type float): 0.15');
+      expect(text).toContain('depthRawMax (type float): 0.8125');
+      // The required attributes are still there and the channels unchanged.
+      expect(text).toMatch(/A, 32-bit floating-point[\s\S]*Y, 32-bit floating-point/);
+      expect(text).toContain('dataWindow (type box2i): (0 0) - (36 22)');
+    });
+
+    it('a user recovers the raw inverse depth from Y and the two attributes', () => {
+      const w = 40;
+      const h = 20;
+      const raw = Float32Array.from({ length: w * h }, (_, i) => 0.15 + (0.6625 * ((i * 37) % 101)) / 100);
+      const depth = raw.map((v) => (v - metadata.rawMin) / (metadata.rawMax - metadata.rawMin));
+      const file = tmp.write('recover.exr', encodeExr({ width: w, height: h, depth }, metadata));
+      const text = tool('exrheader', [file]);
+      const attribute = (name: string): number => Number(new RegExp(`${name} \\(type float\\): (\\S+)`).exec(text)?.[1]);
+      const [lo, hi] = [attribute('depthRawMin'), attribute('depthRawMax')];
+      const y = readChannelViaZfile(file, 'Y', w, h);
+      let worst = 0;
+      for (let i = 0; i < raw.length; i++) worst = Math.max(worst, Math.abs(lo + y[i]! * (hi - lo) - raw[i]!));
+      expect(worst).toBeLessThan(1e-5);
+    });
+
+    it('pixels are the same bits with or without metadata, and without it no depth attribute is written', () => {
+      const map = makeMap(64, 40, false, 3);
+      const plain = tmp.write('plain.exr', encodeExr(map));
+      expect(tool('exrheader', [plain])).not.toMatch(/depth\w+ \(type/);
+      expectSameBits(readChannelViaZfile(tmp.write('with.exr', encodeExr(map, metadata)), 'Y', 64, 40), map.depth);
+    });
   });
 });

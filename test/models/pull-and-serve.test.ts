@@ -47,7 +47,7 @@ beforeAll(async () => {
     if (cutNextDownload && start === 0) {
       // The first try loses its connection half-way, as a flaky network does.
       cutNextDownload = false;
-      response.write(body.subarray(0, Math.floor(body.length / 2)), () => response.socket?.destroy());
+      response.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => response.socket?.destroy(), 300));
       return;
     }
     response.end(body);

@@ -101,6 +101,23 @@ describe('runPipeline on real photos', () => {
   });
 });
 
+describe('output convention and metadata', () => {
+  it('says which model made the map and lets a user recover metres from the normalised values', async () => {
+    // NYU frame 00050: measured depth 0.89..8.27 m (MANIFEST). For FastDepth, raw = 1 / metres.
+    const map = await run(readFileSync(resolve(nyuDir, 'metric3d_00050.rgb.jpg')), pro);
+    expect(map.metadata).toMatchObject({ model: 'fastdepth', pipeline: 'pro', rawUnit: '1/m' });
+    expect(map.metadata.convention).toMatch(/inverse depth.*near 1, far 0/);
+    const { rawMin, rawMax } = map.metadata;
+    expect(rawMax).toBeGreaterThan(rawMin);
+    const metres = Array.from(map.depth, (v) => 1 / (rawMin + v * (rawMax - rawMin))).sort((a, b) => a - b);
+    const median = metres[metres.length >> 1]!;
+    expect(median).toBeGreaterThan(1);
+    expect(median).toBeLessThan(8);
+    // The nearest point (value 1) is nearer than the farthest (value 0).
+    expect(1 / rawMax).toBeLessThan(1 / rawMin);
+  });
+});
+
 describe('background removal', () => {
   async function cupOnPlainBackground(): Promise<Buffer> {
     // A round crop of the coffee photo on a plain beige background, centred.
@@ -130,6 +147,72 @@ describe('background removal', () => {
     for (let i = 0; i < alpha.length; i += 97) if (alpha[i] === 0) expect(map.depth[i]).toBe(0);
     expect(range(map.depth)).toEqual({ min: 0, max: 1 });
     expect(fraction(map, map.depth, (d) => d > 0.05, discCentre)).toBeGreaterThan(0.9);
+  });
+
+  it('the refined mask follows the object outline at full resolution at least as well as the v1 cut', async () => {
+    const image = await cupOnPlainBackground();
+    // The disc in output pixels: centre (320, 240) and radius 150 of the 640x480 input, times 1024/640.
+    const iou = (map: PipelineResult): number => {
+      const k = map.width / 640;
+      let both = 0;
+      let either = 0;
+      for (let y = 0; y < map.height; y++) {
+        for (let x = 0; x < map.width; x++) {
+          const inside = Math.hypot(x + 0.5 - 320 * k, y + 0.5 - 240 * k) < 150 * k;
+          const kept = map.alpha![y * map.width + x] === 1;
+          if (inside && kept) both++;
+          if (inside || kept) either++;
+        }
+      }
+      return both / either;
+    };
+    const refined = iou(await run(image, { ...base, rmbg: true }));
+    const v1 = iou(await runPipeline(image, { ...base, rmbg: true }, testSessions(), { plain: true }));
+    console.log(`disc IoU: refined ${refined.toFixed(4)}, v1 ${v1.toFixed(4)}`);
+    expect(refined).toBeGreaterThan(0.965);
+    expect(refined).toBeGreaterThanOrEqual(v1);
+  });
+
+  it('gives a single round object a rounded volume: the apple bulges towards the camera, not hollow', async () => {
+    const map = await run(readFileSync(photo('opencv_apple.jpg')), { ...pro, rmbg: true });
+    expect(map.metadata.pipeline).toBe('pro+objects');
+    // Mean depth near the middle of the object against a band just inside its outline.
+    const { width, height } = map;
+    const alpha = map.alpha!;
+    const inside = Float32Array.from(alpha);
+    // Distance to the outline by repeated erosion would be slow at 2048 px; use the object's
+    // bounding box: centre = the middle quarter of the box, rim = object pixels in its outer 8 %.
+    let [x0, y0, x1, y1] = [width, height, 0, 0];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (!inside[y * width + x]) continue;
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
+      }
+    }
+    const [cx, cy, rx, ry] = [(x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2];
+    let centre = 0;
+    let nc = 0;
+    let rim = 0;
+    let nr = 0;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const i = y * width + x;
+        if (!inside[i]) continue;
+        const r = Math.hypot((x - cx) / rx, (y - cy) / ry);
+        if (r < 0.25) {
+          centre += map.depth[i]!;
+          nc++;
+        } else if (r > 0.92) {
+          rim += map.depth[i]!;
+          nr++;
+        }
+      }
+    }
+    console.log(`apple: centre ${(centre / nc).toFixed(3)}, rim ${(rim / nr).toFixed(3)}`);
+    expect(centre / nc).toBeGreaterThan(rim / nr + 0.2);
   });
 
   it('a higher degree_rmbg keeps less of the image', async () => {

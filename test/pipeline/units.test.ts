@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { modelCacheDir, modelPath, models } from '../../src/pipeline/model-cache.js';
-import { relativeDepth } from '../../src/pipeline/normalize.js';
+import { normalizeInverseDepth } from '../../src/pipeline/normalize.js';
 import { ModelSessions } from '../../src/pipeline/sessions.js';
 import { hwcToNchw } from '../../src/pipeline/tensor.js';
 import { outputSize, resizeBilinear } from '../../src/pipeline/upsample.js';
@@ -39,21 +39,37 @@ describe('resizeBilinear', () => {
   });
 });
 
-describe('relativeDepth', () => {
-  it('maps near to 1 and far to 0, linearly in depth', () => {
-    expect(Array.from(relativeDepth(Float32Array.of(1, 2, 3, 1.5)))).toEqual([1, 0.5, 0, 0.75]);
+describe('normalizeInverseDepth', () => {
+  const values = (inverse: Float32Array, mask?: Float32Array): number[] => Array.from(normalizeInverseDepth(inverse, mask).depth);
+
+  it('maps the largest inverse depth (nearest) to 1 and the smallest to 0, linearly', () => {
+    // 1 m, 2 m, 4 m and 4/3 m as inverse depth: 1, 0.5, 0.25, 0.75.
+    expect(values(Float32Array.of(1, 0.5, 0.25, 0.75))).toEqual([1, 1 / 3, 0, 2 / 3].map(Math.fround));
+  });
+
+  it('reports the raw range, from which the raw values come back', () => {
+    const raw = Float32Array.of(0.8, 0.2, 0.35, 0.5);
+    const { depth, rawMin, rawMax } = normalizeInverseDepth(raw);
+    expect([rawMin, rawMax]).toEqual([Math.fround(0.2), Math.fround(0.8)]);
+    for (let i = 0; i < raw.length; i++) expect(rawMin + depth[i]! * (rawMax - rawMin)).toBeCloseTo(raw[i]!, 6);
   });
 
   it('normalises over the foreground only and zeroes the background', () => {
-    const depth = Float32Array.of(1, 10, 3, 2);
+    const inverse = Float32Array.of(1, 0.1, 0.5, 0.75);
     const mask = Float32Array.of(1, 0, 1, 1);
-    expect(Array.from(relativeDepth(depth, mask))).toEqual([1, 0, 0, 0.5]);
+    const { depth, rawMin, rawMax } = normalizeInverseDepth(inverse, mask);
+    expect(Array.from(depth)).toEqual([1, 0, 0, 0.5]);
+    expect([rawMin, rawMax]).toEqual([0.5, 1]);
   });
 
-  it('handles an empty foreground, a constant depth and non-finite values', () => {
-    expect(Array.from(relativeDepth(Float32Array.of(1, 2), Float32Array.of(0, 0)))).toEqual([0, 0]);
-    expect(Array.from(relativeDepth(Float32Array.of(2, 2)))).toEqual([1, 1]);
-    expect(Array.from(relativeDepth(Float32Array.of(1, Number.NaN, 3)))).toEqual([1, 0, 0]);
+  it('handles an empty foreground, a constant map and non-finite values', () => {
+    expect(normalizeInverseDepth(Float32Array.of(1, 2), Float32Array.of(0, 0))).toEqual({
+      depth: Float32Array.of(0, 0),
+      rawMin: 0,
+      rawMax: 0,
+    });
+    expect(values(Float32Array.of(2, 2))).toEqual([1, 1]);
+    expect(values(Float32Array.of(1, Number.NaN, 3))).toEqual([0, 0, 1]);
   });
 });
 

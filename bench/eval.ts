@@ -1,0 +1,395 @@
+// Depth quality evaluation: every pipeline variant over an evaluation folder laid out like
+// ../shared/eval (pairs.csv + photos/). Prints one table per dataset, writes JSON and contact
+// sheets. Protocol: bench/eval/metrics.ts and README "Depth quality".
+//
+//   npm run eval -- <eval-dir> [--json <file>] [--out <dir>] [--variants a,b] [--ablation]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { decodeImage } from '../src/pipeline/decode.js';
+import { predictInverseDepth } from '../src/pipeline/depth.js';
+import { runPipeline, TUNING, type DepthTuning, type PipelineParams, type PipelineResult } from '../src/pipeline/run.js';
+import { ModelSessions } from '../src/pipeline/sessions.js';
+import { resizeBilinear, type FloatPlane } from '../src/pipeline/upsample.js';
+import { listPhotos, readGroundTruth, readPairs, type GroundTruth, type Pair } from './eval/dataset.js';
+import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
+import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
+
+interface Variant {
+  name: string;
+  what: string;
+  params: PipelineParams;
+  tuning?: Partial<DepthTuning>;
+  /** rmbg variants: scored inside their own mask, on the object datasets only (--objects). */
+  objects?: boolean;
+}
+
+const params = (modelType: 'base' | 'pro', rmbg = false): PipelineParams => ({ modelType, rmbg, degreeRmbg: 0.02 });
+
+const MAIN: Variant[] = [
+  { name: 'single', what: 'plain single pass, squashed, bilinear to 1024 (v1)', params: params('base'), tuning: { plain: true } },
+  { name: 'base', what: 'single pass + guided upsampling to 1024', params: params('base') },
+  { name: 'pro', what: 'global pass + tiles at 2x (their detail finer than ~8 grid px), guided upsampling to 2048', params: params('pro') },
+  { name: 'single+rmbg', what: 'v1 with background removal', params: params('base', true), tuning: { plain: true }, objects: true },
+  { name: 'pro+rmbg', what: 'pro with background removal and object shaping', params: params('pro', true), objects: true },
+];
+
+const pro = TUNING.pro;
+const base = TUNING.base;
+/** One knob changed at a time from the defaults (TUNING in src/pipeline/run.ts). */
+const ABLATION: Variant[] = [
+  { name: 'base/feed=pad', what: 'global pass on the image padded to 4:3', params: params('base'), tuning: { fuse: { ...base.fuse, feed: 'pad' } } },
+  { name: 'base/feed=crop', what: 'global pass as 4:3 crops merged', params: params('base'), tuning: { fuse: { ...base.fuse, feed: 'crop' } } },
+  { name: 'base/bilinear', what: 'base without the guided filter', params: params('base'), tuning: { guided: [] } },
+  { name: 'pro/bilinear', what: 'pro without the guided filter', params: params('pro'), tuning: { guided: [] } },
+  { name: 'pro/no tiles', what: 'pro without tiles (global pass only, 2K)', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [] } } },
+  { name: 'pro/lowpass=0', what: 'tiles replace the global estimate (after alignment)', params: params('pro'), tuning: { fuse: { ...pro.fuse, lowpass: 0 } } },
+  { name: 'pro/lowpass=16', what: 'tiles give only their detail finer than ~16 grid px', params: params('pro'), tuning: { fuse: { ...pro.fuse, lowpass: 16 } } },
+  { name: 'pro/zoom=1.5', what: 'tiles at 1.5x', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [1.5] }, gridScale: 1.5 } },
+  { name: 'pro/zoom=2,3', what: 'tiles at 2x, then 3x', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [2, 3] }, gridScale: 3 } },
+  { name: 'pro/feed=pad', what: 'pro, global pass padded to 4:3', params: params('pro'), tuning: { fuse: { ...pro.fuse, feed: 'pad' } } },
+  { name: 'pro+rmbg/model only', what: 'objects: model depth only (no volume)', params: params('pro', true), tuning: { objects: null }, objects: true },
+  { name: 'pro+rmbg/v=2,m=0', what: 'objects: volume on the model plane, no model shape', params: params('pro', true), tuning: { objects: { volume: 2, model: 0 } }, objects: true },
+  { name: 'pro+rmbg/v=1,m=0.3', what: 'objects: half the volume', params: params('pro', true), tuning: { objects: { volume: 1, model: 0.3 } }, objects: true },
+  { name: 'pro+rmbg/v=3,m=0.3', what: 'objects: 1.5x the volume', params: params('pro', true), tuning: { objects: { volume: 3, model: 0.3 } }, objects: true },
+  { name: 'pro+rmbg/v=2,m=0.6', what: 'objects: twice the model shape', params: params('pro', true), tuning: { objects: { volume: 2, model: 0.6 } }, objects: true },
+];
+
+interface Options {
+  evalDir: string;
+  json?: string;
+  out: string;
+  variants: Variant[];
+  objects: RegExp;
+  sheets: boolean;
+  photos: RegExp;
+  scores: boolean;
+  /** The --try variants (also shown on the contact sheets). */
+  tries: Variant[];
+  docs?: string;
+}
+
+const HELP = `Usage: npm run eval -- <eval-dir> [options]
+
+Scores every pipeline variant on the RGB/ground-truth pairs of <eval-dir>/pairs.csv (layout of
+../shared/eval) and prints one table per dataset: AbsRel and delta1 after least-squares scale and
+shift in inverse depth, iBims-1 depth boundary errors, milliseconds per image. Also checks the
+single pass in metres against FastDepth's published NYU figures, and writes a contact sheet per
+photo of <eval-dir>/photos.
+
+Options:
+  --json <file>        write the table rows as JSON (one record per dataset and variant)
+  --out <dir>          contact sheets and per-image scores (default ./eval-out)
+  --variants <a,b>     only these variants (names as printed); default: the main ones
+  --ablation           also run the ablations (feeding, filtering, tiles, object weights)
+  --objects <regex>    datasets on which the rmbg variants are scored (default Middlebury)
+  --try <v>:<json>     also run variant v with these tuning overrides (repeatable), e.g.
+                       --try 'pro:{"guided":[{"radius":8,"eps":0.0001}]}'
+  --no-sheets          skip the contact sheets
+  --photos <regex>     contact sheets only for the photos whose file name matches
+  --sheets-only        skip the scoring (contact sheets, and --docs, only)
+  --docs <file>        also write the README picture of the output convention
+  --help               this text
+`;
+
+function parseArgs(argv: string[]): Options {
+  const args = argv.filter((a) => a !== '--');
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  let evalDir: string | undefined;
+  const options: Partial<Options> = { out: 'eval-out', sheets: true, scores: true, photos: /./, objects: /Middlebury/i };
+  let names: string[] | undefined;
+  let ablation = false;
+  const tries: Variant[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') options.json = value();
+    else if (a === '--out') options.out = value();
+    else if (a === '--variants') names = value().split(',');
+    else if (a === '--ablation') ablation = true;
+    else if (a === '--objects') options.objects = new RegExp(value(), 'i');
+    else if (a === '--try') {
+      const spec = value();
+      const colon = spec.indexOf(':');
+      const base = [...MAIN, ...ABLATION].find((x) => x.name === spec.slice(0, colon));
+      if (!base) throw new Error(`--try ${spec}: unknown variant before ':'`);
+      const extra = JSON.parse(spec.slice(colon + 1)) as Partial<DepthTuning>;
+      tries.push({ ...base, name: `${base.name} ${spec.slice(colon + 1)}`, what: `${base.what}, with ${spec.slice(colon + 1)}`, tuning: { ...base.tuning, ...extra } });
+    } else if (a === '--no-sheets') options.sheets = false;
+    else if (a === '--photos') options.photos = new RegExp(value(), 'i');
+    else if (a === '--sheets-only') options.scores = false;
+    else if (a === '--docs') options.docs = value();
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a} (see --help)`);
+    else if (evalDir === undefined) evalDir = a;
+    else throw new Error(`unexpected argument ${a}`);
+  }
+  if (!evalDir) throw new Error('missing <eval-dir> (see --help)');
+  const all = [...MAIN, ...ABLATION];
+  let variants = ablation ? all : MAIN;
+  if (names) {
+    variants = names.map((n) => {
+      const v = all.find((x) => x.name === n);
+      if (!v) throw new Error(`unknown variant ${n} (known: ${all.map((x) => x.name).join(', ')})`);
+      return v;
+    });
+  }
+  return { ...(options as Options), evalDir: resolve(evalDir), variants: [...variants, ...tries], tries };
+}
+
+interface Row {
+  dataset: string;
+  variant: string;
+  pairs: number;
+  absRel: number;
+  delta1: number;
+  dbeAcc: number | null;
+  dbeComp: number | null;
+  msPerImage: number;
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const finiteMean = (xs: number[]): number | null => {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? mean(f) : null;
+};
+
+function plane(result: PipelineResult): FloatPlane {
+  return { width: result.width, height: result.height, data: result.depth };
+}
+
+function fmt(v: number | null, digits: number): string {
+  return v === null || !Number.isFinite(v) ? '—' : v.toFixed(digits);
+}
+
+function printTable(title: string, rows: Row[]): string {
+  const lines = [
+    `### ${title}`,
+    '',
+    '| variant | pairs | AbsRel ↓ | δ1 ↑ | DBE acc (px) ↓ | DBE comp (px) ↓ | ms/image |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.variant} | ${r.pairs} | ${fmt(r.absRel, 3)} | ${fmt(r.delta1, 3)} | ${fmt(r.dbeAcc, 2)} | ${fmt(r.dbeComp, 2)} | ${Math.round(r.msPerImage)} |`,
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** FastDepth's own test protocol on NYU (dwofk/fast-depth dataloaders): resize to 250 rows,
+ * centre-crop 228x304, resize to 224x224; metres compared without any alignment. */
+async function fastDepthCheck(pairs: Pair[], sessions: ModelSessions): Promise<string> {
+  const nyu = pairs.filter((p) => /^NYU/i.test(p.dataset));
+  if (nyu.length === 0) return '';
+  const model = await sessions.depth();
+  const lines = [
+    '### FastDepth in metres on the NYU pairs (no alignment; published: RMSE 0.604 m, δ1 0.771 on the 654 test images)',
+    '',
+    '| pair | whole frame, squashed (our single pass): RMSE m | δ1 | paper protocol (centre crop 228x304 → 224): RMSE m | δ1 |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  const whole: { rmse: number; delta1: number }[] = [];
+  const paper: { rmse: number; delta1: number }[] = [];
+  for (const pair of nyu) {
+    const gt = await readGroundTruth(pair);
+    const decoded = await decodeImage(readFileSync(pair.rgbPath));
+    const inv = await predictInverseDepth(model, decoded);
+    const metres = resizeBilinear({ ...inv, data: inv.data.map((v) => 1 / v) }, gt.width, gt.height).data;
+    const a = metricScores(metres, gt.depth);
+    // Paper protocol.
+    const rows = 250;
+    const cols = Math.round((gt.width * rows) / gt.height);
+    const top = Math.round((rows - 228) / 2);
+    const left = Math.round((cols - 304) / 2);
+    // One resize per sharp pipeline: a second .resize() would replace the first.
+    const cropped = await sharp(decoded.rgb, { raw: { width: decoded.width, height: decoded.height, channels: 3 } })
+      .resize(cols, rows, { fit: 'fill', kernel: 'linear' })
+      .extract({ left, top, width: 304, height: 228 })
+      .raw()
+      .toBuffer();
+    const rgb = await sharp(cropped, { raw: { width: 304, height: 228, channels: 3 } })
+      .resize(224, 224, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    const crop = await predictInverseDepth(model, { width: 224, height: 224, rgb: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length) });
+    const gtCrop = nearestCrop(gt, cols, rows, left, top, 304, 228, 224, 224);
+    const b = metricScores(crop.data.map((v) => 1 / v), gtCrop);
+    whole.push(a);
+    paper.push(b);
+    lines.push(`| ${pair.id} | ${a.rmse.toFixed(3)} | ${a.delta1.toFixed(3)} | ${b.rmse.toFixed(3)} | ${b.delta1.toFixed(3)} |`);
+  }
+  lines.push(
+    `| mean | ${mean(whole.map((s) => s.rmse)).toFixed(3)} | ${mean(whole.map((s) => s.delta1)).toFixed(3)} | ${mean(paper.map((s) => s.rmse)).toFixed(3)} | ${mean(paper.map((s) => s.delta1)).toFixed(3)} |`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** GT resized (nearest) to cols x rows, cropped, resized (nearest) to w x h: the paper's GT path. */
+function nearestCrop(gt: GroundTruth, cols: number, rows: number, left: number, top: number, cw: number, ch: number, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const ry = top + Math.floor(((y + 0.5) * ch) / h);
+    const sy = Math.min(gt.height - 1, Math.floor(((ry + 0.5) * gt.height) / rows));
+    for (let x = 0; x < w; x++) {
+      const rx = left + Math.floor(((x + 0.5) * cw) / w);
+      const sx = Math.min(gt.width - 1, Math.floor(((rx + 0.5) * gt.width) / cols));
+      out[y * w + x] = gt.depth[sy * gt.width + sx]!;
+    }
+  }
+  return out;
+}
+
+async function sheetFor(path: string, sessions: ModelSessions, outDir: string, extra: Variant[]): Promise<string> {
+  const bytes = readFileSync(path);
+  const decoded = await decodeImage(bytes);
+  const h = 240;
+  const w = Math.round((h * decoded.width) / decoded.height);
+  const input = await photoPanel(decoded.rgb, decoded.width, decoded.height, w, h);
+  const rows: { label: string; panels: Panel[] }[] = [];
+  const runs: [string, PipelineParams, Partial<DepthTuning>?][] = [
+    ['single (v1), rmbg=0', params('base'), { plain: true }],
+    ['pro, rmbg=0', params('pro')],
+    ['single (v1), rmbg=1', params('base', true), { plain: true }],
+    ['base, rmbg=1', params('base', true)],
+    ['pro, rmbg=1', params('pro', true)],
+    ...extra.map((v): [string, PipelineParams, Partial<DepthTuning>?] => [v.name, v.params, v.tuning]),
+  ];
+  for (const [label, p, tuning] of runs) {
+    const result = await runPipeline(bytes, p, sessions, tuning);
+    const alpha = result.alpha ? { width: result.width, height: result.height, data: result.alpha } : undefined;
+    rows.push({
+      label: `${label}  (${result.width}x${result.height}, ${Math.round(result.timings.total)} ms)`,
+      panels: [
+        input,
+        alpha ? greyPanel(alpha, w, h) : blankPanel(w, h),
+        greyPanel(plane(result), w, h),
+        shadedPanel(plane(result), alpha, w, h),
+        // The centre at the output's own resolution, shaded: blockiness and blur show here.
+        shadedPanel(centreCrop(plane(result), 320, h), alpha && centreCrop(alpha, 320, h), Math.min(320, result.width), Math.min(h, result.height), 0.5),
+      ],
+    });
+  }
+  const file = join(outDir, `sheet-${basename(path).replace(/\.[^.]+$/, '')}.png`);
+  writeFileSync(file, await contactSheet(rows, `${basename(path)}: input | mask | depth (near = white) | shaded relief | shaded 1:1 centre crop`));
+  return file;
+}
+
+/** README picture: photo | pro depth map | shaded relief, for a scene and an object. */
+async function docsPicture(evalDir: string, sessions: ModelSessions, file: string): Promise<void> {
+  const rows: { label: string; panels: Panel[] }[] = [];
+  const picks: [string, boolean][] = [
+    [join(evalDir, 'photos/metric3d_jonathan-borba-CnthDZXCdoY-unsplash.jpg'), false],
+    [join(evalDir, 'photos/opencv_apple.jpg'), true],
+  ];
+  for (const [path, rmbg] of picks) {
+    const bytes = readFileSync(path);
+    const decoded = await decodeImage(bytes);
+    const h = 300;
+    const w = Math.round((h * decoded.width) / decoded.height);
+    const result = await runPipeline(bytes, params('pro', rmbg), sessions);
+    const alpha = result.alpha ? { width: result.width, height: result.height, data: result.alpha } : undefined;
+    rows.push({
+      label: `${basename(path)}: pro, rmbg=${rmbg ? 1 : 0}; raw inverse depth ${result.metadata.rawMin.toFixed(3)}..${result.metadata.rawMax.toFixed(3)} ${result.metadata.rawUnit}`,
+      panels: [await photoPanel(decoded.rgb, decoded.width, decoded.height, w, h), greyPanel(plane(result), w, h), shadedPanel(plane(result), alpha, w, h)],
+    });
+  }
+  // Legend: a ramp from far (0, black) to near (1, white).
+  const legend = greyPanel({ width: 256, height: 1, data: Float32Array.from({ length: 256 }, (_, i) => i / 255) }, 600, 24);
+  rows.push({ label: 'value 0 (far, black)  →  1 (near, white), linear in inverse depth', panels: [legend] });
+  mkdirSync(dirname(file), { recursive: true });
+  // Palette PNG: small enough to keep in the repository.
+  writeFileSync(file, await contactSheet(rows, 'Depthmill output: normalised inverse depth, near = 1, far = 0', true));
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const pairs = readPairs(options.evalDir);
+  mkdirSync(options.out, { recursive: true });
+  const sessions = new ModelSessions({ intraOpNumThreads: cpus().length });
+  const machine = `${hostname()}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
+  process.stdout.write(`Depthmill depth quality on ${options.evalDir} (${pairs.length} pairs)\nmachine: ${machine}\n\n`);
+
+  if (options.scores) await scoreAll(options, pairs, sessions, machine);
+  if (options.sheets) {
+    for (const photo of listPhotos(options.evalDir).filter((p) => options.photos.test(basename(p)))) {
+      process.stderr.write(`  wrote ${await sheetFor(photo, sessions, options.out, options.tries)}\n`);
+    }
+  }
+  if (options.docs) await docsPicture(options.evalDir, sessions, options.docs);
+  await sessions.release();
+}
+
+async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions, machine: string): Promise<void> {
+  // Warm up: sessions, sharp, JIT; none of it counts in the per-image times.
+  const warm = readFileSync(pairs[0]!.rgbPath);
+  for (const v of options.variants) await runPipeline(warm, v.params, sessions, v.tuning);
+
+  const perImage: Record<string, unknown>[] = [];
+  const scores = new Map<string, { dataset: string; scores: Scores; ms: number }[]>();
+  for (const pair of pairs) {
+    const gt = await readGroundTruth(pair);
+    const bytes = readFileSync(pair.rgbPath);
+    for (const variant of options.variants) {
+      if (variant.objects && !options.objects.test(pair.dataset)) continue;
+      const result = await runPipeline(bytes, variant.params, sessions, variant.tuning);
+      const region = result.alpha ? toSize({ width: result.width, height: result.height, data: result.alpha }, gt.width, gt.height) : undefined;
+      const s = score(plane(result), gt, region);
+      const list = scores.get(variant.name) ?? [];
+      list.push({ dataset: pair.dataset, scores: s, ms: result.timings.total });
+      scores.set(variant.name, list);
+      perImage.push({ pair: pair.id, dataset: pair.dataset, variant: variant.name, ...s, ms: result.timings.total });
+    }
+    process.stderr.write(`  scored ${pair.id}\n`);
+  }
+
+  const datasets = [...new Set(pairs.map((p) => p.dataset))];
+  const rows: Row[] = [];
+  const summarize = (dataset: string, variant: string, list: { scores: Scores; ms: number }[]): Row => ({
+    dataset,
+    variant,
+    pairs: list.length,
+    absRel: mean(list.map((x) => x.scores.absRel)),
+    delta1: mean(list.map((x) => x.scores.delta1)),
+    dbeAcc: finiteMean(list.map((x) => x.scores.dbeAcc)),
+    dbeComp: finiteMean(list.map((x) => x.scores.dbeComp)),
+    msPerImage: median(list.map((x) => x.ms)),
+  });
+  let report = '';
+  for (const dataset of [...datasets, 'all']) {
+    const tableRows: Row[] = [];
+    for (const variant of options.variants) {
+      const list = (scores.get(variant.name) ?? []).filter((x) => dataset === 'all' || x.dataset === dataset);
+      if (list.length === 0) continue;
+      tableRows.push(summarize(dataset, variant.name, list));
+    }
+    if (tableRows.length === 0) continue;
+    rows.push(...tableRows);
+    report += printTable(dataset === 'all' ? 'All pairs (mean over pairs; rmbg variants: object datasets only)' : dataset, tableRows);
+    report += '\n';
+  }
+  report += await fastDepthCheck(pairs, sessions);
+  report += '\nVariants:\n' + options.variants.map((v) => `- ${v.name}: ${v.what}`).join('\n') + '\n';
+  process.stdout.write(report);
+  writeFileSync(join(options.out, 'report.md'), `machine: ${machine}\n\n${report}`);
+  writeFileSync(join(options.out, 'images.json'), JSON.stringify(perImage, null, 1));
+  if (options.json) writeFileSync(options.json, JSON.stringify(rows.map((r) => ({ ...r, machine })), null, 1));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`eval failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,226 @@
+// A smooth volume from a silhouette (rmbg=1): what a relief of a single object needs and what an
+// indoor-trained depth model does not give (it sees an apple as a lumpy, often hollow, patch).
+//
+// The height over each object pixel is that of a sphere section through the outline: with d the
+// Euclidean distance to the background and R the largest d, h = sqrt(d (2R - d)). A disc becomes
+// exactly a hemisphere; elongated parts become rounded tubes; the height is 0 on the outline.
+// A masked blur then rounds the crease a distance transform leaves along the medial axis.
+import { maskedBoxMean } from './box.js';
+import { resizeArea, resizeBilinear } from './upsample.js';
+
+const INF = 1e20;
+
+/** 1-D squared distance transform of f (Felzenszwalb & Huttenlocher 2012), into d. */
+function dt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = 0;
+  v[0] = 0;
+  z[0] = -INF;
+  z[1] = INF;
+  for (let q = 1; q < n; q++) {
+    const fq = f[q]! + q * q;
+    let p = v[k]!;
+    let s = (fq - (f[p]! + p * p)) / (2 * (q - p));
+    // z[0] is -INF, so k never drops below 0.
+    while (s <= z[k]!) {
+      k--;
+      p = v[k]!;
+      s = (fq - (f[p]! + p * p)) / (2 * (q - p));
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = INF;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1]! < q) k++;
+    const p = v[k]!;
+    d[q] = (q - p) * (q - p) + f[p]!;
+  }
+}
+
+/**
+ * Euclidean distance (pixels) from every pixel with mask > 0.5 to the nearest pixel with mask <=
+ * 0.5; 0 on the background. The image border is not background: an object cut by the frame goes on
+ * beyond it. A mask without background gives distances to the frame instead.
+ */
+export function distanceToBackground(mask: Float32Array, width: number, height: number): Float32Array {
+  let hasBackground = false;
+  for (let i = 0; i < mask.length; i++) {
+    if (!(mask[i]! > 0.5)) {
+      hasBackground = true;
+      break;
+    }
+  }
+  const n = Math.max(width, height);
+  const f = new Float64Array(n);
+  const d = new Float64Array(n);
+  const v = new Int32Array(n);
+  const z = new Float64Array(n + 1);
+  const grid = new Float64Array(width * height);
+  for (let i = 0; i < grid.length; i++) grid[i] = mask[i]! > 0.5 ? INF : 0;
+  if (!hasBackground) {
+    // Distance to the frame: the pixels just outside the image are the background.
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const e = Math.min(x + 1, width - x, y + 1, height - y);
+        grid[y * width + x] = e * e;
+      }
+    }
+    const out = new Float32Array(grid.length);
+    for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(grid[i]!);
+    return out;
+  }
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) f[y] = grid[y * width + x]!;
+    dt1d(f, height, d, v, z);
+    for (let y = 0; y < height; y++) grid[y * width + x] = d[y]!;
+  }
+  const out = new Float32Array(grid.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) f[x] = grid[row + x]!;
+    dt1d(f, width, d, v, z);
+    for (let x = 0; x < width; x++) out[row + x] = Math.sqrt(d[x]!);
+  }
+  return out;
+}
+
+/**
+ * Heights (in pixels) of the inflated silhouette: 0 on the background and on the outline, R (the
+ * largest inscribed radius) at the thickest point, smoothed inside the mask over `smooth` x R.
+ */
+export function inflate(mask: Float32Array, width: number, height: number, smooth = 0.15): Float32Array {
+  const distance = distanceToBackground(mask, width, height);
+  let radius = 0;
+  for (const value of distance) if (value > radius) radius = value;
+  const out = new Float32Array(distance.length);
+  if (radius === 0) return out;
+  for (let i = 0; i < out.length; i++) {
+    const t = distance[i]!;
+    out[i] = t > 0 ? Math.sqrt(t * (2 * radius - t)) : 0;
+  }
+  const r = Math.round(smooth * radius);
+  if (r < 1) return out;
+  const weight = new Float32Array(mask.length);
+  for (let i = 0; i < weight.length; i++) weight[i] = mask[i]! > 0.5 ? 1 : 0;
+  let smoothed: Float32Array = out;
+  for (let pass = 0; pass < 2; pass++) smoothed = maskedBoxMean(smoothed, weight, width, height, r);
+  // Keep the outline at 0 and the background untouched.
+  for (let i = 0; i < smoothed.length; i++) if (weight[i] === 0) smoothed[i] = 0;
+  return smoothed;
+}
+
+/** Long side at which the volume is computed: it is smooth, so a coarse grid loses nothing visible. */
+const VOLUME_LONG_SIDE = 320;
+
+/** inflate() on a coarser copy of the mask when it is large, brought back (heights in full-size pixels). */
+function smoothVolume(inside: Float32Array, width: number, height: number): Float32Array {
+  const scale = VOLUME_LONG_SIDE / Math.max(width, height);
+  if (scale >= 1) return inflate(inside, width, height);
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const small = resizeArea({ width, height, data: inside }, w, h).data;
+  for (let i = 0; i < small.length; i++) small[i] = small[i]! > 0.5 ? 1 : 0;
+  const volume = resizeBilinear({ width: w, height: h, data: inflate(small, w, h) }, width, height).data;
+  const toFull = width / w;
+  for (let i = 0; i < volume.length; i++) volume[i] = inside[i] ? volume[i]! * toFull : 0;
+  return volume;
+}
+
+export interface ObjectWeights {
+  /** Weight of the silhouette volume (1: a dome of about physical proportions, see objectDepth). */
+  volume: number;
+  /** Weight of the model's own shape within the object, above its best-fitting plane (0..1). */
+  model: number;
+}
+
+/** Least-squares plane v = a x + b y + c over the masked pixels (x, y in pixels). */
+function fitPlane(values: Float32Array, inside: Float32Array, width: number, height: number): [number, number, number] {
+  // Normal equations, centred for conditioning.
+  let n = 0;
+  let mx = 0;
+  let my = 0;
+  let mv = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!inside[i]) continue;
+      n++;
+      mx += x;
+      my += y;
+      mv += values[i]!;
+    }
+  }
+  mx /= n;
+  my /= n;
+  mv /= n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  let sxv = 0;
+  let syv = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!inside[i]) continue;
+      const dx = x - mx;
+      const dy = y - my;
+      const dv = values[i]! - mv;
+      sxx += dx * dx;
+      sxy += dx * dy;
+      syy += dy * dy;
+      sxv += dx * dv;
+      syv += dy * dv;
+    }
+  }
+  const det = sxx * syy - sxy * sxy;
+  if (!(Math.abs(det) > 1e-9)) return [0, 0, mv];
+  const a = (sxv * syy - syv * sxy) / det;
+  const b = (syv * sxx - sxv * sxy) / det;
+  return [a, b, mv - a * mx - b * my];
+}
+
+/**
+ * The depth of a single object (mask > 0.5) made from three parts, in the model's inverse-depth
+ * units: the plane that best fits the model's depth over the object (where it stands and how it
+ * tilts), the inflated silhouette, and the model's shape above that plane weighted by `model`.
+ * The volume's height is converted from pixels to inverse depth for a camera of about 64 degrees
+ * field of view on the long side (focal length f = 0.8 x the long side): an object bulging by h
+ * pixels at inverse depth v comes nearer by about h * v / f. Outside the mask `inverse` is
+ * returned unchanged.
+ */
+export function objectDepth(
+  inverse: Float32Array,
+  mask: Float32Array,
+  width: number,
+  height: number,
+  weights: ObjectWeights,
+): Float32Array {
+  const n = inverse.length;
+  const inside = new Float32Array(n);
+  let count = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    if (mask[i]! > 0.5) {
+      inside[i] = 1;
+      count++;
+      sum += inverse[i]!;
+    }
+  }
+  if (count === 0) return inverse;
+  const volume = smoothVolume(inside, width, height);
+  const [a, b, c] = fitPlane(inverse, inside, width, height);
+  const focal = 0.8 * Math.max(width, height);
+  const toInverse = (weights.volume * Math.max(sum / count, 0)) / focal;
+  const out = Float32Array.from(inverse);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!inside[i]) continue;
+      const plane = a * x + b * y + c;
+      out[i] = plane + weights.model * (inverse[i]! - plane) + toInverse * volume[i]!;
+    }
+  }
+  return out;
+}
