@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { ModelSessions } from '../../src/pipeline/sessions.js';
-import type { ReliefMesh } from '../../src/relief/index.js';
+import { expect } from 'vitest';
+import { meshBounds, type ReliefMesh } from '../../src/relief/index.js';
 import { runTool } from '../helpers/readers.js';
 import { SHARED, tempDir } from '../helpers/server.js';
 
@@ -237,4 +238,23 @@ export function topHeights(mesh: ReliefMesh, xs: number[], ys: number[]): Float6
     }
   }
   return out;
+}
+
+/**
+ * What a maker checks: PrusaSlicer reads the file as a manifold of this mesh's facets, at the
+ * expected size in millimetres, and slices it into G-code with extruding moves.
+ */
+export function expectPrintable(path: string, mesh: ReliefMesh, size: { width: number; height: number }): void {
+  const info = slicerInfo(path);
+  const { min, max } = meshBounds(mesh);
+  expect(info.manifold).toBe(true);
+  expect(info.facets).toBe(mesh.indices.length / 3);
+  expect(info.size[0]).toBeCloseTo(size.width, 3);
+  expect(info.size[1]).toBeCloseTo(max[1] - min[1], 3);
+  expect(info.size[2]).toBeCloseTo(size.height, 3);
+
+  const gcode = slice(path);
+  expect(gcode.length).toBeGreaterThan(10_000);
+  expect(gcode).toMatch(/^;LAYER_CHANGE$/m);
+  expect(gcode).toMatch(/^G1 X[\d.]+ Y[\d.]+ E[\d.]+/m); // extruding moves
 }
