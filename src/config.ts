@@ -35,6 +35,8 @@ const configSchema = z.object({
   publicUrl: z.string().url().optional(),
   /** Upper bound on an uploaded or fetched image. */
   maxImageBytes: positiveInt,
+  /** Unfinished tasks one client may have at once (Hitem3D's default is 10). */
+  taskQuota: positiveInt,
   /** Requests per minute one client (or, before it signs in, one address) may make. */
   rateLimitPerMinute: positiveInt,
   /** Internal hosts that image_url and callback_url may reach despite the SSRF guard. */
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
+    taskQuota: env.DEPTHMILL_TASK_QUOTA ?? 10,
     rateLimitPerMinute: env.DEPTHMILL_RATE_LIMIT ?? 600,
     fetchAllowlist: (env.DEPTHMILL_FETCH_ALLOWLIST ?? '').split(',').map((host) => host.trim()).filter(Boolean),
     fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,

@@ -21,8 +21,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const CONCURRENT_TASK_QUOTA = 10;
-
 /**
  * Fails at start-up, with what to do, when a configured model is unknown, of the wrong kind, not
  * installed or unpinned: better than every task failing later.
@@ -59,7 +57,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       tasks: store,
       blobs,
       queue,
-      concurrentTaskQuota: CONCURRENT_TASK_QUOTA,
+      concurrentTaskQuota: config.taskQuota,
       taskTimeoutMs: config.taskTimeoutMs,
       retentionHours: config.retentionHours,
     });
