@@ -9,20 +9,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
+import { flag, option } from './args.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const args = process.argv.slice(2).filter((a) => a !== '--');
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-if (args.includes('--help')) {
+if (flag('--help')) {
   process.stdout.write(
     'Usage: npm run bench -- [--json <file>] [--runs <n>] [--quick]\n\nRuns bench/speed.ts, rss.ts, throughput.ts (if PostgreSQL and Redis answer on 127.0.0.1) and api-load.ts;\n--json writes one record per stage/size/variant (and per floor, RSS, throughput and API row).\n--quick: 1 run, 640x480 and 12 MP only, 10 throughput tasks, 5 s of load.\n',
   );
   process.exit(0);
 }
-const quick = args.includes('--quick');
+const quick = flag('--quick');
 const runs = option('--runs') ?? (quick ? '1' : '3');
 const dir = mkdtempSync(join(tmpdir(), 'depthmill-bench-'));
 const machine = `${hostname()}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;

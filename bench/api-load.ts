@@ -9,16 +9,12 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { flag, option } from './args.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const BIN = join(REPO, 'bin/depthmill.js');
 const AUTOCANNON = join(REPO, 'node_modules/autocannon/autocannon.js');
-const args = process.argv.slice(2).filter((a) => a !== '--');
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
-if (args.includes('--help')) {
+if (flag('--help')) {
   process.stdout.write('Usage: npx vite-node bench/api-load.ts [-- --json <file>] [--seconds 10] [--rate 100]\ncreate-task at --rate req/s while workers are busy, then query-task at its maximum (needs npm run build, autocannon).\n');
   process.exit(0);
 }
@@ -28,8 +24,8 @@ for (const need of [join(REPO, 'dist/server.js'), AUTOCANNON]) {
     process.exit(1);
   }
 }
-const SECONDS = option('--seconds', '10');
-const RATE = option('--rate', '100');
+const SECONDS = option('--seconds') ?? '10';
+const RATE = option('--rate') ?? '100';
 const dir = mkdtempSync(join(tmpdir(), 'depthmill-load-'));
 const photo = join(dir, 'photo.jpg');
 await sharp(resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg')).resize(1500, 1000, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(photo);
@@ -93,6 +89,6 @@ try {
 } finally {
   server.kill('SIGTERM');
 }
-const json = option('--json', '');
+const json = option('--json') ?? '';
 if (json) writeFileSync(json, JSON.stringify(records, null, 1));
 process.exit(0);

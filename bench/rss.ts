@@ -8,14 +8,10 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { flag, option } from './args.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const args = process.argv.slice(2).filter((a) => a !== '--');
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-if (args.includes('--help')) {
+if (flag('--help')) {
   process.stdout.write('Usage: npx vite-node bench/rss.ts [-- --json <file>] [--photo <file>]\nPeak RSS of a worker process rendering a sequence of tasks (needs npm run build).\n');
   process.exit(0);
 }

@@ -13,6 +13,7 @@ import { runPipeline, type PipelineParams, type StageTimings } from '../src/pipe
 import { ModelSessions, type LoadedModel, type PipelineSessions } from '../src/pipeline/sessions.js';
 import { buildRelief } from '../src/relief/index.js';
 import type { TaskParams } from '../src/tasks/task.js';
+import { flag, option } from './args.js';
 
 const HELP = `Usage: npx vite-node bench/speed.ts [-- --json <file>] [--runs <n>] [--photo <file>] [--sizes WxH,...]
 
@@ -241,12 +242,7 @@ export function parseSizes(text: string): [number, number][] {
 export const DEFAULT_PHOTO = new URL('../../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg', import.meta.url).pathname;
 
 {
-  const args = process.argv.slice(2).filter((a) => a !== '--');
-  const option = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  if (args.includes('--help')) process.stdout.write(HELP);
+  if (flag('--help')) process.stdout.write(HELP);
   else {
     speedBench({
       runs: Number(option('--runs') ?? 3),

@@ -5,17 +5,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { option } from './args.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const BIN = join(REPO, 'bin/depthmill.js');
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? args[index + 1]! : fallback;
-};
-const TASKS = Number(option('tasks', '40'));
-const MODEL_TYPE = option('model-type', 'base');
-const RMBG = option('rmbg', '0');
+const TASKS = Number(option('--tasks') ?? '40');
+const MODEL_TYPE = option('--model-type') ?? 'base';
+const RMBG = option('--rmbg') ?? '0';
 const PHOTO = readFileSync(resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg'));
 
 function start(env: Record<string, string>, role: string): Promise<{ child: ChildProcess; url: string }> {
