@@ -8,7 +8,7 @@
  * (area-weighted) elsewhere, so the relief shades as a surface and its edges stay sharp.
  */
 import { Document, NodeIO } from '@gltf-transform/core';
-import type { ReliefMesh } from '../relief/mesh.js';
+import { faceAreaVectors, type ReliefMesh } from '../relief/mesh.js';
 
 const CREASE_DEGREES = 45;
 
@@ -22,23 +22,8 @@ interface Shaded {
 export function shade(mesh: ReliefMesh, creaseDegrees = CREASE_DEGREES): Shaded {
   const { positions: p, indices } = mesh;
   const vertexCount = p.length / 3;
-  const triangleCount = indices.length / 3;
   // Face normals scaled by twice the area (the raw cross product).
-  const face = new Float64Array(indices.length);
-  for (let t = 0; t < triangleCount; t++) {
-    const a = indices[3 * t]! * 3;
-    const b = indices[3 * t + 1]! * 3;
-    const c = indices[3 * t + 2]! * 3;
-    const ux = p[b]! - p[a]!;
-    const uy = p[b + 1]! - p[a + 1]!;
-    const uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!;
-    const vy = p[c + 1]! - p[a + 1]!;
-    const vz = p[c + 2]! - p[a + 2]!;
-    face[3 * t] = uy * vz - uz * vy;
-    face[3 * t + 1] = uz * vx - ux * vz;
-    face[3 * t + 2] = ux * vy - uy * vx;
-  }
+  const face = faceAreaVectors(mesh);
   const unit = (t: number, k: number) => face[3 * t + k]! / (Math.hypot(face[3 * t]!, face[3 * t + 1]!, face[3 * t + 2]!) || 1);
 
   // Corners around each vertex (compressed rows).

@@ -25,10 +25,13 @@ export function meshBounds(mesh: ReliefMesh): { min: [number, number, number]; m
   return { min, max };
 }
 
-/** The unit normal of every triangle (x, y, z per triangle), from the right-hand rule. */
-export function faceNormals(mesh: ReliefMesh): Float32Array {
+/**
+ * Every triangle's cross product (b - a) x (c - a), x, y, z per triangle: its normal by the
+ * right-hand rule, scaled by twice its area (the weight an area-weighted vertex normal wants).
+ */
+export function faceAreaVectors(mesh: ReliefMesh): Float64Array {
   const { positions: p, indices } = mesh;
-  const out = new Float32Array(indices.length);
+  const out = new Float64Array(indices.length);
   for (let t = 0; t < indices.length; t += 3) {
     const a = indices[t]! * 3;
     const b = indices[t + 1]! * 3;
@@ -39,13 +42,22 @@ export function faceNormals(mesh: ReliefMesh): Float32Array {
     const vx = p[c]! - p[a]!;
     const vy = p[c + 1]! - p[a + 1]!;
     const vz = p[c + 2]! - p[a + 2]!;
-    const nx = uy * vz - uz * vy;
-    const ny = uz * vx - ux * vz;
-    const nz = ux * vy - uy * vx;
-    const length = Math.hypot(nx, ny, nz) || 1;
-    out[t] = nx / length;
-    out[t + 1] = ny / length;
-    out[t + 2] = nz / length;
+    out[t] = uy * vz - uz * vy;
+    out[t + 1] = uz * vx - ux * vz;
+    out[t + 2] = ux * vy - uy * vx;
+  }
+  return out;
+}
+
+/** The unit normal of every triangle (x, y, z per triangle), from the right-hand rule. */
+export function faceNormals(mesh: ReliefMesh): Float32Array {
+  const vectors = faceAreaVectors(mesh);
+  const out = new Float32Array(vectors.length);
+  for (let t = 0; t < vectors.length; t += 3) {
+    const length = Math.hypot(vectors[t]!, vectors[t + 1]!, vectors[t + 2]!) || 1;
+    out[t] = vectors[t]! / length;
+    out[t + 1] = vectors[t + 1]! / length;
+    out[t + 2] = vectors[t + 2]! / length;
   }
   return out;
 }
