@@ -2,8 +2,8 @@
 // and restarted. Nothing acknowledged is lost, no result lands in the wrong task, every callback
 // arrives. Then a receiver that never answers holds no worker beyond the callback timeout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTask, download, form, queryTask, token, waitForTask, type Envelope, type TaskData } from '../helpers/api.js';
-import { bmpSize, expectedHeight, inputImage } from '../helpers/distinct-inputs.js';
+import { createTask, form, queryTask, token, waitForTask, type Envelope, type TaskData } from '../helpers/api.js';
+import { auditTasks, inputImage } from '../helpers/distinct-inputs.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
 import { createClientCredentials, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -73,21 +73,8 @@ describe('200 tasks while workers are killed twice', () => {
       workers[fault] = await startWorker();
     }
 
-    let lost = 0;
-    let mixed = 0;
-    for (const [i, id] of ids.entries()) {
-      const done = await waitForTask(api.url, tokens[i % tokens.length]!, id, 240_000);
-      if (done.body.data.state !== 'success') {
-        lost++;
-        continue;
-      }
-      const [width, height] = bmpSize((await download(done.body.data.url!)).bytes);
-      if (width !== 1024 || height !== expectedHeight(i)) mixed++;
-    }
-    for (let waited = 0; ids.some((id) => !callbacks.has(id)) && waited < 60_000; waited += 100) await sleep(100);
-    const missingCallbacks = ids.filter((id) => !callbacks.has(id)).length;
-    const repeated = ids.reduce((sum, id) => sum + Math.max(0, (callbacks.get(id)?.length ?? 0) - 1), 0);
-    console.log(`faults: ${TASKS} tasks, 2 worker kills, lost ${lost}, mixed ${mixed}, callbacks missing ${missingCallbacks}, repeated ${repeated}`);
+    const { lost, mixed, missingCallbacks, repeatedCallbacks } = await auditTasks(api.url, (i) => tokens[i % tokens.length]!, ids, callbacks);
+    console.log(`faults: ${TASKS} tasks, 2 worker kills, lost ${lost}, mixed ${mixed}, callbacks missing ${missingCallbacks}, repeated ${repeatedCallbacks}`);
     expect({ lost, mixed, missingCallbacks }).toEqual({ lost: 0, mixed: 0, missingCallbacks: 0 });
   }, 600_000);
 });

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask, type Envelope, type TaskData } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { bmpSize, expectedHeight, inputImage } from '../helpers/distinct-inputs.js';
+import { auditTasks, expectedHeight, inputImage } from '../helpers/distinct-inputs.js';
 import { createClientCredentials, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const TASKS = 50;
@@ -69,23 +69,8 @@ describe('one API process and two workers', () => {
     }
     await workerA.stop('SIGKILL');
 
-    let lost = 0;
-    let mixed = 0;
-    for (const [i, id] of created.entries()) {
-      const done = await waitForTask(api.url, tokens[i % 5]!, id, 120_000);
-      if (done.body.data.state !== 'success') {
-        lost++;
-        continue;
-      }
-      const file = await download(done.body.data.url!);
-      const [width, height] = bmpSize(file.bytes);
-      if (width !== 1024 || height !== expectedHeight(i)) mixed++;
-    }
-    const waitUntil = Date.now() + 60_000;
-    while (created.some((id) => !callbacks.has(id)) && Date.now() < waitUntil) await new Promise((resolve) => setTimeout(resolve, 100));
-    const missingCallbacks = created.filter((id) => !callbacks.has(id)).length;
-    const duplicateCallbacks = created.reduce((sum, id) => sum + Math.max(0, (callbacks.get(id)?.length ?? 0) - 1), 0);
-    console.log(`fault test: ${TASKS} tasks, lost ${lost}, mixed ${mixed}, callbacks missing ${missingCallbacks}, repeated ${duplicateCallbacks}`);
+    const { lost, mixed, missingCallbacks, repeatedCallbacks } = await auditTasks(api.url, (i) => tokens[i % 5]!, created, callbacks, 120_000);
+    console.log(`fault test: ${TASKS} tasks, lost ${lost}, mixed ${mixed}, callbacks missing ${missingCallbacks}, repeated ${repeatedCallbacks}`);
     expect({ lost, mixed, missingCallbacks }).toEqual({ lost: 0, mixed: 0, missingCallbacks: 0 });
     for (const id of created) expect(callbacks.get(id)![0]!.data).toMatchObject({ task_id: id, state: 'success' });
   });
