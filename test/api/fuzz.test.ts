@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { token } from '../helpers/api.js';
-import { createClientCredentials, DISTRIBUTED, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { DISTRIBUTED, SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
 
 const DOCUMENTED: Record<number, number[]> = {
   200: [200],
@@ -58,8 +57,7 @@ async function check(response: Response): Promise<void> {
 beforeAll(async () => {
   // A high rate limit: the fuzzer is one client sending thousands of requests.
   server = await startServer({ role: DISTRIBUTED ? 'api' : 'all', env: { DEPTHMILL_RATE_LIMIT: '1000000', DEPTHMILL_CONCURRENCY: '1' } });
-  const { clientId, clientSecret } = createClientCredentials(server.dataDir);
-  accessToken = await token(server.url, clientId, clientSecret);
+  ({ accessToken } = await signIn(server));
 });
 
 afterAll(async () => {

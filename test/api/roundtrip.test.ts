@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { produce, token } from '../helpers/api.js';
+import { produce } from '../helpers/api.js';
 import { exrHeader, fractionIn, readExrChannelWithOiio, readPng16, runTool } from '../helpers/readers.js';
-import { createClientCredentials, SHARED, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
 // 1500 × 1000: a landscape photo, so the aspect ratio matters.
@@ -20,8 +20,7 @@ async function depthOf(image: Buffer, fields: Record<string, string>): Promise<B
 
 beforeAll(async () => {
   server = await startServer();
-  const { clientId, clientSecret } = createClientCredentials(server.dataDir);
-  accessToken = await token(server.url, clientId, clientSecret);
+  ({ accessToken } = await signIn(server));
 });
 
 afterAll(async () => {

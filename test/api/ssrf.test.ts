@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTask, form, token, waitForTask } from '../helpers/api.js';
+import { createTask, form, waitForTask } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
 
 const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
 
@@ -33,8 +33,7 @@ beforeAll(async () => {
   expect((await lookup(hostname())).address).toMatch(/^127\./);
   // Only the name "localhost" is trusted, as an operator would allowlist an internal image host.
   server = await startServer({ env: { DEPTHMILL_FETCH_ALLOWLIST: 'localhost' } });
-  const { clientId, clientSecret } = createClientCredentials(server.dataDir);
-  accessToken = await token(server.url, clientId, clientSecret);
+  ({ accessToken } = await signIn(server));
 });
 
 afterAll(async () => {

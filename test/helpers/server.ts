@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
+import { token } from './api.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const SHARED = resolve(REPO, '../shared');
@@ -121,4 +122,10 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
       await exited;
     },
   };
+}
+
+/** A new client on this server, and a token for it: what most tests do first. */
+export async function signIn(server: TestServer, name = 'test'): Promise<Credentials & { accessToken: string }> {
+  const credentials = createClientCredentials(server.dataDir, name);
+  return { ...credentials, accessToken: await token(server.url, credentials.clientId, credentials.clientSecret) };
 }

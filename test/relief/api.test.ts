@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { produce, token } from '../helpers/api.js';
-import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { produce } from '../helpers/api.js';
+import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
 import { admesh, slice, slicerInfo, writeTemp } from './helpers.js';
 
 const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
@@ -20,8 +20,7 @@ function relief(image: Buffer, fields: Record<string, string>) {
 
 beforeAll(async () => {
   server = await startServer();
-  const { clientId, clientSecret } = createClientCredentials(server.dataDir);
-  accessToken = await token(server.url, clientId, clientSecret);
+  ({ accessToken } = await signIn(server));
 });
 
 afterAll(async () => {
