@@ -20,22 +20,22 @@ export function boxMean(
     if (out !== src) out.set(src);
     return out;
   }
-  // Rows: src -> scratch.
+  // Rows: src -> scratch. The clipped window's size depends on x only: its inverse is computed once.
+  const invCols = clippedInverseCounts(width, r);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let sum = 0;
     const first = Math.min(r, width - 1);
     for (let x = 0; x <= first; x++) sum += src[row + x]!;
     for (let x = 0; x < width; x++) {
-      const lo = x - r;
-      const hi = x + r;
-      const count = Math.min(hi, width - 1) - Math.max(lo, 0) + 1;
-      scratch[row + x] = sum / count;
-      if (hi + 1 < width) sum += src[row + hi + 1]!;
-      if (lo >= 0) sum -= src[row + lo]!;
+      scratch[row + x] = sum * invCols[x]!;
+      if (x + r + 1 < width) sum += src[row + x + r + 1]!;
+      if (x >= r) sum -= src[row + x - r]!;
     }
   }
-  // Columns: scratch -> out, a whole row of running sums at a time (cache friendly).
+  // Columns: scratch -> out, a whole row of running sums at a time (cache friendly); writing a row
+  // and sliding the sums to the next one is a single pass over it.
+  const invRows = clippedInverseCounts(height, r);
   const sums = new Float64Array(width);
   const firstRow = Math.min(r, height - 1);
   for (let y = 0; y <= firstRow; y++) {
@@ -43,21 +43,30 @@ export function boxMean(
     for (let x = 0; x < width; x++) sums[x] = sums[x]! + scratch[row + x]!;
   }
   for (let y = 0; y < height; y++) {
-    const lo = y - r;
-    const hi = y + r;
-    const inv = 1 / (Math.min(hi, height - 1) - Math.max(lo, 0) + 1);
+    const inv = invRows[y]!;
     const row = y * width;
-    for (let x = 0; x < width; x++) out[row + x] = sums[x]! * inv;
-    if (hi + 1 < height) {
-      const add = (hi + 1) * width;
-      for (let x = 0; x < width; x++) sums[x] = sums[x]! + scratch[add + x]!;
-    }
-    if (lo >= 0) {
-      const sub = lo * width;
-      for (let x = 0; x < width; x++) sums[x] = sums[x]! - scratch[sub + x]!;
+    const add = y + r + 1 < height ? (y + r + 1) * width : -1;
+    const sub = y >= r ? (y - r) * width : -1;
+    if (add >= 0 && sub >= 0) {
+      for (let x = 0; x < width; x++) {
+        const s = sums[x]!;
+        out[row + x] = s * inv;
+        sums[x] = s + scratch[add + x]! - scratch[sub + x]!;
+      }
+    } else {
+      for (let x = 0; x < width; x++) out[row + x] = sums[x]! * inv;
+      if (add >= 0) for (let x = 0; x < width; x++) sums[x] = sums[x]! + scratch[add + x]!;
+      if (sub >= 0) for (let x = 0; x < width; x++) sums[x] = sums[x]! - scratch[sub + x]!;
     }
   }
   return out;
+}
+
+/** 1 / (number of positions of a (2r+1) window centred at i, clipped to 0..size-1), per i. */
+function clippedInverseCounts(size: number, r: number): Float64Array {
+  const inv = new Float64Array(size);
+  for (let i = 0; i < size; i++) inv[i] = 1 / (Math.min(i + r, size - 1) - Math.max(i - r, 0) + 1);
+  return inv;
 }
 
 /**

@@ -45,21 +45,33 @@ function describeDecodeFailure(error: unknown): string {
 }
 
 /**
- * Decodes an image file's bytes. Throws PipelineInputError for anything that is not a decodable image
+ * Decodes an image file's bytes; with `maxLongSide`, an image whose long side is larger comes out
+ * shrunk to that long side (aspect kept) in the same libvips pass. Nothing downstream needs more
+ * pixels than the output has, and shrinking while decoding is far cheaper than decoding everything
+ * and shrinking afterwards: libjpeg decodes straight at 1/2, 1/4 or 1/8 scale when the factor
+ * allows, and every later resize starts from the smaller image. Throws PipelineInputError for anything that is not a decodable image
  * (including truncated or corrupt files: sharp's default failOn 'warning' rejects them rather than
  * handing half a grey picture to the models).
  */
-export async function decodeImage(bytes: Buffer | Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<DecodedImage> {
+export async function decodeImage(
+  bytes: Buffer | Uint8Array,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+  maxLongSide?: number,
+): Promise<DecodedImage> {
   let data: Buffer;
   let info: OutputInfo;
   try {
     // The pixel limit is checked against the header's dimensions, before any pixel is decoded.
     // An animated or multi-page image (animated WebP, APNG) is read as its first frame, deliberately:
     // a depth map is of one picture.
-    ({ data, info } = await sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxPixels, pages: 1, page: 0 })
+    let pipeline = sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxPixels, pages: 1, page: 0 })
       .timeout({ seconds: limits.timeoutSeconds })
       // Apply the EXIF orientation: phones store portraits as rotated landscapes plus a tag.
-      .rotate()
+      .rotate();
+    if (maxLongSide !== undefined) {
+      pipeline = pipeline.resize({ width: maxLongSide, height: maxLongSide, fit: 'inside', withoutEnlargement: true });
+    }
+    ({ data, info } = await pipeline
       // 16-bit, greyscale, palette and CMYK all become 8-bit sRGB (with alpha if there is one).
       // 8 bits are enough: the models see 0..1 values at 224 or 320 pixels.
       .toColourspace('srgb')

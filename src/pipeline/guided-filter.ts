@@ -114,22 +114,30 @@ export function guidedUpsample(
   if (lo > hi) return out;
   const xs = sampleGrid(lw, width);
   const ys = sampleGrid(lh, height);
+  const { lo: xLo, hi: xHi, frac: xFrac } = xs;
+  // Bilinear lookup of (a, b), separably: each output row first blends its two low-resolution rows
+  // (lw values), then each pixel blends two neighbours of that row: a quarter of the lookups.
+  const aRow = new Float32Array(lw);
+  const bRow = new Float32Array(lw);
   for (let y = 0; y < height; y++) {
     const r0 = ys.lo[y]! * lw;
     const r1 = ys.hi[y]! * lw;
     const fy = ys.frac[y]!;
+    for (let k = 0; k < lw; k++) {
+      aRow[k] = a[r0 + k]! + (a[r1 + k]! - a[r0 + k]!) * fy;
+      bRow[k] = b[r0 + k]! + (b[r1 + k]! - b[r0 + k]!) * fy;
+    }
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const i = row + x;
-      if (outMask && !(outMask[i]! > 0)) continue;
-      const x0 = xs.lo[x]!;
-      const x1 = xs.hi[x]!;
-      const fx = xs.frac[x]!;
-      const aTop = a[r0 + x0]! + (a[r0 + x1]! - a[r0 + x0]!) * fx;
-      const aBottom = a[r1 + x0]! + (a[r1 + x1]! - a[r1 + x0]!) * fx;
-      const bTop = b[r0 + x0]! + (b[r0 + x1]! - b[r0 + x0]!) * fx;
-      const bBottom = b[r1 + x0]! + (b[r1 + x1]! - b[r1 + x0]!) * fx;
-      const q = (aTop + (aBottom - aTop) * fy) * guide[i]! + bTop + (bBottom - bTop) * fy;
+      // The mask test only when there is a mask: this loop runs once per output pixel.
+      if (outMask !== undefined && !(outMask[i]! > 0)) continue;
+      const x0 = xLo[x]!;
+      const x1 = xHi[x]!;
+      const fx = xFrac[x]!;
+      const a0 = aRow[x0]!;
+      const b0 = bRow[x0]!;
+      const q = (a0 + (aRow[x1]! - a0) * fx) * guide[i]! + b0 + (bRow[x1]! - b0) * fx;
       out[i] = q < lo ? lo : q > hi ? hi : q;
     }
   }

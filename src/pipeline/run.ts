@@ -155,7 +155,8 @@ export async function runPipeline(
   const maskModel = params.rmbg ? await sessions.mask() : undefined;
   timings.models = lap();
 
-  const decoded = await decodeImage(image, sessions.decodeLimits);
+  // Decoded no larger than the output: every later stage works at or below that size.
+  const decoded = await decodeImage(image, sessions.decodeLimits, longSide);
   timings.decode = lap();
   const { width, height } = outputSize(decoded.width, decoded.height, longSide);
 

@@ -24,6 +24,21 @@ describe('decodeImage', () => {
     expect([decoded.width, decoded.height]).toEqual([400, 600]);
   });
 
+  it('shrinks to a long side while decoding, upright, and never enlarges', async () => {
+    const tagged = await sharp(coffee).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const shrunk = await decodeImage(tagged, undefined, 300);
+    expect([shrunk.width, shrunk.height]).toEqual([200, 300]);
+    expect(shrunk.rgb.length).toBe(200 * 300 * 3);
+    // The same picture as decoding everything and shrinking afterwards (libvips' own filters).
+    const full = await decodeImage(tagged);
+    const reference = await sharp(full.rgb, { raw: { width: full.width, height: full.height, channels: 3 } }).resize(200, 300).raw().toBuffer();
+    let diff = 0;
+    for (let i = 0; i < reference.length; i++) diff += Math.abs(shrunk.rgb[i]! - reference[i]!);
+    expect(diff / reference.length).toBeLessThan(3);
+    const small = await decodeImage(readFileSync(coffee), undefined, 1024);
+    expect([small.width, small.height]).toEqual([600, 400]);
+  });
+
   it('reduces 16-bit PNG to the same 8-bit pixels', async () => {
     const png16 = await sharp(coffee).toColourspace('rgb16').png().toBuffer();
     expect((await sharp(png16).metadata()).depth).toBe('ushort');
