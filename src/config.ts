@@ -31,6 +31,12 @@ const configSchema = z.object({
   decodeLimits: z.object({ maxPixels: positiveInt, timeoutSeconds: positiveInt }),
   /** Tasks run at once by this process; each runs on its own worker thread. */
   concurrency: positiveInt,
+  /**
+   * Nice value (0..19) of the worker threads and the inference threads they start: the HTTP event
+   * loop keeps priority over the depth work sharing its cores, so create-task answers promptly
+   * while the workers are busy. Workers still take every idle cycle.
+   */
+  workerNice: z.coerce.number().int().min(0).max(19),
   /** Base of download links in callbacks (and in query-task when set); default http://host:port. */
   publicUrl: z.string().url().optional(),
   /** Upper bound on an uploaded or fetched image. */
@@ -78,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     executionProviders: (env.DEPTHMILL_EXECUTION_PROVIDERS ?? 'cpu').split(',').map((provider) => provider.trim()),
     decodeLimits: { maxPixels: env.DEPTHMILL_MAX_PIXELS ?? 50_000_000, timeoutSeconds: env.DEPTHMILL_DECODE_TIMEOUT_S ?? 20 },
     concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
+    workerNice: env.DEPTHMILL_WORKER_NICE ?? 10,
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
     taskQuota: env.DEPTHMILL_TASK_QUOTA ?? 10,

@@ -73,6 +73,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   if (runsWorker) {
     const engine = new ThreadEngine({
       threads: config.concurrency,
+      nice: config.workerNice,
       sessions: {
         modelDir,
         depthModels: { base: config.models.base, pro: config.models.pro },

@@ -1,5 +1,6 @@
 // Worker-thread entry of the depth engine (loaded by thread-engine.ts through Piscina): renders one
 // task's output. Each thread keeps its own model sessions for its lifetime.
+import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { sharedSessions, type SessionOptions } from '../pipeline/index.js';
 import { renderOutput } from '../render.js';
@@ -11,8 +12,24 @@ export interface EngineJob {
   params: TaskParams;
 }
 
+export interface EngineThreadData {
+  sessions: SessionOptions;
+  nice: number;
+}
+
+const data = workerData as EngineThreadData;
+// On Linux a nice value belongs to a thread, and threads inherit it from the thread that starts
+// them: set here, before any model session exists, it covers this thread and ONNX Runtime's
+// inference threads, leaving the HTTP event loop ahead of them. Raising it needs no privilege;
+// where it fails all the same, the work just runs at normal priority.
+try {
+  setPriority(0, data.nice);
+} catch (error) {
+  process.emitWarning(`worker thread priority unchanged: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 // A GPU provider that cannot start falls back to the CPU; say so once per model in the logs.
-const sessions = sharedSessions({ ...((workerData ?? {}) as SessionOptions), onFallback: (message) => process.emitWarning(message) });
+const sessions = sharedSessions({ ...data.sessions, onFallback: (message) => process.emitWarning(message) });
 
 export default function runJob({ input, params }: EngineJob): Promise<DepthResult> {
   return renderOutput(input, params, sessions);

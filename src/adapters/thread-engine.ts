@@ -5,10 +5,12 @@ import { Piscina } from 'piscina';
 import type { DepthEngine, DepthResult } from '../tasks/ports.js';
 import type { TaskParams } from '../tasks/task.js';
 import type { SessionOptions } from '../pipeline/index.js';
-import type { EngineJob } from './engine-thread.js';
+import type { EngineJob, EngineThreadData } from './engine-thread.js';
 
 export interface ThreadEngineOptions {
   threads: number;
+  /** Nice value each worker thread sets on itself before it creates its model sessions. */
+  nice: number;
   /** Passed to each thread's model sessions: model folder and which models to run. */
   sessions: Omit<SessionOptions, 'intraOpNumThreads' | 'onFallback'>;
 }
@@ -16,7 +18,7 @@ export interface ThreadEngineOptions {
 export class ThreadEngine implements DepthEngine {
   private readonly pool: Piscina<EngineJob, DepthResult>;
 
-  constructor({ threads, sessions }: ThreadEngineOptions) {
+  constructor({ threads, nice, sessions }: ThreadEngineOptions) {
     // Share the cores between the pool's threads: N threads each with all cores for ONNX Runtime
     // would oversubscribe the machine and make every task slower.
     const intraOpNumThreads = Math.max(1, Math.floor(availableParallelism() / threads));
@@ -27,7 +29,7 @@ export class ThreadEngine implements DepthEngine {
       // One task at a time per thread: a task already uses the thread's share of the cores.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { ...sessions, intraOpNumThreads } satisfies SessionOptions,
+      workerData: { sessions: { ...sessions, intraOpNumThreads }, nice } satisfies EngineThreadData,
     });
   }
 
