@@ -4,15 +4,14 @@
 // it goes (workers still busy). Needs `npm run build`. Prints a table; asserts nothing.
 //
 //   npx vite-node bench/api-load.ts [-- --json <file>] [--seconds 10] [--rate 100]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { flag, option } from './args.js';
+import { REPO, signIn, startServer } from './server.js';
 
-const REPO = resolve(import.meta.dirname, '..');
-const BIN = join(REPO, 'bin/depthmill.js');
 const AUTOCANNON = join(REPO, 'node_modules/autocannon/autocannon.js');
 if (flag('--help')) {
   process.stdout.write('Usage: npx vite-node bench/api-load.ts [-- --json <file>] [--seconds 10] [--rate 100]\ncreate-task at --rate req/s while workers are busy, then query-task at its maximum (needs npm run build, autocannon).\n');
@@ -31,16 +30,8 @@ const photo = join(dir, 'photo.jpg');
 await sharp(resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg')).resize(1500, 1000, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(photo);
 const env = { ...process.env, DEPTHMILL_DATA: join(dir, 'data'), DEPTHMILL_RATE_LIMIT: '10000000', DEPTHMILL_TASK_QUOTA: '100000', DEPTHMILL_LOG_LEVEL: 'warn' };
 
-const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise<string>((ok, fail) => {
-  let out = '';
-  server.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    const match = /listening on (\S+)/.exec(out);
-    if (match) ok(match[1]!);
-  });
-  server.once('exit', (code) => fail(new Error(`server exited with ${code}`)));
-});
+const server = await startServer(env);
+const url = server.url;
 
 interface Result {
   requests: { average: number; total: number };
@@ -56,14 +47,9 @@ function autocannon(extra: string[]): Result {
 
 const records: Record<string, unknown>[] = [];
 try {
-  const login = async (name: string): Promise<string> => {
-    const client = JSON.parse(spawnSync(process.execPath, [BIN, 'clients', 'create', name, '--json'], { env, encoding: 'utf8' }).stdout) as { client_id: string; client_secret: string };
-    const basic = Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64');
-    return ((await (await fetch(`${url}/open-api/v1/auth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}` } })).json()) as { data: { accessToken: string } }).data.accessToken;
-  };
-  const token = await login('bench-load');
+  const token = await signIn(url, env, 'bench-load');
   // A second client: the first has its 10 unfinished tasks (the per-client quota) once create-task ran.
-  const queryToken = await login('bench-query');
+  const queryToken = await signIn(url, env, 'bench-query');
   const auth = `authorization=Bearer ${token}`;
   const form = JSON.stringify({
     image: { type: 'file', path: photo },
@@ -87,7 +73,7 @@ try {
     console.log(`| ${name} | ${offered} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.non2xx} | ${r.errors} |`);
   }
 } finally {
-  server.kill('SIGTERM');
+  server.stop();
 }
 const json = option('--json') ?? '';
 if (json) writeFileSync(json, JSON.stringify(records, null, 1));
