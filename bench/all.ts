@@ -1,7 +1,8 @@
 // The whole benchmark suite, what `npm run bench` runs: stage timings and the model floor
 // (speed.ts), peak RSS per worker (rss.ts), tasks per minute with 1 and 2 workers (throughput.ts,
 // needs PostgreSQL and Redis on 127.0.0.1; skipped when they are not there), the API under load
-// (api-load.ts). Each runs in its own process; tables go to stdout; asserts nothing.
+// (api-load.ts), the mask stage against @imgly/background-removal-node (peer.ts; skipped when that
+// dev dependency is not installed). Each runs in its own process; tables go to stdout; asserts nothing.
 //
 //   npm run bench -- [--json <file>] [--runs <n>] [--quick]
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { flag, option } from './args.js';
 const REPO = resolve(import.meta.dirname, '..');
 if (flag('--help')) {
   process.stdout.write(
-    'Usage: npm run bench -- [--json <file>] [--runs <n>] [--quick]\n\nRuns bench/speed.ts, rss.ts, throughput.ts (if PostgreSQL and Redis answer on 127.0.0.1) and api-load.ts;\n--json writes one record per stage/size/variant (and per floor, RSS, throughput and API row).\n--quick: 1 run, 640x480 and 12 MP only, 10 throughput tasks, 5 s of load.\n',
+    'Usage: npm run bench -- [--json <file>] [--runs <n>] [--quick]\n\nRuns bench/speed.ts, rss.ts, throughput.ts (if PostgreSQL and Redis answer on 127.0.0.1), api-load.ts and\npeer.ts (if @imgly/background-removal-node is installed); --json writes one record per stage/size/variant\n(and per floor, RSS, throughput, API and peer row).\n--quick: 1 run, 640x480 and 12 MP only, 10 throughput tasks, 5 s of load, one peer photo.\n',
   );
   process.exit(0);
 }
@@ -40,6 +41,10 @@ const steps: { name: string; file: string; extra: string[]; json: boolean }[] = 
   { name: 'rss', file: 'bench/rss.ts', extra: [], json: true },
   { name: 'api-load', file: 'bench/api-load.ts', extra: quick ? ['--seconds', '5'] : [], json: true },
 ];
+// The peer is a dev dependency (AGPL, never in the product): absent after `npm ci --omit=dev`.
+if (existsSync(join(REPO, 'node_modules/@imgly/background-removal-node/package.json'))) {
+  steps.push({ name: 'peer', file: 'bench/peer.ts', extra: ['--runs', runs, ...(quick ? ['--photos', join(REPO, '../shared/eval/photos/opencv_apple.jpg')] : [])], json: true });
+} else process.stdout.write('peer: skipped (@imgly/background-removal-node, a dev dependency, is not installed)\n');
 if ((await reachable(5432)) && (await reachable(6379))) steps.push({ name: 'throughput', file: 'bench/throughput.ts', extra: ['--tasks', quick ? '10' : '20'], json: false });
 else process.stdout.write('throughput: skipped (PostgreSQL on 5432 and Redis on 6379 are needed)\n');
 

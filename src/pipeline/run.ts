@@ -127,6 +127,55 @@ function rawUnit(model: LoadedModel): string {
   return model.entry.output.kind === 'metric-depth' ? '1/m' : 'disparity (model units)';
 }
 
+/** The fusion grid (model windows) and the guide grid (edge-aware filtering) of a photo. */
+export function workingGrids(
+  decoded: { width: number; height: number },
+  tuning: Pick<DepthTuning, 'gridScale' | 'guideLongSide'>,
+  depthInputHeight: number,
+): { fuseSize: { width: number; height: number }; guideSize: { width: number; height: number } } {
+  const fuseSize = gridSize(decoded.width, decoded.height, tuning.gridScale * depthInputHeight);
+  const guideSize =
+    Math.max(fuseSize.width, fuseSize.height) >= tuning.guideLongSide
+      ? fuseSize
+      : outputSize(decoded.width, decoded.height, Math.min(tuning.guideLongSide, Math.max(decoded.width, decoded.height)));
+  return { fuseSize, guideSize };
+}
+
+/** Where the mask stage works: the guide grid with its luma, and the output size with its luma. */
+export interface MaskGrids {
+  guideSize: { width: number; height: number };
+  guideLow: FloatPlane;
+  guideHigh: FloatPlane;
+  width: number;
+  height: number;
+}
+
+/**
+ * The rmbg mask stage: saliency, the cut at the guide grid (`low`, used to keep the background
+ * out of the object's depth), and the 0/1 mask at the output size (`full`): with `refine`, the cut's
+ * outline moved onto the photo's edges by the guided filter; without, a bilinear saliency cut (v1).
+ * The image's own transparency counts as background in both.
+ */
+export async function objectMask(
+  model: LoadedModel,
+  decoded: DecodedImage,
+  grids: MaskGrids,
+  degreeRmbg: number,
+  refine: GuidedFilterOptions | null,
+): Promise<{ low: Float32Array; full: Float32Array }> {
+  const { guideSize, guideLow, guideHigh, width, height } = grids;
+  const saliency = await predictSaliency(model, decoded);
+  const low = foregroundMask(saliency, guideSize.width, guideSize.height, degreeRmbg, alphaAt(decoded, guideSize.width, guideSize.height));
+  const imageAlpha = alphaAt(decoded, width, height)?.data;
+  if (!refine) return { low, full: foregroundMask(saliency, width, height, degreeRmbg, imageAlpha && { width, height, data: imageAlpha }) };
+  // The soft mask is cut to 0/1 in place (one full-size buffer fewer to allocate and collect).
+  const full = guidedUpsample({ ...guideSize, data: low }, guideLow, guideHigh, refine);
+  for (let i = 0; i < full.length; i++) {
+    full[i] = full[i]! >= 0.5 && (imageAlpha === undefined || imageAlpha[i]! >= 0.5) ? 1 : 0;
+  }
+  return { low, full };
+}
+
 export async function runPipeline(
   image: Buffer | Uint8Array,
   params: PipelineParams,
@@ -177,11 +226,7 @@ export async function runPipeline(
     timings.upsample += lap();
   } else {
     // Working copies: the guide grid (edge-aware filtering) and the fusion grid (model windows).
-    const fuseSize = gridSize(decoded.width, decoded.height, tuning.gridScale * depthModel.entry.input.height);
-    const guideSize =
-      Math.max(fuseSize.width, fuseSize.height) >= tuning.guideLongSide
-        ? fuseSize
-        : outputSize(decoded.width, decoded.height, Math.min(tuning.guideLongSide, Math.max(decoded.width, decoded.height)));
+    const { fuseSize, guideSize } = workingGrids(decoded, tuning, depthModel.entry.input.height);
     const guideImage = await resizeRgb(decoded, guideSize.width, guideSize.height);
     const fuseImage = await resizeRgb(guideImage, fuseSize.width, fuseSize.height);
     const guideLow = lumaPlane(guideImage);
@@ -190,25 +235,7 @@ export async function runPipeline(
 
     let maskLow: Float32Array | undefined;
     if (maskModel) {
-      const saliency = await predictSaliency(maskModel, decoded);
-      maskLow = foregroundMask(
-        saliency,
-        guideSize.width,
-        guideSize.height,
-        params.degreeRmbg,
-        alphaAt(decoded, guideSize.width, guideSize.height),
-      );
-      const imageAlpha = alphaAt(decoded, width, height)?.data;
-      if (tuning.maskGuided) {
-        // The cut made at the guide grid, its outline moved onto the photo's edges at full size.
-        const soft = guidedUpsample({ ...guideSize, data: maskLow }, guideLow, guideHigh, tuning.maskGuided);
-        mask = new Float32Array(width * height);
-        for (let i = 0; i < mask.length; i++) {
-          mask[i] = soft[i]! >= 0.5 && (imageAlpha === undefined || imageAlpha[i]! >= 0.5) ? 1 : 0;
-        }
-      } else {
-        mask = foregroundMask(saliency, width, height, params.degreeRmbg, imageAlpha && { width, height, data: imageAlpha });
-      }
+      ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, { guideSize, guideLow, guideHigh, width, height }, params.degreeRmbg, tuning.maskGuided));
       timings.mask = lap();
     }
 
