@@ -22,50 +22,74 @@ interface Shaded {
 export function shade(mesh: ReliefMesh, creaseDegrees = CREASE_DEGREES): Shaded {
   const { positions: p, indices } = mesh;
   const vertexCount = p.length / 3;
-  // Face normals scaled by twice the area (the raw cross product).
+  // Face normals scaled by twice the area (the raw cross product), and as unit vectors.
   const face = faceAreaVectors(mesh);
-  const unit = (t: number, k: number) => face[3 * t + k]! / (Math.hypot(face[3 * t]!, face[3 * t + 1]!, face[3 * t + 2]!) || 1);
+  const unit = new Float64Array(face.length);
+  for (let t = 0; t < face.length; t += 3) {
+    const length = Math.hypot(face[t]!, face[t + 1]!, face[t + 2]!) || 1;
+    unit[t] = face[t]! / length;
+    unit[t + 1] = face[t + 1]! / length;
+    unit[t + 2] = face[t + 2]! / length;
+  }
 
   // Corners around each vertex (compressed rows).
   const start = new Int32Array(vertexCount + 1);
   for (const v of indices) start[v + 1]!++;
-  for (let v = 0; v < vertexCount; v++) start[v + 1]! += start[v]!;
+  let widest = 0;
+  for (let v = 0; v < vertexCount; v++) {
+    widest = Math.max(widest, start[v + 1]!);
+    start[v + 1]! += start[v]!;
+  }
   const fill = start.slice(0, vertexCount);
   const corners = new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) corners[fill[indices[i]!]!++] = i;
 
   const cosCrease = Math.cos((creaseDegrees * Math.PI) / 180);
-  const outPositions: number[] = [];
-  const outNormals: number[] = [];
+  // At most one output vertex per corner; trimmed at the end.
+  const outPositions = new Float32Array(3 * indices.length);
+  const outNormals = new Float32Array(3 * indices.length);
   const outIndices = new Uint32Array(indices.length);
+  let out = 0;
+  // Per vertex, reused: each group's first face and summed area vectors, each corner's group.
+  const seeds = new Int32Array(widest);
+  const sums = new Float64Array(3 * widest);
+  const groupOf = new Int32Array(widest);
   for (let v = 0; v < vertexCount; v++) {
     // Group the faces around v: each joins the first group whose first face is within the crease.
-    const seeds: number[] = [];
-    const sums: number[][] = [];
-    const members: number[][] = [];
-    for (let j = start[v]!; j < start[v + 1]!; j++) {
+    let groups = 0;
+    const first = start[v]!;
+    for (let j = first; j < start[v + 1]!; j++) {
       const corner = corners[j]!;
-      const t = (corner - (corner % 3)) / 3;
-      let group = seeds.findIndex((s) => unit(s, 0) * unit(t, 0) + unit(s, 1) * unit(t, 1) + unit(s, 2) * unit(t, 2) >= cosCrease);
-      if (group < 0) {
-        group = seeds.length;
-        seeds.push(t);
-        sums.push([0, 0, 0]);
-        members.push([]);
+      const t = 3 * ((corner - (corner % 3)) / 3);
+      let group = 0;
+      for (; group < groups; group++) {
+        const s = 3 * seeds[group]!;
+        if (unit[s]! * unit[t]! + unit[s + 1]! * unit[t + 1]! + unit[s + 2]! * unit[t + 2]! >= cosCrease) break;
       }
-      for (let k = 0; k < 3; k++) sums[group]![k]! += face[3 * t + k]!;
-      members[group]!.push(corner);
+      if (group === groups) {
+        seeds[groups] = t / 3;
+        sums[3 * groups] = sums[3 * groups + 1] = sums[3 * groups + 2] = 0;
+        groups++;
+      }
+      for (let k = 0; k < 3; k++) sums[3 * group + k]! += face[t + k]!;
+      groupOf[j - first] = group;
     }
-    for (let g = 0; g < seeds.length; g++) {
-      const index = outPositions.length / 3;
-      outPositions.push(p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!);
-      const [x, y, z] = sums[g]!;
-      const length = Math.hypot(x!, y!, z!) || 1;
-      outNormals.push(x! / length, y! / length, z! / length);
-      for (const corner of members[g]!) outIndices[corner] = index;
+    for (let g = 0; g < groups; g++) {
+      outPositions[3 * out] = p[3 * v]!;
+      outPositions[3 * out + 1] = p[3 * v + 1]!;
+      outPositions[3 * out + 2] = p[3 * v + 2]!;
+      const x = sums[3 * g]!;
+      const y = sums[3 * g + 1]!;
+      const z = sums[3 * g + 2]!;
+      const length = Math.hypot(x, y, z) || 1;
+      outNormals[3 * out] = x / length;
+      outNormals[3 * out + 1] = y / length;
+      outNormals[3 * out + 2] = z / length;
+      for (let j = first; j < start[v + 1]!; j++) if (groupOf[j - first] === g) outIndices[corners[j]!] = out;
+      out++;
     }
   }
-  return { positions: Float32Array.from(outPositions), normals: Float32Array.from(outNormals), indices: outIndices };
+  return { positions: outPositions.slice(0, 3 * out), normals: outNormals.slice(0, 3 * out), indices: outIndices };
 }
 
 export async function encodeGlb(mesh: ReliefMesh): Promise<Buffer> {

@@ -11,23 +11,26 @@ const HEADER = 'Depthmill relief, binary STL, millimetres, Z up';
 export function encodeStl(mesh: ReliefMesh): Buffer {
   const { positions, indices } = mesh;
   if (indices.length % 3 !== 0) throw new RangeError('STL: index count is not a multiple of 3');
+  const vertexCount = positions.length / 3;
+  for (const v of indices) if (v >= vertexCount) throw new RangeError(`STL: index ${v} out of range`);
   const count = indices.length / 3;
   const normals = faceNormals(mesh);
   const out = Buffer.alloc(84 + 50 * count);
   out.write(HEADER.padEnd(80, ' '), 0, 80, 'latin1');
-  out.writeUInt32LE(count, 80);
+  // Records are 50 bytes, so float32 fields are not 4-aligned: a DataView writes them in place.
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(80, count, true);
   let offset = 84;
   for (let t = 0; t < count; t++) {
-    out.writeFloatLE(normals[3 * t]!, offset);
-    out.writeFloatLE(normals[3 * t + 1]!, offset + 4);
-    out.writeFloatLE(normals[3 * t + 2]!, offset + 8);
+    view.setFloat32(offset, normals[3 * t]!, true);
+    view.setFloat32(offset + 4, normals[3 * t + 1]!, true);
+    view.setFloat32(offset + 8, normals[3 * t + 2]!, true);
     offset += 12;
     for (let k = 0; k < 3; k++) {
       const v = indices[3 * t + k]! * 3;
-      if (v + 2 >= positions.length) throw new RangeError(`STL: index ${indices[3 * t + k]} out of range`);
-      out.writeFloatLE(positions[v]!, offset);
-      out.writeFloatLE(positions[v + 1]!, offset + 4);
-      out.writeFloatLE(positions[v + 2]!, offset + 8);
+      view.setFloat32(offset, positions[v]!, true);
+      view.setFloat32(offset + 4, positions[v + 1]!, true);
+      view.setFloat32(offset + 8, positions[v + 2]!, true);
       offset += 12;
     }
     offset += 2; // attribute byte count: 0

@@ -4,14 +4,21 @@
  * millimetres: one mesh object (vertices and counter-clockwise triangles, as the spec wants for
  * outward normals) placed once on the build plate. Coordinates keep 9 significant digits, enough to
  * give back the mesh's float32 values exactly.
+ *
+ * Speed: the model is written straight into bytes (it is megabytes of ASCII), and deflated by
+ * Node's zlib rather than fflate's JavaScript deflate: at level 4 it is as small as fflate's level
+ * 6 and about six times faster. fflate still writes the zip container.
  */
-import { strToU8, zipSync } from 'fflate';
+import { deflateRawSync } from 'node:zlib';
+import { strFromU8, strToU8, Zip, ZipPassThrough } from 'fflate';
 import type { ReliefMesh } from '../relief/mesh.js';
 
 const CORE = 'http://schemas.microsoft.com/3dmanufacturing/core/2015/02';
 const MODEL_PATH = '3D/3dmodel.model';
 /** A fixed date in the zip entries, so the same mesh always gives the same bytes. */
 const ZIP_DATE = new Date('2020-01-01T00:00:00Z');
+/** zlib's level: 4 compresses relief models as well as fflate's default 6 did (within 1 %). */
+const DEFLATE_LEVEL = 4;
 
 const CONTENT_TYPES = `<?xml version="1.0" encoding="UTF-8"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -26,47 +33,173 @@ const RELATIONSHIPS = `<?xml version="1.0" encoding="UTF-8"?>
 </Relationships>
 `;
 
-function number(value: number): string {
-  return String(Number(value.toPrecision(9)));
+const HEAD = [
+  '<?xml version="1.0" encoding="UTF-8"?>',
+  `<model unit="millimeter" xml:lang="en-US" xmlns="${CORE}">`,
+  ' <metadata name="Application">Depthmill</metadata>',
+  ' <resources>',
+  '  <object id="1" name="relief" type="model">',
+  '   <mesh>',
+  '    <vertices>',
+  '',
+].join('\n');
+const MIDDLE = '    </vertices>\n    <triangles>\n';
+const TAIL = ['    </triangles>', '   </mesh>', '  </object>', ' </resources>', ' <build>', '  <item objectid="1"/>', ' </build>', '</model>', ''].join('\n');
+
+/** ASCII text into a byte buffer that grows as needed: no intermediate strings. */
+class AsciiWriter {
+  bytes = new Uint8Array(1 << 16);
+  length = 0;
+  private readonly digits = new Uint8Array(24);
+
+  private reserve(count: number): void {
+    if (this.length + count <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.length + count));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  /** Pre-encoded ASCII. */
+  raw(text: Uint8Array): void {
+    this.reserve(text.length);
+    this.bytes.set(text, this.length);
+    this.length += text.length;
+  }
+
+  /** A non-negative integer below 2^53. */
+  integer(value: number): void {
+    let count = 0;
+    do {
+      const next = Math.floor(value / 10);
+      this.digits[count++] = 48 + value - 10 * next;
+      value = next;
+    } while (value > 0);
+    this.reserve(count);
+    while (count > 0) this.bytes[this.length++] = this.digits[--count]!;
+  }
+
+  /**
+   * A float32 value to 9 significant digits, trailing zeros dropped: what
+   * String(Number(value.toPrecision(9))) gives, done with integer arithmetic where that provably
+   * reads back as the same float32, else by toPrecision itself.
+   */
+  float32(value: number): void {
+    const magnitude = Math.abs(value);
+    if (magnitude === 0) return this.raw(ZERO);
+    if (magnitude < 1e-4 || magnitude >= 1e9) return this.raw(strToU8(String(Number(value.toPrecision(9)))));
+    // 9 significant digits: m / 10^decimals with m below 10^9 (or exactly 10^9 when rounding up).
+    let decimals = 8 - Math.floor(Math.log10(magnitude));
+    let scale = 10 ** decimals;
+    let m = Math.round(magnitude * scale);
+    if (Math.fround(m / scale) !== magnitude) return this.raw(strToU8(String(Number(value.toPrecision(9)))));
+    // Trailing zeros go; what is left is exact in both forms.
+    while (decimals > 0 && m % 10 === 0) {
+      m /= 10;
+      decimals--;
+      scale /= 10;
+    }
+    if (value < 0) this.raw(MINUS);
+    const whole = Math.floor(m / scale);
+    this.integer(whole);
+    if (decimals === 0) return;
+    this.raw(POINT);
+    const fraction = m - whole * scale;
+    // Leading zeros of the fraction, then its digits.
+    let count = 0;
+    for (let f = fraction; f > 0; f = Math.floor(f / 10)) count++;
+    this.reserve(decimals);
+    for (let i = count; i < decimals; i++) this.bytes[this.length++] = 48;
+    this.integer(fraction);
+  }
 }
 
-/** The 3D/3dmodel.model document alone. */
-export function modelXml(mesh: ReliefMesh): string {
+const ZERO = strToU8('0');
+const MINUS = strToU8('-');
+const POINT = strToU8('.');
+const VERTEX_X = strToU8('     <vertex x="');
+const Y = strToU8('" y="');
+const Z = strToU8('" z="');
+const TRIANGLE_V1 = strToU8('     <triangle v1="');
+const V2 = strToU8('" v2="');
+const V3 = strToU8('" v3="');
+const END = strToU8('"/>\n');
+
+/** The 3D/3dmodel.model document, as UTF-8 (here ASCII) bytes. */
+export function modelBytes(mesh: ReliefMesh): Uint8Array {
   const { positions, indices } = mesh;
   if (indices.length % 3 !== 0) throw new RangeError('3MF: index count is not a multiple of 3');
   const vertexCount = positions.length / 3;
-  const parts: string[] = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<model unit="millimeter" xml:lang="en-US" xmlns="${CORE}">`,
-    ' <metadata name="Application">Depthmill</metadata>',
-    ' <resources>',
-    '  <object id="1" name="relief" type="model">',
-    '   <mesh>',
-    '    <vertices>',
-  ];
+  const out = new AsciiWriter();
+  out.raw(strToU8(HEAD));
   for (let v = 0; v < positions.length; v += 3) {
-    parts.push(`     <vertex x="${number(positions[v]!)}" y="${number(positions[v + 1]!)}" z="${number(positions[v + 2]!)}"/>`);
+    out.raw(VERTEX_X);
+    out.float32(positions[v]!);
+    out.raw(Y);
+    out.float32(positions[v + 1]!);
+    out.raw(Z);
+    out.float32(positions[v + 2]!);
+    out.raw(END);
   }
-  parts.push('    </vertices>', '    <triangles>');
+  out.raw(strToU8(MIDDLE));
   for (let t = 0; t < indices.length; t += 3) {
     const a = indices[t]!;
     const b = indices[t + 1]!;
     const c = indices[t + 2]!;
     if (a >= vertexCount || b >= vertexCount || c >= vertexCount) throw new RangeError(`3MF: triangle ${t / 3} refers to a missing vertex`);
-    parts.push(`     <triangle v1="${a}" v2="${b}" v3="${c}"/>`);
+    out.raw(TRIANGLE_V1);
+    out.integer(a);
+    out.raw(V2);
+    out.integer(b);
+    out.raw(V3);
+    out.integer(c);
+    out.raw(END);
   }
-  parts.push('    </triangles>', '   </mesh>', '  </object>', ' </resources>', ' <build>', '  <item objectid="1"/>', ' </build>', '</model>', '');
-  return parts.join('\n');
+  out.raw(strToU8(TAIL));
+  return out.bytes.subarray(0, out.length);
+}
+
+/** The 3D/3dmodel.model document alone. */
+export function modelXml(mesh: ReliefMesh): string {
+  return strFromU8(modelBytes(mesh));
+}
+
+/**
+ * A zip entry deflated by Node's zlib; fflate's ZipPassThrough counts its size and CRC (the
+ * extension point fflate documents for other compressors). Takes its data in one push: each
+ * push becomes one complete deflate stream.
+ */
+class ZlibEntry extends ZipPassThrough {
+  constructor(filename: string) {
+    super(filename);
+    this.compression = 8; // deflate
+    this.mtime = ZIP_DATE;
+  }
+
+  protected override process(chunk: Uint8Array<ArrayBuffer>, final: boolean): void {
+    const deflated = deflateRawSync(chunk, { level: DEFLATE_LEVEL });
+    this.ondata(null, new Uint8Array(deflated.buffer, deflated.byteOffset, deflated.byteLength), final);
+  }
 }
 
 export function encode3mf(mesh: ReliefMesh): Buffer {
-  const zip = zipSync(
-    {
-      '[Content_Types].xml': strToU8(CONTENT_TYPES),
-      '_rels/.rels': strToU8(RELATIONSHIPS),
-      [MODEL_PATH]: strToU8(modelXml(mesh)),
-    },
-    { level: 6, mtime: ZIP_DATE },
-  );
-  return Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
+  const chunks: Uint8Array[] = [];
+  let failure: Error | null = null;
+  // With ZipPassThrough entries every callback comes synchronously, within add/push/end.
+  const zip = new Zip((error, chunk) => {
+    if (error) failure ??= error;
+    else chunks.push(chunk);
+  });
+  const entries: Array<[string, Uint8Array]> = [
+    ['[Content_Types].xml', strToU8(CONTENT_TYPES)],
+    ['_rels/.rels', strToU8(RELATIONSHIPS)],
+    [MODEL_PATH, modelBytes(mesh)],
+  ];
+  for (const [name, bytes] of entries) {
+    const entry = new ZlibEntry(name);
+    zip.add(entry);
+    entry.push(bytes, true);
+  }
+  zip.end();
+  if (failure) throw failure;
+  return Buffer.concat(chunks);
 }

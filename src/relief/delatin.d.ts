@@ -13,5 +13,12 @@ declare module 'delatin' {
     getMaxError(): number;
     getRMSD(): number;
     heightAt(x: number, y: number): number;
+    // Internals of 0.2 that src/relief/tin.ts overrides or feeds (the package is pinned to 0.2.x).
+    /** Per triangle, the x, y of its worst sample: the vertex a split of it adds. */
+    protected _candidates: number[];
+    /** Queues triangle t with its largest error. */
+    protected _queuePush(t: number, error: number): void;
+    /** Finds the worst sample of the new triangle t (corners in sample units), sets _candidates, queues it. */
+    protected _findCandidate(p0x: number, p0y: number, p1x: number, p1y: number, p2x: number, p2y: number, t: number): void;
   }
 }

@@ -2,6 +2,7 @@
 // print (the whole image, the inscribed disk, or the foreground), sampled no finer than a printer
 // can use.
 import type { DepthMap } from '../pipeline/depth-map.js';
+import { runComponents } from './components.js';
 
 /** The create-task fields that shape a relief (the same names as TaskParams). */
 export interface ReliefParams {
@@ -61,12 +62,24 @@ interface Rect {
   h: number;
 }
 
-/** Per output index, the source indices it covers and their weights (area averaging, sum 1). */
-function areaWeights(sourceLength: number, outputLength: number): { start: Int32Array; count: Int32Array; weight: Float64Array[] } {
+/**
+ * Area averaging along one axis: output index i covers source indices start[i] .. start[i] +
+ * count[i] - 1 with weights weight[offset[i] + k] (summing to 1).
+ */
+interface AxisWeights {
+  start: Int32Array;
+  count: Int32Array;
+  offset: Int32Array;
+  weight: Float64Array;
+}
+
+function areaWeights(sourceLength: number, outputLength: number): AxisWeights {
   const start = new Int32Array(outputLength);
   const count = new Int32Array(outputLength);
-  const weight: Float64Array[] = [];
+  const offset = new Int32Array(outputLength);
   const step = sourceLength / outputLength;
+  const weight = new Float64Array(outputLength * (Math.ceil(step) + 1));
+  let used = 0;
   for (let i = 0; i < outputLength; i++) {
     const from = i * step;
     const to = Math.min(sourceLength, (i + 1) * step);
@@ -74,38 +87,50 @@ function areaWeights(sourceLength: number, outputLength: number): { start: Int32
     const last = Math.min(sourceLength - 1, Math.ceil(to) - 1);
     start[i] = first;
     count[i] = last - first + 1;
-    const w = new Float64Array(last - first + 1);
-    for (let s = first; s <= last; s++) w[s - first] = (Math.min(to, s + 1) - Math.max(from, s)) / step;
-    weight.push(w);
+    offset[i] = used;
+    for (let s = first; s <= last; s++) weight[used++] = (Math.min(to, s + 1) - Math.max(from, s)) / step;
   }
-  return { start, count, weight };
+  return { start, count, offset, weight };
 }
 
-/** Area-averages a rectangle of a plane down (or copies it) to cols × rows. */
-function resample(plane: Float32Array, planeWidth: number, rect: Rect, cols: number, rows: number): Float32Array {
+/**
+ * Area-averages a rectangle of a plane down (or copies it) to cols × rows; with `times`, of the
+ * plane multiplied by it sample by sample. Row by row: each source row is averaged across once,
+ * then added into the (one or two) output rows it covers, so no full-size intermediate is made.
+ */
+function resample(plane: Float32Array, planeWidth: number, rect: Rect, cols: number, rows: number, times?: Float32Array): Float32Array {
   const out = new Float32Array(cols * rows);
-  if (cols === rect.w && rows === rect.h) {
+  if (cols === rect.w && rows === rect.h && !times) {
     for (let y = 0; y < rows; y++) out.set(plane.subarray((rect.y + y) * planeWidth + rect.x, (rect.y + y) * planeWidth + rect.x + cols), y * cols);
     return out;
   }
   const wx = areaWeights(rect.w, cols);
   const wy = areaWeights(rect.h, rows);
-  const horizontal = new Float64Array(cols * rect.h);
+  const across = new Float64Array(cols);
+  // Output rows still being summed, in a ring: a source row adds to at most a few consecutive ones.
+  const ring = wy.count.reduce((most, count) => Math.max(most, count), 0) + 1;
+  const open = new Float64Array(ring * cols);
+  let j = 0; // the first output row the current source row still contributes to
   for (let y = 0; y < rect.h; y++) {
     const row = (rect.y + y) * planeWidth + rect.x;
     for (let i = 0; i < cols; i++) {
-      const w = wx.weight[i]!;
+      const first = row + wx.start[i]!;
+      const o = wx.offset[i]!;
       let sum = 0;
-      for (let k = 0; k < w.length; k++) sum += plane[row + wx.start[i]! + k]! * w[k]!;
-      horizontal[y * cols + i] = sum;
+      if (times) for (let k = 0, n = wx.count[i]!; k < n; k++) sum += plane[first + k]! * times[first + k]! * wx.weight[o + k]!;
+      else for (let k = 0, n = wx.count[i]!; k < n; k++) sum += plane[first + k]! * wx.weight[o + k]!;
+      across[i] = sum;
     }
-  }
-  for (let j = 0; j < rows; j++) {
-    const w = wy.weight[j]!;
-    for (let i = 0; i < cols; i++) {
-      let sum = 0;
-      for (let k = 0; k < w.length; k++) sum += horizontal[(wy.start[j]! + k) * cols + i]! * w[k]!;
-      out[j * cols + i] = sum;
+    while (j < rows && wy.start[j]! + wy.count[j]! <= y) j++;
+    for (let r = j; r < rows && wy.start[r]! <= y; r++) {
+      const w = wy.weight[wy.offset[r]! + y - wy.start[r]!]!;
+      const o = (r % ring) * cols;
+      for (let i = 0; i < cols; i++) open[o + i]! += across[i]! * w;
+      if (y === wy.start[r]! + wy.count[r]! - 1) {
+        // Row r is complete: out, and its slot free for a later row.
+        out.set(open.subarray(o, o + cols), r * cols);
+        open.fill(0, o, o + cols);
+      }
     }
   }
   return out;
@@ -131,75 +156,54 @@ function foregroundBox(map: DepthMap, alpha: Float32Array): Rect | undefined {
 }
 
 /**
- * Connected components of the samples where `member` is 1 (8-connected when `diagonal`), each
- * reported with its samples and whether it touches the grid border.
- */
-function components(member: Uint8Array, cols: number, rows: number, diagonal: boolean, visit: (samples: Int32Array, touchesBorder: boolean) => void): void {
-  const seen = new Uint8Array(member.length);
-  const queue = new Int32Array(member.length);
-  for (let seed = 0; seed < member.length; seed++) {
-    if (!member[seed] || seen[seed]) continue;
-    let head = 0;
-    let tail = 0;
-    queue[tail++] = seed;
-    seen[seed] = 1;
-    let border = false;
-    while (head < tail) {
-      const i = queue[head++]!;
-      const x = i % cols;
-      const y = (i - x) / cols;
-      if (x === 0 || y === 0 || x === cols - 1 || y === rows - 1) border = true;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          if ((dx === 0 && dy === 0) || (!diagonal && dx !== 0 && dy !== 0)) continue;
-          const nx = x + dx;
-          const ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= cols || ny >= rows) continue;
-          const n = ny * cols + nx;
-          if (member[n] && !seen[n]) {
-            seen[n] = 1;
-            queue[tail++] = n;
-          }
-        }
-      }
-    }
-    visit(queue.slice(0, tail), border);
-  }
-}
-
-/**
  * Drops foreground specks and fills background holes smaller than `minSamples` samples. A filled
  * hole takes the mean depth of the foreground around it.
  */
 function cleanMask(field: Float32Array, depth: Float32Array, cols: number, rows: number, minSamples: number): void {
   const inside = new Uint8Array(field.length);
   for (let i = 0; i < field.length; i++) inside[i] = field[i]! > 0 ? 1 : 0;
-  components(inside, cols, rows, true, (samples) => {
-    if (samples.length >= minSamples) return;
-    for (const i of samples) field[i] = -0.5;
-  });
-  const outside = new Uint8Array(field.length);
-  for (let i = 0; i < field.length; i++) outside[i] = field[i]! > 0 ? 0 : 1;
-  components(outside, cols, rows, false, (samples, touchesBorder) => {
-    if (touchesBorder || samples.length >= minSamples) return;
-    let sum = 0;
-    let count = 0;
-    for (const i of samples) {
-      const x = i % cols;
+  const blobs = runComponents(inside, cols, rows, true);
+  for (let r = 0; r < blobs.runs; r++) {
+    if (blobs.size[blobs.component[r]!]! >= minSamples) continue;
+    const offset = blobs.row[r]! * cols;
+    for (let x = blobs.from[r]!; x <= blobs.to[r]!; x++) {
+      field[offset + x] = -0.5;
+      inside[offset + x] = 0;
+    }
+  }
+  // Holes: 4-connected background that does not reach the border. Their 4-neighbours outside
+  // them are all foreground, so each hole's fill reads only samples no other hole changes.
+  const outside = new Uint8Array(inside.length);
+  for (let i = 0; i < inside.length; i++) outside[i] = 1 - inside[i]!;
+  const holes = runComponents(outside, cols, rows, false);
+  const sum = new Float64Array(holes.count);
+  const count = new Int32Array(holes.count);
+  const small = (c: number) => !holes.border[c] && holes.size[c]! < minSamples;
+  for (let r = 0; r < holes.runs; r++) {
+    const c = holes.component[r]!;
+    if (!small(c)) continue;
+    const y = holes.row[r]!;
+    for (let x = holes.from[r]!; x <= holes.to[r]!; x++) {
+      const i = y * cols + x;
+      // Not on the border (the hole does not touch it), so all four neighbours exist.
       for (const n of [i - 1, i + 1, i - cols, i + cols]) {
-        if ((n === i - 1 && x === 0) || (n === i + 1 && x === cols - 1) || n < 0 || n >= field.length) continue;
         if (field[n]! > 0) {
-          sum += depth[n]!;
-          count++;
+          sum[c]! += depth[n]!;
+          count[c]!++;
         }
       }
     }
-    const fill = count > 0 ? sum / count : 0;
-    for (const i of samples) {
-      field[i] = 0.5;
-      depth[i] = fill;
+  }
+  for (let r = 0; r < holes.runs; r++) {
+    const c = holes.component[r]!;
+    if (!small(c)) continue;
+    const fill = count[c]! > 0 ? sum[c]! / count[c]! : 0;
+    const offset = holes.row[r]! * cols;
+    for (let x = holes.from[r]!; x <= holes.to[r]!; x++) {
+      field[offset + x] = 0.5;
+      depth[offset + x] = fill;
     }
-  });
+  }
 }
 
 /**
@@ -249,9 +253,7 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
   let mmPerSample: number;
   if (alpha) {
     const coverage = resample(alpha, imageWidth, rect, cols, rows);
-    const weighted = new Float32Array(map.depth.length);
-    for (let i = 0; i < weighted.length; i++) weighted[i] = map.depth[i]! * alpha[i]!;
-    depth = resample(weighted, imageWidth, rect, cols, rows);
+    depth = resample(map.depth, imageWidth, rect, cols, rows, alpha);
     for (let i = 0; i < n; i++) {
       const a = coverage[i]!;
       depth[i] = a > 1e-6 ? depth[i]! / a : 0;
@@ -287,14 +289,19 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
 
   const span = high - low;
   const z = new Float32Array(n);
+  const { thicknessBase, heightRelief } = params;
+  const engrave = params.sculpmode === 'engrave';
   let peak = -1;
+  let peakZ = -Infinity;
   for (let i = 0; i < n; i++) {
     if (!inside[i]) continue;
     // Stretched to 0..1 over the region; a flat region keeps its depth.
     const d = span > 0 ? (depth[i]! - low) / span : Math.min(1, Math.max(0, depth[i]!));
-    const level = params.sculpmode === 'engrave' ? 1 - d : d;
-    z[i] = params.thicknessBase + level * params.heightRelief;
-    if (peak < 0 || z[i]! > z[peak]!) peak = i;
+    z[i] = thicknessBase + (engrave ? 1 - d : d) * heightRelief;
+    if (z[i]! > peakZ) {
+      peak = i;
+      peakZ = z[i]!;
+    }
   }
   return { cols, rows, z, field, inside, peak, mmPerSample };
 }
