@@ -3,7 +3,7 @@
 // time, polling query-task every 5 ms. A 12 MP photo (and a 1500x1000 one), base and pro+rmbg, a
 // depth format and a relief format each. Medians after a warm-up task. Prints a table; asserts nothing.
 //
-//   npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5]
+//   npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5] [--sizes 4000x3000,1500x1000]
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { flag, option } from './args.js';
 import { REPO, signIn, startServer } from './server.js';
 
 if (flag('--help')) {
-  process.stdout.write('Usage: npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5]\nUpload to downloaded result, one task at a time, on the embedded server (needs npm run build).\n');
+  process.stdout.write('Usage: npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5] [--sizes 4000x3000,1500x1000]\nUpload to downloaded result, one task at a time, on the embedded server (needs npm run build).\n');
   process.exit(0);
 }
 if (!existsSync(join(REPO, 'dist/server.js'))) {
@@ -23,7 +23,7 @@ const RUNS = Number(option('--runs') ?? '5');
 const PHOTO = resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg');
 const FORMATS: Record<string, string> = { '1': 'exr', '2': 'png', '3': 'stl', '5': '3mf' };
 const CASES: { size: [number, number]; modelType: 'base' | 'pro'; rmbg: boolean; format: string }[] = [];
-for (const size of [[4000, 3000], [1500, 1000]] as [number, number][]) {
+for (const size of (option('--sizes') ?? '4000x3000,1500x1000').split(',').map((s) => s.split('x').map(Number) as [number, number])) {
   for (const [modelType, rmbg] of [['base', false], ['pro', true]] as const) {
     for (const format of ['2', '1', '3', '5']) CASES.push({ size, modelType, rmbg, format });
   }

@@ -37,6 +37,8 @@ const configSchema = z.object({
    * while the workers are busy. Workers still take every idle cycle.
    */
   workerNice: z.coerce.number().int().min(0).max(19),
+  /** ONNX Runtime threads per worker thread; undefined: the cores shared out between the workers. */
+  inferenceThreads: positiveInt.optional(),
   /** Base of download links in callbacks (and in query-task when set); default http://host:port. */
   publicUrl: z.string().url().optional(),
   /** Upper bound on an uploaded or fetched image. */
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     decodeLimits: { maxPixels: env.DEPTHMILL_MAX_PIXELS ?? 50_000_000, timeoutSeconds: env.DEPTHMILL_DECODE_TIMEOUT_S ?? 20 },
     concurrency: env.DEPTHMILL_CONCURRENCY ?? availableParallelism(),
     workerNice: env.DEPTHMILL_WORKER_NICE ?? 10,
+    inferenceThreads: env.DEPTHMILL_INFERENCE_THREADS || undefined,
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
     taskQuota: env.DEPTHMILL_TASK_QUOTA ?? 10,

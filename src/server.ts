@@ -74,6 +74,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const engine = new ThreadEngine({
       threads: config.concurrency,
       nice: config.workerNice,
+      ...(config.inferenceThreads !== undefined ? { inferenceThreads: config.inferenceThreads } : {}),
       sessions: {
         modelDir,
         depthModels: { base: config.models.base, pro: config.models.pro },

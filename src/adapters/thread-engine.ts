@@ -9,19 +9,26 @@ import type { EngineJob, EngineThreadData } from './engine-thread.js';
 
 export interface ThreadEngineOptions {
   threads: number;
+  /**
+   * ONNX Runtime threads of each worker thread's sessions; default: the cores shared out between
+   * the worker threads (cores / threads, at least 1).
+   */
+  inferenceThreads?: number;
   /** Nice value each worker thread sets on itself before it creates its model sessions. */
   nice: number;
   /** Passed to each thread's model sessions: model folder and which models to run. */
-  sessions: Omit<SessionOptions, 'intraOpNumThreads' | 'onFallback'>;
+  sessions: Omit<SessionOptions, 'intraOpNumThreads' | 'allowSpinning' | 'onFallback'>;
 }
 
 export class ThreadEngine implements DepthEngine {
   private readonly pool: Piscina<EngineJob, DepthResult>;
 
-  constructor({ threads, nice, sessions }: ThreadEngineOptions) {
-    // Share the cores between the pool's threads: N threads each with all cores for ONNX Runtime
-    // would oversubscribe the machine and make every task slower.
-    const intraOpNumThreads = Math.max(1, Math.floor(availableParallelism() / threads));
+  constructor({ threads, inferenceThreads, nice, sessions }: ThreadEngineOptions) {
+    const cores = availableParallelism();
+    const intraOpNumThreads = inferenceThreads ?? Math.max(1, Math.floor(cores / threads));
+    // More inference threads than cores in all: idle ones must not spin, or they take the cores
+    // from the threads that have work.
+    const allowSpinning = threads * intraOpNumThreads <= cores;
     this.pool = new Piscina({
       filename: new URL('./engine-thread.js', import.meta.url).href,
       minThreads: threads,
@@ -29,7 +36,7 @@ export class ThreadEngine implements DepthEngine {
       // One task at a time per thread: a task already uses the thread's share of the cores.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { sessions: { ...sessions, intraOpNumThreads }, nice } satisfies EngineThreadData,
+      workerData: { sessions: { ...sessions, intraOpNumThreads, allowSpinning }, nice } satisfies EngineThreadData,
     });
   }
 

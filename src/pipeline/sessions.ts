@@ -25,6 +25,12 @@ export interface SessionOptions {
   onFallback?: (message: string) => void;
   /** Threads ONNX Runtime uses inside one operator; default: ONNX Runtime's own (all cores). */
   intraOpNumThreads?: number;
+  /**
+   * false: idle inference threads sleep at once instead of spinning for more work. Right when other
+   * sessions' threads share the cores (several worker threads, each with every core): spinning
+   * threads would take the CPU from the ones with work. Default true (ONNX Runtime's default).
+   */
+  allowSpinning?: boolean;
 }
 
 /** A ready session with the registry entry that says how to feed it. */
@@ -68,6 +74,7 @@ async function loadModel(name: string, task: 'depth' | 'mask', options: SessionO
     // runs 342 -> 233 ms with it but keeps 270-460 MB more resident per session (measured for issue 8).
     enableCpuMemArena: false,
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
   const providers = options.executionProviders ?? ['cpu'];
   try {
@@ -138,6 +145,7 @@ export function sharedSessions(options: SessionOptions = {}): ModelSessions {
   const key = JSON.stringify([
     options.modelDir ?? modelCacheDir(),
     options.intraOpNumThreads ?? null,
+    options.allowSpinning ?? null,
     options.depthModels ?? null,
     options.maskModel ?? null,
     options.executionProviders ?? null,
