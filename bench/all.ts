@@ -1,5 +1,6 @@
 // The whole benchmark suite, what `npm run bench` runs: stage timings and the model floor
-// (speed.ts), peak RSS per worker (rss.ts), tasks per minute with 1 and 2 workers (throughput.ts,
+// (speed.ts), peak RSS per worker (rss.ts), a task from upload to download on the real server
+// (end-to-end.ts), relief building and mesh encoding (relief.ts), tasks per minute with 1 and 2 workers (throughput.ts,
 // needs PostgreSQL and Redis on 127.0.0.1; skipped when they are not there), the API under load
 // (api-load.ts), the mask stage against @imgly/background-removal-node (peer.ts; skipped when that
 // dev dependency is not installed). Each runs in its own process; tables go to stdout; asserts nothing.
@@ -39,6 +40,8 @@ if (!existsSync(join(REPO, 'dist/render.js'))) {
 const steps: { name: string; file: string; extra: string[]; json: boolean }[] = [
   { name: 'speed', file: 'bench/speed.ts', extra: ['--runs', runs, ...(quick ? ['--sizes', '640x480,4000x3000'] : [])], json: true },
   { name: 'rss', file: 'bench/rss.ts', extra: [], json: true },
+  { name: 'end-to-end', file: 'bench/end-to-end.ts', extra: ['--runs', runs, ...(quick ? ['--sizes', '4000x3000'] : [])], json: true },
+  { name: 'relief', file: 'bench/relief.ts', extra: ['--runs', runs, ...(quick ? ['--variants', 'pro+rmbg'] : [])], json: false },
   { name: 'api-load', file: 'bench/api-load.ts', extra: quick ? ['--seconds', '5'] : [], json: true },
 ];
 // The peer is a dev dependency (AGPL, never in the product): absent after `npm ci --omit=dev`.
