@@ -13,7 +13,7 @@ declare module 'delatin' {
     getMaxError(): number;
     getRMSD(): number;
     heightAt(x: number, y: number): number;
-    // Internals of 0.2 that src/relief/tin.ts overrides or feeds (the package is pinned to 0.2.x).
+    // Internals of 0.2.0 that src/relief/tin.ts overrides or feeds: package.json pins that exact version.
     /** Per triangle, the x, y of its worst sample: the vertex a split of it adds. */
     protected _candidates: number[];
     /** Queues triangle t with its largest error. */
