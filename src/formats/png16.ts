@@ -30,8 +30,10 @@ export async function encodePng16(map: DepthMap): Promise<Buffer> {
   // PNG at 16 bits (sharp otherwise tends to write 8-bit output).
   const png = await sharp(pixels, { raw: { width, height, channels } })
     .toColourspace('grey16')
-    // Adaptive row filters at zlib level 2: measured on real depth maps, about 40% smaller than
-    // sharp's default (level 6, no filters) in the same time; depth is smooth, so filters pay.
+    // Adaptive row filters at zlib level 2 against sharp's default (level 6, no filters), measured
+    // on real depth maps: 31-42% smaller files (a 2048 px street scene 4.4 -> 2.5 MB); the same
+    // time for a 1024 px map, 10-75 ms more for 2048 px ones. Smaller results pay back in storage
+    // and on any network slower than about 100 Mbit/s.
     .png({ compressionLevel: 2, adaptiveFiltering: true })
     .toBuffer();
 
