@@ -1,6 +1,7 @@
 // What a user waits for: one task through the real embedded server (`depthmill serve`, the built
 // dist/), from the start of the create-task upload to the last byte of the download, one task at a
-// time, polling query-task every 5 ms. A 12 MP photo (and a 1500x1000 one), base and pro+rmbg, a
+// time, polling query-task every 5 ms. A 12 MP photo (and a 1500x1000 one), base (rmbg 0 and 1,
+// the API default) and pro+rmbg, a
 // depth format and a relief format each. Medians after a warm-up task. Prints a table; asserts nothing.
 //
 //   npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5] [--sizes 4000x3000,1500x1000]
@@ -24,7 +25,7 @@ const PHOTO = resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-
 const FORMATS: Record<string, string> = { '1': 'exr', '2': 'png', '3': 'stl', '5': '3mf' };
 const CASES: { size: [number, number]; modelType: 'base' | 'pro'; rmbg: boolean; format: string }[] = [];
 for (const size of (option('--sizes') ?? '4000x3000,1500x1000').split(',').map((s) => s.split('x').map(Number) as [number, number])) {
-  for (const [modelType, rmbg] of [['base', false], ['pro', true]] as const) {
+  for (const [modelType, rmbg] of [['base', false], ['base', true], ['pro', true]] as const) {
     for (const format of ['2', '1', '3', '5']) CASES.push({ size, modelType, rmbg, format });
   }
 }
