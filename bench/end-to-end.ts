@@ -1,8 +1,8 @@
 // What a user waits for: one task through the real embedded server (`depthmill serve`, the built
 // dist/), from the start of the create-task upload to the last byte of the download, one task at a
-// time, polling query-task every 5 ms. A 12 MP photo (and a 1500x1000 one), base (rmbg 0 and 1,
-// the API default) and pro+rmbg, a
-// depth format and a relief format each. Medians after a warm-up task. Prints a table; asserts nothing.
+// time, polling query-task every 5 ms. A 12 MP photo (and a 1500x1000 one); base (rmbg 0, and 1:
+// the API default) and pro+rmbg; two depth formats and two relief formats each. Medians after a
+// warm-up task. Prints a table; asserts nothing.
 //
 //   npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5] [--sizes 4000x3000,1500x1000]
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
