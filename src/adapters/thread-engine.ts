@@ -36,7 +36,7 @@ export class ThreadEngine implements DepthEngine {
       filename: new URL('./engine-thread.js', import.meta.url).href,
       minThreads: threads,
       maxThreads: threads,
-      // One task at a time per thread: a task already uses the thread's share of the cores.
+      // One task at a time per thread: a task already keeps its inference threads busy.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData: { sessions: { ...sessions, intraOpNumThreads, allowSpinning }, nice } satisfies EngineThreadData,

@@ -49,9 +49,11 @@ function describeDecodeFailure(error: unknown): string {
  * shrunk to that long side (aspect kept) in the same libvips pass. Nothing downstream needs more
  * pixels than the output has, and shrinking while decoding is far cheaper than decoding everything
  * and shrinking afterwards: libjpeg decodes straight at 1/2, 1/4 or 1/8 scale when the factor
- * allows, and every later resize starts from the smaller image. Throws PipelineInputError for anything that is not a decodable image
- * (including truncated or corrupt files: sharp's default failOn 'warning' rejects them rather than
- * handing half a grey picture to the models).
+ * allows, and every later resize starts from the smaller image.
+ *
+ * Throws PipelineInputError for anything that is not a decodable image (including truncated or
+ * corrupt files: sharp's default failOn 'warning' rejects them rather than handing half a grey
+ * picture to the models).
  */
 export async function decodeImage(
   bytes: Buffer | Uint8Array,
