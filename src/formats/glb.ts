@@ -8,7 +8,7 @@
  * (area-weighted) elsewhere, so the relief shades as a surface and its edges stay sharp.
  */
 import { Document, NodeIO } from '@gltf-transform/core';
-import { faceAreaVectors, type ReliefMesh } from '../relief/mesh.js';
+import { faceAreaVectors, unitVectors, type ReliefMesh } from '../relief/mesh.js';
 
 const CREASE_DEGREES = 45;
 
@@ -24,13 +24,7 @@ export function shade(mesh: ReliefMesh, creaseDegrees = CREASE_DEGREES): Shaded 
   const vertexCount = p.length / 3;
   // Face normals scaled by twice the area (the raw cross product), and as unit vectors.
   const face = faceAreaVectors(mesh);
-  const unit = new Float64Array(face.length);
-  for (let t = 0; t < face.length; t += 3) {
-    const length = Math.hypot(face[t]!, face[t + 1]!, face[t + 2]!) || 1;
-    unit[t] = face[t]! / length;
-    unit[t + 1] = face[t + 1]! / length;
-    unit[t + 2] = face[t + 2]! / length;
-  }
+  const unit = unitVectors(face, new Float64Array(face.length));
 
   // Corners around each vertex (compressed rows).
   const start = new Int32Array(vertexCount + 1);

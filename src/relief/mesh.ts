@@ -49,10 +49,8 @@ export function faceAreaVectors(mesh: ReliefMesh): Float64Array {
   return out;
 }
 
-/** The unit normal of every triangle (x, y, z per triangle), from the right-hand rule. */
-export function faceNormals(mesh: ReliefMesh): Float32Array {
-  const vectors = faceAreaVectors(mesh);
-  const out = new Float32Array(vectors.length);
+/** Each (x, y, z) of `vectors` scaled to unit length, into `out` (a zero vector stays zero). */
+export function unitVectors<T extends Float32Array | Float64Array>(vectors: ArrayLike<number>, out: T): T {
   for (let t = 0; t < vectors.length; t += 3) {
     const length = Math.hypot(vectors[t]!, vectors[t + 1]!, vectors[t + 2]!) || 1;
     out[t] = vectors[t]! / length;
@@ -60,4 +58,10 @@ export function faceNormals(mesh: ReliefMesh): Float32Array {
     out[t + 2] = vectors[t + 2]! / length;
   }
   return out;
+}
+
+/** The unit normal of every triangle (x, y, z per triangle), from the right-hand rule. */
+export function faceNormals(mesh: ReliefMesh): Float32Array {
+  const vectors = faceAreaVectors(mesh);
+  return unitVectors(vectors, new Float32Array(vectors.length));
 }
