@@ -8,10 +8,11 @@
 //   npm run bench -- [--json <file>] [--runs <n>] [--quick]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { flag, option } from './args.js';
+import { MACHINE } from './report.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 if (flag('--help')) {
@@ -23,7 +24,7 @@ if (flag('--help')) {
 const quick = flag('--quick');
 const runs = option('--runs') ?? (quick ? '1' : '3');
 const dir = mkdtempSync(join(tmpdir(), 'depthmill-bench-'));
-const machine = `${hostname()}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
+
 const VITE_NODE = join(REPO, 'node_modules/vite-node/vite-node.mjs');
 
 const reachable = (port: number): Promise<boolean> =>
@@ -51,7 +52,7 @@ if (existsSync(join(REPO, 'node_modules/@imgly/background-removal-node/package.j
 if ((await reachable(5432)) && (await reachable(6379))) steps.push({ name: 'throughput', file: 'bench/throughput.ts', extra: ['--tasks', quick ? '10' : '20'], json: false });
 else process.stdout.write('throughput: skipped (PostgreSQL on 5432 and Redis on 6379 are needed)\n');
 
-process.stdout.write(`machine: ${machine}; load average at start ${loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
+process.stdout.write(`machine: ${MACHINE}; load average at start ${loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
 const records: unknown[] = [];
 let failed = false;
 for (const step of steps) {
@@ -72,5 +73,5 @@ for (const step of steps) {
   process.stdout.write(`(${step.name}: ${((performance.now() - started) / 1000).toFixed(0)} s, load ${loadavg()[0]!.toFixed(2)})\n`);
 }
 const json = option('--json');
-if (json) writeFileSync(json, JSON.stringify(records.map((r) => ({ machine, ...(r as object) })), null, 1));
+if (json) writeFileSync(json, JSON.stringify(records.map((r) => ({ machine: MACHINE, ...(r as object) })), null, 1));
 process.exit(failed ? 1 : 0);

@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { flag, option } from './args.js';
+import { median } from './report.js';
 import { REPO, signIn, startServer } from './server.js';
 
 if (flag('--help')) {
@@ -55,7 +56,6 @@ async function oneTask(image: Buffer, fields: Record<string, string>): Promise<n
   }
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const records: Record<string, unknown>[] = [];
 try {
   const load0 = loadavg()[0]!;

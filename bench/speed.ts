@@ -5,7 +5,7 @@
 //
 //   npx vite-node bench/speed.ts [-- --json <file>] [--runs <n>] [--photo <file>] [--sizes 640x480,...]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { encodeDepthMap, encodeRelief, type DepthFormat, type MeshFormat } from '../src/formats/index.js';
@@ -14,6 +14,7 @@ import { ModelSessions, type LoadedModel, type PipelineSessions } from '../src/p
 import { buildRelief } from '../src/relief/index.js';
 import type { TaskParams } from '../src/tasks/task.js';
 import { flag, option } from './args.js';
+import { MACHINE, median } from './report.js';
 
 const HELP = `Usage: npx vite-node bench/speed.ts [-- --json <file>] [--runs <n>] [--photo <file>] [--sizes WxH,...]
 
@@ -25,7 +26,6 @@ object shaping). Then the floor: bare session.run of each model at its input siz
 Prints the median of --runs runs (default 3) per cell. Default photo: ../shared/eval/photos/ the street scene.
 `;
 
-export const MACHINE = `${hostname()}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
 const DEPTH_FORMATS: DepthFormat[] = ['exr', 'png', 'bmp'];
 const MESH_FORMATS: MeshFormat[] = ['stl', 'glb', '3mf'];
 
@@ -77,11 +77,6 @@ function timedSessions(inner: ModelSessions, clock: RunClock): PipelineSessions 
     decodeLimits: inner.decodeLimits,
   };
 }
-
-export const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-};
 
 const STAGES = ['decode', 'mask', 'maskRun', 'depthRuns', 'depthPasses', 'fusion', 'upsample', 'normalize', 'total', 'exr', 'png', 'bmp', 'relief', 'stl', 'glb', '3mf'] as const;
 type Stage = (typeof STAGES)[number];
