@@ -10,18 +10,17 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { flag, option } from './args.js';
-import { REPO, signIn, startServer } from './server.js';
+import { REPO, requireBuild, signIn, startServer } from './server.js';
 
 const AUTOCANNON = join(REPO, 'node_modules/autocannon/autocannon.js');
 if (flag('--help')) {
   process.stdout.write('Usage: npx vite-node bench/api-load.ts [-- --json <file>] [--seconds 10] [--rate 100]\ncreate-task at --rate req/s while workers are busy, then query-task at its maximum (needs npm run build, autocannon).\n');
   process.exit(0);
 }
-for (const need of [join(REPO, 'dist/server.js'), AUTOCANNON]) {
-  if (!existsSync(need)) {
-    process.stderr.write(`bench/api-load.ts: ${need} is missing (npm run build; npm install --save-dev autocannon@8)\n`);
-    process.exit(1);
-  }
+requireBuild('bench/api-load.ts');
+if (!existsSync(AUTOCANNON)) {
+  process.stderr.write(`bench/api-load.ts: ${AUTOCANNON} is missing (npm ci installs autocannon, a dev dependency)\n`);
+  process.exit(1);
 }
 const SECONDS = option('--seconds') ?? '10';
 const RATE = option('--rate') ?? '100';

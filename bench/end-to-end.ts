@@ -5,22 +5,19 @@
 // warm-up task. Prints a table; asserts nothing.
 //
 //   npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5] [--sizes 4000x3000,1500x1000]
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { flag, option } from './args.js';
 import { median } from './report.js';
-import { REPO, signIn, startServer } from './server.js';
+import { REPO, requireBuild, signIn, startServer } from './server.js';
 
 if (flag('--help')) {
   process.stdout.write('Usage: npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5] [--sizes 4000x3000,1500x1000]\nUpload to downloaded result, one task at a time, on the embedded server (needs npm run build).\n');
   process.exit(0);
 }
-if (!existsSync(join(REPO, 'dist/server.js'))) {
-  process.stderr.write('bench/end-to-end.ts: dist/ is missing, run `npm run build` first\n');
-  process.exit(1);
-}
+requireBuild('bench/end-to-end.ts');
 const RUNS = Number(option('--runs') ?? '5');
 const PHOTO = resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg');
 const FORMATS: Record<string, string> = { '1': 'exr', '2': 'png', '3': 'stl', '5': '3mf' };

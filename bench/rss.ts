@@ -4,21 +4,18 @@
 //
 //   npx vite-node bench/rss.ts [-- --json <file>] [--photo <file>]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { flag, option } from './args.js';
+import { REPO, requireBuild } from './server.js';
 
-const REPO = resolve(import.meta.dirname, '..');
 if (flag('--help')) {
   process.stdout.write('Usage: npx vite-node bench/rss.ts [-- --json <file>] [--photo <file>]\nPeak RSS of a worker process rendering a sequence of tasks (needs npm run build).\n');
   process.exit(0);
 }
-if (!existsSync(join(REPO, 'dist/render.js'))) {
-  process.stderr.write('bench/rss.ts: dist/ is missing, run `npm run build` first\n');
-  process.exit(1);
-}
+requireBuild('bench/rss.ts', 'dist/render.js');
 const photo = option('--photo') ?? resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg');
 const dir = mkdtempSync(join(tmpdir(), 'depthmill-rss-'));
 const big = join(dir, '12mp.jpg');

@@ -1,10 +1,18 @@
 // The real server as the benchmarks start it (`node bin/depthmill.js serve`, the built dist/), and a
 // signed-in client for it: what api-load.ts, throughput.ts and end-to-end.ts have in common.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '..');
 export const BIN = join(REPO, 'bin/depthmill.js');
+
+/** Stops the calling bench script with a plain message when the built `file` (under REPO) is missing. */
+export function requireBuild(script: string, file = 'dist/server.js'): void {
+  if (existsSync(join(REPO, file))) return;
+  process.stderr.write(`${script}: ${file} is missing, run \`npm run build\` first\n`);
+  process.exit(1);
+}
 
 export interface BenchServer {
   child: ChildProcess;
