@@ -125,7 +125,7 @@ const V3 = strToU8('" v3="');
 const END = strToU8('"/>\n');
 
 /** The 3D/3dmodel.model document, as UTF-8 (here ASCII) bytes. */
-export function modelBytes(mesh: ReliefMesh): Uint8Array {
+function modelBytes(mesh: ReliefMesh): Uint8Array {
   const { positions, indices } = mesh;
   if (indices.length % 3 !== 0) throw new RangeError('3MF: index count is not a multiple of 3');
   const vertexCount = positions.length / 3;
