@@ -146,6 +146,9 @@ function parseArgs(argv: string[]): Options {
 }
 
 interface Row {
+  /** What the row averages over: one pair, one dataset, one kind of scene, or every pair. */
+  level: 'pair' | 'dataset' | 'kind' | 'all';
+  /** The pair's id, the dataset's name, the kind (indoor | outdoor | object), or 'all'. */
   dataset: string;
   variant: string;
   pairs: number;
@@ -153,6 +156,8 @@ interface Row {
   delta1: number;
   dbeAcc: number | null;
   dbeComp: number | null;
+  ordinal: number | null;
+  spearman: number | null;
   msPerImage: number;
 }
 
@@ -174,15 +179,32 @@ function printTable(title: string, rows: Row[]): string {
   const lines = [
     `### ${title}`,
     '',
-    '| variant | pairs | AbsRel ↓ | δ1 ↑ | DBE acc (px) ↓ | DBE comp (px) ↓ | ms/image |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| variant | pairs | AbsRel ↓ | δ1 ↑ | ordinal ↓ | Spearman ↑ | DBE acc (px) ↓ | DBE comp (px) ↓ | ms/image |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.variant} | ${r.pairs} | ${fmt(r.absRel, 3)} | ${fmt(r.delta1, 3)} | ${fmt(r.dbeAcc, 2)} | ${fmt(r.dbeComp, 2)} | ${Math.round(r.msPerImage)} |`,
+        `| ${r.variant} | ${r.pairs} | ${fmt(r.absRel, 3)} | ${fmt(r.delta1, 3)} | ${fmt(r.ordinal, 3)} | ${fmt(r.spearman, 3)} | ${fmt(r.dbeAcc, 2)} | ${fmt(r.dbeComp, 2)} | ${Math.round(r.msPerImage)} |`,
     ),
     '',
   ];
   return lines.join('\n');
+}
+
+/** Ordinal error and rank correlation of every pair, one column per variant. */
+function printPairOrder(pairRows: Row[], variants: string[]): string {
+  const ids = [...new Set(pairRows.map((r) => r.dataset))];
+  const cell = (id: string, v: string): string => {
+    const r = pairRows.find((x) => x.dataset === id && x.variant === v);
+    return r ? `${fmt(r.ordinal, 3)} / ${fmt(r.spearman, 2)}` : '';
+  };
+  return [
+    '### Order per pair (ordinal error ↓ / Spearman ↑)',
+    '',
+    `| pair | ${variants.join(' | ')} |`,
+    `| --- |${variants.map(() => ' ---: |').join('')}`,
+    ...ids.map((id) => `| ${id} | ${variants.map((v) => cell(id, v)).join(' | ')} |`),
+    '',
+  ].join('\n');
 }
 
 /** FastDepth's own test protocol on NYU (dwofk/fast-depth dataloaders): resize to 250 rows,
@@ -335,7 +357,7 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
   for (const v of options.variants) await runPipeline(warm, v.params, sessions, v.tuning);
 
   const perImage: Record<string, unknown>[] = [];
-  const scores = new Map<string, { dataset: string; scores: Scores; ms: number }[]>();
+  const scores = new Map<string, { pair: Pair; scores: Scores; ms: number }[]>();
   for (const pair of pairs) {
     const gt = await readGroundTruth(pair);
     const bytes = readFileSync(pair.rgbPath);
@@ -345,38 +367,49 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
       const region = result.alpha ? toSize({ width: result.width, height: result.height, data: result.alpha }, gt.width, gt.height) : undefined;
       const s = score(plane(result), gt, region);
       const list = scores.get(variant.name) ?? [];
-      list.push({ dataset: pair.dataset, scores: s, ms: result.timings.total });
+      list.push({ pair, scores: s, ms: result.timings.total });
       scores.set(variant.name, list);
-      perImage.push({ pair: pair.id, dataset: pair.dataset, variant: variant.name, ...s, ms: result.timings.total });
+      perImage.push({ pair: pair.id, dataset: pair.dataset, kind: pair.kind, variant: variant.name, ...s, ms: result.timings.total });
     }
     process.stderr.write(`  scored ${pair.id}\n`);
   }
 
-  const datasets = [...new Set(pairs.map((p) => p.dataset))];
   const rows: Row[] = [];
-  const summarize = (dataset: string, variant: string, list: { scores: Scores; ms: number }[]): Row => ({
+  const summarize = (level: Row['level'], dataset: string, variant: string, list: { scores: Scores; ms: number }[]): Row => ({
+    level,
     dataset,
     variant,
     pairs: list.length,
     absRel: mean(list.map((x) => x.scores.absRel)),
     delta1: mean(list.map((x) => x.scores.delta1)),
+    ordinal: finiteMean(list.map((x) => x.scores.ordinal)),
+    spearman: finiteMean(list.map((x) => x.scores.spearman)),
     dbeAcc: finiteMean(list.map((x) => x.scores.dbeAcc)),
     dbeComp: finiteMean(list.map((x) => x.scores.dbeComp)),
     msPerImage: median(list.map((x) => x.ms)),
   });
+  // Tables per dataset, per kind of scene (the bundled model knows rooms only), and over all pairs.
+  const groups: { level: Row['level']; name: string; title: string; has: (p: Pair) => boolean }[] = [
+    ...[...new Set(pairs.map((p) => p.dataset))].map((d) => ({ level: 'dataset' as const, name: d, title: d, has: (p: Pair) => p.dataset === d })),
+    ...(['indoor', 'outdoor', 'object'] as const).map((k) => ({ level: 'kind' as const, name: k, title: `Kind: ${k}`, has: (p: Pair) => p.kind === k })),
+    { level: 'all', name: 'all', title: 'All pairs (mean over pairs; rmbg variants: object datasets only)', has: () => true },
+  ];
   let report = '';
-  for (const dataset of [...datasets, 'all']) {
+  for (const group of groups) {
     const tableRows: Row[] = [];
     for (const variant of options.variants) {
-      const list = (scores.get(variant.name) ?? []).filter((x) => dataset === 'all' || x.dataset === dataset);
+      const list = (scores.get(variant.name) ?? []).filter((x) => group.has(x.pair));
       if (list.length === 0) continue;
-      tableRows.push(summarize(dataset, variant.name, list));
+      tableRows.push(summarize(group.level, group.name, variant.name, list));
     }
     if (tableRows.length === 0) continue;
     rows.push(...tableRows);
-    report += printTable(dataset === 'all' ? 'All pairs (mean over pairs; rmbg variants: object datasets only)' : dataset, tableRows);
+    report += printTable(group.title, tableRows);
     report += '\n';
   }
+  const pairRows = options.variants.flatMap((v) => (scores.get(v.name) ?? []).map((x) => summarize('pair', x.pair.id, v.name, [x])));
+  rows.push(...pairRows);
+  report += printPairOrder(pairRows, options.variants.map((v) => v.name)) + '\n';
   report += await fastDepthCheck(pairs, sessions);
   report += '\nVariants:\n' + options.variants.map((v) => `- ${v.name}: ${v.what}`).join('\n') + '\n';
   process.stdout.write(report);

@@ -1,16 +1,22 @@
-// The evaluation set: pairs.csv rows, their photos, and ground truth decoded to metres
-// (see ../shared/eval/MANIFEST.md for the decode rules this follows).
+// The evaluation set: pairs.csv rows, their photos, and ground truth decoded to depth (see
+// ../shared/eval/MANIFEST.md for the decode rules this follows). Disparity is not depth: a row whose
+// gt_kind is disparity is decoded as disparity, whatever its file format, and turned into depth
+// (metres with a calibration, else 1/disparity in arbitrary units: every score is scale-invariant).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
+/** What a scene is, for the per-kind tables: the bundled model's prior fits only the first. */
+export type SceneKind = 'indoor' | 'outdoor' | 'object';
+
 export interface Pair {
   id: string;
   dataset: string;
+  kind: SceneKind;
   rgbPath: string;
   gtPath: string;
   gtKind: 'depth' | 'disparity';
-  /** Divisor from stored value to metres ("meters = v/1000"), for depth GT. */
+  /** Divisor from stored value to metres ("meters = v/1000") or to disparity px ("disparity_px = v/4"). */
   divisor: number;
   invalid: 'zero' | 'inf';
 }
@@ -18,8 +24,10 @@ export interface Pair {
 export interface GroundTruth {
   width: number;
   height: number;
-  /** Metres; NaN where invalid. */
+  /** Depth, larger = farther: metres, or 1/disparity for uncalibrated disparity; NaN where invalid. */
   depth: Float32Array;
+  /** False for uncalibrated disparity (Middlebury 2001/2003): depth is known up to scale only. */
+  metric: boolean;
   /** Fraction of valid pixels. */
   coverage: number;
 }
@@ -56,10 +64,12 @@ export function readPairs(evalDir: string): Pair[] {
   return rows.map((row) => {
     const kind = row.gt_kind === 'disparity' ? 'disparity' : 'depth';
     const divisor = Number(/v\s*\/\s*([\d.]+)/.exec(row.to_metric_or_px ?? '')?.[1] ?? '1');
-    if (kind === 'depth' && !(divisor > 0)) throw new Error(`pairs.csv ${row.id}: cannot read the decode rule "${row.to_metric_or_px}"`);
+    if (!(divisor > 0)) throw new Error(`pairs.csv ${row.id}: cannot read the decode rule "${row.to_metric_or_px}"`);
+    const dataset = shortDataset(row.dataset!);
     return {
       id: row.id!,
-      dataset: shortDataset(row.dataset!),
+      dataset,
+      kind: sceneKind(dataset),
       rgbPath: join(evalDir, row.rgb!),
       gtPath: join(evalDir, row.gt!),
       gtKind: kind,
@@ -72,6 +82,13 @@ export function readPairs(evalDir: string): Pair[] {
 /** "NYU Depth v2 (test, BTS/Eigen sync format)" -> "NYU Depth v2": one table per dataset. */
 function shortDataset(name: string): string {
   return name.replace(/\s*\(.*$/, '').trim();
+}
+
+/** KITTI drives outdoors; Middlebury's stereo scenes are objects on a table; the rest are rooms. */
+function sceneKind(dataset: string): SceneKind {
+  if (/kitti|outdoor|eth3d|driving/i.test(dataset)) return 'outdoor';
+  if (/middlebury/i.test(dataset)) return 'object';
+  return 'indoor';
 }
 
 /** The photos without ground truth (for contact sheets). */
@@ -124,34 +141,38 @@ function middleburyDepth(calibPath: string): (disparity: number) => number {
 
 export async function readGroundTruth(pair: Pair): Promise<GroundTruth> {
   const bytes = readFileSync(pair.gtPath);
-  let width: number;
-  let height: number;
-  const depth = (() => {
-    if (pair.gtPath.endsWith('.pfm')) {
-      const pfm = readPfm(bytes);
-      ({ width, height } = pfm);
-      const toDepth = middleburyDepth(pair.gtPath.replace(/\.disp0GT\.pfm$/, '.calib.txt'));
-      return pfm.values.map((d) => (Number.isFinite(d) && d > 0 ? toDepth(d) : Number.NaN));
-    }
-    return undefined;
-  })();
-  if (depth) return finish(width!, height!, depth);
-  let values: Uint16Array;
-  if (pair.gtPath.endsWith('.pgm')) {
-    ({ width, height, values } = readPgm16(bytes));
-  } else {
-    const { data, info } = await sharp(bytes).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 1) throw new Error(`${pair.gtPath}: ${info.channels} channels`);
-    ({ width, height } = info);
-    values = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+  if (pair.gtPath.endsWith('.pfm')) {
+    const { width, height, values } = readPfm(bytes);
+    const calib = pair.gtPath.replace(/\.disp0GT\.pfm$/, '.calib.txt');
+    const toDepth = existsSync(calib) ? middleburyDepth(calib) : (d: number) => 1 / d;
+    const depth = values.map((d) => (Number.isFinite(d) && d > 0 ? toDepth(d / pair.divisor) : Number.NaN));
+    return finish(width, height, depth, existsSync(calib));
   }
-  const metres = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) metres[i] = values[i] === 0 ? Number.NaN : values[i]! / pair.divisor;
-  return finish(width, height, metres);
+  const { width, height, values } = pair.gtPath.endsWith('.pgm') ? readPgm16(bytes) : await readPng(bytes, pair.gtPath);
+  const depth = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]! / pair.divisor;
+    // Zero is invalid in every integer format of the set (MANIFEST.md, "Decode rules").
+    depth[i] = values[i] === 0 ? Number.NaN : pair.gtKind === 'disparity' ? 1 / v : v;
+  }
+  return finish(width, height, depth, pair.gtKind === 'depth');
 }
 
-function finish(width: number, height: number, depth: Float32Array): GroundTruth {
+/** A one-channel PNG at its own bit depth: 8-bit values stay 0..255 (not widened to 16 bits). */
+async function readPng(bytes: Buffer, path: string): Promise<{ width: number; height: number; values: Uint16Array | Uint8Array }> {
+  const meta = await sharp(bytes).metadata();
+  const wide = meta.depth === 'ushort';
+  // grey16 keeps 16-bit values as stored; on 8-bit data it would widen them (x 257).
+  const { data, info } = await (wide ? sharp(bytes).toColourspace('grey16').raw({ depth: 'ushort' }) : sharp(bytes).extractChannel(0).raw()).toBuffer({
+    resolveWithObject: true,
+  });
+  if ((meta.channels ?? 1) > 2) throw new Error(`${path}: ${meta.channels} channels, expected one`);
+  const values = wide ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data.buffer, data.byteOffset, data.length);
+  return { width: info.width, height: info.height, values };
+}
+
+function finish(width: number, height: number, depth: Float32Array, metric: boolean): GroundTruth {
   let valid = 0;
   for (const d of depth) if (d > 0) valid++;
-  return { width, height, depth, coverage: valid / depth.length };
+  return { width, height, depth, metric, coverage: valid / depth.length };
 }

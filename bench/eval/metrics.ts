@@ -15,6 +15,11 @@
 //    pixels only. eps_acc is the mean distance (px, truncated at 10) from predicted edges to the
 //    nearest GT edge, eps_comp the mean distance from GT edges to the nearest predicted edge.
 //    Lower is better for both.
+// 6. Order (what a relief or a parallax effect shows first): the ordinal error is the share of
+//    point pairs whose GT depths differ by more than 10 % that the prediction orders the wrong way
+//    round (a tie counts as wrong: a flat or saturated map has no order); pairs are drawn at random
+//    with a fixed seed. Spearman's rank correlation of predicted and GT inverse depth over the
+//    valid pixels (1 = same order, -1 = inverted). Neither needs any alignment.
 import { fitScaleShift } from '../../src/pipeline/align.js';
 import { distanceToBackground } from '../../src/pipeline/inflate.js';
 import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/upsample.js';
@@ -27,8 +32,102 @@ export interface Scores {
   dbeAcc: number;
   /** iBims-1 depth boundary completeness, px at GT resolution; NaN when GT is too sparse. */
   dbeComp: number;
+  /** Share of clearly ordered point pairs (GT depths > 10 % apart) put the wrong way round; lower is better. */
+  ordinal: number;
+  /** Spearman's rank correlation of predicted and GT inverse depth; higher is better. */
+  spearman: number;
   /** Pixels scored. */
   pixels: number;
+}
+
+/** Point pairs drawn for the ordinal error; the order of GT depths at least this ratio apart. */
+const ORDINAL_PAIRS = 50_000;
+const ORDINAL_RATIO = 1.1;
+/** Pixels drawn for the rank correlation (ranking every pixel of a 741x497 map adds nothing). */
+const RANK_SAMPLES = 40_000;
+
+/** mulberry32: a small seeded generator, so every run draws the same pairs. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Indices of the valid pixels. */
+function validIndices(valid: Uint8Array): Int32Array {
+  let count = 0;
+  for (const v of valid) count += v;
+  const out = new Int32Array(count);
+  let k = 0;
+  for (let i = 0; i < valid.length; i++) if (valid[i]) out[k++] = i;
+  return out;
+}
+
+/** Ordinal error of inverse depth `p` (larger = nearer) against GT depth `g` over `indices`. */
+export function ordinalError(p: Float32Array, g: Float32Array, indices: Int32Array): number {
+  if (indices.length < 2) return Number.NaN;
+  const random = seeded(12345);
+  let pairs = 0;
+  let wrong = 0;
+  // Bounded tries: a scene of one depth has no clearly ordered pair at all.
+  for (let tries = 0; pairs < ORDINAL_PAIRS && tries < ORDINAL_PAIRS * 20; tries++) {
+    const a = indices[Math.floor(random() * indices.length)]!;
+    const b = indices[Math.floor(random() * indices.length)]!;
+    const ga = g[a]!;
+    const gb = g[b]!;
+    if (Math.max(ga, gb) < ORDINAL_RATIO * Math.min(ga, gb)) continue;
+    pairs++;
+    // a nearer than b (ga < gb) wants p[a] > p[b].
+    if ((p[a]! - p[b]!) * (gb - ga) <= 0) wrong++;
+  }
+  return pairs > 0 ? wrong / pairs : Number.NaN;
+}
+
+/** Ranks 1..n, ties given their mean rank. */
+function ranks(values: Float64Array): Float64Array {
+  const order = Array.from(values.keys()).sort((i, j) => values[i]! - values[j]!);
+  const out = new Float64Array(values.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start + 1;
+    while (end < order.length && values[order[end]!] === values[order[start]!]) end++;
+    const rank = (start + end + 1) / 2;
+    for (let k = start; k < end; k++) out[order[k]!] = rank;
+    start = end;
+  }
+  return out;
+}
+
+/** Spearman's rank correlation of inverse depth `p` and GT inverse depth (1 / g) over `indices`. */
+export function spearman(p: Float32Array, g: Float32Array, indices: Int32Array): number {
+  const n = Math.min(indices.length, RANK_SAMPLES);
+  if (n < 3) return Number.NaN;
+  const step = indices.length / n;
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = indices[Math.floor(k * step)]!;
+    a[k] = p[i]!;
+    b[k] = 1 / g[i]!;
+  }
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const mean = (n + 1) / 2;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let k = 0; k < n; k++) {
+    const da = ra[k]! - mean;
+    const db = rb[k]! - mean;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
 
 /** Truncation of the chamfer distances (iBims-1 uses 10 px). */
@@ -79,7 +178,16 @@ export function score(prediction: FloatPlane, gt: GroundTruth, region?: Float32A
     count++;
   }
   const edges = gt.coverage >= EDGE_MIN_COVERAGE ? boundaryErrors(aligned, gt, region) : { acc: Number.NaN, comp: Number.NaN };
-  return { absRel: absRel / count, delta1: good / count, dbeAcc: edges.acc, dbeComp: edges.comp, pixels: count };
+  const indices = validIndices(valid);
+  return {
+    absRel: absRel / count,
+    delta1: good / count,
+    dbeAcc: edges.acc,
+    dbeComp: edges.comp,
+    ordinal: ordinalError(p, gt.depth, indices),
+    spearman: spearman(p, gt.depth, indices),
+    pixels: count,
+  };
 }
 
 /** Metric RMSE and delta1 without any alignment (FastDepth paper protocol), over valid GT. */

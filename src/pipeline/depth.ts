@@ -32,7 +32,81 @@ export async function predictInverseDepth(model: LoadedModel, image: DecodedImag
   if (kind === 'disparity') return prediction;
   if (kind !== 'metric-depth') throw new Error(`model ${model.name} does not predict depth (its output is ${kind})`);
   const data = prediction.data;
-  // Metres -> 1/metres; 1 mm keeps a zero or negative prediction finite and "far".
-  for (let i = 0; i < data.length; i++) data[i] = 1 / Math.max(data[i]!, 1e-3);
+  // A metric model answers 0 m (FastDepth's last ReLU) where it has no idea: 10 % of Middlebury's
+  // Venus, a patch of Cones. Inverted, those would be the nearest points by a factor of 1000 and
+  // blacken the rest of the map, so they are holes, filled from the valid depth around them.
+  // The model ramps up from 0 over a few pixels around such a patch, so its rim is dropped too.
+  const holes = dilate(prediction, (metres) => !(metres >= MIN_METRIC_DEPTH), HOLE_RIM * prediction.width);
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (holes[i]) {
+      data[i] = Number.NaN;
+      count++;
+    } else data[i] = 1 / data[i]!;
+  }
+  if (count === data.length) data.fill(1 / MIN_METRIC_DEPTH);
+  else if (count > 0) fillHoles(prediction);
   return prediction;
+}
+
+/** Rim dropped around a hole, as a share of the model's width (9 px of FastDepth's 224). */
+const HOLE_RIM = 0.04;
+
+/** Pixels within `radius` (Chebyshev) of a pixel where `is` holds. */
+function dilate(plane: FloatPlane, is: (value: number) => boolean, radius: number): Uint8Array {
+  const { width, height, data } = plane;
+  const r = Math.round(radius);
+  const rows = new Uint8Array(data.length);
+  const out = new Uint8Array(data.length);
+  let any = false;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!is(data[y * width + x]!)) continue;
+      any = true;
+      rows.fill(1, y * width + Math.max(0, x - r), y * width + Math.min(width, x + r + 1));
+    }
+  }
+  if (!any) return out;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!rows[y * width + x]) continue;
+      for (let yy = Math.max(0, y - r); yy <= Math.min(height - 1, y + r); yy++) out[yy * width + x] = 1;
+    }
+  }
+  return out;
+}
+
+/** Metric predictions below this (metres) are holes: FastDepth's NYU training range starts at ~0.5 m. */
+export const MIN_METRIC_DEPTH = 0.5;
+
+/**
+ * NaN pixels filled from the outside in: each pass gives every hole next to a known pixel the mean
+ * of its known 4-neighbours, so a hole takes the values of its rim, smoothly (model-sized planes).
+ */
+function fillHoles(plane: FloatPlane): void {
+  const { width, height, data } = plane;
+  let pending: number[] = [];
+  for (let i = 0; i < data.length; i++) if (Number.isNaN(data[i]!)) pending.push(i);
+  while (pending.length > 0) {
+    const filled: [number, number][] = [];
+    const next: number[] = [];
+    for (const i of pending) {
+      const x = i % width;
+      let sum = 0;
+      let count = 0;
+      for (const j of [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, i - width, i + width]) {
+        if (j < 0 || j >= width * height) continue;
+        const v = data[j]!;
+        if (!Number.isNaN(v)) {
+          sum += v;
+          count++;
+        }
+      }
+      if (count > 0) filled.push([i, sum / count]);
+      else next.push(i);
+    }
+    // Written after the pass, so a pass grows every hole's rim by one pixel, the same on all sides.
+    for (const [i, v] of filled) data[i] = v;
+    pending = next;
+  }
 }

@@ -62,12 +62,15 @@ export function tinyDepthAnything(): Buffer {
   });
 }
 
-/** Like FastDepth: input `0` [1,3,224,224] -> [1,1,224,224] metres, here 1 + mean of the channels. */
-export function tinyFastDepth(): Buffer {
+/**
+ * Like FastDepth: input `0` [1,3,224,224] -> [1,1,224,224] metres, here `offset` + mean of the
+ * channels (offset 0: black predicts 0 m, as FastDepth does where it has no idea).
+ */
+export function tinyFastDepth(offset = 1): Buffer {
   return model({
     name: 'tiny-fastdepth',
     node: [node('ReduceMean', ['0'], ['mean'], { axes: [1], keepdims: 1 }), node('Add', ['mean', 'one'], ['350'])],
-    initializer: [scalar('one', 1)],
+    initializer: [scalar('one', offset)],
     input: [valueInfo('0', [1, 3, 224, 224])],
     output: [valueInfo('350', [1, 1, 224, 224])],
   });

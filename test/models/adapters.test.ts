@@ -66,6 +66,18 @@ describe('FastDepth adapter', () => {
     expect(out.data[224 * 100 + 10]).toBeCloseTo(1 / 2, 5);
     expect(out.data[224 * 100 + 200]).toBeCloseTo(1 / 1, 5);
   });
+
+  it('fills a patch predicted at 0 m from the depth around it instead of making it the nearest point', async () => {
+    const model = await load('fastdepth', tinyFastDepth(0));
+    // White (1 m) with a black square (0 m) in the middle.
+    const rgb = Buffer.alloc(224 * 224 * 3, 255);
+    for (let y = 90; y < 130; y++) rgb.fill(0, (y * 224 + 90) * 3, (y * 224 + 130) * 3);
+    const out = await predictInverseDepth(model, { width: 224, height: 224, rgb } as DecodedImage);
+    expect(out.data.every(Number.isFinite)).toBe(true);
+    // Inverted, 0 m would be 1,000 (1/mm) or more; filled, the patch is the 1 m around it.
+    expect(Math.max(...out.data)).toBeCloseTo(1, 5);
+    expect(out.data[224 * 110 + 110]).toBeCloseTo(1, 5);
+  });
 });
 
 describe('U2-Net-p adapter', () => {

@@ -62,6 +62,25 @@ describe('normalizeInverseDepth', () => {
     expect([rawMin, rawMax]).toEqual([0.5, 1]);
   });
 
+  it('does not let one stray value set the range (no black map from a spike)', () => {
+    // 10,000 pixels between 0.3 and 0.8 (1/m) and a spike of 650 where a model predicted 1.5 mm.
+    const inverse = Float32Array.from({ length: 10_001 }, (_, i) => (i === 5000 ? 650 : 0.3 + (0.5 * i) / 10_000));
+    const { depth, rawMin, rawMax } = normalizeInverseDepth(inverse);
+    expect(rawMax).toBeLessThan(0.9);
+    expect(rawMin).toBeGreaterThan(0.25);
+    expect(depth[5000]).toBe(1);
+    const sorted = Array.from(depth).sort((a, b) => a - b);
+    expect(sorted[9500]! - sorted[500]!).toBeGreaterThan(0.7);
+    // Within the range the raw values still come back exactly.
+    expect(rawMin + depth[2500]! * (rawMax - rawMin)).toBeCloseTo(inverse[2500]!, 5);
+  });
+
+  it('keeps the exact min-max range when nothing lies far out', () => {
+    const inverse = Float32Array.from({ length: 10_000 }, (_, i) => 0.2 + Math.sqrt(i / 9999));
+    const { rawMin, rawMax } = normalizeInverseDepth(inverse);
+    expect([rawMin, rawMax]).toEqual([Math.fround(0.2), Math.fround(1.2)]);
+  });
+
   it('handles an empty foreground, a constant map and non-finite values', () => {
     expect(normalizeInverseDepth(Float32Array.of(1, 2), Float32Array.of(0, 0))).toEqual({
       depth: Float32Array.of(0, 0),
