@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { downloadModel, sha256File, type DownloadProgress } from '../pipeline/model-download.js';
-import { modelCacheDir, models, readPins } from '../pipeline/model-cache.js';
+import { isInstalled, modelCacheDir, models, readPins } from '../pipeline/model-cache.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-models.mjs', import.meta.url));
 
@@ -90,17 +90,22 @@ export function registerModelCommands(program: Command): void {
     .command('list')
     .description('the models Depthmill knows, whether they are installed, and their licences')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
       const dir = modelCacheDir();
       const pins = readPins(dir);
+      // What `serve` and `generate` would use here: DEPTHMILL_MODEL_*, else the best installed.
+      // (Imported here: the install step imports this file and should not pay for the config schema.)
+      const { loadConfig } = await import('../config.js');
+      const serving = Object.entries(loadConfig().models);
       const rows = Object.entries(models).map(([name, entry]) => {
-        const path = join(dir, entry.file);
+        const installed = isInstalled(name, dir);
         return {
           name,
           task: entry.task,
           default: entry.default,
-          installed: existsSync(path),
-          size: existsSync(path) ? statSync(path).size : null,
+          serves: serving.filter(([, model]) => model === name).map(([role]) => role),
+          installed,
+          size: installed ? statSync(join(dir, entry.file)).size : null,
           output: entry.output.kind,
           licence: entry.licence,
           commercial_use: entry.commercialUse,
@@ -114,7 +119,7 @@ export function registerModelCommands(program: Command): void {
       }
       console.log(`models in ${dir}:`);
       for (const row of rows) {
-        const flags = [row.default ? 'default' : '', row.installed ? `installed ${megabytes(row.size!)}` : 'not installed', row.commercial_use ? '' : 'NON-COMMERCIAL', row.sha256 ? '' : 'unpinned']
+        const flags = [row.serves.length > 0 ? `serves ${row.serves.join(', ')}` : '', row.default ? 'default' : '', row.installed ? `installed ${megabytes(row.size!)}` : 'not installed', row.commercial_use ? '' : 'NON-COMMERCIAL', row.sha256 ? '' : 'unpinned']
           .filter(Boolean)
           .join(', ');
         console.log(`  ${row.name.padEnd(30)} ${row.task.padEnd(6)} ${row.output.padEnd(13)} ${row.licence}  [${flags}]`);
