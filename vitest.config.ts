@@ -6,6 +6,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests start real servers and run real models on 2 cores: run files one by one.
     fileParallelism: false,
+    // No test may reach a model host, and none may depend on what this machine has downloaded:
+    // the install step fetches nothing, and the depth models are the bundled default unless a test
+    // says otherwise (the automatic choice of the best installed model has its own tests).
+    env: { DEPTHMILL_SKIP_MODEL_DOWNLOADS: '1', DEPTHMILL_MODEL_BASE: 'fastdepth', DEPTHMILL_MODEL_PRO: 'fastdepth' },
     projects: [
       {
         extends: true,

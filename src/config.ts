@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { defaultModelName } from './pipeline/model-cache.js';
+import { bestInstalledModel, defaultModelName, isInstalled, modelCacheDir } from './pipeline/model-cache.js';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -23,7 +23,10 @@ const configSchema = z.object({
   role: z.enum(['all', 'api', 'worker']),
   /** Folder holding the model files; undefined = the install hook's default cache. */
   modelsDir: z.string().optional(),
-  /** Registry names of the depth model for each model_type, and of the mask model. */
+  /**
+   * Registry names of the depth model for each model_type (DEPTHMILL_MODEL_BASE/PRO, else the best
+   * installed commercial-use one: bestInstalledModel), and of the mask model.
+   */
   models: z.object({ base: z.string().min(1), pro: z.string().min(1), mask: z.string().min(1) }),
   /** ONNX Runtime execution providers in order of preference (cuda needs ONNXRUNTIME_NODE_INSTALL=cuda12). */
   executionProviders: z.array(z.enum(['cpu', 'cuda'])).min(1),
@@ -68,6 +71,7 @@ export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(env.DEPTHMILL_DATA ?? './data');
+  const bestDepthModel = () => bestInstalledModel('depth', (name) => isInstalled(name, modelCacheDir(env)));
   const parsed = configSchema.safeParse({
     port: env.PORT ?? 8080,
     host: env.HOST ?? '127.0.0.1',
@@ -79,8 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     role: env.DEPTHMILL_ROLE ?? 'all',
     modelsDir: env.DEPTHMILL_MODELS || undefined,
     models: {
-      base: env.DEPTHMILL_MODEL_BASE || defaultModelName('depth'),
-      pro: env.DEPTHMILL_MODEL_PRO || defaultModelName('depth'),
+      base: env.DEPTHMILL_MODEL_BASE || bestDepthModel(),
+      pro: env.DEPTHMILL_MODEL_PRO || bestDepthModel(),
       mask: env.DEPTHMILL_MODEL_MASK || defaultModelName('mask'),
     },
     executionProviders: (env.DEPTHMILL_EXECUTION_PROVIDERS ?? 'cpu').split(',').map((provider) => provider.trim()),

@@ -12,7 +12,7 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
   const { format } = params;
   if (!isMeshFormat(format)) {
     const output = await encodeDepthMap(format, map, map.metadata);
-    return { ...output, timings: { ...map.timings } };
+    return { ...output, model: map.metadata.model, timings: { ...map.timings } };
   }
   // Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields.
   let mark = performance.now();
@@ -21,5 +21,5 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
   mark = performance.now();
   const output = await encodeRelief(format, mesh);
   const encode = performance.now() - mark;
-  return { ...output, timings: { ...map.timings, relief, encode } };
+  return { ...output, model: map.metadata.model, timings: { ...map.timings, relief, encode } };
 }

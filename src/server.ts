@@ -34,6 +34,15 @@ function checkModelsInstalled(models: Config['models'], dir: string): void {
   }
 }
 
+/** One line per model_type and one for the mask model: which model serves what, under which licence. */
+function logModels(models: Config['models'], logger: Logger): void {
+  for (const [role, name] of Object.entries(models)) {
+    const { licence } = modelEntry(name);
+    const serves = role === 'mask' ? 'background removal (rmbg=1)' : `model_type ${role}`;
+    logger.info({ serves: role, model: name, licence }, `${serves}: ${role === 'mask' ? 'mask' : 'depth'} model ${name} (${licence})`);
+  }
+}
+
 function hostForUrl(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
@@ -43,7 +52,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const runsApi = config.role !== 'worker';
   const runsWorker = config.role !== 'api';
   const modelDir = config.modelsDir ?? modelCacheDir();
-  if (runsWorker) checkModelsInstalled(config.models, modelDir);
+  if (runsWorker) {
+    checkModelsInstalled(config.models, modelDir);
+    logModels(config.models, logger);
+  }
 
   const adapters = await openAdapters(config);
   const outbound = createSafeFetch({ allowlist: config.fetchAllowlist });

@@ -10,6 +10,7 @@ export interface TaskRow {
   params: string;
   input_key: string;
   result_key: string | null;
+  depth_model: string | null;
   error: string | null;
   created_at: number;
   updated_at: number;
@@ -53,6 +54,7 @@ export function toTask(row: TaskRow): Task {
     params: JSON.parse(row.params) as Task['params'],
     inputKey: row.input_key,
     ...(row.result_key === null ? {} : { resultKey: row.result_key }),
+    ...(row.depth_model === null || row.depth_model === undefined ? {} : { depthModel: row.depth_model }),
     ...(row.error === null ? {} : { error: row.error }),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

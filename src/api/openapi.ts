@@ -81,6 +81,7 @@ const taskData = z.object({
   state: z.enum(['created', 'queueing', 'processing', 'success', 'failed']).describe('in this order'),
   id: z.string().optional().describe('`<task_id>_0`, on success'),
   url: z.string().optional().describe('signed download link, valid one hour (ask again for a fresh one), on success'),
+  depth_model: z.string().optional().describe('the depth model that made the result, like `fastdepth` (`npx depthmill models list`), on success; beyond Hitem3D'),
 });
 
 function schemaOf(type: z.ZodType): Json {

@@ -1,11 +1,12 @@
-// `depthmill models list | pull | verify`: the model registry from the command line.
+// `depthmill models list | pull | verify`: the model registry from the command line; and the
+// install step's fetch of the optional models (fetchOptionalModels, run by `npm ci` after the build).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { downloadModel, sha256File, type DownloadProgress } from '../pipeline/model-download.js';
-import { modelCacheDir, models, readPins } from '../pipeline/model-cache.js';
+import { isInstalled, modelCacheDir, models, readPins } from '../pipeline/model-cache.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-models.mjs', import.meta.url));
 
@@ -13,12 +14,18 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+interface ProgressPrinter {
+  update(progress: DownloadProgress): void;
+  /** Ends a line redrawn in place, so what is printed next starts on its own line. */
+  end(): void;
+}
+
 /** A progress line on a terminal (redrawn in place), a line per 10 % otherwise (logs, CI). */
-function progressPrinter(name: string): (progress: DownloadProgress) => void {
+function progressPrinter(name: string): ProgressPrinter {
   const started = Date.now();
   let lastDecile = -1;
   let lastDraw = 0;
-  return ({ received, total, resumedFrom }) => {
+  const update = ({ received, total, resumedFrom }: DownloadProgress) => {
     const percent = total ? Math.floor((received / total) * 100) : undefined;
     const rate = (received - resumedFrom) / Math.max(0.001, (Date.now() - started) / 1000);
     const line = `pulling ${name}  ${megabytes(received)}${total ? ` / ${megabytes(total)}  ${percent}%` : ''}  ${megabytes(rate)}/s${resumedFrom > 0 ? `  (resumed at ${megabytes(resumedFrom)})` : ''}`;
@@ -31,6 +38,49 @@ function progressPrinter(name: string): (progress: DownloadProgress) => void {
       process.stderr.write(`${line}\n`);
     }
   };
+  return {
+    update,
+    end: () => {
+      if (lastDraw > 0) process.stderr.write('\n');
+    },
+  };
+}
+
+/** Set to 1 (CI, tests, an offline install) to make the install step fetch nothing by URL. */
+export const SKIP_DOWNLOADS_VARIABLE = 'DEPTHMILL_SKIP_MODEL_DOWNLOADS';
+
+/**
+ * The install step for the models the registry marks fetchAtInstall (after the build, in
+ * `prepare`): keeps a verified file, else downloads it (resuming a .partial one). It never fails:
+ * a model that could not be had costs one line saying why and how to fetch it later, and the
+ * bundled defaults still serve. DEPTHMILL_SKIP_MODEL_DOWNLOADS=1 makes no request at all.
+ */
+export async function fetchOptionalModels(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const dir = modelCacheDir(env);
+  const skip = (env[SKIP_DOWNLOADS_VARIABLE] ?? '') !== '' && env[SKIP_DOWNLOADS_VARIABLE] !== '0';
+  for (const [name, entry] of Object.entries(models)) {
+    if (!entry.fetchAtInstall) continue;
+    const notFetched = (reason: string) =>
+      console.log(`depthmill: optional model ${name} not fetched (${reason}); fetch it later with \`npx depthmill models pull ${name}\``);
+    if (skip) {
+      notFetched(`${SKIP_DOWNLOADS_VARIABLE} is set`);
+      continue;
+    }
+    const path = join(dir, entry.file);
+    if (existsSync(path) && (await sha256File(path)) === entry.sha256) {
+      console.log(`depthmill: model ${name} ready (${path})`);
+      continue;
+    }
+    const progress = progressPrinter(name);
+    try {
+      const result = await downloadModel(name, { dir, onProgress: progress.update });
+      progress.end();
+      console.log(`depthmill: model ${name} installed (${megabytes(result.bytes)}, sha256 verified) at ${result.path}`);
+    } catch (error) {
+      progress.end();
+      notFetched((error instanceof Error ? error.message : String(error)).split('\n')[0]!);
+    }
+  }
 }
 
 export function registerModelCommands(program: Command): void {
@@ -40,17 +90,22 @@ export function registerModelCommands(program: Command): void {
     .command('list')
     .description('the models Depthmill knows, whether they are installed, and their licences')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
       const dir = modelCacheDir();
       const pins = readPins(dir);
+      // What `serve` and `generate` would use here: DEPTHMILL_MODEL_*, else the best installed.
+      // (Imported here: the install step imports this file and should not pay for the config schema.)
+      const { loadConfig } = await import('../config.js');
+      const serving = Object.entries(loadConfig().models);
       const rows = Object.entries(models).map(([name, entry]) => {
-        const path = join(dir, entry.file);
+        const installed = isInstalled(name, dir);
         return {
           name,
           task: entry.task,
           default: entry.default,
-          installed: existsSync(path),
-          size: existsSync(path) ? statSync(path).size : null,
+          serves: serving.filter(([, model]) => model === name).map(([role]) => role),
+          installed,
+          size: installed ? statSync(join(dir, entry.file)).size : null,
           output: entry.output.kind,
           licence: entry.licence,
           commercial_use: entry.commercialUse,
@@ -64,7 +119,7 @@ export function registerModelCommands(program: Command): void {
       }
       console.log(`models in ${dir}:`);
       for (const row of rows) {
-        const flags = [row.default ? 'default' : '', row.installed ? `installed ${megabytes(row.size!)}` : 'not installed', row.commercial_use ? '' : 'NON-COMMERCIAL', row.sha256 ? '' : 'unpinned']
+        const flags = [row.serves.length > 0 ? `serves ${row.serves.join(', ')}` : '', row.default ? 'default' : '', row.installed ? `installed ${megabytes(row.size!)}` : 'not installed', row.commercial_use ? '' : 'NON-COMMERCIAL', row.sha256 ? '' : 'unpinned']
           .filter(Boolean)
           .join(', ');
         console.log(`  ${row.name.padEnd(30)} ${row.task.padEnd(6)} ${row.output.padEnd(13)} ${row.licence}  [${flags}]`);
@@ -88,13 +143,13 @@ export function registerModelCommands(program: Command): void {
         return;
       }
       const dir = modelCacheDir();
+      const progress = progressPrinter(name);
       const result = await downloadModel(name, {
         dir,
         ...(options.from ? { url: options.from } : {}),
         ...(options.sha256 ? { sha256: options.sha256 } : {}),
-        onProgress: progressPrinter(name),
-      });
-      if (process.stderr.isTTY) process.stderr.write('\n');
+        onProgress: progress.update,
+      }).finally(progress.end);
       if (options.json) console.log(JSON.stringify({ name, path: result.path, sha256: result.sha256, bytes: result.bytes, resumed_from: result.resumedFrom }));
       else console.log(`${name}: ${megabytes(result.bytes)} installed at ${result.path}, sha256 verified`);
     });

@@ -48,6 +48,8 @@ export interface TaskStatus {
   id?: string;
   /** Signed download link, valid one hour, on success. */
   url?: string;
+  /** Registry name of the depth model that made the result, on success (e.g. "fastdepth"). */
+  depthModel?: string;
   /** Why it failed, on failure. */
   error?: string;
 }
@@ -360,5 +362,6 @@ function statusOf(data: Record<string, unknown>, taskId: string): TaskStatus {
   const status: TaskStatus = { taskId: typeof data.task_id === 'string' ? data.task_id : taskId, state: data.state as TaskState };
   if (typeof data.id === 'string') status.id = data.id;
   if (typeof data.url === 'string') status.url = data.url;
+  if (typeof data.depth_model === 'string') status.depthModel = data.depth_model;
   return status;
 }

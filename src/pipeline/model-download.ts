@@ -1,11 +1,12 @@
 // Downloads a registered model by URL: streamed to a .partial file, resumed with an HTTP Range
 // request when a previous try was cut off, checked against its sha256 before it is moved into place.
-// Nothing here runs at request time: only `depthmill models pull` calls it.
+// Nothing here runs at request time: only `depthmill models pull` and the install step call it.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Agent, fetch } from 'undici';
 import { modelEntry, PINS_FILE, readPins } from './model-cache.js';
 
 export interface DownloadProgress {
@@ -25,6 +26,20 @@ export interface DownloadOptions {
   sha256?: string;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** How long connecting to the host may take; default 5 s (an unreachable host fails fast). */
+  connectTimeoutMs?: number;
+  /** How long the answer may go without a byte (headers, then between chunks); default 30 s. */
+  stallTimeoutMs?: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+/** A network failure in words: undici's "fetch failed" hides its reason in `cause`. */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
+  return cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
 export interface DownloadResult {
@@ -83,37 +98,51 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
   }
 
   let resumedFrom = await sizeOf(partial);
-  const response = await fetch(url, {
-    headers: resumedFrom > 0 ? { range: `bytes=${resumedFrom}-` } : {},
-    redirect: 'follow',
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  if (response.status === 416 && resumedFrom > 0) {
-    // The earlier try got the whole file but stopped before the check: check it now.
-    await response.body?.cancel();
-  } else {
-    if (!response.ok || !response.body) {
+  // undici's connect and body timeouts: a host that cannot be reached, or an answer that stalls,
+  // fails in seconds instead of hanging (the install step must never hold up `npm ci`).
+  const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  const dispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS }, headersTimeout: stallMs, bodyTimeout: stallMs });
+  let received = resumedFrom;
+  try {
+    const response = await fetch(url, {
+      headers: resumedFrom > 0 ? { range: `bytes=${resumedFrom}-` } : {},
+      redirect: 'follow',
+      dispatcher,
+      ...(options.signal ? { signal: options.signal } : {}),
+    }).catch((error: unknown) => {
+      throw new Error(`download of "${name}" failed: could not reach ${new URL(url).host} (${networkReason(error)})`);
+    });
+    if (response.status === 416 && resumedFrom > 0) {
+      // The earlier try got the whole file but stopped before the check: check it now.
       await response.body?.cancel();
-      throw new Error(`download of "${name}" failed: HTTP ${response.status} from ${url}`);
-    }
-    if (response.status !== 206) resumedFrom = 0; // the server ignored the range: start again
-    const length = Number(response.headers.get('content-length') ?? NaN);
-    const total = Number.isFinite(length) ? resumedFrom + length : undefined;
-    let received = resumedFrom;
-    const report = () => options.onProgress?.({ received, resumedFrom, ...(total === undefined ? {} : { total }) });
-    report();
-    // Each chunk is written before the next is read, so when the connection drops, every byte
-    // received is on disk and the next try resumes from there.
-    const file = await open(partial, resumedFrom > 0 ? 'a' : 'w');
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        await file.write(chunk);
-        received += chunk.byteLength;
-        report();
+    } else {
+      if (!response.ok || !response.body) {
+        await response.body?.cancel();
+        throw new Error(`download of "${name}" failed: HTTP ${response.status} from ${url}`);
       }
-    } finally {
-      await file.close();
+      if (response.status !== 206) resumedFrom = 0; // the server ignored the range: start again
+      received = resumedFrom;
+      const length = Number(response.headers.get('content-length') ?? NaN);
+      const total = Number.isFinite(length) ? resumedFrom + length : undefined;
+      const report = () => options.onProgress?.({ received, resumedFrom, ...(total === undefined ? {} : { total }) });
+      report();
+      // Each chunk is written before the next is read, so when the connection drops, every byte
+      // received is on disk and the next try resumes from there.
+      const file = await open(partial, resumedFrom > 0 ? 'a' : 'w');
+      try {
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          await file.write(chunk);
+          received += chunk.byteLength;
+          report();
+        }
+      } catch (error) {
+        throw new Error(`download of "${name}" stopped after ${received} bytes (${networkReason(error)}); run it again to resume`);
+      } finally {
+        await file.close();
+      }
     }
+  } finally {
+    await dispatcher.close();
   }
 
   return finish(name, partial, target, expected, options.dir, resumedFrom);

@@ -21,7 +21,8 @@ export interface TaskStore {
   markExpired(id: string, at: number): Promise<void>;
 }
 
-export type TaskOutcome = { state: 'success'; resultKey: string } | { state: 'failed'; error: string };
+/** A success names the depth model that made the map (query-task's `depth_model`). */
+export type TaskOutcome = { state: 'success'; resultKey: string; depthModel: string } | { state: 'failed'; error: string };
 
 export interface Client {
   id: string;
@@ -86,6 +87,8 @@ export interface DepthResult {
   bytes: Buffer;
   extension: string;
   contentType: string;
+  /** Registry name of the depth model that made it. */
+  model: string;
   /** Milliseconds per pipeline stage, for the logs. */
   timings?: Record<string, number>;
 }

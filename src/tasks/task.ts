@@ -31,6 +31,8 @@ export interface Task {
   params: TaskParams;
   inputKey: string;
   resultKey?: string;
+  /** Registry name of the depth model that made the result (tasks finished before it was recorded have none). */
+  depthModel?: string;
   /** Why a failed task failed, in words a client can act on. */
   error?: string;
   createdAt: number;

@@ -220,7 +220,8 @@ describe('tasks', () => {
 
     const done = await waitForTask(server.url, aliceToken, taskId);
     expect(done.body.code).toBe(200);
-    expect(done.body.data).toMatchObject({ task_id: taskId, state: 'success', id: `${taskId}_0` });
+    // Beyond Hitem3D: the depth model that made the map (the suite pins fastdepth), stored with the task.
+    expect(done.body.data).toMatchObject({ task_id: taskId, state: 'success', id: `${taskId}_0`, depth_model: 'fastdepth' });
     // States move forward only, in the documented order.
     const order = ['created', 'queueing', 'processing', 'success'];
     expect(done.seen.map((state) => order.indexOf(state))).toEqual([...done.seen.map((state) => order.indexOf(state))].sort());

@@ -71,6 +71,8 @@ export interface TaskData {
   state: string;
   id?: string;
   url?: string;
+  /** The depth model that made the result, on success. */
+  depth_model?: string;
 }
 
 export async function queryTask(baseUrl: string, accessToken: string | undefined, taskId?: string) {

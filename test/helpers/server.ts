@@ -1,7 +1,7 @@
 // Starts the real, built server (`depthmill serve`, what `npm start` runs) as a child process on a
 // free port with its own data directory, the way a user runs it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -50,8 +50,13 @@ export function cli(dataDir: string, args: string[]) {
  * lives in the test process itself (spawnSync would freeze that server and deadlock).
  */
 export function cliAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return nodeAsync([BIN, ...args], env);
+}
+
+/** Runs a Node script (the CLI, an install script) with these extra variables, without blocking. */
+export function nodeAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -59,6 +64,12 @@ export function cliAsync(args: string[], env: Record<string, string> = {}): Prom
     child.once('error', reject);
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** Copies the two bundled models from where the install step put them into a test's model folder. */
+export function copyBundledModels(dir: string): void {
+  const installed = process.env.DEPTHMILL_MODELS ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME!, '.cache'), 'depthmill/models');
+  for (const file of ['fastdepth_7.onnx', 'u2netp.onnx']) copyFileSync(join(installed, file), join(dir, file));
 }
 
 export interface Credentials {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, token, waitForTask } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { cliAsync, createClientCredentials, SHARED, startServer, tempDir } from '../helpers/server.js';
+import { cliAsync, copyBundledModels, createClientCredentials, SHARED, startServer, tempDir } from '../helpers/server.js';
 import { tinyDepthAnything } from '../helpers/tiny-models.js';
 
 const MODEL = tinyDepthAnything();
@@ -62,11 +62,8 @@ beforeAll(async () => {
       'tiny-unpinned': entry(`${server.url}/tiny-unpinned`, null),
     }),
   );
-  // The bundled models are needed too when the server starts: same folder as the install step's.
-  for (const file of ['fastdepth_7.onnx', 'u2netp.onnx']) {
-    const installed = join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME!, '.cache'), 'depthmill/models', file);
-    writeFileSync(join(modelDir, file), readFileSync(process.env.DEPTHMILL_MODELS ? join(process.env.DEPTHMILL_MODELS, file) : installed));
-  }
+  // The bundled models are needed too when the server starts.
+  copyBundledModels(modelDir);
   env = { DEPTHMILL_MODELS: modelDir, DEPTHMILL_MODEL_REGISTRY: registry };
 });
 

@@ -39,6 +39,7 @@ const MIGRATIONS: string[] = [
    CREATE INDEX callbacks_due ON callbacks (next_attempt_at) WHERE delivered_at IS NULL AND gave_up_at IS NULL;`,
   `ALTER TABLE tasks ADD COLUMN expired_at BIGINT;
    CREATE INDEX tasks_expirable ON tasks (updated_at) WHERE expired_at IS NULL AND state IN ('success', 'failed');`,
+  `ALTER TABLE tasks ADD COLUMN depth_model TEXT;`,
 ];
 
 export async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {

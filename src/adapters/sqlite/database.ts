@@ -41,6 +41,7 @@ const MIGRATIONS: string[] = [
    CREATE INDEX callbacks_due ON callbacks (next_attempt_at) WHERE delivered_at IS NULL AND gave_up_at IS NULL;`,
   `ALTER TABLE tasks ADD COLUMN expired_at INTEGER;
    CREATE INDEX tasks_expirable ON tasks (updated_at) WHERE expired_at IS NULL AND state IN ('success', 'failed');`,
+  `ALTER TABLE tasks ADD COLUMN depth_model TEXT;`,
 ];
 
 export function openDatabase(path: string): Database.Database {
