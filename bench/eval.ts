@@ -42,6 +42,9 @@ const base = TUNING.base;
 const ABLATION: Variant[] = [
   { name: 'base/feed=pad', what: 'global pass on the image padded to 4:3', params: params('base'), tuning: { fuse: { ...base.fuse, feed: 'pad' } } },
   { name: 'base/feed=crop', what: 'global pass as 4:3 crops merged', params: params('base'), tuning: { fuse: { ...base.fuse, feed: 'crop' } } },
+  { name: 'base/no sky', what: 'base without the sky at the far plane', params: params('base'), tuning: { sky: false } },
+  { name: 'base/no subject', what: 'base without the salient subject put in front', params: params('base'), tuning: { subject: 0 } },
+  { name: 'base/no priors', what: 'base without either correction (the model alone)', params: params('base'), tuning: { sky: false, subject: 0 } },
   { name: 'base/bilinear', what: 'base without the guided filter', params: params('base'), tuning: { guided: [] } },
   { name: 'pro/bilinear', what: 'pro without the guided filter', params: params('pro'), tuning: { guided: [] } },
   { name: 'pro/no tiles', what: 'pro without tiles (global pass only, 2K)', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [] } } },

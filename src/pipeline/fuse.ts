@@ -12,7 +12,7 @@
 import { fitScaleShift } from './align.js';
 import { gaussianish } from './box.js';
 import type { DecodedImage } from './decode.js';
-import { cropRgb, padRgb } from './image-ops.js';
+import { cropRgb, mirrorRgb, padRgb } from './image-ops.js';
 import { resizeBilinear, type FloatPlane } from './upsample.js';
 
 /**
@@ -43,6 +43,26 @@ export interface FuseOptions {
    * low frequencies (a Gaussian of about r grid pixels) and takes only the finer part from tiles.
    */
   lowpass: number;
+  /**
+   * Every window is also seen mirrored and the two predictions averaged (test-time augmentation):
+   * a model's errors are not mirror-symmetric, the scene is, so half of them cancel.
+   */
+  flip?: boolean;
+}
+
+/** The predictor averaged with itself on the mirrored image (mirrored back). */
+export function withMirror(predict: InverseDepthPredictor): InverseDepthPredictor {
+  return async (image) => {
+    const direct = await predict(image);
+    const mirrored = await predict(mirrorRgb(image));
+    const { width, height } = direct;
+    const data = new Float32Array(width * height);
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      for (let x = 0; x < width; x++) data[row + x] = 0.5 * (direct.data[row + x]! + mirrored.data[row + width - 1 - x]!);
+    }
+    return { width, height, data };
+  };
 }
 
 interface Rect {
@@ -211,6 +231,7 @@ export async function multiScaleInverseDepth(
   options: FuseOptions,
 ): Promise<FloatPlane> {
   const { width, height } = image;
+  if (options.flip) predict = withMirror(predict);
   const estimate = await globalInverseDepth(predict, image, options.feed);
   let data = estimate.data;
   const base = baseWindow(width, height);

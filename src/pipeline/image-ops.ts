@@ -40,6 +40,22 @@ export function padRgb(image: DecodedImage, left: number, top: number, width: nu
   return { width, height, rgb };
 }
 
+/** The image mirrored left to right (a copy). */
+export function mirrorRgb(image: DecodedImage): DecodedImage {
+  const { width, height } = image;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = (y * width + x) * 3;
+      const to = (y * width + (width - 1 - x)) * 3;
+      rgb[to] = image.rgb[from]!;
+      rgb[to + 1] = image.rgb[from + 1]!;
+      rgb[to + 2] = image.rgb[from + 2]!;
+    }
+  }
+  return { width, height, rgb };
+}
+
 /** Luma 0..1 (Rec. 601 weights on the sRGB values): the guide of the edge-aware filters. */
 export function lumaPlane(image: DecodedImage): FloatPlane {
   const n = image.width * image.height;

@@ -35,6 +35,12 @@ export type OutputKind = 'metric-depth' | 'disparity' | 'saliency';
 
 export interface ModelOutput {
   kind: OutputKind;
+  /**
+   * True for a depth model that has only seen rooms (FastDepth: NYU Depth v2): the pipeline then
+   * puts right what such a model cannot know (open sky, a subject before its background; see
+   * scene-priors.ts). Models trained on every kind of scene (Depth Anything) are left alone.
+   */
+  indoorOnly?: boolean;
   /** Name of the graph output to read; default: the first output. */
   name?: string;
   description: string;
@@ -97,6 +103,7 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
     input.std.length === 3 &&
     output !== undefined &&
     OUTPUT_KINDS.includes(output.kind as OutputKind) &&
+    (output.indoorOnly === undefined || typeof output.indoorOnly === 'boolean') &&
     typeof entry.licence === 'string' &&
     (entry.quality === undefined || (typeof entry.quality === 'number' && Number.isFinite(entry.quality))) &&
     // Fetched unattended, so it must be a download that can be verified.

@@ -15,8 +15,10 @@ import { guidedUpsample, type GuidedFilterOptions } from './guided-filter.js';
 import { lumaPlane, resizeRgb } from './image-ops.js';
 import { objectDepth, type ObjectWeights } from './inflate.js';
 import { foregroundMask, predictSaliency } from './mask.js';
+import { roomness, skyMask, skyToFar, subjectInFront } from './scene-priors.js';
 import { CONVENTION, type DepthMetadata } from './metadata.js';
 import { normalizeInverseDepth } from './normalize.js';
+import type { ModelEntry } from './model-cache.js';
 import type { LoadedModel, PipelineSessions } from './sessions.js';
 import { outputSize, resizeArea, resizeBilinear, type FloatPlane } from './upsample.js';
 
@@ -62,6 +64,13 @@ export interface DepthTuning {
   maskGuided: GuidedFilterOptions | null;
   /** Objects (rmbg=1): weights of the silhouette volume and of the model's shape; null: model only. */
   objects: ObjectWeights | null;
+  /** rmbg=0: open sky (smooth, sky-coloured, reaching the top of the frame) to the far plane. */
+  sky: boolean;
+  /**
+   * rmbg=0: the salient subject lifted in front of its surroundings (scene-priors.ts), this much of
+   * the lift; 0: off (and no mask model is run when the background is kept).
+   */
+  subject: number;
 }
 
 // Every value below was chosen on the evaluation set (README "Depth quality"; the alternatives
@@ -75,6 +84,9 @@ const BASE_TUNING: DepthTuning = {
   guided: [{ radius: 6, eps: 3e-4 }],
   maskGuided: { radius: 4, eps: 1e-3 },
   objects: { volume: 2, model: 0.3 },
+  // Both chosen on the evaluation (README "Depth quality"): they fade out on rooms (roomness).
+  sky: true,
+  subject: 1,
 };
 
 export const TUNING: Readonly<Record<PipelineParams['modelType'], DepthTuning>> = {
@@ -89,6 +101,21 @@ export const TUNING: Readonly<Record<PipelineParams['modelType'], DepthTuning>> 
     guided: [{ radius: 4, eps: 3e-4 }],
   },
 };
+
+/**
+ * The tuning a model gets for a model_type. TUNING was chosen for FastDepth, a CNN with a 224 px
+ * window that sees more of the scene's detail when shown tiles. A ViT that takes the whole photo at
+ * its own aspect ratio (Depth Anything V2: 518 px short side, 14 px patches) is known to work best
+ * on the whole frame at once (its authors' recipe; tiles lose the scene context its relative
+ * depth depends on, and their seams need a learnt fusion to hide): pro keeps the one global pass
+ * and its larger output with the guided upsampling, without tiles. The scene priors follow the
+ * registry (indoorOnly), whatever the tuning.
+ */
+export function tuningFor(modelType: PipelineParams['modelType'], entry: Pick<ModelEntry, 'input'>): DepthTuning {
+  const tuning = TUNING[modelType];
+  if (entry.input.sizing !== 'keep-aspect') return tuning;
+  return { ...tuning, fuse: { ...tuning.fuse, zooms: [] }, gridScale: 1 };
+}
 
 /** Wall-clock milliseconds per stage, for logs and benchmarks. `mask` is 0 when rmbg is off. */
 export interface StageTimings {
@@ -187,7 +214,6 @@ export async function runPipeline(
   if (!(params.degreeRmbg >= 0 && params.degreeRmbg <= 1)) {
     throw new RangeError(`degreeRmbg must be within 0..1, got ${params.degreeRmbg}`);
   }
-  const tuning: DepthTuning = { ...TUNING[params.modelType], ...tuningOverride };
   const timings: StageTimings = { models: 0, decode: 0, mask: 0, depth: 0, upsample: 0, normalize: 0, total: 0 };
   const start = performance.now();
   let mark = start;
@@ -201,7 +227,11 @@ export async function runPipeline(
   // Sessions are awaited first, and timed apart: their creation happens once per process and
   // would otherwise be charged to whichever stage ran first.
   const depthModel = await sessions.depth(params.modelType);
-  const maskModel = params.rmbg ? await sessions.mask() : undefined;
+  const tuning: DepthTuning = { ...tuningFor(params.modelType, depthModel.entry), ...tuningOverride };
+  // The corrections of scene-priors.ts are for a model that knows rooms only, and for a kept
+  // background (with rmbg=1 the object is shaped by objectDepth instead).
+  const priors = !params.rmbg && !tuning.plain && depthModel.entry.output.indoorOnly === true;
+  const maskModel = params.rmbg || (priors && tuning.subject > 0) ? await sessions.mask() : undefined;
   timings.models = lap();
 
   // Decoded no larger than the output: every later stage works at or below that size.
@@ -234,7 +264,7 @@ export async function runPipeline(
     timings.upsample += lap();
 
     let maskLow: Float32Array | undefined;
-    if (maskModel) {
+    if (maskModel && params.rmbg) {
       ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, { guideSize, guideLow, guideHigh, width, height }, params.degreeRmbg, tuning.maskGuided));
       timings.mask = lap();
     }
@@ -245,7 +275,16 @@ export async function runPipeline(
         ? fused.data
         : resizeBilinear(fused, guideSize.width, guideSize.height).data;
     if (maskLow && tuning.objects) low = objectDepth(low, maskLow, guideSize.width, guideSize.height, tuning.objects);
+    // A metric model's own scale says whether it sees a room; in rooms it needs no correction.
+    const room = priors && depthModel.entry.output.kind === 'metric-depth' ? roomness(low) : 0;
+    if (priors && room < 1 && tuning.sky) skyToFar(low, skyMask(guideImage));
     timings.depth = lap();
+    if (priors && room < 1 && maskModel && tuning.subject > 0) {
+      // The background stays: the saliency only says where the subject is, softly.
+      const subject = resizeBilinear(await predictSaliency(maskModel, decoded), guideSize.width, guideSize.height).data;
+      subjectInFront(low, subject, guideSize.width, guideSize.height, tuning.subject * (1 - room));
+      timings.mask = lap();
+    }
 
     const passes = tuning.guided;
     for (let k = 0; k < passes.length - 1; k++) {
