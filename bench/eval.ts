@@ -31,7 +31,7 @@ const params = (modelType: 'base' | 'pro', rmbg = false): PipelineParams => ({ m
 const MAIN: Variant[] = [
   { name: 'single', what: 'plain single pass, squashed, bilinear to 1024 (v1)', params: params('base'), tuning: { plain: true } },
   { name: 'base', what: 'single pass + guided upsampling to 1024', params: params('base') },
-  { name: 'pro', what: 'global pass + tiles at 2x (their detail finer than ~8 grid px), guided upsampling to 2048', params: params('pro') },
+  { name: 'pro', what: 'global pass + tiles at 2x (their detail finer than ~8 grid px), subject in front, guided upsampling to 2048', params: params('pro') },
   { name: 'single+rmbg', what: 'v1 with background removal', params: params('base', true), tuning: { plain: true }, objects: true },
   { name: 'pro+rmbg', what: 'pro with background removal and object shaping', params: params('pro', true), objects: true },
 ];
@@ -42,9 +42,10 @@ const base = TUNING.base;
 const ABLATION: Variant[] = [
   { name: 'base/feed=pad', what: 'global pass on the image padded to 4:3', params: params('base'), tuning: { fuse: { ...base.fuse, feed: 'pad' } } },
   { name: 'base/feed=crop', what: 'global pass as 4:3 crops merged', params: params('base'), tuning: { fuse: { ...base.fuse, feed: 'crop' } } },
-  { name: 'base/no sky', what: 'base without the sky at the far plane', params: params('base'), tuning: { sky: false } },
-  { name: 'base/no subject', what: 'base without the salient subject put in front', params: params('base'), tuning: { subject: 0 } },
-  { name: 'base/no priors', what: 'base without either correction (the model alone)', params: params('base'), tuning: { sky: false, subject: 0 } },
+  { name: 'pro/no priors', what: 'pro without the scene priors (the model alone)', params: params('pro'), tuning: { sky: false, subject: 0 } },
+  { name: 'pro/no subject', what: 'pro without the salient subject put in front', params: params('pro'), tuning: { subject: 0 } },
+  { name: 'pro/subject unshaped', what: 'pro: the subject put in front with its own shape', params: params('pro'), tuning: { subjectShape: null } },
+  { name: 'pro/subject as cut-out', what: 'pro: the subject shaped like an rmbg=1 object (volume 2, model 0.3)', params: params('pro'), tuning: { subjectShape: { volume: 2, model: 0.3 } } },
   { name: 'base/bilinear', what: 'base without the guided filter', params: params('base'), tuning: { guided: [] } },
   { name: 'pro/bilinear', what: 'pro without the guided filter', params: params('pro'), tuning: { guided: [] } },
   { name: 'pro/no tiles', what: 'pro without tiles (global pass only, 2K)', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [] } } },

@@ -133,6 +133,11 @@ export interface ObjectWeights {
   volume: number;
   /** Weight of the model's own shape within the object, above its best-fitting plane (0..1). */
   model: number;
+  /**
+   * How much of the plane's tilt is kept (default 1). 0 stands the object upright, facing the
+   * camera: an indoor model tilts everything like a floor, nearer at the bottom.
+   */
+  tilt?: number;
 }
 
 /** Least-squares plane v = a x + b y + c over the masked pixels (x, y in pixels). */
@@ -211,6 +216,19 @@ export function objectDepth(
   if (count === 0) return inverse;
   const volume = smoothVolume(inside, width, height);
   const [a, b, c] = fitPlane(inverse, inside, width, height);
+  // Untilting turns the plane about the object's centroid, so the object keeps its mean depth.
+  const tilt = weights.tilt ?? 1;
+  let cx = 0;
+  let cy = 0;
+  if (tilt !== 1) {
+    for (let i = 0; i < n; i++) {
+      if (!inside[i]) continue;
+      cx += i % width;
+      cy += Math.floor(i / width);
+    }
+    cx /= count;
+    cy /= count;
+  }
   const focal = 0.8 * Math.max(width, height);
   const toInverse = (weights.volume * Math.max(sum / count, 0)) / focal;
   const out = Float32Array.from(inverse);
@@ -219,7 +237,8 @@ export function objectDepth(
       const i = y * width + x;
       if (!inside[i]) continue;
       const plane = a * x + b * y + c;
-      out[i] = plane + weights.model * (inverse[i]! - plane) + toInverse * volume[i]!;
+      const upright = plane + (tilt - 1) * (a * (x - cx) + b * (y - cy));
+      out[i] = upright + weights.model * (inverse[i]! - plane) + toInverse * volume[i]!;
     }
   }
   return out;

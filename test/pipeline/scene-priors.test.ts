@@ -8,7 +8,8 @@ import type { DecodedImage } from '../../src/pipeline/decode.js';
 import { models } from '../../src/pipeline/model-cache.js';
 import { runPipeline, tuningFor, type PipelineParams, type PipelineResult } from '../../src/pipeline/run.js';
 import { roomness, skyMask, skyToFar, subjectInFront } from '../../src/pipeline/scene-priors.js';
-import { nyuDir, photo, testSessions } from './helpers.js';
+import sharp from 'sharp';
+import { nyuDir, photo, sharedDir, testSessions } from './helpers.js';
 
 /** A photo-like image: rows above `horizon` one smooth colour, below it textured noise. */
 function twoBands(width: number, height: number, horizon: number, sky: [number, number, number]): DecodedImage {
@@ -127,10 +128,41 @@ describe('on real photos', () => {
     expect(mean(corrected, 0, 0.85, 1, 1)).toBeGreaterThan(0.5);
   });
 
-  it('a room is left as the model sees it', async () => {
+  it.each([
+    ['davis2016_dog_00030.rgb.jpg', 'davis2016_dog_00030.gt.png'],
+    ['alphamatting_GT04.rgb.png', 'alphamatting_GT04.gt.png'],
+  ])('pro puts the subject of %s in front of the background above it (the model alone puts it behind)', async (rgb, matte) => {
+    const masks = resolve(sharedDir, 'eval/masks');
+    const file = resolve(masks, rgb);
+    const pro: PipelineParams = { ...base, modelType: 'pro' };
+    const contrast = async (tuning?: Parameters<typeof runPipeline>[3]): Promise<number> => {
+      const map = await runPipeline(readFileSync(file), pro, testSessions(), tuning);
+      // The ground-truth matte says where the subject is.
+      const alpha = await sharp(readFileSync(resolve(masks, matte))).greyscale().resize(map.width, map.height, { fit: 'fill' }).raw().toBuffer();
+      let inside = 0;
+      let inCount = 0;
+      let above = 0;
+      let aboveCount = 0;
+      for (let i = 0; i < map.depth.length; i++) {
+        if (alpha[i]! > 127) {
+          inside += map.depth[i]!;
+          inCount++;
+        } else if (i < map.depth.length / 2) {
+          above += map.depth[i]!;
+          aboveCount++;
+        }
+      }
+      return inside / inCount - above / aboveCount;
+    };
+    expect(await contrast()).toBeGreaterThan(0.15);
+    expect(await contrast({ subject: 0 })).toBeLessThan(0);
+  });
+
+  it('a room is left as the model sees it, by pro too', async () => {
     const file = resolve(nyuDir, 'metric3d_00050.rgb.jpg');
-    const corrected = await run(file);
-    const alone = await run(file, { sky: false, subject: 0 });
+    const pro: PipelineParams = { ...base, modelType: 'pro' };
+    const corrected = await runPipeline(readFileSync(file), pro, testSessions());
+    const alone = await runPipeline(readFileSync(file), pro, testSessions(), { sky: false, subject: 0 });
     expect(corrected.depth).toEqual(alone.depth);
   });
 });
