@@ -24,6 +24,7 @@ import { fitScaleShift } from '../../src/pipeline/align.js';
 import { distanceToBackground } from '../../src/pipeline/inflate.js';
 import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/upsample.js';
 import type { GroundTruth } from './dataset.js';
+import { mulberry32, spearman } from './stats.js';
 
 export interface Scores {
   absRel: number;
@@ -46,18 +47,6 @@ const ORDINAL_RATIO = 1.1;
 /** Pixels drawn for the rank correlation (ranking every pixel of a 741x497 map adds nothing). */
 const RANK_SAMPLES = 40_000;
 
-/** mulberry32: a small seeded generator, so every run draws the same pairs. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Indices of the valid pixels. */
 function validIndices(valid: Uint8Array): Int32Array {
   let count = 0;
@@ -71,7 +60,7 @@ function validIndices(valid: Uint8Array): Int32Array {
 /** Ordinal error of inverse depth `p` (larger = nearer) against GT depth `g` over `indices`. */
 export function ordinalError(p: Float32Array, g: Float32Array, indices: Int32Array): number {
   if (indices.length < 2) return Number.NaN;
-  const random = seeded(12345);
+  const random = mulberry32(12345);
   let pairs = 0;
   let wrong = 0;
   // Bounded tries: a scene of one depth has no clearly ordered pair at all.
@@ -88,22 +77,8 @@ export function ordinalError(p: Float32Array, g: Float32Array, indices: Int32Arr
   return pairs > 0 ? wrong / pairs : Number.NaN;
 }
 
-/** Ranks 1..n, ties given their mean rank. */
-function ranks(values: Float64Array): Float64Array {
-  const order = Array.from(values.keys()).sort((i, j) => values[i]! - values[j]!);
-  const out = new Float64Array(values.length);
-  for (let start = 0; start < order.length; ) {
-    let end = start + 1;
-    while (end < order.length && values[order[end]!] === values[order[start]!]) end++;
-    const rank = (start + end + 1) / 2;
-    for (let k = start; k < end; k++) out[order[k]!] = rank;
-    start = end;
-  }
-  return out;
-}
-
 /** Spearman's rank correlation of inverse depth `p` and GT inverse depth (1 / g) over `indices`. */
-export function spearman(p: Float32Array, g: Float32Array, indices: Int32Array): number {
+export function orderCorrelation(p: Float32Array, g: Float32Array, indices: Int32Array): number {
   const n = Math.min(indices.length, RANK_SAMPLES);
   if (n < 3) return Number.NaN;
   const step = indices.length / n;
@@ -114,20 +89,9 @@ export function spearman(p: Float32Array, g: Float32Array, indices: Int32Array):
     a[k] = p[i]!;
     b[k] = 1 / g[i]!;
   }
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const mean = (n + 1) / 2;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let k = 0; k < n; k++) {
-    const da = ra[k]! - mean;
-    const db = rb[k]! - mean;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+  const rho = spearman(a, b);
+  // A constant map (all black) has no order at all.
+  return Number.isFinite(rho) ? rho : 0;
 }
 
 /** Truncation of the chamfer distances (iBims-1 uses 10 px). */
@@ -185,7 +149,7 @@ export function score(prediction: FloatPlane, gt: GroundTruth, region?: Float32A
     dbeAcc: edges.acc,
     dbeComp: edges.comp,
     ordinal: ordinalError(p, gt.depth, indices),
-    spearman: spearman(p, gt.depth, indices),
+    spearman: orderCorrelation(p, gt.depth, indices),
     pixels: count,
   };
 }

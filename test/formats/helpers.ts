@@ -7,19 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mulberry32 } from '../../bench/eval/stats.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Values every map starts with (row 0): the ends of the range, an exact half, and awkward floats. */
 export const EXACT_VALUES = [1, 0, 0.5, 1 / 3, 2 / 3, 0.25, 1e-7, 0.999999, 1 / 1024, 0.1];
