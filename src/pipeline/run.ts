@@ -290,8 +290,14 @@ export async function runPipeline(
     if (priors && room < 1 && maskModel && tuning.subject > 0) {
       // The background stays: the saliency only says where the subject is, softly.
       const subject = resizeBilinear(await predictSaliency(maskModel, decoded), guideSize.width, guideSize.height).data;
-      subjectInFront(low, subject, guideSize.width, guideSize.height, tuning.subject * (1 - room));
-      if (tuning.subjectShape) low = objectDepth(low, subject, guideSize.width, guideSize.height, tuning.subjectShape);
+      const weight = tuning.subject * (1 - room);
+      const lift = subjectInFront(low, subject, guideSize.width, guideSize.height, weight);
+      const shape = tuning.subjectShape;
+      if (lift !== null && shape) {
+        // Faded like the lift: at weight 0 the subject keeps its tilt and gets no volume.
+        const tilt = 1 - (1 - (shape.tilt ?? 1)) * weight;
+        low = objectDepth(low, subject, guideSize.width, guideSize.height, { volume: shape.volume * weight, model: 1 - (1 - shape.model) * weight, tilt });
+      }
       timings.mask = lap();
     }
 

@@ -132,9 +132,10 @@ const RING = 0.08;
  * it. When its median inverse depth is not at least SUBJECT_MARGIN x the scene's range above the
  * upper quartile of the background in a ring around it, it is lifted by the difference, weighted
  * by `subject` (so a soft outline stays soft) and scaled by `weight`. Its own shape and the
- * background are unchanged. In place; returns the lift applied (0 when none was needed).
+ * background are unchanged. In place; returns the lift applied (0 when none was needed), or null
+ * when there is no subject to speak of (under 0.5 % of the frame, or over 90 % of it).
  */
-export function subjectInFront(inverse: Float32Array, subject: Float32Array, width: number, height: number, weight: number): number {
+export function subjectInFront(inverse: Float32Array, subject: Float32Array, width: number, height: number, weight: number): number | null {
   const n = inverse.length;
   const inside = new Float32Array(n);
   let count = 0;
@@ -143,7 +144,7 @@ export function subjectInFront(inverse: Float32Array, subject: Float32Array, wid
     count += inside[i]!;
   }
   // No subject, or a "subject" that is the whole frame: nothing stands in front of anything.
-  if (count < 0.005 * n || count > 0.9 * n) return 0;
+  if (count < 0.005 * n || count > 0.9 * n) return null;
   const outside = new Float32Array(n);
   for (let i = 0; i < n; i++) outside[i] = 1 - inside[i]!;
   // Distance of each background pixel to the subject.
@@ -158,7 +159,7 @@ export function subjectInFront(inverse: Float32Array, subject: Float32Array, wid
   const around = sortedWhere(inverse, (i) => !inside[i] && toSubject[i]! <= ring && Math.floor(i / width) <= middle, step);
   const own = sortedWhere(inverse, (i) => inside[i] === 1, step);
   const all = sortedWhere(inverse, () => true, step);
-  if (around.length === 0 || own.length === 0) return 0;
+  if (around.length === 0 || own.length === 0) return null;
   const span = quantile(all, 0.99) - quantile(all, 0.01);
   const lift = weight * Math.max(0, quantile(around, 0.9) + SUBJECT_MARGIN * span - quantile(own, 0.5));
   if (lift > 0) for (let i = 0; i < n; i++) inverse[i] = inverse[i]! + lift * Math.min(1, Math.max(0, subject[i]!));
