@@ -53,6 +53,7 @@ const ABLATION: Variant[] = [
   { name: 'pro/lowpass=16', what: 'tiles give only their detail finer than ~16 grid px', params: params('pro'), tuning: { fuse: { ...pro.fuse, lowpass: 16 } } },
   { name: 'pro/zoom=1.5', what: 'tiles at 1.5x', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [1.5] }, gridScale: 1.5 } },
   { name: 'pro/zoom=2,3', what: 'tiles at 2x, then 3x', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [2, 3] }, gridScale: 3 } },
+  { name: 'pro/mirrored', what: 'pro, every window also seen mirrored and averaged', params: params('pro'), tuning: { fuse: { ...pro.fuse, flip: true } } },
   { name: 'pro/feed=pad', what: 'pro, global pass padded to 4:3', params: params('pro'), tuning: { fuse: { ...pro.fuse, feed: 'pad' } } },
   { name: 'pro+rmbg/model only', what: 'objects: model depth only (no volume)', params: params('pro', true), tuning: { objects: null }, objects: true },
   { name: 'pro+rmbg/v=2,m=0', what: 'objects: volume on the model plane, no model shape', params: params('pro', true), tuning: { objects: { volume: 2, model: 0 } }, objects: true },
