@@ -1,5 +1,6 @@
 // Stage 5: relative inverse depth -> the output convention of every format (API.md, Outputs):
 // normalised inverse depth, nearest pixel 1.0, farthest 0.0.
+import { sortedSample } from './quantiles.js';
 
 /** A normalised map and the range of the raw values it was normalised over. */
 export interface NormalizedDepth {
@@ -46,14 +47,8 @@ export function robustRange(inverse: Float32Array, mask?: Float32Array): { lo: n
     count++;
   }
   if (count < 2 / TAIL) return { lo, hi, count };
-  const step = Math.max(1, Math.floor(count / SAMPLES));
-  const sample = new Float32Array(Math.ceil(count / step));
-  let taken = 0;
-  for (let i = 0, k = 0; i < n; i++) {
-    if (!inside(i)) continue;
-    if (k++ % step === 0) sample[taken++] = inverse[i]!;
-  }
-  const sorted = sample.subarray(0, taken).sort();
+  const sorted = sortedSample(inverse, inside, Math.max(1, Math.floor(count / SAMPLES)));
+  const taken = sorted.length;
   const qLo = sorted[Math.floor(TAIL * (taken - 1))]!;
   const qHi = sorted[Math.ceil((1 - TAIL) * (taken - 1))]!;
   const reach = REACH * (qHi - qLo);

@@ -9,6 +9,7 @@
 import type { DecodedImage } from './decode.js';
 import { boxMean } from './box.js';
 import { distanceToBackground } from './inflate.js';
+import { quantile, sortedSample } from './quantiles.js';
 
 /** Local colour change (0..1 per channel, over a 3x3 box) below which a pixel counts as smooth. */
 const SKY_SMOOTHNESS = 0.025;
@@ -73,17 +74,6 @@ export function skyMask(image: DecodedImage): Uint8Array {
   return sky;
 }
 
-/** Sorted copy of the values where `where` holds (every `step`-th of them). */
-function sortedWhere(values: Float32Array, where: (i: number) => boolean, step = 1): Float32Array {
-  const picked: number[] = [];
-  for (let i = 0, k = 0; i < values.length; i++) if (where(i) && k++ % step === 0) picked.push(values[i]!);
-  return Float32Array.from(picked).sort();
-}
-
-function quantile(sorted: Float32Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
-}
-
 /**
  * Sky at the far plane: its inverse depth a little beyond the farthest 1 % of everything else, so
  * it normalises to 0 and the rest keeps its range. Only where the model itself already puts the
@@ -95,8 +85,8 @@ export function skyToFar(inverse: Float32Array, sky: Uint8Array): boolean {
   for (const s of sky) count += s;
   if (count === 0 || count === sky.length) return false;
   const step = Math.max(1, Math.floor(sky.length / 20_000));
-  const rest = sortedWhere(inverse, (i) => !sky[i], step);
-  const own = sortedWhere(inverse, (i) => sky[i] === 1, step);
+  const rest = sortedSample(inverse, (i) => !sky[i], step);
+  const own = sortedSample(inverse, (i) => sky[i] === 1, step);
   if (own.length === 0 || rest.length === 0 || quantile(own, 0.5) > quantile(rest, 0.5)) return false;
   const far = quantile(rest, 0.01);
   const span = quantile(rest, 0.99) - far;
@@ -113,7 +103,7 @@ export function skyToFar(inverse: Float32Array, sky: Uint8Array): boolean {
  */
 export function roomness(inverseMetres: Float32Array): number {
   const step = Math.max(1, Math.floor(inverseMetres.length / 20_000));
-  const sorted = sortedWhere(inverseMetres, () => true, step);
+  const sorted = sortedSample(inverseMetres, () => true, step);
   const far = 1 / Math.max(quantile(sorted, 0.05), 1e-6);
   return Math.min(1, Math.max(0, (far - ROOM_FROM) / (ROOM_AT - ROOM_FROM)));
 }
@@ -130,9 +120,9 @@ const RING = 0.08;
 /**
  * The subject in front: `subject` (0..1, at the grid's size; the saliency cut, soft or hard) marks
  * it. When its median inverse depth is not at least SUBJECT_MARGIN x the scene's range above the
- * upper quartile of the background in a ring around it, it is lifted by the difference, weighted
- * by `subject` (so a soft outline stays soft) and scaled by `weight`. Its own shape and the
- * background are unchanged. In place; returns the lift applied (0 when none was needed), or null
+ * upper decile of the background beside and above it (within a ring around it), it is lifted by
+ * the difference, weighted by `subject` (so a soft outline stays soft) and scaled by `weight`.
+ * Its own shape and the background are unchanged. In place; returns the lift applied (0 when none was needed), or null
  * when there is no subject to speak of (under 0.5 % of the frame, or over 90 % of it).
  */
 export function subjectInFront(inverse: Float32Array, subject: Float32Array, width: number, height: number, weight: number): number | null {
@@ -156,9 +146,9 @@ export function subjectInFront(inverse: Float32Array, subject: Float32Array, wid
   let rows = 0;
   for (let i = 0; i < n; i++) if (inside[i]) rows += Math.floor(i / width);
   const middle = rows / count;
-  const around = sortedWhere(inverse, (i) => !inside[i] && toSubject[i]! <= ring && Math.floor(i / width) <= middle, step);
-  const own = sortedWhere(inverse, (i) => inside[i] === 1, step);
-  const all = sortedWhere(inverse, () => true, step);
+  const around = sortedSample(inverse, (i) => !inside[i] && toSubject[i]! <= ring && Math.floor(i / width) <= middle, step);
+  const own = sortedSample(inverse, (i) => inside[i] === 1, step);
+  const all = sortedSample(inverse, () => true, step);
   if (around.length === 0 || own.length === 0) return null;
   const span = quantile(all, 0.99) - quantile(all, 0.01);
   const lift = weight * Math.max(0, quantile(around, 0.9) + SUBJECT_MARGIN * span - quantile(own, 0.5));
