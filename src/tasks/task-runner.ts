@@ -31,20 +31,18 @@ export class TaskRunner {
     const started = Date.now();
     let outcome: TaskOutcome;
     let timings: Record<string, number> | undefined;
-    let model: string | undefined;
     try {
       const input = await blobs.get(task.inputKey);
       const result = await engine.run(input, task.params);
       timings = result.timings;
-      model = result.model;
       const resultKey = `results/${taskId}.${result.extension}`;
       await blobs.put(resultKey, result.bytes, result.contentType);
       outcome = { state: 'success', resultKey, depthModel: result.model };
     } catch (error) {
       outcome = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
     }
-    const reason = outcome.state === 'failed' ? { reason: outcome.error } : {};
-    log.info({ taskId, state: outcome.state, ms: Date.now() - started, model, timings, ...reason }, 'task ended');
+    const detail = outcome.state === 'failed' ? { reason: outcome.error } : { model: outcome.depthModel };
+    log.info({ taskId, state: outcome.state, ms: Date.now() - started, timings, ...detail }, 'task ended');
     await this.finish(taskId, outcome);
   };
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
+import { modelCacheDir, models } from '../../src/pipeline/model-cache.js';
 import { token } from './api.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -66,10 +67,11 @@ export function nodeAsync(args: string[], env: Record<string, string> = {}): Pro
   });
 }
 
-/** Copies the two bundled models from where the install step put them into a test's model folder. */
+/** Copies the bundled default models from where the install step put them into a test's model folder. */
 export function copyBundledModels(dir: string): void {
-  const installed = process.env.DEPTHMILL_MODELS ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME!, '.cache'), 'depthmill/models');
-  for (const file of ['fastdepth_7.onnx', 'u2netp.onnx']) copyFileSync(join(installed, file), join(dir, file));
+  for (const entry of Object.values(models)) {
+    if (entry.default) copyFileSync(join(modelCacheDir(), entry.file), join(dir, entry.file));
+  }
 }
 
 export interface Credentials {
