@@ -1,6 +1,7 @@
 // Stage 3: the depth model. FastDepth (the default) takes [1,3,224,224] RGB in 0..1 and predicts
 // metric depth in metres at the same size. This stage returns that prediction untouched; making it
 // relative (near 1, far 0) is the normalize stage's job, because it depends on the mask.
+import { boxMean } from './box.js';
 import type { DecodedImage } from './decode.js';
 import { modelInputTensor, runModel, type InputTensor } from './model-input.js';
 import type { LoadedModel } from './sessions.js';
@@ -49,35 +50,29 @@ export async function predictInverseDepth(model: LoadedModel, image: DecodedImag
   return prediction;
 }
 
+/** Metric predictions below this (metres) are holes: FastDepth's NYU training range starts at ~0.5 m. */
+const MIN_METRIC_DEPTH = 0.5;
 /** Rim dropped around a hole, as a share of the model's width (9 px of FastDepth's 224). */
 const HOLE_RIM = 0.04;
 
-/** Pixels within `radius` (Chebyshev) of a pixel where `is` holds. */
+/** Pixels within `radius` (Chebyshev) of a pixel where `is` holds: a box mean of them above 0. */
 function dilate(plane: FloatPlane, is: (value: number) => boolean, radius: number): Uint8Array {
   const { width, height, data } = plane;
-  const r = Math.round(radius);
-  const rows = new Uint8Array(data.length);
-  const out = new Uint8Array(data.length);
+  const hits = new Float32Array(data.length);
   let any = false;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!is(data[y * width + x]!)) continue;
+  for (let i = 0; i < data.length; i++) {
+    if (is(data[i]!)) {
+      hits[i] = 1;
       any = true;
-      rows.fill(1, y * width + Math.max(0, x - r), y * width + Math.min(width, x + r + 1));
     }
   }
+  const out = new Uint8Array(data.length);
   if (!any) return out;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!rows[y * width + x]) continue;
-      for (let yy = Math.max(0, y - r); yy <= Math.min(height - 1, y + r); yy++) out[yy * width + x] = 1;
-    }
-  }
+  // The smallest true mean is 1 / (2r + 1)^2; running sums leave only rounding dust below that.
+  const mean = boxMean(hits, width, height, Math.round(radius));
+  for (let i = 0; i < out.length; i++) out[i] = mean[i]! > 1e-4 ? 1 : 0;
   return out;
 }
-
-/** Metric predictions below this (metres) are holes: FastDepth's NYU training range starts at ~0.5 m. */
-export const MIN_METRIC_DEPTH = 0.5;
 
 /**
  * NaN pixels filled from the outside in: each pass gives every hole next to a known pixel the mean
