@@ -283,14 +283,15 @@ export async function runPipeline(
         ? fused.data
         : resizeBilinear(fused, guideSize.width, guideSize.height).data;
     if (maskLow && tuning.objects) low = objectDepth(low, maskLow, guideSize.width, guideSize.height, tuning.objects);
-    // A metric model's own scale says whether it sees a room; in rooms it needs no correction.
-    const room = priors && depthModel.entry.output.kind === 'metric-depth' ? roomness(low) : 0;
-    if (priors && room < 1 && tuning.sky) skyToFar(low, skyMask(guideImage));
+    // How much to correct: a metric model's own scale says whether it sees a room, and in rooms
+    // it needs no correction.
+    const strength = !priors ? 0 : depthModel.entry.output.kind === 'metric-depth' ? 1 - roomness(low) : 1;
+    if (strength > 0 && tuning.sky) skyToFar(low, skyMask(guideImage));
     timings.depth = lap();
-    if (priors && room < 1 && maskModel && tuning.subject > 0) {
+    if (strength > 0 && maskModel && tuning.subject > 0) {
       // The background stays: the saliency only says where the subject is, softly.
       const subject = resizeBilinear(await predictSaliency(maskModel, decoded), guideSize.width, guideSize.height).data;
-      const weight = tuning.subject * (1 - room);
+      const weight = tuning.subject * strength;
       const lift = subjectInFront(low, subject, guideSize.width, guideSize.height, weight);
       const shape = tuning.subjectShape;
       if (lift !== null && shape) {
