@@ -132,7 +132,7 @@ async function ourMask(model: LoadedModel, depthInputHeight: number, bytes: Buff
   const { guideSize } = workingGrids(decoded, tuning, depthInputHeight);
   const guideLow = lumaPlane(await resizeRgb(decoded, guideSize.width, guideSize.height));
   const grids = { guideSize, guideLow, guideHigh: lumaPlane(decoded), width: decoded.width, height: decoded.height };
-  return (await objectMask(model, decoded, grids, DEFAULT_DEGREE_RMBG, tuning.maskGuided)).full;
+  return (await objectMask(model, decoded, grids, { degreeRmbg: DEFAULT_DEGREE_RMBG }, tuning.maskGuided)).full;
 }
 
 /** Intersection over union of the peer's alpha >= 0.5 and our mask, or NaN when their sizes differ. */

@@ -7,7 +7,7 @@
 // base: one global pass, guided upsampling to a long side of 1024.
 // pro: the global pass plus overlapping tiles at twice the scale, guided upsampling to 2048.
 // The numbers behind each choice are in README "Depth quality" (bench/eval.ts measures them).
-import { decodeImage, type DecodedImage } from './decode.js';
+import { decodeImage, type DecodeLimits, type DecodedImage } from './decode.js';
 import { predictInverseDepth } from './depth.js';
 import type { DepthMap } from './depth-map.js';
 import { gridSize, multiScaleInverseDepth, type FuseOptions } from './fuse.js';
@@ -18,6 +18,7 @@ import { foregroundMask, predictSaliency } from './mask.js';
 import { roomness, skyMask, skyToFar, subjectInFront } from './scene-priors.js';
 import { CONVENTION, type DepthMetadata } from './metadata.js';
 import { normalizeInverseDepth } from './normalize.js';
+import { boxPlane, decodeUserMask, type SubjectBox } from './user-mask.js';
 import type { ModelEntry } from './model-cache.js';
 import type { LoadedModel, PipelineSessions } from './sessions.js';
 import { outputSize, resizeArea, resizeBilinear, type FloatPlane } from './upsample.js';
@@ -31,6 +32,10 @@ export interface PipelineParams {
   rmbg: boolean;
   /** Cut on normalised saliency, 0..1: foreground where saliency > degreeRmbg (API default 0.02). */
   degreeRmbg: number;
+  /** rmbg: the user's own mask (image bytes: its alpha, else its grey, is the foreground); replaces the model's. */
+  userMask?: Uint8Array;
+  /** rmbg: where the subject is (x0, y0, x1, y1 in 0..1): outside is background, inside seeds the cut. */
+  subjectBox?: SubjectBox;
 }
 
 /** Long side of the output per model_type (API.md, Outputs). */
@@ -185,30 +190,46 @@ export interface MaskGrids {
   height: number;
 }
 
+/** What the user said about the background removal (PipelineParams' rmbg fields). */
+export type MaskHints = Pick<PipelineParams, 'degreeRmbg' | 'userMask' | 'subjectBox'>;
+
+/** The 0/1 cut of a soft mask (0..1) at 0.5, in place; the image's own transparency is background. */
+function cutAtHalf(mask: Float32Array, imageAlpha?: Float32Array): Float32Array {
+  for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! >= 0.5 && (imageAlpha === undefined || imageAlpha[i]! >= 0.5) ? 1 : 0;
+  return mask;
+}
+
 /**
  * The rmbg mask stage: saliency, the cut at the guide grid (`low`, used to keep the background
  * out of the object's depth), and the 0/1 mask at the output size (`full`): with `refine`, the cut's
  * outline moved onto the photo's edges by the guided filter; without, a bilinear saliency cut (v1).
- * The image's own transparency counts as background in both.
+ * The image's own transparency counts as background in both. A user's mask replaces all of it.
  */
 export async function objectMask(
-  model: LoadedModel,
+  model: LoadedModel | undefined,
   decoded: DecodedImage,
   grids: MaskGrids,
-  degreeRmbg: number,
+  hints: MaskHints,
   refine: GuidedFilterOptions | null,
+  decodeLimits?: DecodeLimits,
 ): Promise<{ low: Float32Array; full: Float32Array }> {
   const { guideSize, guideLow, guideHigh, width, height } = grids;
-  const saliency = await predictSaliency(model, decoded);
-  const low = foregroundMask(saliency, guideSize.width, guideSize.height, degreeRmbg, alphaAt(decoded, guideSize.width, guideSize.height));
   const imageAlpha = alphaAt(decoded, width, height)?.data;
-  if (!refine) return { low, full: foregroundMask(saliency, width, height, degreeRmbg, imageAlpha && { width, height, data: imageAlpha }) };
-  // The soft mask is cut to 0/1 in place (one full-size buffer fewer to allocate and collect).
-  const full = guidedUpsample({ ...guideSize, data: low }, guideLow, guideHigh, refine);
-  for (let i = 0; i < full.length; i++) {
-    full[i] = full[i]! >= 0.5 && (imageAlpha === undefined || imageAlpha[i]! >= 0.5) ? 1 : 0;
+  if (hints.userMask) {
+    const drawn = await decodeUserMask(hints.userMask, width, height, decodeLimits);
+    const low = cutAtHalf(resizeArea(drawn, guideSize.width, guideSize.height).data, alphaAt(decoded, guideSize.width, guideSize.height)?.data);
+    return { low, full: cutAtHalf(drawn.data, imageAlpha) };
   }
-  return { low, full };
+  if (!model) throw new Error('objectMask needs a mask model unless the user gives the mask');
+  const saliency = await predictSaliency(model, decoded);
+  if (hints.subjectBox) {
+    const inside = boxPlane(hints.subjectBox, saliency.width, saliency.height);
+    for (let i = 0; i < inside.length; i++) saliency.data[i] = saliency.data[i]! * inside[i]!;
+  }
+  const low = foregroundMask(saliency, guideSize.width, guideSize.height, hints.degreeRmbg, alphaAt(decoded, guideSize.width, guideSize.height));
+  if (!refine) return { low, full: foregroundMask(saliency, width, height, hints.degreeRmbg, imageAlpha && { width, height, data: imageAlpha }) };
+  // The soft mask is cut to 0/1 in place (one full-size buffer fewer to allocate and collect).
+  return { low, full: cutAtHalf(guidedUpsample({ ...guideSize, data: low }, guideLow, guideHigh, refine), imageAlpha) };
 }
 
 export async function runPipeline(
@@ -239,7 +260,8 @@ export async function runPipeline(
   // The corrections of scene-priors.ts are for a model that knows rooms only, and for a kept
   // background (with rmbg=1 the object is shaped by objectDepth instead).
   const priors = !params.rmbg && !tuning.plain && depthModel.entry.output.indoorOnly === true;
-  const maskModel = params.rmbg || (priors && tuning.subject > 0) ? await sessions.mask() : undefined;
+  // A user's mask replaces the model's: no mask model is run for it.
+  const maskModel = (params.rmbg && !params.userMask) || (priors && tuning.subject > 0) ? await sessions.mask() : undefined;
   timings.models = lap();
 
   // Decoded no larger than the output: every later stage works at or below that size.
@@ -272,8 +294,9 @@ export async function runPipeline(
     timings.upsample += lap();
 
     let maskLow: Float32Array | undefined;
-    if (maskModel && params.rmbg) {
-      ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, { guideSize, guideLow, guideHigh, width, height }, params.degreeRmbg, tuning.maskGuided));
+    if (params.rmbg) {
+      const grids = { guideSize, guideLow, guideHigh, width, height };
+      ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, grids, params, tuning.maskGuided, sessions.decodeLimits));
       timings.mask = lap();
     }
 
