@@ -16,6 +16,8 @@ import { listPhotos, readGroundTruth, readPairs, type GroundTruth, type Pair } f
 import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
 import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
 import { MACHINE, median } from './report.js';
+import { evaluateMasks, type MaskVariant } from './eval/mask-section.js';
+import { DEFAULT_DEGREE_RMBG } from '../src/pipeline/mask.js';
 
 interface Variant {
   name: string;
@@ -62,8 +64,21 @@ const ABLATION: Variant[] = [
   { name: 'pro+rmbg/v=2,m=0.6', what: 'objects: twice the model shape', params: params('pro', true), tuning: { objects: { volume: 2, model: 0.6 } }, objects: true },
 ];
 
+const maskParams = (modelType: 'base' | 'pro'): PipelineParams => ({ modelType, rmbg: true, degreeRmbg: DEFAULT_DEGREE_RMBG });
+
+/** Background removal variants, scored on masks/ (bench/eval/mask-section.ts). */
+const MASK_VARIANTS: MaskVariant[] = [
+  { name: 'before', what: 'the cut of issue 12: U2-Net-p saliency > degree_rmbg, guided refinement (base)', params: maskParams('base'), tuning: { subjectMask: null } },
+  { name: 'base', what: 'the mask stage (base)', params: maskParams('base') },
+  { name: 'pro', what: 'the mask stage (pro)', params: maskParams('pro') },
+  { name: 'isnet', what: 'the mask stage with ISNet (pulled, opt-in) instead of U2-Net-p (base)', params: maskParams('base'), maskModel: 'isnet' },
+];
+
 interface Options {
   evalDir: string;
+  /** Which sections run: the depth evaluation, the background removal one, or both. */
+  sections: { depth: boolean; masks: boolean };
+  maskVariants: MaskVariant[];
   json?: string;
   out: string;
   variants: Variant[];
@@ -96,6 +111,8 @@ Options:
   --photos <regex>     contact sheets only for the photos whose file name matches
   --sheets-only        skip the scoring (contact sheets, and --docs, only)
   --docs <file>        also write the README picture of the output convention
+  --only depth|masks   one section only (default both: depth on pairs.csv, masks on masks/pairs.csv)
+  --mask-variants <a,b> only these background removal variants (default: all whose model is installed)
   --help               this text
 `;
 
@@ -106,7 +123,15 @@ function parseArgs(argv: string[]): Options {
     process.exit(0);
   }
   let evalDir: string | undefined;
-  const options: Partial<Options> = { out: 'eval-out', sheets: true, scores: true, photos: /./, objects: /Middlebury/i };
+  const options: Partial<Options> = {
+    out: 'eval-out',
+    sheets: true,
+    scores: true,
+    photos: /./,
+    objects: /Middlebury/i,
+    sections: { depth: true, masks: true },
+    maskVariants: MASK_VARIANTS,
+  };
   let names: string[] | undefined;
   let ablation = false;
   const tries: Variant[] = [];
@@ -133,6 +158,19 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--photos') options.photos = new RegExp(value(), 'i');
     else if (a === '--sheets-only') options.scores = false;
     else if (a === '--docs') options.docs = value();
+    else if (a === '--only') {
+      const only = value();
+      if (only !== 'depth' && only !== 'masks') throw new Error('--only takes depth or masks');
+      options.sections = { depth: only === 'depth', masks: only === 'masks' };
+    } else if (a === '--mask-variants') {
+      options.maskVariants = value()
+        .split(',')
+        .map((n) => {
+          const v = MASK_VARIANTS.find((x) => x.name === n);
+          if (!v) throw new Error(`unknown mask variant ${n} (known: ${MASK_VARIANTS.map((x) => x.name).join(', ')})`);
+          return v;
+        });
+    }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a} (see --help)`);
     else if (evalDir === undefined) evalDir = a;
     else throw new Error(`unexpected argument ${a}`);
@@ -342,12 +380,20 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const pairs = readPairs(options.evalDir);
   mkdirSync(options.out, { recursive: true });
-  const sessions = new ModelSessions({ intraOpNumThreads: cpus().length });
+  const sessions = new ModelSessions(SESSION_OPTIONS);
   const machine = MACHINE;
   process.stdout.write(`Depthmill depth quality on ${options.evalDir} (${pairs.length} pairs)\nmachine: ${machine}\n\n`);
 
-  if (options.scores) await scoreAll(options, pairs, sessions, machine);
-  if (options.sheets) {
+  const rows: object[] = [];
+  if (options.scores && options.sections.depth) rows.push(...(await scoreAll(options, pairs, sessions, machine)));
+  if (options.scores && options.sections.masks) {
+    const masks = await evaluateMasks(options.evalDir, options.maskVariants, sessions, SESSION_OPTIONS, options.out, options.sheets);
+    process.stdout.write(masks.report);
+    writeFileSync(join(options.out, 'masks.md'), `machine: ${machine}\n\n${masks.report}`);
+    rows.push(...masks.rows);
+  }
+  if (options.json) writeFileSync(options.json, JSON.stringify(rows.map((r) => ({ ...r, machine })), null, 1));
+  if (options.sheets && options.sections.depth) {
     for (const photo of listPhotos(options.evalDir).filter((p) => options.photos.test(basename(p)))) {
       process.stderr.write(`  wrote ${await sheetFor(photo, sessions, options.out, options.tries)}\n`);
     }
@@ -356,7 +402,10 @@ async function main(): Promise<void> {
   await sessions.release();
 }
 
-async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions, machine: string): Promise<void> {
+const SESSION_OPTIONS = { intraOpNumThreads: cpus().length };
+
+/** The depth section: prints its tables and returns its rows (section 'depth'). */
+async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions, machine: string): Promise<object[]> {
   // Warm up: sessions, sharp, JIT; none of it counts in the per-image times.
   const warm = readFileSync(pairs[0]!.rgbPath);
   for (const v of options.variants) await runPipeline(warm, v.params, sessions, v.tuning);
@@ -420,7 +469,7 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
   process.stdout.write(report);
   writeFileSync(join(options.out, 'report.md'), `machine: ${machine}\n\n${report}`);
   writeFileSync(join(options.out, 'images.json'), JSON.stringify(perImage, null, 1));
-  if (options.json) writeFileSync(options.json, JSON.stringify(rows.map((r) => ({ ...r, machine })), null, 1));
+  return rows.map((r) => ({ section: 'depth', ...r }));
 }
 
 main().catch((error: unknown) => {

@@ -111,3 +111,20 @@ export function centreCrop(plane: FloatPlane, width: number, height: number, cx 
   for (let y = 0; y < h; y++) data.set(plane.data.subarray((y0 + y) * plane.width + x0, (y0 + y) * plane.width + x0 + w), y * w);
   return { width: w, height: h, data };
 }
+
+/**
+ * The photo with what a mask removes dimmed and tinted red (alpha < 0.5), so a lost part of the
+ * subject or a kept piece of background shows at a glance.
+ */
+export function overlayPanel(photo: Panel, alpha: FloatPlane): Panel {
+  const a = fit(alpha, photo.width, photo.height);
+  const rgb = new Uint8Array(photo.rgb);
+  for (let i = 0; i < a.length; i++) {
+    const keep = Math.min(1, Math.max(0, a[i]!));
+    const dim = 0.25 + 0.75 * keep;
+    rgb[i * 3] = Math.round(photo.rgb[i * 3]! * dim + (1 - keep) * 110);
+    rgb[i * 3 + 1] = Math.round(photo.rgb[i * 3 + 1]! * dim);
+    rgb[i * 3 + 2] = Math.round(photo.rgb[i * 3 + 2]! * dim);
+  }
+  return { width: photo.width, height: photo.height, rgb };
+}

@@ -18,6 +18,7 @@ import { foregroundMask, predictSaliency } from './mask.js';
 import { roomness, skyMask, skyToFar, subjectInFront } from './scene-priors.js';
 import { CONVENTION, type DepthMetadata } from './metadata.js';
 import { normalizeInverseDepth } from './normalize.js';
+import type { SubjectMaskOptions } from './subject-mask.js';
 import { boxPlane, decodeUserMask, type SubjectBox } from './user-mask.js';
 import type { ModelEntry } from './model-cache.js';
 import type { LoadedModel, PipelineSessions } from './sessions.js';
@@ -67,6 +68,11 @@ export interface DepthTuning {
   guided: GuidedFilterOptions[];
   /** Edge-aware refinement of the mask at full resolution; null: bilinear saliency cut (v1). */
   maskGuided: GuidedFilterOptions | null;
+  /**
+   * rmbg=1: the whole-subject mask stage (subject-mask.ts): saliency at two scales, depth, a colour
+   * graph cut, holes filled and specks dropped; null: the saliency cut alone (issue 12's).
+   */
+  subjectMask: SubjectMaskOptions | null;
   /** Objects (rmbg=1): weights of the silhouette volume and of the model's shape; null: model only. */
   objects: ObjectWeights | null;
   /** rmbg=0: open sky (smooth, sky-coloured, reaching the top of the frame) to the far plane. */
@@ -90,6 +96,7 @@ const BASE_TUNING: DepthTuning = {
   guideLongSide: 512,
   guided: [{ radius: 6, eps: 3e-4 }],
   maskGuided: { radius: 4, eps: 1e-3 },
+  subjectMask: null,
   objects: { volume: 2, model: 0.3 },
   // Chosen on the evaluation (README "Depth quality"); both fade out on rooms (roomness). The
   // subject costs a mask model run (~350 ms on 2 cores) on every photo that is not a room: pro's.

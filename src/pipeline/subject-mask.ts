@@ -1,0 +1,3 @@
+export interface SubjectMaskOptions {
+  placeholder: true;
+}
