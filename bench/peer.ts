@@ -130,9 +130,10 @@ async function ourMask(model: LoadedModel, depthInputHeight: number, bytes: Buff
   const tuning = TUNING.pro;
   const decoded = await decodeImage(bytes);
   const { guideSize } = workingGrids(decoded, tuning, depthInputHeight);
-  const guideLow = lumaPlane(await resizeRgb(decoded, guideSize.width, guideSize.height));
-  const grids = { guideSize, guideLow, guideHigh: lumaPlane(decoded), width: decoded.width, height: decoded.height };
-  return (await objectMask(model, decoded, grids, { degreeRmbg: DEFAULT_DEGREE_RMBG }, tuning.maskGuided)).full;
+  const guideImage = await resizeRgb(decoded, guideSize.width, guideSize.height);
+  const grids = { guideSize, guideLow: lumaPlane(guideImage), guideHigh: lumaPlane(decoded), width: decoded.width, height: decoded.height };
+  // Without the depth cue: the peer has none either.
+  return (await objectMask(model, decoded, grids, { degreeRmbg: DEFAULT_DEGREE_RMBG }, tuning, { guideImage })).full;
 }
 
 /** Intersection over union of the peer's alpha >= 0.5 and our mask, or NaN when their sizes differ. */

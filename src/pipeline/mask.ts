@@ -4,6 +4,7 @@
 import type { DecodedImage } from './decode.js';
 import { modelInputTensor, runModel } from './model-input.js';
 import type { LoadedModel } from './sessions.js';
+import { cropRgb } from './image-ops.js';
 import { resizeBilinear, type FloatPlane } from './upsample.js';
 
 /** Default cut on normalised saliency (the API's degree_rmbg default). */
@@ -47,4 +48,57 @@ export function foregroundMask(
     mask[i] = keep ? 1 : 0;
   }
   return mask;
+}
+
+/**
+ * Saliency at two scales, at width x height: the whole frame, then, when the subject's box (with
+ * a margin) covers less than `cropBelow` of the frame, that box seen again at the model's full
+ * resolution. A small subject gets 320 px of the model's attention instead of a few dozen, and
+ * parts the first pass half-saw come out; the two are combined by their maximum (a part either
+ * pass calls salient is a candidate for the cut, which has the last word).
+ */
+export async function twoScaleSaliency(model: LoadedModel, image: DecodedImage, width: number, height: number, cropBelow: number): Promise<Float32Array> {
+  const whole = resizeBilinear(await predictSaliency(model, image), width, height).data;
+  const box = salientBox(whole, width, height);
+  if (!box || cropBelow <= 0) return whole;
+  const margin = 0.15;
+  const bw = box.x1 - box.x0;
+  const bh = box.y1 - box.y0;
+  const x0 = Math.max(0, Math.floor(box.x0 - margin * bw));
+  const y0 = Math.max(0, Math.floor(box.y0 - margin * bh));
+  const x1 = Math.min(width, Math.ceil(box.x1 + margin * bw));
+  const y1 = Math.min(height, Math.ceil(box.y1 + margin * bh));
+  if ((x1 - x0) * (y1 - y0) >= cropBelow * width * height) return whole;
+  // The same box in the decoded image's pixels.
+  const sx = image.width / width;
+  const sy = image.height / height;
+  const ix0 = Math.floor(x0 * sx);
+  const iy0 = Math.floor(y0 * sy);
+  const crop = cropRgb(image, ix0, iy0, Math.max(1, Math.min(image.width, Math.ceil(x1 * sx)) - ix0), Math.max(1, Math.min(image.height, Math.ceil(y1 * sy)) - iy0));
+  const near = resizeBilinear(await predictSaliency(model, crop), x1 - x0, y1 - y0).data;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = y * width + x;
+      whole[i] = Math.max(whole[i]!, near[(y - y0) * (x1 - x0) + (x - x0)]!);
+    }
+  }
+  return whole;
+}
+
+/** The bounding box of the pixels with saliency >= 0.5 (x1, y1 exclusive), or undefined when none. */
+function salientBox(saliency: Float32Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (saliency[y * width + x]! < 0.5) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  return x1 < 0 ? undefined : { x0, y0, x1: x1 + 1, y1: y1 + 1 };
 }

@@ -14,11 +14,11 @@ import { gridSize, multiScaleInverseDepth, type FuseOptions } from './fuse.js';
 import { guidedUpsample, type GuidedFilterOptions } from './guided-filter.js';
 import { lumaPlane, resizeRgb } from './image-ops.js';
 import { objectDepth, type ObjectWeights } from './inflate.js';
-import { foregroundMask, predictSaliency } from './mask.js';
+import { foregroundMask, predictSaliency, twoScaleSaliency } from './mask.js';
 import { roomness, skyMask, skyToFar, subjectInFront } from './scene-priors.js';
 import { CONVENTION, type DepthMetadata } from './metadata.js';
 import { normalizeInverseDepth } from './normalize.js';
-import type { SubjectMaskOptions } from './subject-mask.js';
+import { subjectCut, type SubjectMaskOptions } from './subject-mask.js';
 import { boxPlane, decodeUserMask, type SubjectBox } from './user-mask.js';
 import type { ModelEntry } from './model-cache.js';
 import type { LoadedModel, PipelineSessions } from './sessions.js';
@@ -96,7 +96,7 @@ const BASE_TUNING: DepthTuning = {
   guideLongSide: 512,
   guided: [{ radius: 6, eps: 3e-4 }],
   maskGuided: { radius: 4, eps: 1e-3 },
-  subjectMask: null,
+  subjectMask: { gridLongSide: 384, cropBelow: 0.5, saliency: 1, colour: 1, depth: 0.5, smoothness: 10, iterations: 2 },
   objects: { volume: 2, model: 0.3 },
   // Chosen on the evaluation (README "Depth quality"); both fade out on rooms (roomness). The
   // subject costs a mask model run (~350 ms on 2 cores) on every photo that is not a room: pro's.
@@ -206,28 +206,73 @@ function cutAtHalf(mask: Float32Array, imageAlpha?: Float32Array): Float32Array 
   return mask;
 }
 
+/** The working images of the mask stage besides MaskGrids: the photo at the guide grid, and its inverse depth there. */
+export interface MaskCues {
+  guideImage: DecodedImage;
+  /** Inverse depth (larger = nearer) at the guide grid, before any object shaping; absent: no depth cue. */
+  inverseDepth?: Float32Array;
+}
+
+/** Soft alpha from the guided filter's output: the faint haze it leaves around a hard outline goes. */
+function softAlpha(values: Float32Array, imageAlpha?: Float32Array): Float32Array {
+  for (let i = 0; i < values.length; i++) {
+    let a = values[i]!;
+    a = a < 0.02 ? 0 : a > 0.98 ? 1 : a;
+    values[i] = imageAlpha === undefined ? a : Math.min(a, imageAlpha[i]!);
+  }
+  return values;
+}
+
 /**
- * The rmbg mask stage: saliency, the cut at the guide grid (`low`, used to keep the background
- * out of the object's depth), and the 0/1 mask at the output size (`full`): with `refine`, the cut's
- * outline moved onto the photo's edges by the guided filter; without, a bilinear saliency cut (v1).
- * The image's own transparency counts as background in both. A user's mask replaces all of it.
+ * The rmbg mask stage: the cut at the guide grid (`low`, 0/1, used to keep the background out of
+ * the object's depth), and the mask at the output size (`full`, 0..1, the output's alpha). With
+ * `subjectMask` tuning (the default): saliency at two scales, the colour and depth graph cut and its
+ * clean-up (subject-mask.ts), then the outline moved onto the photo's edges by the guided filter,
+ * kept soft where the photo is (fur, hair). Without it: the saliency cut alone (issue 12's), refined
+ * by `maskGuided` or bilinear (v1). The image's own transparency counts as background, a subject
+ * box as the only place the subject may be, and a user's mask replaces all of it.
  */
 export async function objectMask(
   model: LoadedModel | undefined,
   decoded: DecodedImage,
   grids: MaskGrids,
   hints: MaskHints,
-  refine: GuidedFilterOptions | null,
+  tuning: Pick<DepthTuning, 'maskGuided' | 'subjectMask'>,
+  cues?: MaskCues,
   decodeLimits?: DecodeLimits,
 ): Promise<{ low: Float32Array; full: Float32Array }> {
   const { guideSize, guideLow, guideHigh, width, height } = grids;
+  const refine = tuning.maskGuided;
   const imageAlpha = alphaAt(decoded, width, height)?.data;
+  const lowAlpha = alphaAt(decoded, guideSize.width, guideSize.height)?.data;
   if (hints.userMask) {
     const drawn = await decodeUserMask(hints.userMask, width, height, decodeLimits);
-    const low = cutAtHalf(resizeArea(drawn, guideSize.width, guideSize.height).data, alphaAt(decoded, guideSize.width, guideSize.height)?.data);
+    const low = cutAtHalf(resizeArea(drawn, guideSize.width, guideSize.height).data, lowAlpha);
     return { low, full: cutAtHalf(drawn.data, imageAlpha) };
   }
   if (!model) throw new Error('objectMask needs a mask model unless the user gives the mask');
+  const options = tuning.subjectMask;
+  if (options && cues) {
+    const cutSize = outputSize(guideSize.width, guideSize.height, Math.min(options.gridLongSide, Math.max(guideSize.width, guideSize.height)));
+    const sameGrid = cutSize.width === guideSize.width && cutSize.height === guideSize.height;
+    const rgb = sameGrid ? cues.guideImage : await resizeRgb(cues.guideImage, cutSize.width, cutSize.height);
+    const saliency = await twoScaleSaliency(model, decoded, cutSize.width, cutSize.height, options.cropBelow);
+    const allowed = hints.subjectBox ? boxPlane(hints.subjectBox, cutSize.width, cutSize.height) : undefined;
+    // A subject box is GrabCut's rectangle: inside it, at least an even chance of subject.
+    if (allowed) for (let i = 0; i < saliency.length; i++) saliency[i] = allowed[i] ? 0.5 + 0.5 * saliency[i]! : 0;
+    const alphaCut = sameGrid ? lowAlpha : alphaAt(decoded, cutSize.width, cutSize.height)?.data;
+    if (alphaCut) for (let i = 0; i < saliency.length; i++) if (alphaCut[i]! < 0.5) saliency[i] = 0;
+    const depth = cues.inverseDepth && (sameGrid ? cues.inverseDepth : resizeBilinear({ ...guideSize, data: cues.inverseDepth }, cutSize.width, cutSize.height).data);
+    const cut = subjectCut(
+      { ...cutSize, rgb: rgb.rgb, saliency, inverseDepth: depth, allowed: allowed ?? (alphaCut && Float32Array.from(alphaCut, (a) => (a >= 0.5 ? 1 : 0))), degreeRmbg: hints.degreeRmbg },
+      options,
+    );
+    const cutPlane = { ...cutSize, data: Float32Array.from(cut) };
+    const soft = sameGrid ? cutPlane.data : resizeBilinear(cutPlane, guideSize.width, guideSize.height).data;
+    const low = cutAtHalf(Float32Array.from(soft), lowAlpha);
+    const full = refine ? guidedUpsample({ ...guideSize, data: soft }, guideLow, guideHigh, refine) : resizeBilinear({ ...guideSize, data: soft }, width, height).data;
+    return { low, full: softAlpha(full, imageAlpha) };
+  }
   const saliency = await predictSaliency(model, decoded);
   if (hints.subjectBox) {
     const inside = boxPlane(hints.subjectBox, saliency.width, saliency.height);
@@ -300,24 +345,27 @@ export async function runPipeline(
     const guideHigh = lumaPlane(await resizeRgb(decoded, width, height));
     timings.upsample += lap();
 
-    let maskLow: Float32Array | undefined;
-    if (params.rmbg) {
-      const grids = { guideSize, guideLow, guideHigh, width, height };
-      ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, grids, params, tuning.maskGuided, sessions.decodeLimits));
-      timings.mask = lap();
-    }
-
     const fused = await multiScaleInverseDepth((img) => predictInverseDepth(depthModel, img), fuseImage, tuning.fuse);
     let low =
       fused.width === guideSize.width && fused.height === guideSize.height
         ? fused.data
         : resizeBilinear(fused, guideSize.width, guideSize.height).data;
+    timings.depth = lap();
+
+    // The mask after the depth: the subject is nearer than what surrounds it, a cue for the cut.
+    let maskLow: Float32Array | undefined;
+    if (params.rmbg) {
+      const grids = { guideSize, guideLow, guideHigh, width, height };
+      const cues = { guideImage, inverseDepth: low };
+      ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, grids, params, tuning, cues, sessions.decodeLimits));
+      timings.mask = lap();
+    }
     if (maskLow && tuning.objects) low = objectDepth(low, maskLow, guideSize.width, guideSize.height, tuning.objects);
     // How much to correct: a metric model's own scale says whether it sees a room, and in rooms
     // it needs no correction.
     const strength = !priors ? 0 : depthModel.entry.output.kind === 'metric-depth' ? 1 - roomness(low) : 1;
     if (strength > 0 && tuning.sky) skyToFar(low, skyMask(guideImage));
-    timings.depth = lap();
+    timings.depth += lap();
     if (strength > 0 && maskModel && tuning.subject > 0) {
       // The background stays: the saliency only says where the subject is, softly.
       const subject = resizeBilinear(await predictSaliency(maskModel, decoded), guideSize.width, guideSize.height).data;

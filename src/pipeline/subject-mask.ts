@@ -1,3 +1,240 @@
+// The whole subject, not only its most salient part: a GrabCut-style colour graph cut (Rother,
+// Kolmogorov & Blake, "GrabCut", SIGGRAPH 2004) seeded by the saliency model instead of a user's
+// rectangle, with the depth map as a further cue.
+//
+// A saliency model at 320 px finds where the subject is, but misses parts of it whose look it was
+// not trained to call salient (leaves around a pot, a banana beside an orange) and blurs its
+// outline. Each pixel's cost of being foreground or background adds up:
+//   - the saliency, as a prior (weak: it is what we correct);
+//   - colour: how likely the pixel's colour is under the foreground's and the background's colour
+//     models (smoothed 3-D histograms), re-learnt from the cut at each iteration, so that the parts
+//     of the subject that look like its salient parts join it;
+//   - depth: the same for the inverse depth (the subject is nearer than what surrounds it);
+// and a contrast-sensitive smoothness term makes the cut follow the photo's edges. Then small
+// islands are dropped and holes inside the subject filled.
+import { runComponents, type RunComponents } from '../relief/components.js';
+import { minCut } from './graph-cut.js';
+
 export interface SubjectMaskOptions {
-  placeholder: true;
+  /** Long side of the grid the cut is made on (px). */
+  gridLongSide: number;
+  /** A second saliency pass on the subject's box when the box is under this share of the frame; 0: never. */
+  cropBelow: number;
+  /** Weight of the saliency prior, in nats per unit of -log probability. */
+  saliency: number;
+  /** Weight of the colour models. */
+  colour: number;
+  /** Weight of the depth models (0: depth not used). */
+  depth: number;
+  /** Smoothness weight (GrabCut's gamma, for an 8-connected grid). */
+  smoothness: number;
+  /** Colour-model / cut rounds. */
+  iterations: number;
+}
+
+export interface SubjectCutInput {
+  width: number;
+  height: number;
+  /** RGB at the grid, 3 bytes per pixel. */
+  rgb: Uint8Array;
+  /** Saliency 0..1 at the grid. */
+  saliency: Float32Array;
+  /** Inverse depth at the grid (larger = nearer), any scale; absent: no depth cue. */
+  inverseDepth?: Float32Array;
+  /** 0 where the pixel must be background (outside the user's box, transparent in the image). */
+  allowed?: Float32Array;
+  /** The API's degree_rmbg: higher removes more; 0.02 (the default) is neutral. */
+  degreeRmbg: number;
+}
+
+const COLOUR_BITS = 4;
+const COLOUR_BINS = 1 << (3 * COLOUR_BITS);
+const DEPTH_BINS = 32;
+/** Saliency is never taken as certain: a prior of eps..1-eps. */
+const SALIENCY_FLOOR = 0.02;
+/** What a forbidden label costs: more than any sum of the other terms. */
+const FORBIDDEN = 1e6;
+/** degree_rmbg's default: its bias on the cut is zero there. */
+const NEUTRAL_DEGREE = 0.02;
+
+const logit = (p: number): number => {
+  const q = Math.min(1 - 1e-4, Math.max(1e-4, p));
+  return Math.log(q / (1 - q));
+};
+
+/** Negative log likelihoods of a histogram model, smoothed over neighbouring bins. */
+function histogramCosts(bins: Uint16Array | Uint8Array, count: number, weights: Float32Array, n: number, blur: (h: Float64Array) => Float64Array): Float32Array {
+  const hist = new Float64Array(count);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights[i]!;
+    if (w > 0) {
+      hist[bins[i]!] = hist[bins[i]!]! + w;
+      total += w;
+    }
+  }
+  const smooth = blur(hist);
+  // A small uniform share: a colour never seen is unlikely, not impossible.
+  const floor = (0.01 * total) / count + 1e-9;
+  let sum = 0;
+  for (let b = 0; b < count; b++) sum += smooth[b]! + floor;
+  const costs = new Float32Array(count);
+  for (let b = 0; b < count; b++) costs[b] = -Math.log((smooth[b]! + floor) / sum);
+  return costs;
+}
+
+/** A 3x3x3 box blur of a colour histogram (so near colours share their evidence). */
+function blurColour(h: Float64Array): Float64Array {
+  const side = 1 << COLOUR_BITS;
+  let src = h;
+  for (const stride of [1, side, side * side]) {
+    const out = new Float64Array(src.length);
+    for (let b = 0; b < src.length; b++) {
+      const c = Math.floor(b / stride) % side;
+      out[b] = src[b]! + (c > 0 ? src[b - stride]! : 0) * 0.5 + (c < side - 1 ? src[b + stride]! : 0) * 0.5;
+    }
+    src = out;
+  }
+  return src;
+}
+
+function blurDepth(h: Float64Array): Float64Array {
+  const out = new Float64Array(h.length);
+  for (let b = 0; b < h.length; b++) out[b] = h[b]! + 0.5 * ((h[b - 1] ?? 0) + (h[b + 1] ?? 0));
+  return out;
+}
+
+/** Contrast-sensitive smoothness weights of the 4 forward directions (right, down, down right, down left). */
+function smoothnessWeights(rgb: Uint8Array, width: number, height: number, gamma: number): [Float32Array, Float32Array, Float32Array, Float32Array] {
+  const n = width * height;
+  const steps: [number, number][] = [
+    [1, 0],
+    [0, 1],
+    [1, 1],
+    [-1, 1],
+  ];
+  const diffs = steps.map(() => new Float32Array(n));
+  let sum = 0;
+  let count = 0;
+  steps.forEach(([dx, dy], d) => {
+    const out = diffs[d]!;
+    for (let y = 0; y + dy < height; y++) {
+      for (let x = Math.max(0, -dx); x < width - Math.max(0, dx); x++) {
+        const p = y * width + x;
+        const q = p + dx + dy * width;
+        const r = rgb[p * 3]! - rgb[q * 3]!;
+        const g = rgb[p * 3 + 1]! - rgb[q * 3 + 1]!;
+        const b = rgb[p * 3 + 2]! - rgb[q * 3 + 2]!;
+        out[p] = r * r + g * g + b * b;
+        sum += out[p]!;
+        count++;
+      }
+    }
+  });
+  // GrabCut's beta: the inverse of twice the mean squared colour difference of neighbours.
+  const beta = count > 0 && sum > 0 ? count / (2 * sum) : 0;
+  return diffs.map((diff, d) => {
+    const scale = gamma / (d >= 2 ? Math.SQRT2 : 1);
+    for (let p = 0; p < n; p++) diff[p] = scale * Math.exp(-beta * diff[p]!);
+    return diff;
+  }) as [Float32Array, Float32Array, Float32Array, Float32Array];
+}
+
+/** Depth bins 0..DEPTH_BINS-1 over the 2..98 % range of the inverse depth. */
+function depthBins(inverse: Float32Array): Uint8Array {
+  const sorted = Float32Array.from(inverse.filter((_, i) => i % 7 === 0)).sort();
+  const lo = sorted[Math.floor(0.02 * (sorted.length - 1))]!;
+  const hi = sorted[Math.floor(0.98 * (sorted.length - 1))]!;
+  const scale = hi > lo ? DEPTH_BINS / (hi - lo) : 0;
+  return Uint8Array.from(inverse, (v) => Math.min(DEPTH_BINS - 1, Math.max(0, Math.floor((v - lo) * scale))));
+}
+
+/** The cut: 1 = subject, 0 = background, at the grid. */
+export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions): Uint8Array {
+  const { width, height, rgb, saliency, allowed } = input;
+  const n = width * height;
+  const shift = 8 - COLOUR_BITS;
+  const colourBin = new Uint16Array(n);
+  for (let i = 0; i < n; i++) colourBin[i] = ((rgb[i * 3]! >> shift) << (2 * COLOUR_BITS)) | ((rgb[i * 3 + 1]! >> shift) << COLOUR_BITS) | (rgb[i * 3 + 2]! >> shift);
+  const depth = input.inverseDepth && options.depth > 0 ? depthBins(input.inverseDepth) : undefined;
+
+  // The prior, and the bias degree_rmbg puts on being foreground.
+  const bias = logit(input.degreeRmbg) - logit(NEUTRAL_DEGREE);
+  const priorFg = new Float32Array(n);
+  const priorBg = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = SALIENCY_FLOOR + (1 - 2 * SALIENCY_FLOOR) * Math.min(1, Math.max(0, saliency[i]!));
+    priorFg[i] = -options.saliency * Math.log(s) + bias;
+    priorBg[i] = -options.saliency * Math.log(1 - s);
+  }
+  const pairwise = smoothnessWeights(rgb, width, height, options.smoothness);
+
+  // First models: the salient pixels, and the clearly not salient ones.
+  let fgWeight = Float32Array.from(saliency, (s) => (s >= 0.5 ? 1 : 0));
+  let bgWeight = Float32Array.from(saliency, (s) => (s < 0.1 ? 1 : 0));
+  let labels: Uint8Array = new Uint8Array(n);
+  const toBackground = new Float32Array(n);
+  const toForeground = new Float32Array(n);
+  for (let round = 0; round < options.iterations; round++) {
+    const fgColour = histogramCosts(colourBin, COLOUR_BINS, fgWeight, n, blurColour);
+    const bgColour = histogramCosts(colourBin, COLOUR_BINS, bgWeight, n, blurColour);
+    const fgDepth = depth && histogramCosts(depth, DEPTH_BINS, fgWeight, n, blurDepth);
+    const bgDepth = depth && histogramCosts(depth, DEPTH_BINS, bgWeight, n, blurDepth);
+    for (let i = 0; i < n; i++) {
+      let fg = priorFg[i]! + options.colour * fgColour[colourBin[i]!]!;
+      let bg = priorBg[i]! + options.colour * bgColour[colourBin[i]!]!;
+      if (depth && fgDepth && bgDepth) {
+        fg += options.depth * fgDepth[depth[i]!]!;
+        bg += options.depth * bgDepth[depth[i]!]!;
+      }
+      if (allowed && !(allowed[i]! >= 0.5)) fg = FORBIDDEN;
+      // Only the difference matters to the cut; keep both non-negative.
+      const low = Math.min(fg, bg);
+      toForeground[i] = fg - low;
+      toBackground[i] = bg - low;
+    }
+    labels = minCut({ width, height, toBackground, toForeground, pairwise });
+    fgWeight = Float32Array.from(labels);
+    bgWeight = Float32Array.from(labels, (l) => 1 - l);
+  }
+  return cleanUp(labels, saliency, width, height);
+}
+
+/** Per component: the sum of `values` over its pixels. */
+function sumPerComponent(parts: RunComponents, values: Float32Array, width: number): Float64Array {
+  const sums = new Float64Array(parts.count);
+  for (let r = 0; r < parts.runs; r++) {
+    const row = parts.row[r]! * width;
+    let sum = 0;
+    for (let x = parts.from[r]!; x <= parts.to[r]!; x++) sum += values[row + x]!;
+    sums[parts.component[r]!] = sums[parts.component[r]!]! + sum;
+  }
+  return sums;
+}
+
+/** Sets every pixel of the components `pick` selects to `value`, in place. */
+function paint(mask: Uint8Array, parts: RunComponents, pick: (c: number) => boolean, value: number, width: number): void {
+  for (let r = 0; r < parts.runs; r++) {
+    if (pick(parts.component[r]!)) mask.fill(value, parts.row[r]! * width + parts.from[r]!, parts.row[r]! * width + parts.to[r]! + 1);
+  }
+}
+
+/**
+ * Islands that are neither salient nor large dropped, holes inside the subject filled: a speck of
+ * background texture does not become a separate part, and a dark patch inside the subject (an eye,
+ * a shadow) does not become a hole through it. A hole the saliency calls background and that is
+ * not tiny stays (the gap under a handle, between a horse's legs).
+ */
+export function cleanUp(labels: Uint8Array, saliency: Float32Array, width: number, height: number): Uint8Array {
+  const n = width * height;
+  const out = Uint8Array.from(labels);
+  const parts = runComponents(out, width, height, true);
+  const partSalience = sumPerComponent(parts, Float32Array.from(saliency, (s) => (s >= 0.5 ? 1 : 0)), width);
+  const largest = Math.max(0, ...parts.size);
+  paint(out, parts, (c) => !(parts.size[c]! >= 0.1 * largest || partSalience[c]! >= 0.5 * parts.size[c]!), 0, width);
+  const background = Uint8Array.from(out, (v) => 1 - v);
+  const holes = runComponents(background, width, height, false);
+  const holeSalience = sumPerComponent(holes, saliency, width);
+  paint(out, holes, (c) => !holes.border[c] && (holes.size[c]! < 0.002 * n || holeSalience[c]! >= 0.5 * holes.size[c]!), 1, width);
+  return out;
 }
