@@ -10,6 +10,8 @@ import type { TaskParams } from '../tasks/task.js';
 export interface EngineJob {
   input: Uint8Array;
   params: TaskParams;
+  /** The user's mask file, when the task has one. */
+  userMask?: Uint8Array;
 }
 
 export interface EngineThreadData {
@@ -31,6 +33,6 @@ try {
 // A GPU provider that cannot start falls back to the CPU; say so once per model in the logs.
 const sessions = sharedSessions({ ...data.sessions, onFallback: (message) => process.emitWarning(message) });
 
-export default function runJob({ input, params }: EngineJob): Promise<DepthResult> {
-  return renderOutput(input, params, sessions);
+export default function runJob({ input, params, userMask }: EngineJob): Promise<DepthResult> {
+  return renderOutput(input, params, sessions, userMask ? { userMask } : {});
 }

@@ -9,6 +9,7 @@ export interface TaskRow {
   state: TaskState;
   params: string;
   input_key: string;
+  mask_key: string | null;
   result_key: string | null;
   depth_model: string | null;
   error: string | null;
@@ -53,6 +54,7 @@ export function toTask(row: TaskRow): Task {
     state: row.state,
     params: JSON.parse(row.params) as Task['params'],
     inputKey: row.input_key,
+    ...(row.mask_key === null || row.mask_key === undefined ? {} : { maskKey: row.mask_key }),
     ...(row.result_key === null ? {} : { resultKey: row.result_key }),
     ...(row.depth_model === null || row.depth_model === undefined ? {} : { depthModel: row.depth_model }),
     ...(row.error === null ? {} : { error: row.error }),

@@ -43,8 +43,8 @@ export class ThreadEngine implements DepthEngine {
     });
   }
 
-  async run(input: Buffer, params: TaskParams): Promise<DepthResult> {
-    const result = await this.pool.run({ input, params });
+  async run(input: Buffer, params: TaskParams, userMask?: Buffer): Promise<DepthResult> {
+    const result = await this.pool.run({ input, params, ...(userMask ? { userMask } : {}) });
     return { ...result, bytes: Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength) };
   }
 

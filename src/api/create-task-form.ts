@@ -1,5 +1,6 @@
-// Reads create-task's multipart form: one image file or an image_url, and the text fields.
-// Limits are enforced while the body streams in (see app.ts for the multipart limits).
+// Reads create-task's multipart form: one image file or an image_url, optionally one mask file
+// (the user's own background mask), and the text fields. Limits are enforced while the body streams
+// in (see app.ts for the multipart limits).
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { OutboundFetch } from '../tasks/ports.js';
@@ -13,30 +14,57 @@ export interface CreateTaskInput {
   params: TaskParams;
   image: Buffer;
   imageType: ImageType;
+  /** The user's mask (rmbg=1 only): an image whose alpha, else grey, is the foreground. */
+  mask?: { bytes: Buffer; type: ImageType };
 }
 
-async function readParts(request: FastifyRequest, config: Config): Promise<{ fields: Record<string, string>; upload: Buffer | undefined }> {
+/** The file fields create-task reads; other file fields are ignored, like unknown text fields. */
+const FILE_FIELDS = ['image', 'mask'] as const;
+type FileField = (typeof FILE_FIELDS)[number];
+
+function isFileField(name: string): name is FileField {
+  return (FILE_FIELDS as readonly string[]).includes(name);
+}
+
+async function readParts(request: FastifyRequest, config: Config): Promise<{ fields: Record<string, string>; files: Partial<Record<FileField, Buffer>> }> {
   const fields: Record<string, string> = {};
-  let upload: Buffer | undefined;
+  const files: Partial<Record<FileField, Buffer>> = {};
   for await (const part of request.parts()) {
     if (part.type === 'file') {
-      if (part.fieldname !== 'image') {
-        part.file.resume(); // unknown file fields are ignored, like unknown text fields
+      const name = part.fieldname;
+      if (!isFileField(name)) {
+        part.file.resume();
         continue;
       }
-      if (upload) throw new ApiError(Errors.tooManyFiles);
-      upload = await part.toBuffer();
-      if (part.file.truncated) throw tooLarge(config.maxImageBytes);
+      if (files[name]) throw new ApiError(Errors.tooManyFiles, name === 'image' ? undefined : `invalid parameter: send one ${name} file only`);
+      // The multipart plugin throws its own error for a file over the limit (mapped in app.ts to
+      // the image's message); a mask says its own name.
+      files[name] = await part.toBuffer().catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(config.maxImageBytes, name);
+        throw error;
+      });
+      if (part.file.truncated) throw tooLarge(config.maxImageBytes, name);
     } else if (typeof part.value === 'string') {
       fields[part.fieldname] = part.value;
     }
   }
-  return { fields, upload };
+  return { fields, files };
+}
+
+/** The mask file, checked like the image: not empty, and a png, jpeg or webp by its content. */
+function readMask(bytes: Buffer | undefined, params: TaskParams): CreateTaskInput['mask'] {
+  if (bytes === undefined) return undefined;
+  // Without background removal there is no cut for a mask to replace: say so rather than ignore it.
+  if (!params.rmbg) throw new ApiError(Errors.invalidField, 'invalid parameter: mask only applies when the background is removed (rmbg=1)');
+  if (bytes.length === 0) throw new ApiError(Errors.imageType, 'invalid parameter: mask is empty');
+  const type = sniffImageType(bytes);
+  if (!type) throw new ApiError(Errors.imageType, 'invalid parameter: mask must be a png, jpeg or webp image (its content is none of these)');
+  return { bytes, type };
 }
 
 export async function readCreateTask(request: FastifyRequest, config: Config, outbound: OutboundFetch): Promise<CreateTaskInput> {
   if (!request.isMultipart()) throw new ApiError(Errors.notMultipart);
-  const { fields, upload } = await readParts(request, config).catch((error: unknown) => {
+  const { fields, files } = await readParts(request, config).catch((error: unknown) => {
     // Errors of our own and of Fastify's multipart plugin (codes FST_*) are mapped already; what
     // is left comes from the multipart parser itself: a body that is not well-formed multipart.
     if (error instanceof ApiError || (error as { code?: string }).code?.startsWith('FST_')) throw error;
@@ -51,6 +79,8 @@ export async function readCreateTask(request: FastifyRequest, config: Config, ou
   const callbackRefusal = params.callbackUrl && outbound.refusal(params.callbackUrl);
   if (callbackRefusal) throw new ApiError(Errors.invalidField, `invalid parameter: callback_url is not allowed: ${callbackRefusal}`);
 
+  const mask = readMask(files.mask, params);
+  const upload = files.image;
   const imageUrl = parsed.data.image_url;
   if (upload && imageUrl) throw new ApiError(Errors.imageConflict);
   if (!upload && !imageUrl) throw new ApiError(Errors.imageMissing);
@@ -60,5 +90,5 @@ export async function readCreateTask(request: FastifyRequest, config: Config, ou
   if (!imageType) {
     throw new ApiError(Errors.imageType, `invalid parameter: ${upload ? 'image' : 'image_url'} must be a png, jpeg or webp image (its content is none of these)`);
   }
-  return { params, image, imageType };
+  return { params, image, imageType, ...(mask ? { mask } : {}) };
 }

@@ -1,7 +1,7 @@
 // The one validation schema of create-task's text fields (API.md). Every field is a string in the
 // form; each rule names the field and its allowed values in its message, and applies the default.
 import { z } from 'zod';
-import { OUTPUT_FORMATS, type FormatCode, type TaskParams } from '../tasks/task.js';
+import { OUTPUT_FORMATS, type FormatCode, type SubjectBox, type TaskParams } from '../tasks/task.js';
 
 function choice<const T extends string>(values: readonly T[], fallback?: T) {
   const rule = z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
@@ -33,6 +33,23 @@ function httpUrl() {
     }, { error: 'must be an http(s) URL' });
 }
 
+const DECIMAL_TEXT = String.raw`\s*[+]?(\d+(\.\d*)?|\.\d+)\s*`;
+const BOX_TEXT = new RegExp(`^${DECIMAL_TEXT},${DECIMAL_TEXT},${DECIMAL_TEXT},${DECIMAL_TEXT}$`);
+
+/**
+ * subject_box: "x0,y0,x1,y1", the subject's box as shares of the photo's width and height (left,
+ * top, right, bottom). Each rule says what is wrong, so a client that sends pixels or a reversed
+ * box learns which.
+ */
+function subjectBox() {
+  return z
+    .string()
+    .regex(BOX_TEXT, { error: 'must be four numbers "x0,y0,x1,y1" (left, top, right, bottom as shares 0..1 of the width and height)' })
+    .transform((text) => text.split(',').map(Number) as unknown as SubjectBox)
+    .refine((box) => box.every((value) => value <= 1), { error: 'must be four numbers from 0 to 1 (shares of the width and height, not pixels)' })
+    .refine(([x0, y0, x1, y1]) => x0 < x1 && y0 < y1, { error: 'must have x0 < x1 and y0 < y1 (left before right, top before bottom)' });
+}
+
 const FORMAT_CODES = Object.keys(OUTPUT_FORMATS) as `${FormatCode}`[];
 
 export const createTaskFields = z.object({
@@ -53,6 +70,13 @@ export const createTaskFields = z.object({
   shape_base: choice(['0', '1'], '0'),
   thickness_base: decimal(0.1, 20, 1),
   sculpmode: choice(['0', '1'], '0'),
+  subject_box: subjectBox().optional(),
+}).check((context) => {
+  // A box only says where to cut the background; with the background kept it would be ignored
+  // silently, which is worse than saying so.
+  if (context.value.rmbg === '0' && context.value.subject_box !== undefined) {
+    context.issues.push({ code: 'custom', path: ['subject_box'], message: 'only applies when the background is removed (rmbg=1)', input: context.value.subject_box });
+  }
 });
 
 export type CreateTaskFields = z.output<typeof createTaskFields>;
@@ -70,6 +94,7 @@ export function toTaskParams(fields: CreateTaskFields): TaskParams {
     shapeBase: fields.shape_base === '1' ? 'circle' : 'square',
     thicknessBase: fields.thickness_base,
     sculpmode: fields.sculpmode === '1' ? 'engrave' : 'emboss',
+    ...(fields.subject_box === undefined ? {} : { subjectBox: fields.subject_box }),
   };
 }
 

@@ -31,7 +31,12 @@ const FIELD_DOCS: Record<FieldName, string> = {
   shape_base: 'Base plate shape: `0` square, `1` circle (meshes only).',
   thickness_base: 'Base plate thickness in millimetres (meshes only).',
   sculpmode: '`0` emboss (near parts stand out), `1` engrave (near parts are cut in) (meshes only).',
+  subject_box:
+    'Where the subject is, to correct the background removal: `x0,y0,x1,y1`, the left, top, right and bottom of a box as shares (0..1) of the photo\'s width and height (top left origin), with x0 < x1 and y0 < y1, e.g. `0.1,0.05,0.6,1`. Outside the box is background. Only with `rmbg=1`. Beyond Hitem3D.',
 };
+
+const MASK_DOC =
+  'Your own background mask, replacing the mask model\'s: a png, jpeg or webp image of the same photo at any resolution (the same proportions), whose alpha channel (when it has transparency), else its grey level, is the foreground (white or opaque = keep). At most 20 MB. Only with `rmbg=1`. A mask of other proportions fails the task (5001001, saying so). Beyond Hitem3D.';
 
 interface PropertySchema {
   type?: string;
@@ -54,6 +59,7 @@ export function createTaskFormSchema(): Json {
   const parsed = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema> };
   const properties: Record<string, PropertySchema> = {
     image: { type: 'string', format: 'binary', description: 'The photo: png, jpeg or webp (decided by content), at most 20 MB, one file. Send either `image` or `image_url`.' },
+    mask: { type: 'string', format: 'binary', description: MASK_DOC },
   };
   for (const [name, schema] of Object.entries(wire.properties)) {
     const after = parsed.properties[name] ?? {};
@@ -153,7 +159,7 @@ function buildDocument(): Json {
           security: [{ bearer: [] }],
           requestBody: {
             required: true,
-            content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CreateTaskForm' }, encoding: { image: { contentType: 'image/png, image/jpeg, image/webp' } } } },
+            content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CreateTaskForm' }, encoding: { image: { contentType: 'image/png, image/jpeg, image/webp' }, mask: { contentType: 'image/png, image/jpeg, image/webp' } } } },
           },
           responses: {
             '200': jsonAnswer('CreateTaskAnswer', 'the task was accepted'),

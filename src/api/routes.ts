@@ -48,9 +48,9 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   app.post('/open-api/v1/depth/create-task', async (request) => {
     const client = await requireClient(request, tokens);
-    const { params, image, imageType } = await readCreateTask(request, config, outbound);
-    const task = await tasks.create(client.id, params, image, imageType);
-    request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType }, 'task created');
+    const { params, image, imageType, mask } = await readCreateTask(request, config, outbound);
+    const task = await tasks.create(client.id, params, { image, imageType, ...(mask ? { mask: mask.bytes, maskType: mask.type } : {}) });
+    request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType, userMask: mask !== undefined }, 'task created');
     return success({ task_id: task.id });
   });
 

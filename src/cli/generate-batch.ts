@@ -9,16 +9,19 @@ import cliProgress from 'cli-progress';
 export interface Job {
   input: string;
   output: string;
+  /** Where the mask the pipeline used goes (--mask-out), if anywhere. */
+  mask?: string;
 }
 
-/** Makes one output; rejects with an Error whose message says what went wrong with this file. */
-export type Producer = (input: string, signal: AbortSignal) => Promise<{ bytes: Uint8Array; taskId?: string }>;
+/** Makes one output (and its mask, when the job has a place for it); rejects with an Error that says what went wrong with this file. */
+export type Producer = (input: string, signal: AbortSignal) => Promise<{ bytes: Uint8Array; mask?: Uint8Array; taskId?: string }>;
 
 export type FileStatus = 'written' | 'skipped' | 'failed' | 'cancelled';
 
 export interface FileResult {
   input: string;
   output: string;
+  mask?: string;
   status: FileStatus;
   error?: string;
   task_id?: string;
@@ -79,7 +82,7 @@ function lineFor(result: FileResult, done: number, total: number): string {
   const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
   switch (result.status) {
     case 'written':
-      return `${counter} ok       ${shown(result.input)} -> ${shown(result.output)} (${result.seconds?.toFixed(1)} s)`;
+      return `${counter} ok       ${shown(result.input)} -> ${shown(result.output)}${result.mask ? ` + ${shown(result.mask)}` : ''} (${result.seconds?.toFixed(1)} s)`;
     case 'skipped':
       return `${counter} skipped  ${shown(result.input)}: ${shown(result.output)} exists (--force to make it again)`;
     case 'failed':
@@ -143,11 +146,15 @@ export async function runBatch(jobs: Job[], produce: Producer, options: BatchOpt
   let done = 0;
 
   const runOne = async (job: Job): Promise<FileResult> => {
-    if (!options.force && (await exists(job.output))) return { ...job, status: 'skipped' };
+    // Skipped only when nothing asked for is missing: a later run with --mask-out makes the masks.
+    if (!options.force && (await exists(job.output)) && (job.mask === undefined || (await exists(job.mask)))) return { ...job, status: 'skipped' };
     if (options.signal.aborted) return { ...job, status: 'cancelled' };
     const started = performance.now();
     try {
-      const { bytes, taskId } = await produce(job.input, options.signal);
+      const { bytes, mask, taskId } = await produce(job.input, options.signal);
+      if (job.mask !== undefined && mask === undefined) throw new Error('no mask came with the result');
+      // The mask first: the output's presence is what marks a job done.
+      if (job.mask !== undefined) await writeAtomically(job.mask, mask!);
       await writeAtomically(job.output, bytes);
       const seconds = Math.round((performance.now() - started) / 100) / 10;
       return { ...job, status: 'written', bytes: bytes.length, seconds, ...(taskId ? { task_id: taskId } : {}) };

@@ -6,9 +6,9 @@ import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { createTaskFields, toTaskParams } from '../api/create-task-schema.js';
-import { DepthmillClient } from '../client/index.js';
+import { DepthmillClient, taskFields } from '../client/index.js';
 import { loadConfig } from '../config.js';
-import { OUTPUT_FORMATS, type OutputFormat, type TaskParams } from '../tasks/task.js';
+import type { OutputFormat, TaskParams } from '../tasks/task.js';
 import { runBatch, shown, summaryText, type Job, type Producer } from './generate-batch.js';
 import { expandInputs } from './inputs.js';
 
@@ -28,6 +28,9 @@ interface GenerateOptions {
   shapeBase?: 'square' | 'circle';
   thicknessBase?: string;
   sculpmode?: 'emboss' | 'engrave';
+  subjectBox?: string;
+  mask?: string;
+  maskOut?: string;
   force?: boolean;
   jobs?: string;
   server?: string;
@@ -36,18 +39,10 @@ interface GenerateOptions {
   json?: boolean;
 }
 
-/** The CLI flag of each create-task field the command sets. */
-const FLAG_OF: Record<string, string> = {
-  format: '--format',
-  model_type: '--model-type',
-  rmbg: '--rmbg',
-  degree_rmbg: '--degree-rmbg',
-  height_relief: '--height-relief',
-  width: '--width',
-  shape_base: '--shape-base',
-  thickness_base: '--thickness-base',
-  sculpmode: '--sculpmode',
-};
+/** The command's flag for a create-task field: its options are named after the SDK's (subject_box -> --subject-box). */
+function flagOf(field: string): string {
+  return `--${field.replaceAll('_', '-')}`;
+}
 
 /** "(0.1 to 50, default 1.3)", from the API's schema, so the help cannot drift from what is accepted. */
 function rangeOf(field: string): string {
@@ -59,23 +54,17 @@ function rangeOf(field: string): string {
   return ` (${[range, fallback].filter(Boolean).join(', ')})`;
 }
 
-/** The options as create-task fields, validated and defaulted exactly as the API does it. */
+/**
+ * The options as create-task fields (the SDK's one mapping, with the text as typed), validated and
+ * defaulted exactly as the API does it.
+ */
 function taskParamsOf(options: GenerateOptions, format: OutputFormat): TaskParams {
-  const code = Object.entries(OUTPUT_FORMATS).find(([, name]) => name === format)![0];
-  const fields: Record<string, string> = { format: code };
-  if (options.modelType !== undefined) fields.model_type = options.modelType;
-  if (options.rmbg !== undefined) fields.rmbg = options.rmbg ? '1' : '0';
-  if (options.degreeRmbg !== undefined) fields.degree_rmbg = options.degreeRmbg;
-  if (options.heightRelief !== undefined) fields.height_relief = options.heightRelief;
-  if (options.width !== undefined) fields.width = options.width;
-  if (options.shapeBase !== undefined) fields.shape_base = options.shapeBase === 'circle' ? '1' : '0';
-  if (options.thicknessBase !== undefined) fields.thickness_base = options.thicknessBase;
-  if (options.sculpmode !== undefined) fields.sculpmode = options.sculpmode === 'engrave' ? '1' : '0';
+  const fields = taskFields({ ...options, format });
   const parsed = createTaskFields.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path[0]);
-    throw new Error(`${FLAG_OF[field] ?? field} ${issue.message}${fields[field] === undefined ? '' : ` (got "${fields[field]}")`}`);
+    throw new Error(`${flagOf(field)} ${issue.message}${fields[field] === undefined ? '' : ` (got "${fields[field]}")`}`);
   }
   return toTaskParams(parsed.data);
 }
@@ -84,6 +73,16 @@ function taskParamsOf(options: GenerateOptions, format: OutputFormat): TaskParam
 function outputName(input: string, format: OutputFormat): string {
   const stem = basename(input, extname(input));
   return MESH_FORMATS.has(format) ? `${stem}.${format}` : `${stem}.depth.${format}`;
+}
+
+/** `cat.jpg` -> `cat.mask.png`, what --mask-out DIR holds. */
+function maskName(input: string): string {
+  return `${basename(input, extname(input))}.mask.png`;
+}
+
+/** A path the user means as a folder: one that ends in a separator, or an existing folder. */
+async function looksLikeDirectory(given: string): Promise<boolean> {
+  return given.endsWith('/') || given.endsWith(sep) || (await isDirectory(resolve(given)));
 }
 
 function formatOfPath(path: string): OutputFormat | undefined {
@@ -102,23 +101,45 @@ async function planJobs(files: string[], format: OutputFormat, options: Generate
   let outDir = options.outDir === undefined ? undefined : resolve(options.outDir);
   if (options.output !== undefined) {
     const path = resolve(options.output);
-    const looksLikeDir = options.output.endsWith('/') || options.output.endsWith(sep) || (await isDirectory(path));
-    if (files.length === 1 && !looksLikeDir) outFile = path;
+    if (files.length === 1 && !(await looksLikeDirectory(options.output))) outFile = path;
     else outDir = path;
   }
-  const jobs = files.map((input) => ({ input, output: outFile ?? join(outDir ?? dirname(input), outputName(input, format)) }));
+  // --mask-out: a file for one photo, a folder (NAME.mask.png each) for a batch.
+  let maskFile: string | undefined;
+  let maskDir: string | undefined;
+  if (options.maskOut !== undefined) {
+    const path = resolve(options.maskOut);
+    if (files.length === 1 && !(await looksLikeDirectory(options.maskOut))) maskFile = path;
+    else if ((await stat(path).catch(() => undefined))?.isFile()) throw new Error(`--mask-out ${options.maskOut} is a file, but ${files.length} photos need a folder for their masks`);
+    else maskDir = path;
+  }
+  const jobs: Job[] = files.map((input) => ({
+    input,
+    output: outFile ?? join(outDir ?? dirname(input), outputName(input, format)),
+    ...(maskFile || maskDir ? { mask: maskFile ?? join(maskDir!, maskName(input)) } : {}),
+  }));
   const byOutput = new Map<string, string>();
   for (const job of jobs) {
-    const other = byOutput.get(job.output);
-    if (other !== undefined) throw new Error(`${shown(other)} and ${shown(job.input)} would both be written to ${shown(job.output)}: run them separately or give each its own --out-dir`);
-    if (files.includes(job.output)) throw new Error(`${shown(job.output)} is an input: choose another -o`);
-    byOutput.set(job.output, job.input);
+    for (const output of job.mask === undefined ? [job.output] : [job.output, job.mask]) {
+      const other = byOutput.get(output);
+      if (other !== undefined) throw new Error(`${shown(other)} and ${shown(job.input)} would both be written to ${shown(output)}: run them separately or give each its own --out-dir`);
+      if (files.includes(output)) throw new Error(`${shown(output)} is an input: choose another ${output === job.output ? '-o' : '--mask-out'}`);
+      byOutput.set(output, job.input);
+    }
   }
   return jobs;
 }
 
+/** What the user said about the background removal beyond the task's fields. */
+interface MaskChoices {
+  /** The bytes of --mask FILE (the batch has one photo then). */
+  userMask?: Uint8Array;
+  /** --mask-out: the producer returns the mask the pipeline used. */
+  maskOut: boolean;
+}
+
 /** Renders on this machine with the configured models (DEPTHMILL_MODELS, DEPTHMILL_MODEL_*). */
-async function localProducer(params: TaskParams): Promise<Producer> {
+async function localProducer(params: TaskParams, { userMask, maskOut }: MaskChoices): Promise<Producer> {
   // Loaded here, not at start-up: the other commands should not pay for ONNX Runtime.
   const [{ renderOutput }, { sharedSessions, modelCacheDir }] = await Promise.all([import('../render.js'), import('../pipeline/index.js')]);
   const config = loadConfig();
@@ -129,12 +150,15 @@ async function localProducer(params: TaskParams): Promise<Producer> {
   });
   // A missing or damaged model fails the command once, saying what to run, rather than every file.
   await sessions.depth(params.modelType);
-  if (params.rmbg) await sessions.mask();
-  return async (input) => ({ bytes: (await renderOutput(await readFile(input), params, sessions)).bytes });
+  if (params.rmbg && !userMask) await sessions.mask();
+  return async (input) => {
+    const output = await renderOutput(await readFile(input), params, sessions, { ...(userMask ? { userMask } : {}), maskPng: maskOut });
+    return { bytes: output.bytes, ...(output.maskPng ? { mask: output.maskPng } : {}) };
+  };
 }
 
 /** Sends each photo to a Depthmill server through the SDK, waits, downloads. */
-async function serverProducer(params: TaskParams, options: GenerateOptions): Promise<Producer> {
+async function serverProducer(params: TaskParams, options: GenerateOptions, { userMask, maskOut }: MaskChoices): Promise<Producer> {
   const clientId = options.clientId ?? process.env.DEPTHMILL_CLIENT_ID;
   const clientSecret = options.clientSecret ?? process.env.DEPTHMILL_CLIENT_SECRET;
   if (!clientId || !clientSecret) {
@@ -148,12 +172,22 @@ async function serverProducer(params: TaskParams, options: GenerateOptions): Pro
   }
   const client = new DepthmillClient({ baseUrl: baseUrl.href, clientId, clientSecret });
   await client.accessToken(); // wrong credentials or an unreachable server: one clear error, not one per file
-  const { modelType, rmbg, degreeRmbg, format, heightRelief, width, shapeBase, thicknessBase, sculpmode } = params;
-  const taskOptions = { modelType, rmbg, degreeRmbg, format, heightRelief, width, shapeBase, thicknessBase, sculpmode };
+  const { modelType, rmbg, degreeRmbg, format, heightRelief, width, shapeBase, thicknessBase, sculpmode, subjectBox } = params;
+  const taskOptions = { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode, ...(subjectBox ? { subjectBox } : {}) };
+  const { maskOfDepthPng } = maskOut ? await import('./mask-out.js') : { maskOfDepthPng: undefined };
   return async (input, signal) => {
-    const taskId = await client.createTask({ file: await readFile(input), filename: basename(input), ...taskOptions }, { signal });
-    const task = await client.waitForTask(taskId, { signal, intervalMs: 1000 });
-    return { bytes: await client.download(task, { signal }), taskId };
+    const photo = await readFile(input);
+    const run = async (as: OutputFormat) => {
+      const file = { file: photo, filename: basename(input), ...(userMask ? { mask: userMask, maskFilename: basename(options.mask!) } : {}) };
+      const taskId = await client.createTask({ ...file, ...taskOptions, format: as }, { signal });
+      const task = await client.waitForTask(taskId, { signal, intervalMs: 1000 });
+      return { bytes: await client.download(task, { signal }), taskId };
+    };
+    if (!maskOfDepthPng) return run(format);
+    // The mask is the PNG depth map's alpha; for another format the server makes that PNG as a
+    // second task from the same photo and options (the web UI does the same for its downloads).
+    const [result, png] = await Promise.all([run(format), format === 'png' ? undefined : run('png')]);
+    return { ...result, mask: await maskOfDepthPng((png ?? result).bytes) };
   };
 }
 
@@ -164,15 +198,26 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
     if (named !== undefined && named !== options.format) throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
   }
   const params = taskParamsOf(options, format);
+  if (!params.rmbg) {
+    if (options.mask !== undefined) throw new Error('--mask only applies when the background is removed: drop --no-rmbg');
+    if (options.maskOut !== undefined) throw new Error('--mask-out writes the background mask, and --no-rmbg keeps the background: drop one of them');
+  }
   const jobsAtOnce = Number(options.jobs ?? (options.server ? 4 : 1));
   if (!Number.isInteger(jobsAtOnce) || jobsAtOnce < 1 || jobsAtOnce > 10) throw new Error(`--jobs must be a whole number from 1 to 10 (got "${options.jobs}")`);
 
   const { files, problems } = await expandInputs(inputs);
   for (const problem of problems) console.error(`depthmill: ${problem}`);
   if (files.length === 0) throw new Error('nothing to do: no photos found (give files, folders or quoted patterns like "photos/*.jpg")');
+  if (options.mask !== undefined && files.length > 1) {
+    throw new Error(`--mask is the mask of one photo, and ${files.length} photos were given: run each photo with its own --mask`);
+  }
   const jobs = await planJobs(files, format, options);
+  const userMask = options.mask === undefined ? undefined : await readFile(resolve(options.mask)).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`--mask ${options.mask}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  const choices: MaskChoices = { ...(userMask ? { userMask } : {}), maskOut: options.maskOut !== undefined };
 
-  const produce = options.server ? await serverProducer(params, options) : await localProducer(params);
+  const produce = options.server ? await serverProducer(params, options, choices) : await localProducer(params, choices);
 
   // Ctrl-C: finish what is running, start nothing new, report; a second Ctrl-C stops at once.
   const controller = new AbortController();
@@ -219,6 +264,9 @@ export function registerGenerateCommand(program: Command): void {
     .addOption(new Option('--shape-base <shape>', 'base plate shape, meshes only (default square)').choices(['square', 'circle']))
     .option('--thickness-base <mm>', `base plate thickness, meshes only${rangeOf('thickness_base')}`)
     .addOption(new Option('--sculpmode <mode>', 'emboss: near parts stand out; engrave: near parts are cut in (default emboss)').choices(['emboss', 'engrave']))
+    .option('--subject-box <box>', 'where the subject is, "x0,y0,x1,y1" as shares 0..1 of the width and height (left, top, right, bottom): the background removal keeps to this box')
+    .option('--mask <file>', 'your own background mask for the (one) photo, replacing the model\'s: its alpha, else its grey (white = keep), any resolution of the same photo')
+    .option('--mask-out <path>', 'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several')
     .option('--force', 'make outputs again even when they exist (default: skip them)')
     .option('-j, --jobs <n>', 'files processed at once (default 1 locally, 4 with --server)')
     .option('--server <url>', 'process on this Depthmill server instead of locally (env DEPTHMILL_SERVER)', process.env.DEPTHMILL_SERVER || undefined)
@@ -232,9 +280,12 @@ Examples:
   depthmill generate photos/ -f stl --out-dir reliefs/      every photo in photos/ as an STL relief
   depthmill generate cat.jpg -o cat.exr --no-rmbg            one depth map, background kept
   depthmill generate "shoots/**/*.jpg" -f png --server http://depth.example:8080
+  depthmill generate cat.jpg -o cat.stl --mask-out cat.mask.png   the relief, and the mask it was cut with
+  depthmill generate cat.jpg -o cat.stl --mask cat.mask.png       again, cut with the mask as you corrected it
 
 Outputs that exist are skipped (--force makes them again); a file that fails does not stop the
-others; the exit status is 1 when any failed. Local mode uses the models of \`depthmill models list\`.`,
+others; the exit status is 1 when any failed. Local mode uses the models of \`depthmill models list\`.
+With --server, --mask-out of a format other than png costs a second task: the PNG whose alpha is the mask.`,
     )
     .action(generate);
 }

@@ -7,9 +7,12 @@ import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'nod
 /** Photos a folder or a pattern contributes (a file named explicitly is taken whatever its name). */
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
-/** Depth maps an earlier run wrote beside its photos (`cat.depth.png`): never inputs themselves. */
+/**
+ * Depth maps an earlier run wrote beside its photos (`cat.depth.png`), and the masks of
+ * `--mask-out` (`cat.mask.png`): never inputs themselves.
+ */
 export function isDepthOutput(path: string): boolean {
-  return /\.depth\.[^.]+$/i.test(basename(path));
+  return /\.(depth\.[^.]+|mask\.png)$/i.test(basename(path));
 }
 
 function isPhoto(path: string): boolean {

@@ -5,9 +5,9 @@
 //   const taskId = await client.createTask({ file: bytes, format: 'stl' });
 //   const task = await client.waitForTask(taskId, { onProgress: (t) => console.log(t.state) });
 //   const stl = await client.download(task);
-import { OUTPUT_FORMATS, type FormatCode, type OutputFormat, type TaskState } from '../tasks/task.js';
+import { OUTPUT_FORMATS, type FormatCode, type OutputFormat, type SubjectBox, type TaskState } from '../tasks/task.js';
 
-export type { OutputFormat, TaskState };
+export type { OutputFormat, SubjectBox, TaskState };
 
 /** What the task should produce; every field but `format` has the server's default (API.md). */
 export interface TaskOptions {
@@ -31,14 +31,37 @@ export interface TaskOptions {
   thicknessBase?: number;
   /** emboss (near is high) or engrave (near is deep); default emboss. Meshes only. */
   sculpmode?: 'emboss' | 'engrave';
+  /**
+   * Where the subject is, [x0, y0, x1, y1] as shares (0..1) of the photo's width and height, top
+   * left origin: the background removal keeps to this box. Only with rmbg (the default).
+   */
+  subjectBox?: SubjectBox;
 }
+
+/**
+ * TaskOptions as a command line has them: numbers (and the box) may still be the text the user
+ * typed, which the server's schema then checks exactly as it checks any client's.
+ */
+export type TaskFieldValues = {
+  [K in keyof TaskOptions]: K extends 'format' ? TaskOptions[K] : TaskOptions[K] extends infer T ? (T extends number | SubjectBox ? T | string : T) : never;
+};
 
 /** The photo, as bytes or a Blob/File (png, jpeg or webp, at most 20 MB), or a URL the server fetches. */
 export type ImageSource =
   | { file: Blob | Uint8Array | ArrayBuffer; filename?: string; url?: undefined }
   | { url: string; file?: undefined; filename?: undefined };
 
-export type CreateTaskInput = TaskOptions & ImageSource;
+/**
+ * The user's own background mask (rmbg only; it replaces the mask model's): an image of the same
+ * photo at any resolution, whose alpha (when it has transparency), else its grey level, is the
+ * foreground. png, jpeg or webp, at most 20 MB.
+ */
+export interface MaskSource {
+  mask?: Blob | Uint8Array | ArrayBuffer;
+  maskFilename?: string;
+}
+
+export type CreateTaskInput = TaskOptions & ImageSource & MaskSource;
 
 /** A task as query-task reports it. */
 export interface TaskStatus {
@@ -129,18 +152,32 @@ function formatCode(format: OutputFormat | FormatCode): string {
   return code;
 }
 
-/** The create-task form fields (all strings, API.md) for these options; unset ones are left to the server. */
-export function taskFields(options: TaskOptions): Record<string, string> {
+/** A number as the API's decimal fields take it: plain digits, never an exponent. */
+function decimalText(value: number | string): string {
+  if (typeof value === 'string') return value;
+  const text = String(value);
+  return /e/i.test(text) ? value.toFixed(6).replace(/\.?0+$/, '') : text;
+}
+
+/**
+ * The create-task form fields (all strings, API.md) for these options; unset ones are left to the
+ * server. The one mapping from options to fields: the SDK, the command line and the web UI use it.
+ */
+export function taskFields(options: TaskFieldValues): Record<string, string> {
   const fields: Record<string, string> = { format: formatCode(options.format) };
   if (options.modelType !== undefined) fields.model_type = options.modelType;
   if (options.rmbg !== undefined) fields.rmbg = options.rmbg ? '1' : '0';
-  if (options.degreeRmbg !== undefined) fields.degree_rmbg = String(options.degreeRmbg);
+  if (options.degreeRmbg !== undefined) fields.degree_rmbg = decimalText(options.degreeRmbg);
   if (options.callbackUrl !== undefined) fields.callback_url = options.callbackUrl;
-  if (options.heightRelief !== undefined) fields.height_relief = String(options.heightRelief);
-  if (options.width !== undefined) fields.width = String(options.width);
+  if (options.heightRelief !== undefined) fields.height_relief = decimalText(options.heightRelief);
+  if (options.width !== undefined) fields.width = decimalText(options.width);
   if (options.shapeBase !== undefined) fields.shape_base = options.shapeBase === 'circle' ? '1' : '0';
-  if (options.thicknessBase !== undefined) fields.thickness_base = String(options.thicknessBase);
+  if (options.thicknessBase !== undefined) fields.thickness_base = decimalText(options.thicknessBase);
   if (options.sculpmode !== undefined) fields.sculpmode = options.sculpmode === 'engrave' ? '1' : '0';
+  if (options.subjectBox !== undefined) {
+    const box = options.subjectBox;
+    fields.subject_box = typeof box === 'string' ? box : box.map(decimalText).join(',');
+  }
   return fields;
 }
 
@@ -237,6 +274,7 @@ export class DepthmillClient {
       const form = new FormData();
       if (input.file !== undefined) form.append('image', toBlob(input.file), input.filename ?? 'image');
       else form.append('image_url', input.url!);
+      if (input.mask !== undefined) form.append('mask', toBlob(input.mask), input.maskFilename ?? 'mask');
       for (const [name, value] of Object.entries(fields)) form.append(name, value);
       return form;
     };

@@ -60,6 +60,7 @@ export class Housekeeping {
       const expirable = await tasks.listExpirable(now - retentionMs, 100);
       for (const task of expirable) {
         await blobs.delete(task.inputKey);
+        if (task.maskKey) await blobs.delete(task.maskKey);
         if (task.resultKey) await blobs.delete(task.resultKey);
         await tasks.markExpired(task.id, now);
       }

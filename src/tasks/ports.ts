@@ -95,7 +95,8 @@ export interface DepthResult {
 
 /** Runs the pipeline and the encoder for one task, off the HTTP event loop. */
 export interface DepthEngine {
-  run(input: Buffer, params: TaskParams): Promise<DepthResult>;
+  /** userMask: the bytes of the task's mask file, when the client sent one. */
+  run(input: Buffer, params: TaskParams, userMask?: Buffer): Promise<DepthResult>;
   close(): Promise<void>;
 }
 

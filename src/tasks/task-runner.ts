@@ -32,8 +32,8 @@ export class TaskRunner {
     let outcome: TaskOutcome;
     let timings: Record<string, number> | undefined;
     try {
-      const input = await blobs.get(task.inputKey);
-      const result = await engine.run(input, task.params);
+      const [input, userMask] = await Promise.all([blobs.get(task.inputKey), task.maskKey ? blobs.get(task.maskKey) : undefined]);
+      const result = await engine.run(input, task.params, userMask);
       timings = result.timings;
       const resultKey = `results/${taskId}.${result.extension}`;
       await blobs.put(resultKey, result.bytes, result.contentType);

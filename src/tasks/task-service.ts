@@ -6,6 +6,14 @@ import { isFinished, type Task, type TaskParams } from './task.js';
 import { overdueError } from './housekeeping.js';
 import { newTaskId } from './task-id.js';
 
+/** What a task is made from: the photo, and optionally the user's mask (a second blob). */
+export interface TaskInputs {
+  image: Buffer;
+  imageType: string;
+  mask?: Buffer;
+  maskType?: string;
+}
+
 export interface TaskServiceOptions {
   tasks: TaskStore;
   blobs: BlobStore;
@@ -20,7 +28,7 @@ export interface TaskServiceOptions {
 export class TaskService {
   constructor(private readonly options: TaskServiceOptions) {}
 
-  async create(clientId: string, params: TaskParams, image: Buffer, imageType: string): Promise<Task> {
+  async create(clientId: string, params: TaskParams, inputs: TaskInputs): Promise<Task> {
     const { tasks, blobs, queue, concurrentTaskQuota } = this.options;
     if ((await tasks.countUnfinished(clientId)) >= concurrentTaskQuota) {
       throw new ApiError(Errors.concurrencyLimit, `concurrency limit reached: at most ${concurrentTaskQuota} unfinished tasks per client`, {
@@ -30,8 +38,10 @@ export class TaskService {
     const now = Date.now();
     const id = newTaskId(new Date(now));
     const task: Task = { id, clientId, state: 'created', params, inputKey: `inputs/${id}`, createdAt: now, updatedAt: now };
-    // Input first, then the record: a task that exists always has its input.
-    await blobs.put(task.inputKey, image, imageType);
+    if (inputs.mask) task.maskKey = `inputs/${id}.mask`;
+    // Inputs first, then the record: a task that exists always has its inputs, also after a crash.
+    if (task.maskKey) await blobs.put(task.maskKey, inputs.mask!, inputs.maskType ?? 'application/octet-stream');
+    await blobs.put(task.inputKey, inputs.image, inputs.imageType);
     await tasks.insert(task);
     // The record says queueing before the queue can start it, so states only move forward.
     await tasks.setState(id, 'queueing');

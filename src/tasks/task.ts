@@ -9,6 +9,9 @@ export const OUTPUT_FORMATS = { 1: 'exr', 2: 'png', 3: 'stl', 4: 'glb', 5: '3mf'
 export type FormatCode = keyof typeof OUTPUT_FORMATS;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[FormatCode];
 
+/** Where the subject is: x0, y0, x1, y1 as shares (0..1) of the photo's width and height, top left origin. */
+export type SubjectBox = readonly [number, number, number, number];
+
 /** The create-task fields after validation and defaults, in the names the code uses. */
 export interface TaskParams {
   modelType: 'pro' | 'base';
@@ -22,6 +25,8 @@ export interface TaskParams {
   shapeBase: 'square' | 'circle';
   thicknessBase: number;
   sculpmode: 'emboss' | 'engrave';
+  /** rmbg only: the background removal keeps to this box (create-task's subject_box). */
+  subjectBox?: SubjectBox;
 }
 
 export interface Task {
@@ -30,6 +35,8 @@ export interface Task {
   state: TaskState;
   params: TaskParams;
   inputKey: string;
+  /** The user's own mask (create-task's mask file), a second input blob; it replaces the model's mask. */
+  maskKey?: string;
   resultKey?: string;
   /** Registry name of the depth model that made the result (tasks finished before it was recorded have none). */
   depthModel?: string;

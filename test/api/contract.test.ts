@@ -9,6 +9,9 @@ import { cli, createClientCredentials, SHARED, startServer, type Credentials, ty
 
 const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
 const photo = () => [{ bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' }];
+// A photo with its ground-truth matte (alpha = R / 255): a doll on the left, a troll on the right.
+const MATTED = readFileSync(join(SHARED, 'eval/masks/alphamatting_GT04.rgb.png')); // 800 × 563
+const MATTE = readFileSync(join(SHARED, 'eval/masks/alphamatting_GT04.gt.png'));
 
 /** When a download link stops working, in Unix seconds: our own links or S3 presigned ones. */
 function linkExpiry(url: URL): number {
@@ -108,6 +111,12 @@ describe('POST /open-api/v1/depth/create-task validation', () => {
     ['shape_base', { shape_base: '2' }, /shape_base must be one of 0, 1/],
     ['thickness_base', { thickness_base: '25' }, /thickness_base must be a number from 0.1 to 20/],
     ['sculpmode', { sculpmode: '3' }, /sculpmode must be one of 0, 1/],
+    ['subject_box not four numbers', { subject_box: '0.1,0.2,0.8' }, /subject_box must be four numbers "x0,y0,x1,y1" .* \(got "0.1,0.2,0.8"\)/],
+    ['subject_box not numbers', { subject_box: 'left,top,right,bottom' }, /subject_box must be four numbers "x0,y0,x1,y1"/],
+    ['subject_box in pixels', { subject_box: '10,20,300,400' }, /subject_box must be four numbers from 0 to 1 \(shares of the width and height, not pixels\)/],
+    ['subject_box reversed', { subject_box: '0.8,0.1,0.2,0.9' }, /subject_box must have x0 < x1 and y0 < y1/],
+    ['subject_box empty', { subject_box: '0.2,0.5,0.6,0.5' }, /subject_box must have x0 < x1 and y0 < y1/],
+    ['subject_box with rmbg=0', { rmbg: '0', subject_box: '0,0,1,1' }, /subject_box only applies when the background is removed \(rmbg=1\)/],
   ];
 
   it.each(invalid)('names the field and its allowed values: %s', async (_label, fields, message) => {
@@ -309,5 +318,86 @@ describe('concurrency quota', () => {
     } finally {
       await slow.stop();
     }
+  });
+});
+
+describe('correcting the background removal (beyond Hitem3D): mask and subject_box', () => {
+  let erinToken: string;
+  // base: 1024 × 721 for the 800 × 563 photo.
+  const size = { width: 1024, height: Math.round((1024 * 563) / 800) };
+
+  beforeAll(async () => {
+    const erin = createClientCredentials(server.dataDir, 'erin');
+    erinToken = await token(server.url, erin.clientId, erin.clientSecret);
+  });
+
+  /** The ground-truth matte cut at one half, at the output size: a black and white mask. */
+  const cutMatte = () => sharp(MATTE).extractChannel(0).resize(size.width, size.height, { fit: 'fill' }).threshold(128).toColourspace('b-w').png().toBuffer();
+
+  /** A finished PNG task's alpha as 0..255 levels. */
+  async function alphaOf(fields: Record<string, string>, masks: { bytes: Buffer }[] = []): Promise<{ levels: Buffer; width: number; height: number }> {
+    const created = await createTask(server.url, erinToken, form({ format: '2', model_type: 'base', ...fields }, [{ bytes: MATTED, name: 'doll.png' }], masks));
+    expect(created.body.code, created.body.msg).toBe(200);
+    const done = await waitForTask(server.url, erinToken, created.body.data.task_id);
+    expect(done.body.code, done.body.msg).toBe(200);
+    const file = await download(done.body.data.url!);
+    // 'grey16': sharp would otherwise bring the 16-bit samples down to 8 bits first.
+    const { data, info } = await sharp(file.bytes).extractChannel('alpha').toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const ushorts = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+    return { levels: Buffer.from(ushorts.map((value) => Math.round(value / 257))), width: info.width, height: info.height };
+  }
+
+  it('makes the mask file the result\'s alpha, exactly', async () => {
+    const mask = await cutMatte();
+    const result = await alphaOf({}, [{ bytes: mask }]);
+    expect([result.width, result.height]).toEqual([size.width, size.height]);
+    const expected = await sharp(mask).extractChannel(0).raw().toBuffer();
+    expect(result.levels.equals(expected)).toBe(true);
+  });
+
+  it('keeps the cut inside subject_box, which changes the result', async () => {
+    const free = await alphaOf({});
+    const boxed = await alphaOf({ subject_box: '0,0,0.5,1' });
+    const rightHalf = (levels: Buffer) => {
+      let kept = 0;
+      for (let y = 0; y < size.height; y++) for (let x = Math.ceil(size.width * 0.51); x < size.width; x++) kept += levels[y * size.width + x]! > 127 ? 1 : 0;
+      return kept;
+    };
+    expect(rightHalf(free.levels)).toBeGreaterThan(0.02 * size.width * size.height); // the troll, without the box
+    expect(rightHalf(boxed.levels)).toBe(0);
+    expect(boxed.levels.filter((level) => level > 127).length).toBeGreaterThan(0.05 * size.width * size.height); // the doll stays
+  });
+
+  it('checks the mask file like the image, and refuses it without background removal', async () => {
+    const send = (fields: Record<string, string>, masks: { bytes: Buffer; name?: string }[]) =>
+      createTask(server.url, erinToken, form({ format: '2', model_type: 'base', ...fields }, [{ bytes: MATTED }], masks));
+    const text = await send({}, [{ bytes: Buffer.from('not a mask'), name: 'mask.png' }]);
+    expect([text.status, text.body.code]).toEqual([400, 40020004]);
+    expect(text.body.msg).toBe('invalid parameter: mask must be a png, jpeg or webp image (its content is none of these)');
+    const empty = await send({}, [{ bytes: Buffer.alloc(0) }]);
+    expect([empty.status, empty.body.code, empty.body.msg]).toEqual([400, 40020004, 'invalid parameter: mask is empty']);
+
+    const mask = await cutMatte();
+    const kept = await send({ rmbg: '0' }, [{ bytes: mask }]);
+    expect([kept.status, kept.body.code]).toEqual([400, 40020003]);
+    expect(kept.body.msg).toBe('invalid parameter: mask only applies when the background is removed (rmbg=1)');
+    const two = await send({}, [{ bytes: mask }, { bytes: mask }]);
+    expect([two.status, two.body.code, two.body.msg]).toEqual([400, 40020009, 'invalid parameter: send one mask file only']);
+
+    const big = Buffer.alloc(20 * 1024 * 1024 + 1);
+    mask.copy(big);
+    const tooBig = await send({}, [{ bytes: big }]);
+    expect([tooBig.status, tooBig.body.code, tooBig.body.msg]).toEqual([413, 40020005, 'invalid parameter: mask is larger than 20 MB']);
+  });
+
+  it('fails the task, saying why, when the mask is not of the photo\'s proportions', async () => {
+    const square = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#fff' } }).png().toBuffer();
+    const created = await createTask(server.url, erinToken, form({ format: '2', model_type: 'base' }, [{ bytes: MATTED }], [{ bytes: square }]));
+    expect(created.body.code).toBe(200);
+    const done = await waitForTask(server.url, erinToken, created.body.data.task_id);
+    expect(done.status).toBe(200);
+    expect(done.body.code).toBe(5001001);
+    expect(done.body.data).toEqual({ task_id: created.body.data.task_id, state: 'failed' });
+    expect(done.body.msg).toMatch(/^generate failed: the mask is 300x300, not the photo's proportions/);
   });
 });

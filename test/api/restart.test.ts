@@ -1,9 +1,10 @@
 // A task once acknowledged survives a crash: kill the server hard while tasks wait in its queue,
-// start it again on the same data, and every task finishes.
+// start it again on the same data, and every task finishes, with its mask file if it had one.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { expect, it } from 'vitest';
-import { createTask, form, queryTask, token, waitForTask } from '../helpers/api.js';
+import { createTask, download, form, queryTask, token, waitForTask } from '../helpers/api.js';
 import { createClientCredentials, SHARED, startServer } from '../helpers/server.js';
 
 const PHOTO = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
@@ -19,6 +20,15 @@ it('picks up queued and running tasks again after SIGKILL', async () => {
     expect(created.body.code).toBe(200);
     taskIds.push(created.body.data.task_id);
   }
+  // The last one, surely queued, with the user's mask: a rectangle at the output size (pro: 2048 × 1365).
+  const mask = await sharp({ create: { width: 2048, height: 1365, channels: 3, background: '#000' } })
+    .composite([{ input: { create: { width: 900, height: 700, channels: 3, background: '#fff' } }, left: 600, top: 300 }])
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
+  const masked = await createTask(first.url, accessToken, form({ format: '2' }, [{ bytes: PHOTO }], [{ bytes: mask }]));
+  expect(masked.body.code).toBe(200);
+  taskIds.push(masked.body.data.task_id);
   const statesBefore = await Promise.all(taskIds.map(async (id) => (await queryTask(first.url, accessToken, id)).body.data.state));
   expect(statesBefore.filter((state) => state === 'queueing').length).toBeGreaterThanOrEqual(2);
   await first.stop('SIGKILL');
@@ -32,6 +42,9 @@ it('picks up queued and running tasks again after SIGKILL', async () => {
       const done = await waitForTask(second.url, accessToken, id);
       expect(done.body.data.state, id).toBe('success');
     }
+    const result = await download((await queryTask(second.url, accessToken, masked.body.data.task_id)).body.data.url!);
+    const alpha = await sharp(result.bytes).extractChannel('alpha').toColourspace('b-w').raw().toBuffer();
+    expect(alpha.equals(await sharp(mask).extractChannel(0).raw().toBuffer())).toBe(true);
   } finally {
     await second.stop();
   }

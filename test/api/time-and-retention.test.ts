@@ -1,12 +1,13 @@
 // Time limits and retention: an overdue task fails with 5001001 (and its callback says so), files
 // past the retention period are deleted, and an expired task or link answers clearly, not 500.
 // SIGTERM lets the running task finish and leaves the queued ones for the next start.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask, type Envelope, type TaskData } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { createClientCredentials, SHARED, startServer } from '../helpers/server.js';
+import { createClientCredentials, DISTRIBUTED, SHARED, startServer } from '../helpers/server.js';
 
 const PHOTO = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,9 +56,13 @@ describe('retention', () => {
     try {
       const { clientId, clientSecret } = createClientCredentials(server.dataDir);
       const accessToken = await token(server.url, clientId, clientSecret);
-      const created = await createTask(server.url, accessToken, form({ format: '6', model_type: 'base', rmbg: '0' }, [{ bytes: PHOTO }]));
+      // With the user's mask: a second input file, which must go too.
+      const mask = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#fff' } }).png().toBuffer();
+      const created = await createTask(server.url, accessToken, form({ format: '6', model_type: 'base' }, [{ bytes: PHOTO }], [{ bytes: mask }]));
       const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
       expect((await download(done.body.data.url!)).status).toBe(200);
+      const inputs = join(server.dataDir, 'blobs/inputs');
+      if (!DISTRIBUTED) expect(readdirSync(inputs).sort()).toEqual([created.body.data.task_id, `${created.body.data.task_id}.mask`]);
 
       let answer = await queryTask(server.url, accessToken, created.body.data.task_id);
       for (let waited = 0; answer.status === 200 && waited < 15_000; waited += 250) {
@@ -68,6 +73,7 @@ describe('retention', () => {
       expect(answer.body.code).toBe(404);
       expect(answer.body.msg).toMatch(/^task expired: its files were deleted on \d{4}-.*kept 0\.001 hours/);
       expect(answer.body.data).toEqual({ task_id: created.body.data.task_id, state: 'success' });
+      if (!DISTRIBUTED) expect(readdirSync(inputs)).toEqual([]);
 
       const stale = await download(done.body.data.url!);
       if (new URL(done.body.data.url!).searchParams.has('expires')) {

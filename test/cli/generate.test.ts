@@ -11,6 +11,30 @@ import { admesh } from '../relief/helpers.js';
 import { BIN, cli, cliAsync, createClientCredentials, SHARED, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const PHOTOS = join(SHARED, 'eval/photos');
+// A photo (800 × 563: a doll left, a troll right) and its ground-truth matte (alpha = R / 255).
+const MATTED = join(SHARED, 'eval/masks/alphamatting_GT04.rgb.png');
+const MATTE = join(SHARED, 'eval/masks/alphamatting_GT04.gt.png');
+/** base: the output size of the matted photo. */
+const MATTED_BASE = { width: 1024, height: Math.round((1024 * 563) / 800) };
+
+/** The matte as a black and white mask at the base output size, written to a file. */
+async function cutMatteFile(): Promise<string> {
+  const path = join(tempDir('mask'), 'doll.mask.png');
+  await sharp(MATTE).extractChannel(0).resize(MATTED_BASE.width, MATTED_BASE.height, { fit: 'fill' }).threshold(128).toColourspace('b-w').png().toFile(path);
+  return path;
+}
+
+/** A grey PNG's levels, one byte a pixel. */
+async function greyLevels(path: string): Promise<{ levels: Buffer; width: number; height: number; channels: number }> {
+  const meta = await sharp(readFileSync(path)).metadata();
+  const levels = await sharp(readFileSync(path)).extractChannel(0).raw().toBuffer();
+  return { levels, width: meta.width!, height: meta.height!, channels: meta.channels! };
+}
+
+/** A 16-bit depth PNG's alpha, as 0..255 levels. */
+async function alphaLevels(path: string): Promise<Buffer> {
+  return sharp(readFileSync(path)).extractChannel('alpha').toColourspace('b-w').raw().toBuffer();
+}
 
 interface Report {
   format: string;
@@ -153,6 +177,14 @@ describe('depthmill generate, locally (no server)', () => {
       [['-f', 'jpg'], /argument 'jpg' is invalid.*exr, png, bmp, stl, glb, 3mf/],
       [['-o', join(dir, 'x.png'), '-f', 'exr'], /ends in \.png but --format is exr/],
       [['--server', 'http://127.0.0.1:9'], /needs client credentials: set DEPTHMILL_CLIENT_ID/],
+      [['--subject-box', '0.1,0.2,0.8'], /--subject-box must be four numbers "x0,y0,x1,y1" .*\(got "0\.1,0\.2,0\.8"\)/],
+      [['--subject-box', '50,20,400,300'], /--subject-box must be four numbers from 0 to 1/],
+      [['--subject-box', '0.9,0,0.1,1'], /--subject-box must have x0 < x1 and y0 < y1/],
+      [['--subject-box', '0,0,0.5,1', '--no-rmbg'], /--subject-box only applies when the background is removed/],
+      [['--mask', join(dir, 'apple.jpg'), '--no-rmbg'], /--mask only applies when the background is removed: drop --no-rmbg/],
+      [['--mask-out', join(dir, 'm.png'), '--no-rmbg'], /--mask-out writes the background mask, and --no-rmbg keeps the background/],
+      [['--mask', join(dir, 'no-such-mask.png')], /--mask \S*no-such-mask\.png: no such file/],
+      [[join(dir, 'coffee.png'), '--mask', join(dir, 'apple.jpg')], /--mask is the mask of one photo, and 2 photos were given/],
     ];
     for (const [extra, message] of cases) {
       const result = cli(data, ['generate', join(dir, 'apple.jpg'), ...extra]);
@@ -169,6 +201,50 @@ describe('depthmill generate, locally (no server)', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/--height-relief <mm>\s+relief height, meshes only \(0\.1 to 50, default 1\.3\)/);
     expect(help.stdout).toMatch(/--server <url>/);
+    expect(help.stdout).toMatch(/--subject-box <box>\s+where the subject is, "x0,y0,x1,y1"/);
+    expect(help.stdout).toMatch(/--mask <file>\s+your own background mask/);
+    expect(help.stdout).toMatch(/--mask-out <path>\s+also write the mask/);
+  });
+
+  it('cuts with the user\'s --mask and writes the mask it used with --mask-out', async () => {
+    const maskFile = await cutMatteFile();
+    const out = tempDir('masked');
+    const result = cli(tempDir('cli-data'), ['generate', MATTED, '-o', join(out, 'doll.png'), '--model-type', 'base', '--mask', maskFile, '--mask-out', join(out, 'used.png')]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/ok\s+\S+ -> \S*doll\.png \+ \S*used\.png/);
+    const given = await greyLevels(maskFile);
+    const used = await greyLevels(join(out, 'used.png'));
+    // An 8-bit grey PNG at the output size, and exactly the mask that was given, as is the depth map's alpha.
+    expect([used.width, used.height, used.channels]).toEqual([MATTED_BASE.width, MATTED_BASE.height, 1]);
+    expect(used.levels.equals(given.levels)).toBe(true);
+    expect((await alphaLevels(join(out, 'doll.png'))).equals(given.levels)).toBe(true);
+  });
+
+  it('keeps the cut inside --subject-box, and writes NAME.mask.png per photo into a --mask-out folder', async () => {
+    const dir = tempDir('boxed');
+    copyFileSync(MATTED, join(dir, 'doll.png'));
+    copyFileSync(join(PHOTOS, 'opencv_apple.jpg'), join(dir, 'apple.jpg'));
+    const masks = join(tempDir('masks'), 'all');
+    const maps = tempDir('maps');
+    const result = cli(tempDir('cli-data'), ['generate', dir, '-f', 'bmp', '--out-dir', maps, '--model-type', 'base', '--subject-box', '0,0,0.5,1', '--mask-out', masks]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(readdirSync(masks).sort()).toEqual(['apple.mask.png', 'doll.mask.png']);
+    const doll = await greyLevels(join(masks, 'doll.mask.png'));
+    expect([doll.width, doll.height, doll.channels]).toEqual([MATTED_BASE.width, MATTED_BASE.height, 1]);
+    let right = 0;
+    let kept = 0;
+    for (let i = 0; i < doll.levels.length; i++) {
+      if (doll.levels[i]! < 128) continue;
+      kept++;
+      if (i % doll.width > 0.51 * doll.width) right++;
+    }
+    expect(right).toBe(0); // the troll is outside the box
+    expect(kept).toBeGreaterThan(0.05 * doll.levels.length); // the doll is kept
+
+    // A later run skips only what has all its outputs: with the masks asked elsewhere, the maps are made again.
+    const again = cli(tempDir('cli-data'), ['generate', dir, '-f', 'bmp', '--out-dir', maps, '--model-type', 'base', '--mask-out', tempDir('more-masks'), '--json']);
+    expect(again.status, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as Report).summary).toMatchObject({ written: 2, skipped: 0 });
   });
 });
 
@@ -207,6 +283,26 @@ describe('depthmill generate --server', () => {
       const [a, b] = await Promise.all([remote, local].map((folder) => sharp(join(folder, name)).raw({ depth: 'ushort' }).toBuffer()));
       expect(a!.equals(b!), name).toBe(true);
     }
+  });
+
+  it('sends --mask and --subject-box, and writes --mask-out from the PNG result\'s alpha, as local mode does', async () => {
+    const maskFile = await cutMatteFile();
+    const remote = tempDir('remote-mask');
+    const local = tempDir('local-mask');
+    // A relief: the server makes the PNG whose alpha is the mask as a second task.
+    const masked = await cliAsync(['generate', MATTED, '-o', join(remote, 'doll.stl'), '--model-type', 'base', '--mask', maskFile, '--mask-out', join(remote, 'used.png'), '--server', server.url], env);
+    expect(masked.status, masked.stderr).toBe(0);
+    expect(admesh(join(remote, 'doll.stl')).parts).toBeGreaterThan(0);
+    expect((await greyLevels(join(remote, 'used.png'))).levels.equals((await greyLevels(maskFile)).levels)).toBe(true);
+
+    const options = ['-f', 'png', '--model-type', 'base', '--subject-box', '0,0,0.5,1'];
+    const boxed = await cliAsync(['generate', MATTED, ...options, '-o', join(remote, 'boxed.png'), '--mask-out', join(remote, 'boxed.mask.png'), '--server', server.url], env);
+    expect(boxed.status, boxed.stderr).toBe(0);
+    const offline = await cliAsync(['generate', MATTED, ...options, '-o', join(local, 'boxed.png'), '--mask-out', join(local, 'boxed.mask.png')]);
+    expect(offline.status, offline.stderr).toBe(0);
+    const [a, b] = await Promise.all([remote, local].map((folder) => readFileSync(join(folder, 'boxed.mask.png'))));
+    expect(a!.equals(b!)).toBe(true);
+    expect((await alphaLevels(join(remote, 'boxed.png'))).equals((await greyLevels(join(local, 'boxed.mask.png'))).levels)).toBe(true);
   });
 
   it('stops at once with a clear message when the credentials are wrong', async () => {

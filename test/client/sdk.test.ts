@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient, DepthmillError, TASK_FAILED, verifyCallback, type TaskState } from 'depthmill/client';
+import { DepthmillClient, DepthmillError, TASK_FAILED, taskFields, verifyCallback, type TaskState } from 'depthmill/client';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
 import { createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
 
@@ -117,6 +117,34 @@ describe('depthmill/client against a real server', () => {
     expect(error).toBeInstanceOf(DepthmillError);
     expect(error).toMatchObject({ code: 40020003, status: 400 });
     expect((error as Error).message).toMatch(/width must be a number from 20 to 600/);
+  });
+
+  it('sends the user\'s mask (a Blob, as a browser has it) and a subject box, which shape the cut', async () => {
+    const sdk = client();
+    // A disc at the base output size (1024 × 1024 for the 512 × 512 apple).
+    const disc = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="1024"><rect width="1024" height="1024"/><circle cx="500" cy="540" r="300" fill="#fff"/></svg>'))
+      .threshold(128)
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
+    const masked = await sdk.createTask({ file: APPLE, filename: 'apple.jpg', mask: new Blob([disc], { type: 'image/png' }), maskFilename: 'disc.png', format: 'png', modelType: 'base' });
+    const alphaOf = async (png: Uint8Array) => sharp(png).extractChannel('alpha').toColourspace('b-w').raw().toBuffer();
+    const maskAlpha = await alphaOf(await sdk.download(await sdk.waitForTask(masked, { intervalMs: 100 })));
+    expect(maskAlpha.equals(await sharp(disc).extractChannel(0).raw().toBuffer())).toBe(true);
+
+    const boxed = await sdk.createTask({ file: APPLE, format: 'png', modelType: 'base', subjectBox: [0, 0, 0.5, 1] });
+    const boxAlpha = await alphaOf(await sdk.download(await sdk.waitForTask(boxed, { intervalMs: 100 })));
+    let right = 0;
+    for (let i = 0; i < boxAlpha.length; i++) if (boxAlpha[i]! > 127 && i % 1024 > 0.51 * 1024) right++;
+    expect(right).toBe(0);
+    expect(boxAlpha.filter((level) => level > 127).length).toBeGreaterThan(0.05 * boxAlpha.length);
+
+    // The form field, with plain decimals whatever the number; refused by the server without rmbg.
+    expect(taskFields({ format: 'png', subjectBox: [0.1, 1e-7, 0.75, 1] }).subject_box).toBe('0.1,0,0.75,1');
+    await expect(sdk.createTask({ file: APPLE, format: 'png', rmbg: false, subjectBox: [0, 0, 1, 1] })).rejects.toMatchObject({
+      code: 40020003,
+      message: expect.stringMatching(/subject_box only applies when the background is removed/),
+    });
   });
 
   it('replaces a token the server refuses, once, and reports wrong credentials clearly', async () => {

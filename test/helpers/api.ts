@@ -46,11 +46,14 @@ export interface ImageFile {
   type?: string;
 }
 
-/** A create-task form: text fields as strings, and zero or more image files. */
-export function form(fields: Record<string, string>, images: ImageFile[] = []): FormData {
+/** A create-task form: text fields as strings, zero or more image files, and zero or more mask files. */
+export function form(fields: Record<string, string>, images: ImageFile[] = [], masks: ImageFile[] = []): FormData {
   const body = new FormData();
   for (const image of images) {
     body.append('image', new Blob([image.bytes], { type: image.type ?? 'application/octet-stream' }), image.name ?? 'photo.jpg');
+  }
+  for (const mask of masks) {
+    body.append('mask', new Blob([mask.bytes], { type: mask.type ?? 'application/octet-stream' }), mask.name ?? 'mask.png');
   }
   for (const [name, value] of Object.entries(fields)) body.append(name, value);
   return body;

@@ -210,6 +210,88 @@ describe('web UI', () => {
     expect(await page.isVisible('#sign-in')).toBe(true);
   });
 
+  it('shows the background cut over the photo, and redoes the map with a subject box drawn on it', async () => {
+    const cutContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      // What the page sends: the text fields of every create-task form (the browser does not hand
+      // a multipart body with files to the test, so the page's fetch reports it).
+      await cutContext.addInitScript(() => {
+        const page = globalThis as unknown as { fetch: typeof fetch; sentForms: Record<string, string>[] };
+        const original = page.fetch.bind(globalThis);
+        page.sentForms = [];
+        page.fetch = (input, init) => {
+          if (String(input).endsWith('/depth/create-task') && init?.body instanceof FormData) {
+            page.sentForms.push(Object.fromEntries([...init.body.entries()].map(([name, value]) => [name, typeof value === 'string' ? value : `file:${value.size}`])));
+          }
+          return original(input, init);
+        };
+      });
+      const page = await cutContext.newPage();
+      const errors = watchErrors(page);
+      await signIn(page);
+      await makeDepthMap(page, 'touch');
+      const sentForms = () => page.evaluate(() => (globalThis as unknown as { sentForms: Record<string, string>[] }).sentForms);
+      expect((await sentForms())[0]).not.toHaveProperty('subject_box');
+
+      // The removed background is tinted over the photo, and the tint can be turned off.
+      await page.locator('#mask-stage').scrollIntoViewIfNeeded();
+      expect(await page.isVisible('#mask-overlay')).toBe(true);
+      const overlaySize = await page.locator('#mask-overlay').evaluate((canvas: BrowserCanvas) => [canvas.width, canvas.height]);
+      expect(overlaySize).toEqual([1024, 1024]);
+      await page.click('#mask-toggle');
+      expect(await page.getAttribute('#mask-toggle', 'aria-pressed')).toBe('false');
+      expect(await page.isVisible('#mask-overlay')).toBe(false);
+      await page.click('#mask-toggle');
+      expect(await page.isVisible('#mask-overlay')).toBe(true);
+      expect(await page.isDisabled('#redo-box')).toBe(true);
+
+      // Draw a box over the left half of the apple, from 10 % to 50 % across and 15 % to 85 % down.
+      const stage = (await page.locator('#mask-photo').boundingBox())!;
+      await page.mouse.move(stage.x + 0.1 * stage.width, stage.y + 0.15 * stage.height);
+      await page.mouse.down();
+      await page.mouse.move(stage.x + 0.5 * stage.width, stage.y + 0.85 * stage.height, { steps: 8 });
+      await page.mouse.up();
+      expect(await page.isVisible('#subject-box')).toBe(true);
+      const typed = await Promise.all(['#box-x0', '#box-y0', '#box-x1', '#box-y1'].map((field) => page.inputValue(field)));
+      expect(typed.map(Number).map(Math.round)).toEqual([10, 15, 50, 85]);
+
+      // By keyboard too: the right edge typed in its field moves the box.
+      await page.fill('#box-x1', '55');
+      await page.screenshot({ path: join(ARTIFACTS, 'web-ui-cut.png'), fullPage: true });
+
+      await page.click('#redo-box');
+      await expect.poll(async () => (await sentForms()).length).toBe(2);
+      const sent = (await sentForms())[1]!;
+      expect(sent).toMatchObject({ format: '2', model_type: 'base', rmbg: '1' });
+      const box = sent.subject_box!.split(',').map(Number);
+      expect(box[0]).toBeCloseTo(0.1, 2);
+      expect(box[1]).toBeCloseTo(0.15, 2);
+      expect(box[2]).toBe(0.55);
+      expect(box[3]).toBeCloseTo(0.85, 2);
+      await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Done'), undefined, { timeout: 90_000 });
+
+      // The new cut keeps to the box: nothing right of it is kept, in the depth map or the tint.
+      const alphaAt = (x: number, y: number) =>
+        page.locator('#depth-image').evaluate(
+          (image: BrowserImage, [fx, fy]) => {
+            const canvas = document.createElement('canvas');
+            canvas.width = image.naturalWidth;
+            canvas.height = image.naturalHeight;
+            const context2d = canvas.getContext('2d')!;
+            context2d.drawImage(image, 0, 0);
+            return context2d.getImageData(Math.round(fx! * image.naturalWidth), Math.round(fy! * image.naturalHeight), 1, 1).data[3];
+          },
+          [x, y],
+        );
+      await expect.poll(() => alphaAt(0.7, 0.5), { timeout: 20_000 }).toBe(0);
+      expect(await alphaAt(0.45, 0.5)).toBe(255);
+      expect(await page.isVisible('#subject-box')).toBe(true); // the box the result was made with
+      expect(errors).toEqual([]);
+    } finally {
+      await cutContext.close();
+    }
+  });
+
   it('fits a phone screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     try {

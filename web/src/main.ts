@@ -1,9 +1,11 @@
 // The Depthmill web UI: sign in with client credentials, drop a photo, choose options, watch the
-// task, look at the depth map and a 3D preview, download any format. It talks to the API with the
-// same SDK as the command line (src/client), from this origin.
+// task, look at the depth map, its background cut (correctable with a subject box or a mask) and a
+// 3D preview, download any format. It talks to the API with the same SDK as the command line
+// (src/client), from this origin.
 import './style.css';
 import { DepthmillClient, DepthmillError, type OutputFormat, type TaskOptions, type TaskStatus } from '../../src/client/client.js';
 import type { Colormap } from './colormaps.js';
+import { CutView } from './cut-view.js';
 import { decodeDepth, DepthView } from './depth-view.js';
 import { applyFieldRules, loadFieldRules, readOptions } from './options.js';
 import { ReliefView, webglAvailable } from './relief-view.js';
@@ -59,14 +61,34 @@ const ui = {
   exaggerationValue: element<HTMLOutputElement>('exaggeration-value'),
   resetView: element<HTMLButtonElement>('reset-view'),
   downloads: element<HTMLUListElement>('downloads'),
+  cut: element('cut'),
+  maskToggle: element<HTMLButtonElement>('mask-toggle'),
+  redoBox: element<HTMLButtonElement>('redo-box'),
+  clearBox: element<HTMLButtonElement>('clear-box'),
+  maskInput: element<HTMLInputElement>('mask-input'),
+  redoMask: element<HTMLButtonElement>('redo-mask'),
+  cutError: element('cut-error'),
 };
 
 let client: DepthmillClient | undefined;
 let photo: File | undefined;
 let running: AbortController | undefined;
-/** The photo and options of the result on screen: every download is made from these. */
-let current: { photo: File; options: Omit<TaskOptions, 'format'> } | undefined;
+/** A photo, the options, and the user's own mask if any: what a task is made from. */
+interface Source {
+  photo: File;
+  options: Omit<TaskOptions, 'format'>;
+  mask?: File;
+}
+/** The source of the result on screen: every download is made from it (subject box and mask included). */
+let current: Source | undefined;
 const depthView = new DepthView(ui.depthImage, ui.comparePhoto, ui.compare);
+const cutView = new CutView({
+  stage: element('mask-stage'),
+  photo: element<HTMLImageElement>('mask-photo'),
+  overlay: element<HTMLCanvasElement>('mask-overlay'),
+  box: element('subject-box'),
+  fields: [element<HTMLInputElement>('box-x0'), element<HTMLInputElement>('box-y0'), element<HTMLInputElement>('box-x1'), element<HTMLInputElement>('box-y1')],
+});
 let reliefView: ReliefView | undefined;
 
 function messageOf(error: unknown): string {
@@ -192,9 +214,10 @@ function showState(state: TaskStatus['state'] | undefined): void {
   }
 }
 
-async function runTask(format: OutputFormat, source: NonNullable<typeof current>, signal: AbortSignal, onState?: (task: TaskStatus) => void) {
+async function runTask(format: OutputFormat, source: Source, signal: AbortSignal, onState?: (task: TaskStatus) => void) {
   if (!client) throw new Error('sign in first');
-  const taskId = await client.createTask({ file: source.photo, filename: source.photo.name, format, ...source.options }, { signal });
+  const mask = source.mask ? { mask: source.mask, maskFilename: source.mask.name } : {};
+  const taskId = await client.createTask({ file: source.photo, filename: source.photo.name, format, ...source.options, ...mask }, { signal });
   return client.waitForTask(taskId, { signal, ...(onState ? { onProgress: onState } : {}) });
 }
 
@@ -212,11 +235,18 @@ async function generate(): Promise<void> {
     return;
   }
   ui.optionsError.textContent = '';
+  await makeDepthMap({ photo, options: read.options });
+}
+
+/** Runs a PNG task for this source and shows its result; what the Make and Redo buttons do. */
+async function makeDepthMap(source: Source): Promise<void> {
+  if (!client) return;
   running?.abort();
   const controller = new AbortController();
   running = controller;
-  const source = { photo, options: read.options };
   ui.generate.disabled = true;
+  ui.redoBox.disabled = ui.redoMask.disabled = true;
+  ui.cutError.textContent = '';
   showState(undefined);
   setStatus('Sending the photo…');
   const started = performance.now();
@@ -232,6 +262,7 @@ async function generate(): Promise<void> {
     current = source;
     ui.results.hidden = false;
     await depthView.show(source.photo, depth, pixels);
+    showCut(source, pixels);
     showRelief(pixels, source.options);
     resetDownloads({ format: 'png', url: task.url, taskId: task.taskId, at: Date.now() });
     showState('success');
@@ -244,8 +275,59 @@ async function generate(): Promise<void> {
   } finally {
     if (running === controller) running = undefined;
     ui.generate.disabled = false;
+    updateRedoButtons();
   }
 }
+
+// ---- the background cut, and the user's corrections: a subject box or a mask of their own
+
+function showCut(source: Source, pixels: Awaited<ReturnType<typeof decodeDepth>>['pixels']): void {
+  // Only a result with its background removed has a cut to show or correct.
+  ui.cut.hidden = source.options.rmbg === false;
+  if (ui.cut.hidden) return;
+  cutView.show(source.photo, pixels);
+  cutView.setBox(source.options.subjectBox);
+}
+
+function updateRedoButtons(): void {
+  const idle = running === undefined && current !== undefined;
+  ui.redoBox.disabled = !idle || cutView.box === undefined;
+  ui.redoMask.disabled = !idle || !ui.maskInput.files?.[0];
+}
+
+cutView.onChange = updateRedoButtons;
+
+ui.maskToggle.addEventListener('click', () => {
+  const visible = ui.maskToggle.getAttribute('aria-pressed') !== 'true';
+  ui.maskToggle.setAttribute('aria-pressed', String(visible));
+  cutView.setOverlayVisible(visible);
+});
+
+ui.clearBox.addEventListener('click', () => cutView.setBox(undefined));
+
+ui.redoBox.addEventListener('click', () => {
+  const box = cutView.box;
+  if (!current || !box) return;
+  // The box replaces the mask model's guess alone: a mask of one's own would override it.
+  const { mask: _mask, ...rest } = current;
+  void makeDepthMap({ ...rest, options: { ...current.options, subjectBox: box } });
+});
+
+ui.maskInput.addEventListener('change', () => {
+  const file = ui.maskInput.files?.[0];
+  ui.cutError.textContent = '';
+  if (file && !ACCEPTED.has(file.type)) ui.cutError.textContent = `${file.name} is not a png, jpeg or webp image.`;
+  else if (file && file.size > MAX_BYTES) ui.cutError.textContent = `${file.name} is larger than 20 MB.`;
+  if (ui.cutError.textContent) ui.maskInput.value = '';
+  updateRedoButtons();
+});
+
+ui.redoMask.addEventListener('click', () => {
+  const mask = ui.maskInput.files?.[0];
+  if (!current || !mask) return;
+  const { subjectBox: _box, ...options } = current.options;
+  void makeDepthMap({ photo: current.photo, options, mask });
+});
 
 // ---- result views
 

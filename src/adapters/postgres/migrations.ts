@@ -40,6 +40,8 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE tasks ADD COLUMN expired_at BIGINT;
    CREATE INDEX tasks_expirable ON tasks (updated_at) WHERE expired_at IS NULL AND state IN ('success', 'failed');`,
   `ALTER TABLE tasks ADD COLUMN depth_model TEXT;`,
+  // The user's own mask (create-task's `mask` file), a second input blob.
+  `ALTER TABLE tasks ADD COLUMN mask_key TEXT;`,
 ];
 
 export async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {

@@ -59,9 +59,9 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
 
   async insert(task: Task): Promise<void> {
     await this.pool.query(
-      `INSERT INTO tasks (id, client_id, state, params, input_key, result_key, error, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt],
+      `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt],
     );
   }
 

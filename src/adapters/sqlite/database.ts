@@ -42,6 +42,8 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE tasks ADD COLUMN expired_at INTEGER;
    CREATE INDEX tasks_expirable ON tasks (updated_at) WHERE expired_at IS NULL AND state IN ('success', 'failed');`,
   `ALTER TABLE tasks ADD COLUMN depth_model TEXT;`,
+  // The user's own mask (create-task's `mask` file), a second input blob.
+  `ALTER TABLE tasks ADD COLUMN mask_key TEXT;`,
 ];
 
 export function openDatabase(path: string): Database.Database {

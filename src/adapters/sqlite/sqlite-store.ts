@@ -27,10 +27,10 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
   async insert(task: Task): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO tasks (id, client_id, state, params, input_key, result_key, error, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt);
+      .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt);
   }
 
   async get(id: string): Promise<Task | undefined> {
