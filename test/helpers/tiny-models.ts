@@ -89,3 +89,22 @@ export function tinyU2Netp(): Buffer {
     output: outputs.map((name) => valueInfo(name, [1, 1, 320, 320])),
   });
 }
+
+/**
+ * Like ISNet as IMG.LY publishes it: `input` [1,3,1024,1024] -> `output` [1,1,1024,1024], a
+ * probability (the real graph ends in a sigmoid), here sigmoid(mean of the normalised channels).
+ * The real model lists `output` first of twelve; a decoy first output here makes sure the adapter
+ * reads it by name.
+ */
+export function tinyIsnet(): Buffer {
+  return model({
+    name: 'tiny-isnet',
+    node: [
+      node('ReduceMean', ['input'], ['mean'], { axes: [1], keepdims: 1 }),
+      node('Neg', ['mean'], ['1890']),
+      node('Sigmoid', ['mean'], ['output']),
+    ],
+    input: [valueInfo('input', [1, 3, 1024, 1024])],
+    output: [valueInfo('1890', [1, 1, 1024, 1024]), valueInfo('output', [1, 1, 1024, 1024])],
+  });
+}

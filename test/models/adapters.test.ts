@@ -6,9 +6,9 @@ import type { DecodedImage } from '../../src/pipeline/decode.js';
 import { predictInverseDepth } from '../../src/pipeline/depth.js';
 import { predictSaliency } from '../../src/pipeline/mask.js';
 import { models, type ModelEntry } from '../../src/pipeline/model-cache.js';
-import { modelInputSize } from '../../src/pipeline/model-input.js';
+import { modelInputSize, modelInputTensor } from '../../src/pipeline/model-input.js';
 import type { LoadedModel } from '../../src/pipeline/sessions.js';
-import { tinyDepthAnything, tinyFastDepth, tinyU2Netp } from '../helpers/tiny-models.js';
+import { tinyDepthAnything, tinyFastDepth, tinyIsnet, tinyU2Netp } from '../helpers/tiny-models.js';
 
 async function load(name: string, bytes: Buffer): Promise<LoadedModel> {
   return { name, entry: models[name] as ModelEntry, session: await ort.InferenceSession.create(bytes) };
@@ -91,5 +91,37 @@ describe('U2-Net-p adapter', () => {
     expect(Math.max(...out.data)).toBe(1);
     expect(out.data[320 * 160 + 20]).toBeLessThan(0.1);
     expect(out.data[320 * 160 + 300]).toBeGreaterThan(0.9);
+  });
+});
+
+describe('ISNet adapter (IMG.LY\'s export)', () => {
+  const entry = models.isnet!;
+
+  it('feeds `input` the image squashed to 1024x1024, normalised as IMG.LY does: (v - 128) / 256', async () => {
+    // Their runInference: tensorResizeBilinear to 1024x1024, then tensorHWCtoBCHW with mean 128 and
+    // std 256 on 0..255 values; ours is ((v / 255) - mean) / std, hence 128/255 and 256/255.
+    const tensor = await modelInputTensor(twoTone(600, 400, [200, 30, 90], [200, 30, 90]), entry.input);
+    expect([tensor.width, tensor.height]).toEqual([1024, 1024]);
+    const plane = 1024 * 1024;
+    expect(tensor.data[500]).toBeCloseTo((200 - 128) / 256, 6);
+    expect(tensor.data[plane + 500]).toBeCloseTo((30 - 128) / 256, 6);
+    expect(tensor.data[2 * plane + 500]).toBeCloseTo((90 - 128) / 256, 6);
+  });
+
+  it('reads the output named `output` (a probability) and min-max normalises it', async () => {
+    const model = await load('isnet', tinyIsnet());
+    const out = await predictSaliency(model, twoTone(500, 300, [20, 20, 20], [230, 230, 230]));
+    expect([out.width, out.height]).toEqual([1024, 1024]);
+    // The decoy first output is the negation: read instead, dark and bright would swap.
+    // (A reduce: a million arguments to Math.min would overflow the stack.)
+    expect(out.data.reduce((a, b) => Math.min(a, b))).toBe(0);
+    expect(out.data.reduce((a, b) => Math.max(a, b))).toBe(1);
+    expect(out.data[1024 * 512 + 50]).toBeLessThan(0.1);
+    expect(out.data[1024 * 512 + 950]).toBeGreaterThan(0.9);
+  });
+
+  it('is the same adapter for the quantised export', () => {
+    expect(models['isnet-quint8']!.input).toEqual(entry.input);
+    expect(models['isnet-quint8']!.output).toMatchObject({ kind: 'saliency', name: 'output' });
   });
 });
