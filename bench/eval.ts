@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { decodeImage } from '../src/pipeline/decode.js';
 import { predictInverseDepth } from '../src/pipeline/depth.js';
+import type { SubjectMaskOptions } from '../src/pipeline/subject-mask.js';
 import { runPipeline, TUNING, type DepthTuning, type PipelineParams, type PipelineResult } from '../src/pipeline/run.js';
 import { ModelSessions } from '../src/pipeline/sessions.js';
 import { resizeBilinear, type FloatPlane } from '../src/pipeline/upsample.js';
@@ -113,6 +114,8 @@ Options:
   --docs <file>        also write the README picture of the output convention
   --only depth|masks   one section only (default both: depth on pairs.csv, masks on masks/pairs.csv)
   --mask-variants <a,b> only these background removal variants (default: all whose model is installed)
+  --mask-try <json>    also run the base mask stage with these subjectMask options (repeatable), e.g.
+                       --mask-try '{"saliency":2}'
   --help               this text
 `;
 
@@ -135,6 +138,7 @@ function parseArgs(argv: string[]): Options {
   let names: string[] | undefined;
   let ablation = false;
   const tries: Variant[] = [];
+  const maskTries: MaskVariant[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -162,6 +166,12 @@ function parseArgs(argv: string[]): Options {
       const only = value();
       if (only !== 'depth' && only !== 'masks') throw new Error('--only takes depth or masks');
       options.sections = { depth: only === 'depth', masks: only === 'masks' };
+    } else if (a === '--mask-try') {
+      // Background removal with these subjectMask options (over the default's), base.
+      const spec = value();
+      const extra = JSON.parse(spec) as Partial<SubjectMaskOptions>;
+      const subjectMask = { ...TUNING.base.subjectMask!, ...extra };
+      maskTries.push({ name: `base ${spec}`, what: `the mask stage (base) with ${spec}`, params: maskParams('base'), tuning: { subjectMask } });
     } else if (a === '--mask-variants') {
       options.maskVariants = value()
         .split(',')
@@ -185,7 +195,8 @@ function parseArgs(argv: string[]): Options {
       return v;
     });
   }
-  return { ...(options as Options), evalDir: resolve(evalDir), variants: [...variants, ...tries], tries };
+  const maskVariants = [...options.maskVariants!, ...maskTries];
+  return { ...(options as Options), evalDir: resolve(evalDir), variants: [...variants, ...tries], tries, maskVariants };
 }
 
 interface Row {

@@ -22,7 +22,7 @@ const FIELD_DOCS: Record<FieldName, string> = {
   image_url: 'http(s) URL of a png, jpeg or webp image (at most 20 MB), fetched by the server. Send either `image` or `image_url`.',
   model_type: '`pro`: output long side 2048 px; `base`: 1024 px. The aspect ratio is kept.',
   rmbg: 'Remove the background: `1` gives background pixels depth 0 and alpha 0.',
-  degree_rmbg: 'Strength of background removal (the cut on the mask model\'s saliency): higher removes more.',
+  degree_rmbg: 'How much background removal removes: a bias on the subject cut, higher removes more, lower keeps more (0.02, the default, is neutral).',
   response_format: 'How query-task returns the result: a signed download link.',
   format: `Output format: ${formatList}. Depth maps: near 1.0 (bright), far 0.0. Reliefs: a closed millimetre mesh.`,
   callback_url: 'http(s) URL that receives the query-task body (JSON, signed) when the task succeeds or fails.',

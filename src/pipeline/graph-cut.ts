@@ -83,11 +83,20 @@ export function minCut(graph: GridGraph): Uint8Array {
   };
   const orphans: number[] = [];
 
-  const neighbour = (p: number, k: number): number => {
-    const x = (p % width) + DX[k]!;
-    const y = ((p / width) | 0) + DY[k]!;
-    return x < 0 || x >= width || y < 0 || y >= height ? -1 : p + offset[k]!;
-  };
+  // Which of the 8 neighbours exist, per pixel, as a bit set: the border test once, not per visit.
+  const inside = new Uint8Array(n);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let bits = 0;
+      for (let k = 0; k < 8; k++) {
+        const qx = x + DX[k]!;
+        const qy = y + DY[k]!;
+        if (qx >= 0 && qx < width && qy >= 0 && qy < height) bits |= 1 << k;
+      }
+      inside[y * width + x] = bits;
+    }
+  }
+  const neighbour = (p: number, k: number): number => (inside[p]! & (1 << k) ? p + offset[k]! : -1);
 
   for (let p = 0; p < n; p++) {
     if (terminal[p] !== 0) {

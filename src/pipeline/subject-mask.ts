@@ -20,8 +20,10 @@ export interface SubjectMaskOptions {
   gridLongSide: number;
   /** A second saliency pass on the subject's box when the box is under this share of the frame; 0: never. */
   cropBelow: number;
-  /** Weight of the saliency prior, in nats per unit of -log probability. */
+  /** Weight of the saliency prior: nats per unit of the saliency's log-odds. */
   saliency: number;
+  /** Saliency at which the prior is neutral (the model's saliency is min-max normalised, mostly 0 or 1). */
+  neutral: number;
   /** Weight of the colour models. */
   colour: number;
   /** Weight of the depth models (0: depth not used). */
@@ -30,6 +32,12 @@ export interface SubjectMaskOptions {
   smoothness: number;
   /** Colour-model / cut rounds. */
   iterations: number;
+  /** Holes inside the subject up to this share of the frame are filled (larger ones if mostly salient). */
+  holeArea: number;
+  /** Mean saliency above which a hole of any size is filled. */
+  holeSaliency: number;
+  /** Steepness of the soft alpha around the outline: 1 keeps the guided filter's ramp, 2 halves its width. */
+  alphaContrast: number;
 }
 
 export interface SubjectCutInput {
@@ -50,8 +58,8 @@ export interface SubjectCutInput {
 const COLOUR_BITS = 4;
 const COLOUR_BINS = 1 << (3 * COLOUR_BITS);
 const DEPTH_BINS = 32;
-/** Saliency is never taken as certain: a prior of eps..1-eps. */
-const SALIENCY_FLOOR = 0.02;
+/** Saliency is never taken as certain: its prior is at most this many nats either way. */
+const PRIOR_LIMIT = 4;
 /** What a forbidden label costs: more than any sum of the other terms. */
 const FORBIDDEN = 1e6;
 /** degree_rmbg's default: its bias on the cut is zero there. */
@@ -158,20 +166,20 @@ export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions):
   for (let i = 0; i < n; i++) colourBin[i] = ((rgb[i * 3]! >> shift) << (2 * COLOUR_BITS)) | ((rgb[i * 3 + 1]! >> shift) << COLOUR_BITS) | (rgb[i * 3 + 2]! >> shift);
   const depth = input.inverseDepth && options.depth > 0 ? depthBins(input.inverseDepth) : undefined;
 
-  // The prior, and the bias degree_rmbg puts on being foreground.
+  // The prior, in log-odds: saliency above `neutral` leans foreground, below it background, at
+  // most PRIOR_LIMIT nats either way; degree_rmbg moves the balance (its default does not).
   const bias = logit(input.degreeRmbg) - logit(NEUTRAL_DEGREE);
+  const neutral = logit(options.neutral);
   const priorFg = new Float32Array(n);
-  const priorBg = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const s = SALIENCY_FLOOR + (1 - 2 * SALIENCY_FLOOR) * Math.min(1, Math.max(0, saliency[i]!));
-    priorFg[i] = -options.saliency * Math.log(s) + bias;
-    priorBg[i] = -options.saliency * Math.log(1 - s);
+    const odds = options.saliency * (logit(saliency[i]!) - neutral);
+    priorFg[i] = -Math.min(PRIOR_LIMIT, Math.max(-PRIOR_LIMIT, odds)) + bias;
   }
   const pairwise = smoothnessWeights(rgb, width, height, options.smoothness);
 
   // First models: the salient pixels, and the clearly not salient ones.
   let fgWeight = Float32Array.from(saliency, (s) => (s >= 0.5 ? 1 : 0));
-  let bgWeight = Float32Array.from(saliency, (s) => (s < 0.1 ? 1 : 0));
+  let bgWeight = Float32Array.from(saliency, (s) => (s < options.neutral / 2 ? 1 : 0));
   let labels: Uint8Array = new Uint8Array(n);
   const toBackground = new Float32Array(n);
   const toForeground = new Float32Array(n);
@@ -182,7 +190,7 @@ export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions):
     const bgDepth = depth && histogramCosts(depth, DEPTH_BINS, bgWeight, n, blurDepth);
     for (let i = 0; i < n; i++) {
       let fg = priorFg[i]! + options.colour * fgColour[colourBin[i]!]!;
-      let bg = priorBg[i]! + options.colour * bgColour[colourBin[i]!]!;
+      let bg = options.colour * bgColour[colourBin[i]!]!;
       if (depth && fgDepth && bgDepth) {
         fg += options.depth * fgDepth[depth[i]!]!;
         bg += options.depth * bgDepth[depth[i]!]!;
@@ -197,7 +205,7 @@ export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions):
     fgWeight = Float32Array.from(labels);
     bgWeight = Float32Array.from(labels, (l) => 1 - l);
   }
-  return cleanUp(labels, saliency, width, height);
+  return cleanUp(labels, saliency, width, height, options);
 }
 
 /** Per component: the sum of `values` over its pixels. */
@@ -225,7 +233,7 @@ function paint(mask: Uint8Array, parts: RunComponents, pick: (c: number) => bool
  * a shadow) does not become a hole through it. A hole the saliency calls background and that is
  * not tiny stays (the gap under a handle, between a horse's legs).
  */
-export function cleanUp(labels: Uint8Array, saliency: Float32Array, width: number, height: number): Uint8Array {
+export function cleanUp(labels: Uint8Array, saliency: Float32Array, width: number, height: number, options: Pick<SubjectMaskOptions, 'holeArea' | 'holeSaliency'>): Uint8Array {
   const n = width * height;
   const out = Uint8Array.from(labels);
   const parts = runComponents(out, width, height, true);
@@ -235,6 +243,6 @@ export function cleanUp(labels: Uint8Array, saliency: Float32Array, width: numbe
   const background = Uint8Array.from(out, (v) => 1 - v);
   const holes = runComponents(background, width, height, false);
   const holeSalience = sumPerComponent(holes, saliency, width);
-  paint(out, holes, (c) => !holes.border[c] && (holes.size[c]! < 0.002 * n || holeSalience[c]! >= 0.5 * holes.size[c]!), 1, width);
+  paint(out, holes, (c) => !holes.border[c] && (holes.size[c]! < options.holeArea * n || holeSalience[c]! >= options.holeSaliency * holes.size[c]!), 1, width);
   return out;
 }
