@@ -2,6 +2,7 @@
 // print (the whole image, the inscribed disk, or the foreground), sampled no finer than a printer
 // can use.
 import type { DepthMap } from '../pipeline/depth-map.js';
+import { basRelief } from './bas-relief.js';
 import { runComponents } from './components.js';
 
 /** The create-task fields that shape a relief (the same names as TaskParams). */
@@ -16,7 +17,15 @@ export interface ReliefParams {
   thicknessBase: number;
   /** emboss: near parts stand up; engrave: near parts are cut into the top. */
   sculpmode: 'emboss' | 'engrave';
+  /** The bas-relief engine's strength, 0..1 (bas-relief.ts); 0: the depth as it is. Default RELIEF_DETAIL. */
+  reliefDetail?: number;
+  /** Shape finer than this many mm is smoothed away as photo texture; 0 keeps it. Default RELIEF_SMOOTH. */
+  reliefSmooth?: number;
 }
+
+/** The engine's defaults, chosen on bench/relief-quality.ts and by eye (README "Reliefs"). */
+export const RELIEF_DETAIL = 0.6;
+export const RELIEF_SMOOTH = 0.3;
 
 /** Tuning of the mesh; every field has a default fit for FDM and resin printers. */
 export interface ReliefOptions {
@@ -53,9 +62,11 @@ export interface HeightField {
   peak: number;
   /** Estimated millimetres per grid step (the mesh builder fixes the exact scale from the outline). */
   mmPerSample: number;
+  /** The part of the depth map the grid covers, in map pixels. */
+  region: Rect;
 }
 
-interface Rect {
+export interface Rect {
   x: number;
   y: number;
   w: number;
@@ -288,6 +299,9 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
   if (high < low) throw new ReliefInputError('the object is too small to make a relief of at this width; try a larger width or rmbg=0');
 
   const span = high - low;
+  // Stretched to 0..1 over the region; a flat region keeps its depth.
+  for (let i = 0; i < n; i++) if (inside[i]) depth[i] = span > 0 ? (depth[i]! - low) / span : Math.min(1, Math.max(0, depth[i]!));
+  const shaped = basRelief({ cols, rows, depth, inside, mmPerSample }, { detail: params.reliefDetail ?? RELIEF_DETAIL, smooth: params.reliefSmooth ?? RELIEF_SMOOTH });
   const z = new Float32Array(n);
   const { thicknessBase, heightRelief } = params;
   const engrave = params.sculpmode === 'engrave';
@@ -295,13 +309,12 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
   let peakZ = -Infinity;
   for (let i = 0; i < n; i++) {
     if (!inside[i]) continue;
-    // Stretched to 0..1 over the region; a flat region keeps its depth.
-    const d = span > 0 ? (depth[i]! - low) / span : Math.min(1, Math.max(0, depth[i]!));
+    const d = shaped[i]!;
     z[i] = thicknessBase + (engrave ? 1 - d : d) * heightRelief;
     if (z[i]! > peakZ) {
       peak = i;
       peakZ = z[i]!;
     }
   }
-  return { cols, rows, z, field, inside, peak, mmPerSample };
+  return { cols, rows, z, field, inside, peak, mmPerSample, region: rect };
 }
