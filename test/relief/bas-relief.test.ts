@@ -26,8 +26,14 @@ function measure(h: Float32Array): { step: number; bumps: number } {
   for (let y = 10; y < rows - 10; y++) {
     for (let x = 10; x < cols - 10; x++) {
       const v = h[y * cols + x]!;
-      if (x < 90) (left += v), nl++;
-      if (x > 110) (right += v), nr++;
+      if (x < 90) {
+        left += v;
+        nl++;
+      }
+      if (x > 110) {
+        right += v;
+        nr++;
+      }
       if (Math.abs(x - 100) < 12) continue;
       let mean = 0;
       for (let dy = -4; dy <= 4; dy++) for (let dx = -4; dx <= 4; dx++) mean += h[(y + dy) * cols + x + dx]!;
@@ -44,7 +50,10 @@ describe('basRelief', () => {
     const h = basRelief({ cols, rows, depth, inside, mmPerSample: 0.1 }, { detail: 0, smooth: 0 });
     let low = Infinity;
     let high = -Infinity;
-    for (const d of depth) (low = Math.min(low, d)), (high = Math.max(high, d));
+    for (const d of depth) {
+      low = Math.min(low, d);
+      high = Math.max(high, d);
+    }
     for (let i = 0; i < h.length; i += 37) expect(h[i]).toBeCloseTo((depth[i]! - low) / (high - low), 5);
   });
 
@@ -64,8 +73,14 @@ describe('basRelief', () => {
     const depth = new Float32Array(cols * rows);
     const inside = new Uint8Array(cols * rows);
     for (let y = 20; y < 130; y++) {
-      for (let x = 10; x < 90; x++) (inside[y * cols + x] = 1), (depth[y * cols + x] = 0.2);
-      for (let x = 110; x < 190; x++) (inside[y * cols + x] = 1), (depth[y * cols + x] = 0.9 + 0.05 * Math.sin(x / 5));
+      for (let x = 10; x < 90; x++) {
+        inside[y * cols + x] = 1;
+        depth[y * cols + x] = 0.2;
+      }
+      for (let x = 110; x < 190; x++) {
+        inside[y * cols + x] = 1;
+        depth[y * cols + x] = 0.9 + 0.05 * Math.sin(x / 5);
+      }
     }
     const h = basRelief({ cols, rows, depth, inside, mmPerSample: 0.1 }, { detail: 0.6, smooth: 0 });
     expect(h[75 * cols + 150]!).toBeGreaterThan(h[75 * cols + 50]! + 0.2);
