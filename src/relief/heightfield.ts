@@ -25,12 +25,17 @@ export interface ReliefParams {
 
 /** The engine's defaults, chosen on bench/relief-quality.ts and by eye (README "Reliefs"). */
 export const RELIEF_DETAIL = 0.6;
-export const RELIEF_SMOOTH = 0.3;
+export const RELIEF_SMOOTH = 0.2;
 
 /** Tuning of the mesh; every field has a default fit for FDM and resin printers. */
 export interface ReliefOptions {
-  /** Largest vertical distance, in mm, between the mesh and the sampled heights. Default 0.03. */
+  /**
+   * Largest vertical distance, in mm, between the mesh and the sampled heights. Default: a
+   * hundredth of the relief's height, at most 0.03 (a 1.3 mm relief's detail is hundredths of a mm).
+   */
   maxError?: number;
+  /** Triangles of the top surface at most (the error then stops where the budget is spent). Default 1,000,000. */
+  maxTriangles?: number;
   /**
    * Smallest distance, in mm, between height samples. A map with finer pixels is area-averaged down
    * to this pitch first (a 2048 px map at 40 mm has 0.02 mm pixels; no printer resolves that).
@@ -41,7 +46,10 @@ export interface ReliefOptions {
   minBlobArea?: number;
 }
 
-export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = { maxError: 0.03, minSpacing: 0.05, minBlobArea: 0.25 };
+export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = { maxError: 0.03, maxTriangles: 1_000_000, minSpacing: 0.05, minBlobArea: 0.25 };
+
+/** The default mesh error: a share of the relief's height, capped by DEFAULT_RELIEF_OPTIONS.maxError. */
+export const RELATIVE_ERROR = 0.01;
 
 /** The input cannot become a relief (an empty foreground): the task fails with this message. */
 export class ReliefInputError extends Error {

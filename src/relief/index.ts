@@ -3,7 +3,7 @@
 //   heightField: the region (image, disk or foreground) and its heights in mm, at a printable pitch
 //     -> buildSolid: adaptive top surface (delatin, within maxError), flat bottom, walls; X = width
 import type { DepthMap } from '../pipeline/depth-map.js';
-import { DEFAULT_RELIEF_OPTIONS, heightField, type ReliefOptions, type ReliefParams } from './heightfield.js';
+import { DEFAULT_RELIEF_OPTIONS, heightField, RELATIVE_ERROR, type ReliefOptions, type ReliefParams } from './heightfield.js';
 import type { ReliefMesh } from './mesh.js';
 import { buildSolid } from './solid.js';
 
@@ -36,11 +36,11 @@ export interface Relief {
  * lowest point; each separate blob is its own closed shell. The X extent is `width` mm in every case.
  */
 export function buildRelief(map: DepthMap, params: ReliefParams, options: ReliefOptions = {}): Relief {
-  const settings = { ...DEFAULT_RELIEF_OPTIONS, ...options };
+  const settings = { ...DEFAULT_RELIEF_OPTIONS, maxError: Math.min(DEFAULT_RELIEF_OPTIONS.maxError, RELATIVE_ERROR * params.heightRelief), ...options };
   if (!(settings.maxError > 0)) throw new RangeError(`maxError must be positive, got ${settings.maxError}`);
   if (!(settings.minSpacing >= 0)) throw new RangeError(`minSpacing must be 0 or more, got ${settings.minSpacing}`);
   const hf = heightField(map, params, settings);
-  const { mesh, stats } = buildSolid(hf, params.width, settings.maxError);
+  const { mesh, stats } = buildSolid(hf, params.width, settings.maxError, settings.maxTriangles);
   return {
     mesh,
     stats: {

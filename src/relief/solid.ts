@@ -46,8 +46,8 @@ function boundaryEdges(triangles: Int32Array, rim: Uint8Array, vertexCount: numb
  * The closed solid of a height field. Scaled so its X extent is `width` mm, Y flipped so the
  * image's top row is at the largest Y (the relief reads right way round from above).
  */
-export function buildSolid(hf: HeightField, width: number, maxError: number): { mesh: ReliefMesh; stats: SolidStats } {
-  const top = topSurface(hf, maxError);
+export function buildSolid(hf: HeightField, width: number, maxError: number, maxTriangles = Infinity): { mesh: ReliefMesh; stats: SolidStats } {
+  const top = topSurface(hf, maxError, maxTriangles);
   const { vertices } = top;
   const { gx, gy, z, rim } = vertices;
   const count = vertices.count;

@@ -91,10 +91,11 @@ class PyramidDelatin extends Delatin {
  * The TIN of `heights` (cols x rows, row-major) within maxError, and its exact error. `outside`:
  * the height, if any, that marks samples outside the region (they are searched apart).
  */
-export function refineTin(heights: Float32Array, cols: number, rows: number, maxError: number, outside = Number.NaN): Tin {
+export function refineTin(heights: Float32Array, cols: number, rows: number, maxError: number, outside = Number.NaN, maxTriangles = Infinity): Tin {
   const search = new Search(new PlanePyramid(heights, cols, rows, outside), maxError);
   const tin = new PyramidDelatin(heights, cols, rows, search);
-  tin.run(maxError);
+  // Delatin's run(maxError), stopped at the triangle budget: the error is then what it reached.
+  while (tin.getMaxError() > maxError && tin.triangles.length / 3 < maxTriangles) tin.refine();
   const { coords, triangles } = tin;
 
   // The largest exact error, then the triangles known only to be within maxError: each searched

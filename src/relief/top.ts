@@ -22,14 +22,14 @@ export interface TopSurface {
   error: number;
 }
 
-export function topSurface(hf: HeightField, maxError: number): TopSurface {
+export function topSurface(hf: HeightField, maxError: number, maxTriangles = Infinity): TopSurface {
   const { cols, rows, z, inside, field, peak } = hf;
   const n = cols * rows;
   // float32 like z itself: half the memory the searches stream through.
   const heights = new Float32Array(n);
   for (let i = 0; i < n; i++) heights[i] = inside[i] ? z[i]! : -FORCE;
   heights[peak] = z[peak]! + FORCE;
-  const tin = refineTin(heights, cols, rows, maxError, -FORCE);
+  const tin = refineTin(heights, cols, rows, maxError, -FORCE, maxTriangles);
   const { coords, triangles: tinTriangles } = tin;
   const tinVertices = coords.length / 2;
 
