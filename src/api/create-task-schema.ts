@@ -71,6 +71,10 @@ export const createTaskFields = z.object({
   thickness_base: decimal(0.1, 20, 1),
   sculpmode: choice(['0', '1'], '0'),
   subject_box: subjectBox().optional(),
+  // Beyond Hitem3D: the bas-relief engine and what a printer can make (src/relief).
+  relief_detail: decimal(0, 1, 0.6),
+  relief_smooth: decimal(0, 5, 0.2),
+  min_feature: decimal(0, 5, 0.8),
 }).check((context) => {
   // A box only says where to cut the background; with the background kept it would be ignored
   // silently, which is worse than saying so.
@@ -95,6 +99,9 @@ export function toTaskParams(fields: CreateTaskFields): TaskParams {
     thicknessBase: fields.thickness_base,
     sculpmode: fields.sculpmode === '1' ? 'engrave' : 'emboss',
     ...(fields.subject_box === undefined ? {} : { subjectBox: fields.subject_box }),
+    reliefDetail: fields.relief_detail,
+    reliefSmooth: fields.relief_smooth,
+    minFeature: fields.min_feature,
   };
 }
 

@@ -31,6 +31,11 @@ const FIELD_DOCS: Record<FieldName, string> = {
   shape_base: 'Base plate shape: `0` square, `1` circle (meshes only).',
   thickness_base: 'Base plate thickness in millimetres (meshes only).',
   sculpmode: '`0` emboss (near parts stand out), `1` engrave (near parts are cut in) (meshes only).',
+  relief_detail:
+    'How much the relief is shaped to be read at a few millimetres (meshes only): `0` the depth map scaled as it is; higher flattens large depth steps and raises the small shape (a face, folds, petals) against them. Beyond Hitem3D.',
+  relief_smooth: 'Shape finer than this many millimetres is smoothed away as photo texture, not shape (meshes only; `0` keeps it). Beyond Hitem3D.',
+  min_feature:
+    'The narrowest part, in millimetres, a relief keeps (meshes only): thinner parts of a cut-out (antennae, whiskers, hair strands) are dropped, and so are pieces smaller than a square of this side. Default two 0.4 mm nozzle widths; `0` keeps everything. Beyond Hitem3D.',
   subject_box:
     'Where the subject is, to correct the background removal: `x0,y0,x1,y1`, the left, top, right and bottom of a box as shares (0..1) of the photo\'s width and height (top left origin), with x0 < x1 and y0 < y1, e.g. `0.1,0.05,0.6,1`. Outside the box is background. Only with `rmbg=1`. Beyond Hitem3D.',
 };

@@ -28,6 +28,9 @@ interface GenerateOptions {
   shapeBase?: 'square' | 'circle';
   thicknessBase?: string;
   sculpmode?: 'emboss' | 'engrave';
+  reliefDetail?: string;
+  reliefSmooth?: string;
+  minFeature?: string;
   subjectBox?: string;
   mask?: string;
   maskOut?: string;
@@ -172,8 +175,8 @@ async function serverProducer(params: TaskParams, options: GenerateOptions, { us
   }
   const client = new DepthmillClient({ baseUrl: baseUrl.href, clientId, clientSecret });
   await client.accessToken(); // wrong credentials or an unreachable server: one clear error, not one per file
-  const { modelType, rmbg, degreeRmbg, format, heightRelief, width, shapeBase, thicknessBase, sculpmode, subjectBox } = params;
-  const taskOptions = { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode, ...(subjectBox ? { subjectBox } : {}) };
+  const { modelType, rmbg, degreeRmbg, format, heightRelief, width, shapeBase, thicknessBase, sculpmode, subjectBox, reliefDetail, reliefSmooth, minFeature } = params;
+  const taskOptions = { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode, reliefDetail, reliefSmooth, minFeature, ...(subjectBox ? { subjectBox } : {}) };
   const { maskOfDepthPng } = maskOut ? await import('./mask-out.js') : { maskOfDepthPng: undefined };
   return async (input, signal) => {
     const photo = await readFile(input);
@@ -264,6 +267,9 @@ export function registerGenerateCommand(program: Command): void {
     .addOption(new Option('--shape-base <shape>', 'base plate shape, meshes only (default square)').choices(['square', 'circle']))
     .option('--thickness-base <mm>', `base plate thickness, meshes only${rangeOf('thickness_base')}`)
     .addOption(new Option('--sculpmode <mode>', 'emboss: near parts stand out; engrave: near parts are cut in (default emboss)').choices(['emboss', 'engrave']))
+    .option('--relief-detail <n>', `how much the relief is shaped to read at a few mm: 0 the depth as it is, higher flattens big steps and raises small shape, meshes only${rangeOf('relief_detail')}`)
+    .option('--relief-smooth <mm>', `shape finer than this is smoothed away as photo texture, meshes only${rangeOf('relief_smooth')}`)
+    .option('--min-feature <mm>', `narrower parts and smaller pieces of a cut-out are dropped, meshes only${rangeOf('min_feature')}`)
     .option('--subject-box <box>', 'where the subject is, "x0,y0,x1,y1" as shares 0..1 of the width and height (left, top, right, bottom): the background removal keeps to this box')
     .option('--mask <file>', 'your own background mask for the (one) photo, replacing the model\'s: its alpha, else its grey (white = keep), any resolution of the same photo')
     .option('--mask-out <path>', 'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several')

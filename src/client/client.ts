@@ -36,6 +36,12 @@ export interface TaskOptions {
    * left origin: the background removal keeps to this box. Only with rmbg (the default).
    */
   subjectBox?: SubjectBox;
+  /** 0..1, default 0.6: how much the relief is shaped to read at a few mm (0: the depth as it is). Meshes only. */
+  reliefDetail?: number;
+  /** mm (0..5, default 0.2): shape finer than this is smoothed away as texture. Meshes only. */
+  reliefSmooth?: number;
+  /** mm (0..5, default 0.8): narrower parts and smaller pieces of a cut-out are dropped. Meshes only. */
+  minFeature?: number;
 }
 
 /**
@@ -174,6 +180,9 @@ export function taskFields(options: TaskFieldValues): Record<string, string> {
   if (options.shapeBase !== undefined) fields.shape_base = options.shapeBase === 'circle' ? '1' : '0';
   if (options.thicknessBase !== undefined) fields.thickness_base = decimalText(options.thicknessBase);
   if (options.sculpmode !== undefined) fields.sculpmode = options.sculpmode === 'engrave' ? '1' : '0';
+  if (options.reliefDetail !== undefined) fields.relief_detail = decimalText(options.reliefDetail);
+  if (options.reliefSmooth !== undefined) fields.relief_smooth = decimalText(options.reliefSmooth);
+  if (options.minFeature !== undefined) fields.min_feature = decimalText(options.minFeature);
   if (options.subjectBox !== undefined) {
     const box = options.subjectBox;
     fields.subject_box = typeof box === 'string' ? box : box.map(decimalText).join(',');

@@ -2,6 +2,7 @@
 // print (the whole image, the inscribed disk, or the foreground), sampled no finer than a printer
 // can use.
 import type { DepthMap } from '../pipeline/depth-map.js';
+import { distanceToBackground } from '../pipeline/inflate.js';
 import { basRelief } from './bas-relief.js';
 import { runComponents } from './components.js';
 
@@ -21,11 +22,15 @@ export interface ReliefParams {
   reliefDetail?: number;
   /** Shape finer than this many mm is smoothed away as photo texture; 0 keeps it. Default RELIEF_SMOOTH. */
   reliefSmooth?: number;
+  /** A cut-out's parts narrower than this many mm, and pieces smaller than its square, are dropped. Default MIN_FEATURE. */
+  minFeature?: number;
 }
 
 /** The engine's defaults, chosen on bench/relief-quality.ts and by eye (README "Reliefs"). */
 export const RELIEF_DETAIL = 0.6;
 export const RELIEF_SMOOTH = 0.2;
+/** Two widths of a 0.4 mm nozzle: what an FDM printer makes reliably. */
+export const MIN_FEATURE = 0.8;
 
 /** Tuning of the mesh; every field has a default fit for FDM and resin printers. */
 export interface ReliefOptions {
@@ -226,6 +231,37 @@ function cleanMask(field: Float32Array, depth: Float32Array, cols: number, rows:
 }
 
 /**
+ * A morphological opening of the region by a disc `width` samples across: what a disc that wide
+ * cannot pass through (an antenna, a whisker, a strand of hair narrower than a printer's line) is
+ * dropped; everything a disc that wide reaches is kept as it was.
+ */
+function dropThinParts(field: Float32Array, cols: number, rows: number, width: number): void {
+  const radius = width / 2;
+  if (radius <= 0.5) return; // under a sample: nothing on this grid is that thin
+  const region = Float32Array.from(field, (f) => (f > 0 ? 1 : 0));
+  // The disc's centres: samples farther than the radius from the outside (the frame counts as outside).
+  const framed = new Float32Array((cols + 2) * (rows + 2));
+  for (let y = 0; y < rows; y++) framed.set(region.subarray(y * cols, (y + 1) * cols), (y + 1) * (cols + 2) + 1);
+  const depthIn = distanceToBackground(framed, cols + 2, rows + 2);
+  const notCentre = new Float32Array(framed.length);
+  let centres = 0;
+  for (let i = 0; i < framed.length; i++) {
+    const centre = depthIn[i]! > radius;
+    notCentre[i] = centre ? 0 : 1;
+    if (centre) centres++;
+  }
+  // What the discs cover: samples within the radius of a centre.
+  const toCentre = centres > 0 ? distanceToBackground(notCentre, cols + 2, rows + 2) : undefined;
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < cols; x++) {
+      const i = y * cols + x;
+      const covered = toCentre !== undefined && toCentre[(y + 1) * (cols + 2) + x + 1]! <= radius;
+      if (field[i]! > 0 && !covered) field[i] = -0.5;
+    }
+  }
+}
+
+/**
  * The height grid of a relief. Without alpha the region is the image (square) or the disk inscribed
  * in its central square (circle); with alpha it is the foreground (alpha >= 0.5), cropped to its box.
  * Depth is stretched to 0..1 over the region, so the surface spans exactly heightRelief mm.
@@ -279,7 +315,10 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
       field[i] = a - 0.5;
     }
     mmPerSample = (mmPerPixel * rect.w) / cols;
-    const minSamples = Math.max(4, Math.ceil(options.minBlobArea / (mmPerSample * mmPerSample)));
+    const minFeature = params.minFeature ?? MIN_FEATURE;
+    if (minFeature > 0) dropThinParts(field, cols, rows, minFeature / mmPerSample);
+    const minArea = Math.max(options.minBlobArea, minFeature * minFeature);
+    const minSamples = Math.max(4, Math.ceil(minArea / (mmPerSample * mmPerSample)));
     cleanMask(field, depth, cols, rows, minSamples);
   } else if (mode === 'circle') {
     depth = resample(map.depth, imageWidth, rect, cols, rows);

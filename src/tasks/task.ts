@@ -27,6 +27,10 @@ export interface TaskParams {
   sculpmode: 'emboss' | 'engrave';
   /** rmbg only: the background removal keeps to this box (create-task's subject_box). */
   subjectBox?: SubjectBox;
+  /** Reliefs: the bas-relief engine's strength 0..1, the texture smoothing (mm), the narrowest part kept (mm). Absent on tasks made before them: the relief's defaults. */
+  reliefDetail?: number;
+  reliefSmooth?: number;
+  minFeature?: number;
 }
 
 export interface Task {

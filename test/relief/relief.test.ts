@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeStl } from '../../src/formats/stl.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import { maskedBlur } from '../../src/relief/bas-relief.js';
+import { DEFAULT_RELIEF_OPTIONS, heightField } from '../../src/relief/heightfield.js';
 import { buildRelief, meshBounds, ReliefInputError, type ReliefParams } from '../../src/relief/index.js';
 import { admesh, photoMap, PHOTOS, syntheticMap, topHeights, topology, writeTemp } from './helpers.js';
 
@@ -76,8 +78,9 @@ describe('reliefs of real photos', () => {
 });
 
 describe('accuracy against the depth map', () => {
-  // 1024 x 683 at 60 mm: 0.059 mm pixels, coarser than minSpacing, so every pixel is a sample.
-  const params: ReliefParams = { ...HI3D, width: 60, heightRelief: 3 };
+  // 1024 x 683 at 60 mm: 0.059 mm pixels, coarser than minSpacing, so every pixel is a sample. The
+  // mesh against the heights it was given: the depth as it is (no bas-relief engine, no smoothing).
+  const params: ReliefParams = { ...HI3D, width: 60, heightRelief: 3, reliefDetail: 0, reliefSmooth: 0 };
   const maxError = 0.05;
 
   /** Top heights at every pixel's position: pixel (x, row) sits at (x, height - 1 - row) steps. */
@@ -212,5 +215,62 @@ describe('cut-outs', () => {
     const empty = syntheticMap(64, 64, () => 0.5, () => 0);
     expect(() => buildRelief(empty, params)).toThrow(ReliefInputError);
     expect(() => buildRelief(empty, params)).toThrow(/no object/);
+  });
+});
+
+describe('printable by default', () => {
+  // A 20 mm disc (centre 100, 100; radius 50 px at 0.2 mm/px) with a 0.4 mm antenna (2 px wide,
+  // 60 px long) and a 1.2 mm leg (6 px wide).
+  const disc = (x: number, y: number) => Math.hypot(x - 100, y - 100) < 50;
+  const antenna = (x: number, y: number) => x >= 150 && x < 210 && y >= 99 && y < 101;
+  const leg = (x: number, y: number) => y >= 150 && y < 200 && x >= 97 && x < 103;
+  const map = syntheticMap(260, 220, () => 0.5, (x, y) => (disc(x, y) || antenna(x, y) || leg(x, y) ? 1 : 0));
+  const params: ReliefParams = { ...HI3D, width: 32 }; // the 160 px box: 0.2 mm per pixel
+
+  /** Y extent over X extent of the mesh (X is always `width` mm): which parts are left. */
+  const aspect = (minFeature?: number) => {
+    const { min, max } = meshBounds(buildRelief(map, { ...params, ...(minFeature === undefined ? {} : { minFeature }) }).mesh);
+    return (max[1] - min[1]) / (max[0] - min[0]);
+  };
+
+  it('drops parts narrower than min_feature (0.8 mm by default) and keeps wider ones', () => {
+    // Everything: the box of disc and antenna, 160 x 150 px.
+    expect(aspect(0)).toBeCloseTo(150 / 160, 1);
+    // min_feature 0.8 (the default): the 0.4 mm antenna is gone, the 1.2 mm leg stays: 100 x 150 px.
+    expect(aspect()).toBeCloseTo(150 / 100, 1);
+    expect(aspect(0.8)).toBe(aspect());
+    // 1.5 mm: the leg goes too, the disc is left.
+    expect(aspect(1.5)).toBeCloseTo(1, 1);
+    expect(topology(buildRelief(map, params).mesh).badEdges).toBe(0);
+  });
+});
+
+describe('the bas-relief engine on photos', () => {
+  /** RMS (mm) of the top height minus its 2 mm blur inside the footprint: the fine shape the issue measures. */
+  async function fineShape(photo: keyof typeof PHOTOS, extra: Partial<ReliefParams>): Promise<number> {
+    const map = await photoMap(photo, true, 'pro');
+    const hf = heightField(map, { ...HI3D, ...extra }, DEFAULT_RELIEF_OPTIONS);
+    const blurred = maskedBlur(hf.z, hf.inside, hf.cols, hf.rows, 2 / hf.mmPerSample);
+    let ss = 0;
+    let n = 0;
+    for (let i = 0; i < hf.z.length; i++) {
+      if (!hf.inside[i]) continue;
+      ss += (hf.z[i]! - blurred[i]!) ** 2;
+      n++;
+    }
+    return Math.sqrt(ss / n);
+  }
+
+  it('gives cut-outs at the API defaults more fine shape than the same depth scaled as it is', { timeout: 300_000 }, async () => {
+    let linear = 0;
+    let shaped = 0;
+    for (const photo of Object.keys(PHOTOS) as (keyof typeof PHOTOS)[]) {
+      const a = await fineShape(photo, { reliefDetail: 0 });
+      const b = await fineShape(photo, {});
+      console.log(`fine shape of ${photo}: ${a.toFixed(3)} mm scaled as is, ${b.toFixed(3)} mm at the defaults`);
+      linear += a;
+      shaped += b;
+    }
+    expect(shaped).toBeGreaterThan(1.2 * linear);
   });
 });
