@@ -11,7 +11,7 @@
  * (the relief builder's cut, as for rmbg=1 results), every pixel without alpha. Non-finite EXR
  * values (a renderer's empty sky) are left out of the footprint's range and become 0 (far).
  */
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../pipeline/decode.js';
 import type { DepthMap } from '../pipeline/depth-map.js';
 import { DepthMapInputError } from './depth-map-error.js';
@@ -55,7 +55,7 @@ interface RawDepth {
 
 async function readPng(bytes: Uint8Array, limits: DecodeLimits): Promise<RawDepth> {
   let data: Buffer;
-  let info: sharp.OutputInfo;
+  let info: OutputInfo;
   let is16: boolean;
   try {
     // The pixel limit is checked against the header's dimensions, before any pixel is decoded.

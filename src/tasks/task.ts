@@ -27,6 +27,12 @@ export interface TaskParams {
   sculpmode: 'emboss' | 'engrave';
   /** rmbg only: the background removal keeps to this box (create-task's subject_box). */
   subjectBox?: SubjectBox;
+  /**
+   * The input is a depth map the client brought (create-task's depth_map, formats 3-5 only), not a
+   * photo: the worker skips the models and makes the relief from it. rmbg then says whether the
+   * map's alpha is the footprint. Stored in params (JSON), so the task tables need no new column.
+   */
+  depthMap?: true;
 }
 
 export interface Task {
