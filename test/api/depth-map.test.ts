@@ -6,16 +6,20 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExr } from '../../src/formats/exr.js';
+import { DepthmillClient } from '../../src/client/index.js';
 import { createTask, download, waitForTask } from '../helpers/api.js';
 import { signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { admesh, writeTemp } from '../relief/helpers.js';
 
 let server: TestServer;
 let accessToken: string;
+let sdk: DepthmillClient;
 
 beforeAll(async () => {
   server = await startServer();
-  ({ accessToken } = await signIn(server));
+  const credentials = await signIn(server);
+  accessToken = credentials.accessToken;
+  sdk = new DepthmillClient({ baseUrl: server.url, clientId: credentials.clientId, clientSecret: credentials.clientSecret });
 });
 
 afterAll(async () => {
@@ -106,6 +110,15 @@ describe('depth_map (beyond Hitem3D)', () => {
       expect([JSON.stringify(fields), answer.status, answer.body.code]).toEqual([JSON.stringify(fields), status, code]);
       expect(answer.body.msg).toMatch(message);
     }
+  });
+
+  it('goes through the SDK as createTask({ depthMap })', async () => {
+    const taskId = await sdk.createTask({ depthMap: await domePng16(120, 90), depthMapFilename: 'dome.png', format: '3mf', width: 30 });
+    const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
+    expect(task.depthModel).toBe('depth-map');
+    expect(Buffer.from(await sdk.download(task)).subarray(0, 2).toString('latin1')).toBe('PK');
+    const both = { depthMap: new Uint8Array(1), file: new Uint8Array(1), format: 'stl' } as unknown as Parameters<DepthmillClient['createTask']>[0];
+    await expect(sdk.createTask(both)).rejects.toThrow(/exactly one of file, url or depthMap/);
   });
 
   it('fails the task, saying why, for a PNG whose pixels cannot be read', async () => {
