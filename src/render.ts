@@ -1,9 +1,11 @@
 // One photo and a task's parameters in, the file the user asked for out: the pipeline, then the
 // depth-map encoder, or the relief builder and a mesh encoder. Shared by the worker threads
 // (adapters/engine-thread.ts) and the command line, so both produce exactly the same bytes.
-import { encodeDepthMap, encodeRelief, isMeshFormat } from './formats/index.js';
+import { readDepthMap } from './formats/depth-input.js';
+import { encodeDepthMap, encodeRelief, isMeshFormat, type MeshFormat } from './formats/index.js';
 import { encodeMaskPng, maskLevels } from './formats/mask-png.js';
-import { runPipeline, type PipelineSessions } from './pipeline/index.js';
+import type { DecodeLimits } from './pipeline/decode.js';
+import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/index.js';
 import { buildRelief } from './relief/index.js';
 import type { DepthResult } from './tasks/ports.js';
 import type { TaskParams } from './tasks/task.js';
@@ -20,7 +22,11 @@ export interface RenderedOutput extends DepthResult {
   maskPng?: Buffer;
 }
 
+/** What query-task's depth_model says of a relief made from the client's own depth map. */
+export const USER_DEPTH_MAP_MODEL = 'depth-map';
+
 export async function renderOutput(input: Uint8Array, params: TaskParams, sessions: PipelineSessions, options: RenderOptions = {}): Promise<RenderedOutput> {
+  if (params.depthMap) return renderDepthMapRelief(input, params, sessions.decodeLimits);
   const map = await runPipeline(input, options.userMask ? { ...params, userMask: options.userMask } : params, sessions);
   const maskPng = options.maskPng && map.alpha ? { maskPng: await encodeMaskPng(map.width, map.height, maskLevels(map.alpha)) } : {};
   const { format } = params;
@@ -28,12 +34,31 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
     const output = await encodeDepthMap(format, map, map.metadata);
     return { ...output, model: map.metadata.model, timings: { ...map.timings }, ...maskPng };
   }
-  // Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields.
+  const { output, timings } = await meshOutput(map, params, format);
+  return { ...output, model: map.metadata.model, timings: { ...map.timings, ...timings }, ...maskPng };
+}
+
+/**
+ * A relief from a depth map the user brought (PNG or EXR; `depthmill relief`, create-task's
+ * depth_map): no model runs. rmbg=0 ignores the map's alpha (a plate over the whole image).
+ */
+export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams, limits?: DecodeLimits): Promise<DepthResult> {
+  const { format } = params;
+  if (!isMeshFormat(format)) throw new RangeError(`a depth map becomes a relief (stl, glb or 3mf), not ${format}`);
+  const mark = performance.now();
+  const map = await readDepthMap(input, { ...(limits ? { limits } : {}), ignoreAlpha: !params.rmbg });
+  const read = performance.now() - mark;
+  const { output, timings } = await meshOutput(map, params, format);
+  return { ...output, model: USER_DEPTH_MAP_MODEL, timings: { read, ...timings } };
+}
+
+/** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */
+async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat) {
   let mark = performance.now();
   const { mesh } = buildRelief(map, params);
   const relief = performance.now() - mark;
   mark = performance.now();
   const output = await encodeRelief(format, mesh);
   const encode = performance.now() - mark;
-  return { ...output, model: map.metadata.model, timings: { ...map.timings, relief, encode }, ...maskPng };
+  return { output, timings: { relief, encode } };
 }

@@ -71,9 +71,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: 'depthmill-rate-' } : {}),
   });
 
-  // files: the image and the mask, plus one more so that a second copy of either gets its own message.
+  // files: the image, the mask and the depth map, plus one more so that a second copy of one gets its own message.
   await app.register(multipart, {
-    limits: { fileSize: config.maxImageBytes, files: 3, fields: 64, fieldSize: 4096, parts: 70, headerPairs: 100 },
+    limits: { fileSize: config.maxImageBytes, files: 4, fields: 64, fieldSize: 4096, parts: 70, headerPairs: 100 },
   });
 
   // No route reads a JSON body, and token requests may come with an empty body or `{}` under any

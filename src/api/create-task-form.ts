@@ -1,9 +1,11 @@
 // Reads create-task's multipart form: one image file or an image_url, optionally one mask file
-// (the user's own background mask), and the text fields. Limits are enforced while the body streams
-// in (see app.ts for the multipart limits).
+// (the user's own background mask), or instead of a photo a depth_map file (depth-map-input.ts),
+// and the text fields. Limits are enforced while the body streams in (see app.ts for the multipart
+// limits).
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { OutboundFetch } from '../tasks/ports.js';
+import { readDepthMapUpload, type DepthMapContentType } from './depth-map-input.js';
 import type { TaskParams } from '../tasks/task.js';
 import { createTaskFields, describeIssue, toTaskParams } from './create-task-schema.js';
 import { ApiError, Errors } from './errors.js';
@@ -12,14 +14,15 @@ import { sniffImageType, type ImageType } from './image-type.js';
 
 export interface CreateTaskInput {
   params: TaskParams;
+  /** The photo, or with params.depthMap the client's depth map (PNG or EXR). */
   image: Buffer;
-  imageType: ImageType;
+  imageType: ImageType | DepthMapContentType;
   /** The user's mask (rmbg=1 only): an image whose alpha, else grey, is the foreground. */
   mask?: { bytes: Buffer; type: ImageType };
 }
 
 /** The file fields create-task reads; other file fields are ignored, like unknown text fields. */
-const FILE_FIELDS = ['image', 'mask'] as const;
+const FILE_FIELDS = ['image', 'mask', 'depth_map'] as const;
 type FileField = (typeof FILE_FIELDS)[number];
 
 function isFileField(name: string): name is FileField {
@@ -79,9 +82,14 @@ export async function readCreateTask(request: FastifyRequest, config: Config, ou
   const callbackRefusal = params.callbackUrl && outbound.refusal(params.callbackUrl);
   if (callbackRefusal) throw new ApiError(Errors.invalidField, `invalid parameter: callback_url is not allowed: ${callbackRefusal}`);
 
+  const imageUrl = parsed.data.image_url;
+  if (files.depth_map) {
+    const request = { bytes: files.depth_map, image: files.image !== undefined, imageUrl: imageUrl !== undefined, mask: files.mask !== undefined };
+    const depthMap = readDepthMapUpload(request, params, config.decodeLimits);
+    return { params: depthMap.params, image: files.depth_map, imageType: depthMap.contentType };
+  }
   const mask = readMask(files.mask, params);
   const upload = files.image;
-  const imageUrl = parsed.data.image_url;
   if (upload && imageUrl) throw new ApiError(Errors.imageConflict);
   if (!upload && !imageUrl) throw new ApiError(Errors.imageMissing);
   const image = upload ?? (await fetchImage(imageUrl!, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs, fetch: outbound }));

@@ -66,6 +66,6 @@ function unreachable(url: string, reason: string): ApiError {
   return new ApiError(Errors.imageUrlUnreachable, `invalid parameter: image_url could not be fetched (${reason}): ${url.slice(0, 200)}`);
 }
 
-export function tooLarge(maxBytes: number, field: 'image' | 'mask' = 'image'): ApiError {
+export function tooLarge(maxBytes: number, field: 'image' | 'mask' | 'depth_map' = 'image'): ApiError {
   return new ApiError(Errors.imageTooLarge, `invalid parameter: ${field} is larger than ${Math.round(maxBytes / (1024 * 1024))} MB`);
 }

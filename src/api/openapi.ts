@@ -43,6 +43,9 @@ const FIELD_DOCS: Record<FieldName, string> = {
 const MASK_DOC =
   'Your own background mask, replacing the mask model\'s: a png, jpeg or webp image of the same photo at any resolution (the same proportions), whose alpha channel (when it has transparency), else its grey level, is the foreground (white or opaque = keep). At most 20 MB. Only with `rmbg=1`. A mask of other proportions fails the task (5001001, saying so). Beyond Hitem3D.';
 
+const DEPTH_MAP_DOC =
+  'A depth map you already have (ComfyUI, Blender, a phone\'s depth camera), made into a relief without the depth model, instead of `image` or `image_url` (send exactly one of the three). A PNG, 8 or 16-bit: grey, grey + alpha, or RGB(A) whose first channel is the depth; or an OpenEXR file (single-part scanline, half or float, compression none, zips or zip; channel Y, else Z, else R; optional A). Near = bright (larger); depth is stretched to 0..1 over the footprint. Alpha >= 0.5 is the footprint with `rmbg=1` (the default); `rmbg=0` ignores the alpha (a plate over the whole image). Only with `format` 3, 4 or 5; not with `mask` or `subject_box`; at most 20 MB and the pixel limit. Beyond Hitem3D.';
+
 interface PropertySchema {
   type?: string;
   enum?: unknown[];
@@ -65,6 +68,7 @@ export function createTaskFormSchema(): Json {
   const properties: Record<string, PropertySchema> = {
     image: { type: 'string', format: 'binary', description: 'The photo: png, jpeg or webp (decided by content), at most 20 MB, one file. Send either `image` or `image_url`.' },
     mask: { type: 'string', format: 'binary', description: MASK_DOC },
+    depth_map: { type: 'string', format: 'binary', description: DEPTH_MAP_DOC },
   };
   for (const [name, schema] of Object.entries(wire.properties)) {
     const after = parsed.properties[name] ?? {};
@@ -164,7 +168,7 @@ function buildDocument(): Json {
           security: [{ bearer: [] }],
           requestBody: {
             required: true,
-            content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CreateTaskForm' }, encoding: { image: { contentType: 'image/png, image/jpeg, image/webp' }, mask: { contentType: 'image/png, image/jpeg, image/webp' } } } },
+            content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/CreateTaskForm' }, encoding: { image: { contentType: 'image/png, image/jpeg, image/webp' }, mask: { contentType: 'image/png, image/jpeg, image/webp' }, depth_map: { contentType: 'image/png, image/x-exr' } } } },
           },
           responses: {
             '200': jsonAnswer('CreateTaskAnswer', 'the task was accepted'),

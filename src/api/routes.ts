@@ -50,7 +50,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const client = await requireClient(request, tokens);
     const { params, image, imageType, mask } = await readCreateTask(request, config, outbound);
     const task = await tasks.create(client.id, params, { image, imageType, ...(mask ? { mask: mask.bytes, maskType: mask.type } : {}) });
-    request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType, userMask: mask !== undefined }, 'task created');
+    request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType, userMask: mask !== undefined, depthMap: params.depthMap === true }, 'task created');
     return success({ task_id: task.id });
   });
 

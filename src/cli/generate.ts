@@ -48,7 +48,7 @@ function flagOf(field: string): string {
 }
 
 /** "(0.1 to 50, default 1.3)", from the API's schema, so the help cannot drift from what is accepted. */
-function rangeOf(field: string): string {
+export function rangeOf(field: string): string {
   const schema = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as { properties: Record<string, { minimum?: number; maximum?: number; default?: unknown }> };
   const property = schema.properties[field];
   if (!property) return '';
@@ -61,7 +61,7 @@ function rangeOf(field: string): string {
  * The options as create-task fields (the SDK's one mapping, with the text as typed), validated and
  * defaulted exactly as the API does it.
  */
-function taskParamsOf(options: GenerateOptions, format: OutputFormat): TaskParams {
+export function taskParamsOf(options: Partial<GenerateOptions>, format: OutputFormat): TaskParams {
   const fields = taskFields({ ...options, format });
   const parsed = createTaskFields.safeParse(fields);
   if (!parsed.success) {

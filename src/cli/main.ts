@@ -7,6 +7,7 @@ import { createClient } from '../tasks/clients.js';
 import { startServer } from '../server.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerModelCommands } from './models.js';
+import { registerReliefCommand } from './relief.js';
 
 const program = new Command('depthmill')
   .description('Self-hosted Hitem3D-compatible depth API: one photo in, a depth map out.')
@@ -103,6 +104,7 @@ clients
 
 registerModelCommands(program);
 registerGenerateCommand(program);
+registerReliefCommand(program);
 
 program.exitOverride();
 try {

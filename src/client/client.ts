@@ -52,10 +52,16 @@ export type TaskFieldValues = {
   [K in keyof TaskOptions]: K extends 'format' ? TaskOptions[K] : TaskOptions[K] extends infer T ? (T extends number | SubjectBox ? T | string : T) : never;
 };
 
-/** The photo, as bytes or a Blob/File (png, jpeg or webp, at most 20 MB), or a URL the server fetches. */
+/**
+ * The photo, as bytes or a Blob/File (png, jpeg or webp, at most 20 MB), or a URL the server
+ * fetches; or instead of a photo a depth map you already have (`depthMap`: a PNG, 8/16-bit grey,
+ * near = bright, or an OpenEXR file), made into a relief without the depth model: formats stl, glb
+ * and 3mf only; with rmbg (the default) its alpha, when it has one, is the footprint.
+ */
 export type ImageSource =
-  | { file: Blob | Uint8Array | ArrayBuffer; filename?: string; url?: undefined }
-  | { url: string; file?: undefined; filename?: undefined };
+  | { file: Blob | Uint8Array | ArrayBuffer; filename?: string; url?: undefined; depthMap?: undefined }
+  | { url: string; file?: undefined; filename?: undefined; depthMap?: undefined }
+  | { depthMap: Blob | Uint8Array | ArrayBuffer; depthMapFilename?: string; file?: undefined; url?: undefined };
 
 /**
  * The user's own background mask (rmbg only; it replaces the mask model's): an image of the same
@@ -277,11 +283,12 @@ export class DepthmillClient {
   /** Starts a task; resolves to its task_id. */
   async createTask(input: CreateTaskInput, options: RequestOptions = {}): Promise<string> {
     const fields = taskFields(input);
-    const hasFile = input.file !== undefined;
-    if (hasFile === (input.url !== undefined)) throw new TypeError('createTask needs exactly one of file or url');
+    const sources = [input.file, input.url, input.depthMap].filter((source) => source !== undefined).length;
+    if (sources !== 1) throw new TypeError('createTask needs exactly one of file, url or depthMap');
     const body = () => {
       const form = new FormData();
       if (input.file !== undefined) form.append('image', toBlob(input.file), input.filename ?? 'image');
+      else if (input.depthMap !== undefined) form.append('depth_map', toBlob(input.depthMap), input.depthMapFilename ?? 'depth-map');
       else form.append('image_url', input.url!);
       if (input.mask !== undefined) form.append('mask', toBlob(input.mask), input.maskFilename ?? 'mask');
       for (const [name, value] of Object.entries(fields)) form.append(name, value);

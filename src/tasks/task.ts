@@ -31,6 +31,12 @@ export interface TaskParams {
   reliefDetail?: number;
   reliefSmooth?: number;
   minFeature?: number;
+  /**
+   * The input is a depth map the client brought (create-task's depth_map, formats 3-5 only), not a
+   * photo: the worker skips the models and makes the relief from it. rmbg then says whether the
+   * map's alpha is the footprint. Stored in params (JSON), so the task tables need no new column.
+   */
+  depthMap?: true;
 }
 
 export interface Task {

@@ -57,7 +57,7 @@ describe('OpenAPI document', () => {
 
   it("has create-task's form exactly as the validating schema has it", () => {
     const { properties, required } = formSchema();
-    expect(Object.keys(properties).sort()).toEqual(['image', 'mask', ...Object.keys(createTaskFields.shape)].sort());
+    expect(Object.keys(properties).sort()).toEqual(['image', 'mask', 'depth_map', ...Object.keys(createTaskFields.shape)].sort());
     expect(required).toEqual(['format']);
     expect(properties.image).toMatchObject({ type: 'string', format: 'binary' });
     expect(properties.format!.enum).toEqual(['1', '2', '3', '4', '5', '6']);
@@ -69,6 +69,7 @@ describe('OpenAPI document', () => {
     expect(properties.callback_url).toMatchObject({ format: 'uri' });
     // Beyond Hitem3D: the user's corrections to the background removal.
     expect(properties.mask).toMatchObject({ type: 'string', format: 'binary' });
+    expect(properties.depth_map).toMatchObject({ type: 'string', format: 'binary' });
     expect(properties.subject_box).toMatchObject({ type: 'string' });
     expect(properties.subject_box!.description).toMatch(/x0,y0,x1,y1/);
     expect(new RegExp(properties.subject_box!.pattern!).test('0.1,0,0.6,1')).toBe(true);

@@ -1,0 +1,88 @@
+// `depthmill relief <depth.png|depth.exr> -o out.stl`: a printable relief from a depth map the user
+// already has (ComfyUI, Blender, a phone's depth camera), on this machine: no model, no server. The
+// same renderDepthMapRelief as create-task's depth_map, and the relief flags of `generate`,
+// validated by the API's own schema, so both give the same mesh for the same map and fields.
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config.js';
+import type { OutputFormat } from '../tasks/task.js';
+import { rangeOf, taskParamsOf } from './generate.js';
+
+const MESH_FORMATS = ['stl', 'glb', '3mf'] as const;
+type MeshFormat = (typeof MESH_FORMATS)[number];
+
+interface ReliefOptions {
+  format?: MeshFormat;
+  output?: string;
+  rmbg?: boolean;
+  heightRelief?: string;
+  width?: string;
+  shapeBase?: 'square' | 'circle';
+  thicknessBase?: string;
+  sculpmode?: 'emboss' | 'engrave';
+  force?: boolean;
+}
+
+function meshFormatOf(path: string): MeshFormat | undefined {
+  const extension = extname(path).slice(1).toLowerCase();
+  return MESH_FORMATS.find((format) => format === extension);
+}
+
+async function relief(input: string, options: ReliefOptions): Promise<void> {
+  const named = options.output === undefined ? undefined : meshFormatOf(options.output);
+  if (options.output !== undefined && named === undefined && options.format === undefined) {
+    throw new Error(`-o ${options.output}: the name should end in .stl, .glb or .3mf (or give -f)`);
+  }
+  if (options.format !== undefined && named !== undefined && named !== options.format) {
+    throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
+  }
+  const format: OutputFormat = options.format ?? named ?? 'stl';
+  const params = taskParamsOf(options, format);
+  const output = resolve(options.output ?? join(dirname(input), `${basename(input, extname(input))}.${format}`));
+  if (!options.force && (await stat(output).catch(() => undefined))) throw new Error(`${output} exists: add --force to replace it`);
+  const bytes = await readFile(resolve(input)).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`${input}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+
+  // Loaded here: the other commands should not pay for the relief builder and encoders.
+  const { renderDepthMapRelief } = await import('../render.js');
+  const started = performance.now();
+  const result = await renderDepthMapRelief(bytes, { ...params, depthMap: true }, loadConfig().decodeLimits);
+  // Under a temporary name, then renamed: an interrupted run leaves no half file behind.
+  const partial = `${output}.partial-${process.pid}`;
+  try {
+    await writeFile(partial, result.bytes);
+    await rename(partial, output);
+  } finally {
+    await rm(partial, { force: true });
+  }
+  console.log(`${output}: ${result.bytes.length} bytes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+export function registerReliefCommand(program: Command): void {
+  program
+    .command('relief')
+    .description('make a printable relief (stl, glb, 3mf) from a depth map you have: PNG (8/16-bit grey, near = bright) or OpenEXR; no model, no server')
+    .argument('<depth-map>', 'a PNG (grey, grey + alpha, or RGB(A) whose first channel is the depth) or an EXR (channel Y, Z or R; A); near = bright; alpha >= 0.5 is the footprint')
+    .addOption(new Option('-f, --format <format>', 'stl, glb or 3mf (default: from -o, else stl)').choices(MESH_FORMATS))
+    .option('-o, --output <file>', 'the relief file; default: beside the map, as NAME.stl')
+    .option('--rmbg', 'when the map has alpha, print only where alpha >= 0.5 (the default)')
+    .option('--no-rmbg', "ignore the map's alpha: a plate over the whole image")
+    .option('--height-relief <mm>', `relief height${rangeOf('height_relief')}`)
+    .option('--width <mm>', `physical width of the relief${rangeOf('width')}`)
+    .addOption(new Option('--shape-base <shape>', 'base plate shape, for a map without alpha (default square)').choices(['square', 'circle']))
+    .option('--thickness-base <mm>', `base plate thickness${rangeOf('thickness_base')}`)
+    .addOption(new Option('--sculpmode <mode>', 'emboss: near parts stand out; engrave: near parts are cut in (default emboss)').choices(['emboss', 'engrave']))
+    .option('--force', 'replace the output when it exists')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  depthmill relief statue.depth.png -o statue.stl --width 80 --height-relief 4
+  depthmill relief render.exr -o render.3mf --no-rmbg --shape-base circle
+
+Depth is stretched to 0..1 over the footprint; an EXR may hold any range (near = larger).`,
+    )
+    .action(relief);
+}
