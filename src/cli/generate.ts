@@ -48,7 +48,7 @@ function flagOf(field: string): string {
 }
 
 /** "(0.1 to 50, default 1.3)", from the API's schema, so the help cannot drift from what is accepted. */
-export function rangeOf(field: string): string {
+function rangeOf(field: string): string {
   const schema = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as { properties: Record<string, { minimum?: number; maximum?: number; default?: unknown }> };
   const property = schema.properties[field];
   if (!property) return '';
@@ -249,8 +249,24 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
   if (summary.cancelled > 0) process.exitCode = 130;
 }
 
+/**
+ * The relief's flags, shared by generate and relief: each a create-task field (--height-relief is
+ * height_relief), its range and default read from the API's schema. `scope` ends each description.
+ */
+export function addReliefOptions(command: Command, scope: string): Command {
+  return command
+    .option('--height-relief <mm>', `relief height${scope}${rangeOf('height_relief')}`)
+    .option('--width <mm>', `physical width of the relief${scope}${rangeOf('width')}`)
+    .addOption(new Option('--shape-base <shape>', `base plate shape${scope} (default square)`).choices(['square', 'circle']))
+    .option('--thickness-base <mm>', `base plate thickness${scope}${rangeOf('thickness_base')}`)
+    .addOption(new Option('--sculpmode <mode>', `emboss: near parts stand out; engrave: near parts are cut in${scope} (default emboss)`).choices(['emboss', 'engrave']))
+    .option('--relief-detail <n>', `how much the relief is shaped to read at a few mm: 0 the depth as it is, higher flattens big steps and raises small shape${scope}${rangeOf('relief_detail')}`)
+    .option('--relief-smooth <mm>', `shape finer than this is smoothed away as photo texture${scope}${rangeOf('relief_smooth')}`)
+    .option('--min-feature <mm>', `narrower parts and smaller pieces of a cut-out are dropped${scope}${rangeOf('min_feature')}`);
+}
+
 export function registerGenerateCommand(program: Command): void {
-  program
+  const command = program
     .command('generate')
     .alias('gen')
     .description('make depth maps or printable reliefs from photos, on this machine (no server needed) or through a server (--server)')
@@ -261,15 +277,8 @@ export function registerGenerateCommand(program: Command): void {
     .addOption(new Option('--model-type <type>', 'pro: long side 2048 px; base: 1024 px (default pro)').choices(['pro', 'base']))
     .option('--rmbg', 'remove the background (the default): depth 0 and transparent there')
     .option('--no-rmbg', 'keep the background')
-    .option('--degree-rmbg <n>', `how much background to remove: higher removes more${rangeOf('degree_rmbg')}`)
-    .option('--height-relief <mm>', `relief height, meshes only${rangeOf('height_relief')}`)
-    .option('--width <mm>', `physical width of the relief, meshes only${rangeOf('width')}`)
-    .addOption(new Option('--shape-base <shape>', 'base plate shape, meshes only (default square)').choices(['square', 'circle']))
-    .option('--thickness-base <mm>', `base plate thickness, meshes only${rangeOf('thickness_base')}`)
-    .addOption(new Option('--sculpmode <mode>', 'emboss: near parts stand out; engrave: near parts are cut in (default emboss)').choices(['emboss', 'engrave']))
-    .option('--relief-detail <n>', `how much the relief is shaped to read at a few mm: 0 the depth as it is, higher flattens big steps and raises small shape, meshes only${rangeOf('relief_detail')}`)
-    .option('--relief-smooth <mm>', `shape finer than this is smoothed away as photo texture, meshes only${rangeOf('relief_smooth')}`)
-    .option('--min-feature <mm>', `narrower parts and smaller pieces of a cut-out are dropped, meshes only${rangeOf('min_feature')}`)
+    .option('--degree-rmbg <n>', `how much background to remove: higher removes more${rangeOf('degree_rmbg')}`);
+  addReliefOptions(command, ', meshes only')
     .option('--subject-box <box>', 'where the subject is, "x0,y0,x1,y1" as shares 0..1 of the width and height (left, top, right, bottom): the background removal keeps to this box')
     .option('--mask <file>', 'your own background mask for the (one) photo, replacing the model\'s: its alpha, else its grey (white = keep), any resolution of the same photo')
     .option('--mask-out <path>', 'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several')

@@ -7,7 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import type { OutputFormat } from '../tasks/task.js';
-import { rangeOf, taskParamsOf } from './generate.js';
+import { addReliefOptions, taskParamsOf } from './generate.js';
 
 const MESH_FORMATS = ['stl', 'glb', '3mf'] as const;
 type MeshFormat = (typeof MESH_FORMATS)[number];
@@ -21,6 +21,9 @@ interface ReliefOptions {
   shapeBase?: 'square' | 'circle';
   thicknessBase?: string;
   sculpmode?: 'emboss' | 'engrave';
+  reliefDetail?: string;
+  reliefSmooth?: string;
+  minFeature?: string;
   force?: boolean;
 }
 
@@ -61,19 +64,15 @@ async function relief(input: string, options: ReliefOptions): Promise<void> {
 }
 
 export function registerReliefCommand(program: Command): void {
-  program
+  const command = program
     .command('relief')
     .description('make a printable relief (stl, glb, 3mf) from a depth map you have: PNG (8/16-bit grey, near = bright) or OpenEXR; no model, no server')
     .argument('<depth-map>', 'a PNG (grey, grey + alpha, or RGB(A) whose first channel is the depth) or an EXR (channel Y, Z or R; A); near = bright; alpha >= 0.5 is the footprint')
     .addOption(new Option('-f, --format <format>', 'stl, glb or 3mf (default: from -o, else stl)').choices(MESH_FORMATS))
     .option('-o, --output <file>', 'the relief file; default: beside the map, as NAME.stl')
     .option('--rmbg', 'when the map has alpha, print only where alpha >= 0.5 (the default)')
-    .option('--no-rmbg', "ignore the map's alpha: a plate over the whole image")
-    .option('--height-relief <mm>', `relief height${rangeOf('height_relief')}`)
-    .option('--width <mm>', `physical width of the relief${rangeOf('width')}`)
-    .addOption(new Option('--shape-base <shape>', 'base plate shape, for a map without alpha (default square)').choices(['square', 'circle']))
-    .option('--thickness-base <mm>', `base plate thickness${rangeOf('thickness_base')}`)
-    .addOption(new Option('--sculpmode <mode>', 'emboss: near parts stand out; engrave: near parts are cut in (default emboss)').choices(['emboss', 'engrave']))
+    .option('--no-rmbg', "ignore the map's alpha: a plate over the whole image");
+  addReliefOptions(command, '')
     .option('--force', 'replace the output when it exists')
     .addHelpText(
       'after',

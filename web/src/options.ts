@@ -59,5 +59,11 @@ export function readOptions(form: HTMLFormElement): { options: Omit<TaskOptions,
   if (width !== undefined) options.width = width;
   if (heightRelief !== undefined) options.heightRelief = heightRelief;
   if (thicknessBase !== undefined) options.thicknessBase = thicknessBase;
+  const reliefDetail = number('relief_detail');
+  const reliefSmooth = number('relief_smooth');
+  const minFeature = number('min_feature');
+  if (reliefDetail !== undefined) options.reliefDetail = reliefDetail;
+  if (reliefSmooth !== undefined) options.reliefSmooth = reliefSmooth;
+  if (minFeature !== undefined) options.minFeature = minFeature;
   return { options };
 }
