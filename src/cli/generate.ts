@@ -209,7 +209,11 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
     if (named !== undefined && named !== options.format) throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
   }
   const params = taskParamsOf(options, format);
-  if (!params.rmbg) {
+  if (params.reliefMode === 'lithophane') {
+    // A lithophane is the whole photo: no background removal for a mask to change or show.
+    if (options.mask !== undefined) throw new Error('--mask does not apply to --relief-mode lithophane (it is always the whole photo)');
+    if (options.maskOut !== undefined) throw new Error('--mask-out does not apply to --relief-mode lithophane (no background is removed)');
+  } else if (!params.rmbg) {
     if (options.mask !== undefined) throw new Error('--mask only applies when the background is removed: drop --no-rmbg');
     if (options.maskOut !== undefined) throw new Error('--mask-out writes the background mask, and --no-rmbg keeps the background: drop one of them');
   }
