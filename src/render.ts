@@ -6,7 +6,8 @@ import { encodeDepthMap, encodeRelief, isMeshFormat, type MeshFormat } from './f
 import { encodeMaskPng, maskLevels } from './formats/mask-png.js';
 import type { DecodeLimits } from './pipeline/decode.js';
 import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/index.js';
-import { buildRelief } from './relief/index.js';
+import { buildRelief, type ReliefMesh } from './relief/index.js';
+import { buildLithophane, LITHOPHANE_DEFAULTS } from './relief/lithophane.js';
 import type { DepthResult } from './tasks/ports.js';
 import type { TaskParams } from './tasks/task.js';
 
@@ -25,7 +26,11 @@ export interface RenderedOutput extends DepthResult {
 /** What query-task's depth_model says of a relief made from the client's own depth map. */
 export const USER_DEPTH_MAP_MODEL = 'depth-map';
 
+/** What query-task's depth_model says of a lithophane: no depth model runs, the photo's lightness is the height. */
+export const LITHOPHANE_MODEL = 'lithophane';
+
 export async function renderOutput(input: Uint8Array, params: TaskParams, sessions: PipelineSessions, options: RenderOptions = {}): Promise<RenderedOutput> {
+  if (params.reliefMode === 'lithophane') return renderLithophane(input, params, sessions.decodeLimits);
   if (params.depthMap) return renderDepthMapRelief(input, params, sessions.decodeLimits);
   const map = await runPipeline(input, options.userMask ? { ...params, userMask: options.userMask } : params, sessions);
   const maskPng = options.maskPng && map.alpha ? { maskPng: await encodeMaskPng(map.width, map.height, maskLevels(map.alpha)) } : {};
@@ -52,13 +57,42 @@ export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams
   return { ...output, model: USER_DEPTH_MAP_MODEL, timings: { read, ...timings } };
 }
 
+/**
+ * A lithophane (create-task's relief_mode=lithophane): the photo's lightness becomes the plate's
+ * thickness (src/relief/lithophane.ts); no model runs, and rmbg and the relief's height, base and
+ * sculpmode fields are ignored.
+ */
+export async function renderLithophane(input: Uint8Array, params: TaskParams, limits?: DecodeLimits): Promise<DepthResult> {
+  const { format } = params;
+  if (!isMeshFormat(format)) throw new RangeError(`a lithophane is a mesh (stl, glb or 3mf), not ${format}`);
+  const mark = performance.now();
+  const { mesh } = await buildLithophane(
+    input,
+    {
+      width: params.width,
+      shapeBase: params.shapeBase,
+      lithoMin: params.lithoMin ?? LITHOPHANE_DEFAULTS.lithoMin,
+      lithoMax: params.lithoMax ?? LITHOPHANE_DEFAULTS.lithoMax,
+      lithoFrame: params.lithoFrame ?? LITHOPHANE_DEFAULTS.lithoFrame,
+    },
+    limits,
+  );
+  const relief = performance.now() - mark;
+  const { output, encode } = await encodeMesh(mesh, format);
+  return { ...output, model: LITHOPHANE_MODEL, timings: { relief, encode } };
+}
+
 /** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */
 async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat) {
-  let mark = performance.now();
+  const mark = performance.now();
   const { mesh } = buildRelief(map, params);
   const relief = performance.now() - mark;
-  mark = performance.now();
-  const output = await encodeRelief(format, mesh);
-  const encode = performance.now() - mark;
+  const { output, encode } = await encodeMesh(mesh, format);
   return { output, timings: { relief, encode } };
+}
+
+async function encodeMesh(mesh: ReliefMesh, format: MeshFormat) {
+  const mark = performance.now();
+  const output = await encodeRelief(format, mesh);
+  return { output, encode: performance.now() - mark };
 }

@@ -57,6 +57,7 @@ async function readParts(request: FastifyRequest, config: Config): Promise<{ fie
 /** The mask file, checked like the image: not empty, and a png, jpeg or webp by its content. */
 function readMask(bytes: Buffer | undefined, params: TaskParams): CreateTaskInput['mask'] {
   if (bytes === undefined) return undefined;
+  if (params.reliefMode === 'lithophane') throw new ApiError(Errors.invalidField, 'invalid parameter: mask does not apply to a lithophane (it is always the whole photo)');
   // Without background removal there is no cut for a mask to replace: say so rather than ignore it.
   if (!params.rmbg) throw new ApiError(Errors.invalidField, 'invalid parameter: mask only applies when the background is removed (rmbg=1)');
   if (bytes.length === 0) throw new ApiError(Errors.imageType, 'invalid parameter: mask is empty');

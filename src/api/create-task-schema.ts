@@ -75,11 +75,27 @@ export const createTaskFields = z.object({
   relief_detail: decimal(0, 1, 0.6),
   relief_smooth: decimal(0, 5, 0.2),
   min_feature: decimal(0, 5, 0.8),
+  // Beyond Hitem3D: lithophanes, the photo's lightness as thickness (src/relief/lithophane.ts).
+  relief_mode: choice(['relief', 'lithophane'], 'relief'),
+  litho_min: decimal(0.3, 5, 0.8),
+  litho_max: decimal(0.5, 10, 3),
+  litho_frame: decimal(0, 20, 0),
 }).check((context) => {
   // A box only says where to cut the background; with the background kept it would be ignored
   // silently, which is worse than saying so.
   if (context.value.rmbg === '0' && context.value.subject_box !== undefined) {
     context.issues.push({ code: 'custom', path: ['subject_box'], message: 'only applies when the background is removed (rmbg=1)', input: context.value.subject_box });
+  }
+  if (context.value.relief_mode === 'lithophane') {
+    if (!['3', '4', '5'].includes(context.value.format)) {
+      context.issues.push({ code: 'custom', path: ['relief_mode'], message: 'lithophane makes a mesh: format must be 3 (stl), 4 (glb) or 5 (3mf)', input: context.value.relief_mode });
+    }
+    if (!(context.value.litho_max > context.value.litho_min)) {
+      context.issues.push({ code: 'custom', path: ['litho_max'], message: `must be more than litho_min (${context.value.litho_min})`, input: context.value.litho_max });
+    }
+    if (context.value.subject_box !== undefined) {
+      context.issues.push({ code: 'custom', path: ['subject_box'], message: 'does not apply to a lithophane (it is always the whole photo)', input: context.value.subject_box });
+    }
   }
 });
 
@@ -102,6 +118,8 @@ export function toTaskParams(fields: CreateTaskFields): TaskParams {
     reliefDetail: fields.relief_detail,
     reliefSmooth: fields.relief_smooth,
     minFeature: fields.min_feature,
+    reliefMode: fields.relief_mode,
+    ...(fields.relief_mode === 'lithophane' ? { lithoMin: fields.litho_min, lithoMax: fields.litho_max, lithoFrame: fields.litho_frame } : {}),
   };
 }
 

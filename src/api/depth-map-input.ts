@@ -36,6 +36,7 @@ export function readDepthMapUpload(request: DepthMapRequest, params: TaskParams,
     throw new ApiError(Errors.invalidField, `invalid parameter: ${request.mask ? 'mask' : 'subject_box'} does not apply to depth_map (the map's own alpha is the footprint)`);
   }
   const { bytes } = request;
+  if (params.reliefMode === 'lithophane') throw new ApiError(Errors.invalidField, 'invalid parameter: relief_mode lithophane is made from a photo, not a depth_map');
   if (bytes.length === 0) throw new ApiError(Errors.imageType, 'invalid parameter: depth_map is empty');
   const type = sniffDepthMapType(bytes);
   if (!type) throw new ApiError(Errors.imageType, 'invalid parameter: depth_map must be a PNG (8 or 16-bit grey) or OpenEXR file (its content is neither)');

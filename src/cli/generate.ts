@@ -31,6 +31,10 @@ interface GenerateOptions {
   reliefDetail?: string;
   reliefSmooth?: string;
   minFeature?: string;
+  reliefMode?: 'relief' | 'lithophane';
+  lithoMin?: string;
+  lithoMax?: string;
+  lithoFrame?: string;
   subjectBox?: string;
   mask?: string;
   maskOut?: string;
@@ -152,8 +156,11 @@ async function localProducer(params: TaskParams, { userMask, maskOut }: MaskChoi
     maskModel: config.models.mask,
   });
   // A missing or damaged model fails the command once, saying what to run, rather than every file.
-  await sessions.depth(params.modelType);
-  if (params.rmbg && !userMask) await sessions.mask();
+  // A lithophane runs no model.
+  if (params.reliefMode !== 'lithophane') {
+    await sessions.depth(params.modelType);
+    if (params.rmbg && !userMask) await sessions.mask();
+  }
   return async (input) => {
     const output = await renderOutput(await readFile(input), params, sessions, { ...(userMask ? { userMask } : {}), maskPng: maskOut });
     return { bytes: output.bytes, ...(output.maskPng ? { mask: output.maskPng } : {}) };
@@ -175,8 +182,9 @@ async function serverProducer(params: TaskParams, options: GenerateOptions, { us
   }
   const client = new DepthmillClient({ baseUrl: baseUrl.href, clientId, clientSecret });
   await client.accessToken(); // wrong credentials or an unreachable server: one clear error, not one per file
-  const { modelType, rmbg, degreeRmbg, format, heightRelief, width, shapeBase, thicknessBase, sculpmode, subjectBox, reliefDetail, reliefSmooth, minFeature } = params;
-  const taskOptions = { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode, reliefDetail, reliefSmooth, minFeature, ...(subjectBox ? { subjectBox } : {}) };
+  const { modelType, rmbg, degreeRmbg, format, heightRelief, width, shapeBase, thicknessBase, sculpmode, subjectBox, reliefDetail, reliefSmooth, minFeature, reliefMode, lithoMin, lithoMax, lithoFrame } = params;
+  const litho = reliefMode === 'lithophane' ? { reliefMode, lithoMin, lithoMax, lithoFrame } : {};
+  const taskOptions = { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode, reliefDetail, reliefSmooth, minFeature, ...litho, ...(subjectBox ? { subjectBox } : {}) };
   const { maskOfDepthPng } = maskOut ? await import('./mask-out.js') : { maskOfDepthPng: undefined };
   return async (input, signal) => {
     const photo = await readFile(input);
@@ -201,7 +209,11 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
     if (named !== undefined && named !== options.format) throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
   }
   const params = taskParamsOf(options, format);
-  if (!params.rmbg) {
+  if (params.reliefMode === 'lithophane') {
+    // A lithophane is the whole photo: no background removal for a mask to change or show.
+    if (options.mask !== undefined) throw new Error('--mask does not apply to --relief-mode lithophane (it is always the whole photo)');
+    if (options.maskOut !== undefined) throw new Error('--mask-out does not apply to --relief-mode lithophane (no background is removed)');
+  } else if (!params.rmbg) {
     if (options.mask !== undefined) throw new Error('--mask only applies when the background is removed: drop --no-rmbg');
     if (options.maskOut !== undefined) throw new Error('--mask-out writes the background mask, and --no-rmbg keeps the background: drop one of them');
   }
@@ -265,6 +277,15 @@ export function addReliefOptions(command: Command, scope: string): Command {
     .option('--min-feature <mm>', `narrower parts and smaller pieces of a cut-out are dropped${scope}${rangeOf('min_feature')}`);
 }
 
+/** The lithophane's flags (generate only: a lithophane is made from a photo, not a depth map). */
+export function addLithophaneOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--relief-mode <mode>', 'relief: the depth relief; lithophane: a back-lit plate whose thickness follows the photo\'s lightness (dark = thick), no model, ignores rmbg and the relief\'s height, base and sculpmode (default relief)').choices(['relief', 'lithophane']))
+    .option('--litho-min <mm>', `lithophane thickness at the lightest${rangeOf('litho_min')}`)
+    .option('--litho-max <mm>', `lithophane thickness at the darkest and of the frame, more than --litho-min${rangeOf('litho_max')}`)
+    .option('--litho-frame <mm>', `full-thickness border around the lithophane, 0 none${rangeOf('litho_frame')}`);
+}
+
 export function registerGenerateCommand(program: Command): void {
   const command = program
     .command('generate')
@@ -278,7 +299,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--rmbg', 'remove the background (the default): depth 0 and transparent there')
     .option('--no-rmbg', 'keep the background')
     .option('--degree-rmbg <n>', `how much background to remove: higher removes more${rangeOf('degree_rmbg')}`);
-  addReliefOptions(command, ', meshes only')
+  addLithophaneOptions(addReliefOptions(command, ', meshes only'))
     .option('--subject-box <box>', 'where the subject is, "x0,y0,x1,y1" as shares 0..1 of the width and height (left, top, right, bottom): the background removal keeps to this box')
     .option('--mask <file>', 'your own background mask for the (one) photo, replacing the model\'s: its alpha, else its grey (white = keep), any resolution of the same photo')
     .option('--mask-out <path>', 'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several')

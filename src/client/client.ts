@@ -42,6 +42,18 @@ export interface TaskOptions {
   reliefSmooth?: number;
   /** mm (0..5, default 0.8): narrower parts and smaller pieces of a cut-out are dropped. Meshes only. */
   minFeature?: number;
+  /**
+   * relief (default) or lithophane: a plate for back-lit prints, the photo's lightness as its
+   * thickness (dark = thick); meshes only, no depth model; rmbg and the relief's height, base,
+   * sculpmode and engine fields are ignored.
+   */
+  reliefMode?: 'relief' | 'lithophane';
+  /** Lithophanes: mm (0.3..5, default 0.8) at the lightest; less than lithoMax. */
+  lithoMin?: number;
+  /** Lithophanes: mm (0.5..10, default 3) at the darkest and the frame; more than lithoMin. */
+  lithoMax?: number;
+  /** Lithophanes: mm (0..20, default 0 = none) of full-thickness border around the picture. */
+  lithoFrame?: number;
 }
 
 /**
@@ -189,6 +201,10 @@ export function taskFields(options: TaskFieldValues): Record<string, string> {
   if (options.reliefDetail !== undefined) fields.relief_detail = decimalText(options.reliefDetail);
   if (options.reliefSmooth !== undefined) fields.relief_smooth = decimalText(options.reliefSmooth);
   if (options.minFeature !== undefined) fields.min_feature = decimalText(options.minFeature);
+  if (options.reliefMode !== undefined) fields.relief_mode = options.reliefMode;
+  if (options.lithoMin !== undefined) fields.litho_min = decimalText(options.lithoMin);
+  if (options.lithoMax !== undefined) fields.litho_max = decimalText(options.lithoMax);
+  if (options.lithoFrame !== undefined) fields.litho_frame = decimalText(options.lithoFrame);
   if (options.subjectBox !== undefined) {
     const box = options.subjectBox;
     fields.subject_box = typeof box === 'string' ? box : box.map(decimalText).join(',');

@@ -37,6 +37,16 @@ export interface TaskParams {
    * map's alpha is the footprint. Stored in params (JSON), so the task tables need no new column.
    */
   depthMap?: true;
+  /**
+   * lithophane (create-task's relief_mode, formats 3-5 only): the photo's lightness becomes the
+   * plate's thickness, lithoMin (lightest) to lithoMax (darkest) mm, with a lithoFrame mm border at
+   * lithoMax; no model runs, and rmbg, heightRelief, thicknessBase and sculpmode are ignored.
+   * Absent (tasks made before it) or relief: the depth relief. The litho fields are set with lithophane only.
+   */
+  reliefMode?: 'relief' | 'lithophane';
+  lithoMin?: number;
+  lithoMax?: number;
+  lithoFrame?: number;
 }
 
 export interface Task {

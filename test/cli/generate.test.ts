@@ -194,6 +194,10 @@ describe('depthmill generate, locally (no server)', () => {
       [['--mask-out', join(dir, 'm.png'), '--no-rmbg'], /--mask-out writes the background mask, and --no-rmbg keeps the background/],
       [['--mask', join(dir, 'no-such-mask.png')], /--mask \S*no-such-mask\.png: no such file/],
       [[join(dir, 'coffee.png'), '--mask', join(dir, 'apple.jpg')], /--mask is the mask of one photo, and 2 photos were given/],
+      [['--relief-mode', 'lithophane'], /--relief-mode lithophane makes a mesh: format must be 3 \(stl\), 4 \(glb\) or 5 \(3mf\)/],
+      [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-min', '2', '--litho-max', '1.5'], /--litho-max must be more than litho_min \(2\)/],
+      [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-frame', '30'], /--litho-frame must be a number from 0 to 20/],
+      [['-f', 'stl', '--relief-mode', 'lithophane', '--mask', join(dir, 'apple.jpg')], /--mask does not apply to --relief-mode lithophane/],
     ];
     for (const [extra, message] of cases) {
       const result = cli(data, ['generate', join(dir, 'apple.jpg'), ...extra]);
@@ -213,6 +217,23 @@ describe('depthmill generate, locally (no server)', () => {
     expect(help.stdout).toMatch(/--subject-box <box>\s+where the subject is, "x0,y0,x1,y1"/);
     expect(help.stdout).toMatch(/--mask <file>\s+your own background mask/);
     expect(help.stdout).toMatch(/--mask-out <path>\s+also write the mask/);
+  });
+
+  it('makes lithophanes with --relief-mode lithophane, without a model, litho_min to litho_max thick', async () => {
+    const dir = tempDir('litho');
+    copyFileSync(join(PHOTOS, 'skimage_coffee.png'), join(dir, 'coffee.png')); // 600 × 400
+    const out = join(dir, 'coffee.stl');
+    // An empty models folder: no model is loaded, so none is missing.
+    const args = ['generate', join(dir, 'coffee.png'), '-o', out, '--relief-mode', 'lithophane', '--width', '50', '--litho-min', '0.6', '--litho-max', '2.4', '--litho-frame', '2'];
+    const result = await cliAsync(args, { DEPTHMILL_MODELS: tempDir('no-models') });
+    expect(result.status, result.stderr).toBe(0);
+    const report = admesh(out);
+    expect([report.parts, report.edgesFixed, report.backwardsEdges, report.facetsReversed]).toEqual([1, 0, 0, 0]);
+    const { min, max } = stlBounds(out);
+    expect(max[0]! - min[0]!).toBeCloseTo(50, 2);
+    expect((max[1]! - min[1]!) / 50).toBeCloseTo(400 / 600, 2);
+    expect(min[2]).toBeCloseTo(0, 4);
+    expect(max[2]).toBeCloseTo(2.4, 3);
   });
 
   it('cuts with the user\'s --mask and writes the mask it used with --mask-out', async () => {
