@@ -16,7 +16,7 @@ import { expandInputs } from './inputs.js';
 const FORMATS: OutputFormat[] = ['exr', 'png', 'bmp', 'stl', 'glb', '3mf'];
 const MESH_FORMATS = new Set<OutputFormat>(['stl', 'glb', '3mf']);
 
-interface GenerateOptions {
+export interface GenerateOptions {
   format?: OutputFormat;
   output?: string;
   outDir?: string;

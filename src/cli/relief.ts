@@ -7,25 +7,15 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import type { OutputFormat } from '../tasks/task.js';
-import { addReliefOptions, taskParamsOf } from './generate.js';
+import { addReliefOptions, taskParamsOf, type GenerateOptions } from './generate.js';
 
 const MESH_FORMATS = ['stl', 'glb', '3mf'] as const;
 type MeshFormat = (typeof MESH_FORMATS)[number];
 
-interface ReliefOptions {
+/** generate's relief flags (addReliefOptions), with a mesh format only. */
+type ReliefOptions = Pick<GenerateOptions, 'output' | 'rmbg' | 'heightRelief' | 'width' | 'shapeBase' | 'thicknessBase' | 'sculpmode' | 'reliefDetail' | 'reliefSmooth' | 'minFeature' | 'force'> & {
   format?: MeshFormat;
-  output?: string;
-  rmbg?: boolean;
-  heightRelief?: string;
-  width?: string;
-  shapeBase?: 'square' | 'circle';
-  thicknessBase?: string;
-  sculpmode?: 'emboss' | 'engrave';
-  reliefDetail?: string;
-  reliefSmooth?: string;
-  minFeature?: string;
-  force?: boolean;
-}
+};
 
 function meshFormatOf(path: string): MeshFormat | undefined {
   const extension = extname(path).slice(1).toLowerCase();
