@@ -18,7 +18,7 @@ import { makeMap, makeTmpDir, tool } from './helpers.js';
 const tmp = makeTmpDir();
 afterAll(() => tmp.cleanup());
 
-/** What the reader promises: depth stretched to 0..1 over the footprint (alpha >= 0.5), 0 outside. */
+/** What the reader promises: depth stretched to 0..1 over the footprint (alpha >= 0.5), the same stretch clamped to 0..1 outside. */
 function expectedDepth(map: DepthMap): Float32Array {
   const inside = (i: number) => !map.alpha || map.alpha[i]! >= 0.5;
   let min = Infinity;
@@ -26,7 +26,7 @@ function expectedDepth(map: DepthMap): Float32Array {
   map.depth.forEach((v, i) => {
     if (inside(i)) [min, max] = [Math.min(min, v), Math.max(max, v)];
   });
-  return map.depth.map((v, i) => (inside(i) ? (v - min) / (max - min) : 0));
+  return map.depth.map((v) => Math.min(1, Math.max(0, (v - min) / (max - min))));
 }
 
 function maxDifference(a: Float32Array, b: Float32Array): number {
@@ -58,10 +58,10 @@ describe('PNG depth maps', () => {
   });
 
   it('takes the first channel of an RGBA PNG and its alpha as the footprint', async () => {
-    // Red is the depth; the transparent pixel's 250 must not stretch the range.
+    // Red is the depth; the transparent pixel's 250 must not stretch the range (it is clamped to 1).
     const rgba = Buffer.from([100, 9, 9, 255, 250, 9, 9, 0, 200, 9, 9, 200, 150, 9, 9, 255]);
     const map = await readDepthMap(await sharp(rgba, { raw: { width: 2, height: 2, channels: 4 } }).png().toBuffer());
-    expect(Array.from(map.depth, (v) => +v.toFixed(6))).toEqual([0, 0, 1, 0.5]);
+    expect(Array.from(map.depth, (v) => +v.toFixed(6))).toEqual([0, 1, 1, 0.5]);
     expect(Array.from(map.alpha!).map((a) => Math.round(a * 255))).toEqual([255, 0, 200, 255]);
   });
 

@@ -1,6 +1,8 @@
 // Reliefs of real photos and of synthetic maps: closed, manifold, outward meshes of the asked size
 // (checked here and by ADMesh), following the depth map within the error bound, right way round.
 import { describe, expect, it } from 'vitest';
+import { readDepthMap } from '../../src/formats/depth-input.js';
+import { encodeDepthMap } from '../../src/formats/index.js';
 import { encodeStl } from '../../src/formats/stl.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
 import { maskedBlur } from '../../src/relief/bas-relief.js';
@@ -272,5 +274,37 @@ describe('the bas-relief engine on photos', () => {
       shaped += b;
     }
     expect(shaped).toBeGreaterThan(1.2 * linear);
+  });
+});
+
+describe('a relief from the depth PNG of a task', () => {
+  // The web UI makes its preview and its mesh downloads from the depth PNG on screen (create-task's
+  // depth_map), not from the photo again: that must be the mesh the photo gives.
+  it.each([
+    { kind: 'cut-out', rmbg: true },
+    { kind: 'plate', rmbg: false },
+  ])('$kind: the same size, triangles within 3 %, the top surface within twice the error bound', async ({ rmbg }) => {
+    const map = await photoMap('apple', rmbg);
+    const png = await encodeDepthMap('png', map);
+    const reread = await readDepthMap(png.bytes, { ignoreAlpha: !rmbg });
+    const fromPhoto = buildRelief(map, HI3D);
+    const fromPng = buildRelief(reread, HI3D);
+    expect(meshBounds(fromPng.mesh)).toEqual(meshBounds(fromPhoto.mesh));
+    expect(Math.abs(fromPng.stats.triangles.total - fromPhoto.stats.triangles.total)).toBeLessThanOrEqual(0.03 * fromPhoto.stats.triangles.total);
+    const { min, max } = meshBounds(fromPhoto.mesh);
+    const axis = (lo: number, hi: number) => Array.from({ length: 100 }, (_, i) => lo + ((i + 0.5) * (hi - lo)) / 100);
+    const [xs, ys] = [axis(min[0], max[0]), axis(min[1], max[1])];
+    const a = topHeights(fromPhoto.mesh, xs, ys);
+    const b = topHeights(fromPng.mesh, xs, ys);
+    let worst = 0;
+    let compared = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (Number.isNaN(a[i]!) || Number.isNaN(b[i]!)) continue;
+      worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan((rmbg ? 0.2 : 0.95) * a.length);
+    // Each mesh is within the error bound of its samples, which differ by 16-bit rounding only.
+    expect(worst).toBeLessThan(2 * fromPhoto.stats.error + 0.001);
   });
 });

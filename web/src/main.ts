@@ -1,13 +1,13 @@
 // The Depthmill web UI: sign in with client credentials, drop a photo, choose options, watch the
 // task, look at the depth map, its background cut (correctable with a subject box or a mask) and a
-// 3D preview, download any format. It talks to the API with the same SDK as the command line
-// (src/client), from this origin.
+// 3D preview that is the server's own mesh, download any format. It talks to the API with the same
+// SDK as the command line (src/client), from this origin.
 import './style.css';
-import { DepthmillClient, DepthmillError, type OutputFormat, type TaskOptions, type TaskStatus } from '../../src/client/client.js';
+import { DepthmillClient, DepthmillError, type CreateTaskInput, type FinishedTask, type OutputFormat, type TaskOptions, type TaskStatus } from '../../src/client/client.js';
 import type { Colormap } from './colormaps.js';
 import { CutView } from './cut-view.js';
 import { decodeDepth, DepthView } from './depth-view.js';
-import { applyFieldRules, loadFieldRules, readOptions } from './options.js';
+import { applyFieldRules, DEPTH_FIELDS, loadFieldRules, readOptions, reliefOptions } from './options.js';
 import { ReliefView, webglAvailable } from './relief-view.js';
 
 const CREDENTIALS_KEY = 'depthmill.credentials';
@@ -15,6 +15,10 @@ const MAX_BYTES = 20 * 1024 * 1024;
 const ACCEPTED = new Set(['image/png', 'image/jpeg', 'image/webp']);
 /** Signed links last an hour; older than this, ask for a fresh one before following it. */
 const LINK_FRESH_MS = 50 * 60 * 1000;
+
+/** Options typed after a result reach the preview after this pause (one task per pause, not per key). */
+const PREVIEW_DELAY_MS = 500;
+const MESH_FORMATS = new Set<OutputFormat>(['stl', 'glb', '3mf']);
 
 const FORMATS: { format: OutputFormat; label: string; what: string }[] = [
   { format: 'png', label: 'PNG', what: '16-bit depth map' },
@@ -57,6 +61,8 @@ const ui = {
   compare: element('compare'),
   compareSlider: element<HTMLInputElement>('compare-slider'),
   viewer: element('viewer'),
+  previewStatus: element('preview-status'),
+  reliefFields: element<HTMLFieldSetElement>('relief-fields'),
   exaggeration: element<HTMLInputElement>('exaggeration'),
   exaggerationValue: element<HTMLOutputElement>('exaggeration-value'),
   resetView: element<HTMLButtonElement>('reset-view'),
@@ -78,6 +84,8 @@ interface Source {
   photo: File;
   options: Omit<TaskOptions, 'format'>;
   mask?: File;
+  /** The depth map made from it (PNG, alpha = the cut): reliefs are made from this, not the model again. */
+  depthPng?: Blob;
 }
 /** The source of the result on screen: every download is made from it (subject box and mask included). */
 let current: Source | undefined;
@@ -90,6 +98,9 @@ const cutView = new CutView({
   fields: [element<HTMLInputElement>('box-x0'), element<HTMLInputElement>('box-y0'), element<HTMLInputElement>('box-x1'), element<HTMLInputElement>('box-y1')],
 });
 let reliefView: ReliefView | undefined;
+/** The preview task under way, if any: a newer option aborts it. */
+let previewRun: AbortController | undefined;
+let previewTimer: ReturnType<typeof setTimeout> | undefined;
 
 function messageOf(error: unknown): string {
   if (error instanceof DepthmillError) {
@@ -214,11 +225,30 @@ function showState(state: TaskStatus['state'] | undefined): void {
   }
 }
 
-async function runTask(format: OutputFormat, source: Source, signal: AbortSignal, onState?: (task: TaskStatus) => void) {
+async function runTask(input: CreateTaskInput, signal: AbortSignal, onState?: (task: TaskStatus) => void): Promise<FinishedTask> {
   if (!client) throw new Error('sign in first');
-  const mask = source.mask ? { mask: source.mask, maskFilename: source.mask.name } : {};
-  const taskId = await client.createTask({ file: source.photo, filename: source.photo.name, format, ...source.options, ...mask }, { signal });
+  const taskId = await client.createTask(input, { signal });
   return client.waitForTask(taskId, { signal, ...(onState ? { onProgress: onState } : {}) });
+}
+
+/** A depth-map task (png, exr, bmp): the source's photo with the options and corrections of its result. */
+function depthInput(format: OutputFormat, source: Source): CreateTaskInput {
+  const mask = source.mask ? { mask: source.mask, maskFilename: source.mask.name } : {};
+  return { file: source.photo, filename: source.photo.name, format, ...source.options, ...mask };
+}
+
+/**
+ * A relief task (stl, glb, 3mf; the preview is its glb) for the relief options on screen, made
+ * from the result's own depth map: the model does not run again, and the PNG holds the depth the
+ * photo gives (16 bits) with the cut as its alpha, so the mesh is the one the photo would give.
+ * A lithophane is made from the photo: its light is the height.
+ */
+function reliefInput(format: OutputFormat, source: Source): CreateTaskInput | { problem: string; control: HTMLElement } {
+  const read = readOptions(ui.options);
+  if ('problem' in read) return read;
+  const relief = reliefOptions(read.options);
+  if (relief.reliefMode === 'lithophane' || !source.depthPng) return { file: source.photo, filename: source.photo.name, format, ...relief };
+  return { depthMap: source.depthPng, depthMapFilename: fileName('png'), format, rmbg: source.options.rmbg ?? true, ...relief };
 }
 
 ui.options.addEventListener('submit', (event) => {
@@ -238,10 +268,40 @@ async function generate(): Promise<void> {
   await makeDepthMap({ photo, options: read.options });
 }
 
+// ---- options changed after a result: the next preview and downloads use them
+
+function showReliefMode(): void {
+  ui.reliefFields.dataset.mode = (ui.options.elements.namedItem('relief_mode') as HTMLSelectElement).value;
+}
+
+ui.options.addEventListener('input', (event) => {
+  const name = (event.target as HTMLInputElement).name;
+  if (name === 'relief_mode') showReliefMode();
+  if (!current || DEPTH_FIELDS.has(name)) return;
+  // The meshes made so far are for the old options: offer them anew, and remake the preview once
+  // the typing pauses.
+  previewRun?.abort();
+  resetMeshDownloads();
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(() => void refreshPreview(), PREVIEW_DELAY_MS);
+});
+
+ui.options.addEventListener('change', (event) => {
+  const name = (event.target as HTMLInputElement).name;
+  if (!current || !DEPTH_FIELDS.has(name)) return;
+  const read = readOptions(ui.options);
+  if ('problem' in read) return;
+  // The depth map itself depends on this option: it is made again, with the result's box and mask.
+  const { subjectBox } = current.options;
+  void makeDepthMap({ photo: current.photo, options: { ...read.options, ...(subjectBox ? { subjectBox } : {}) }, ...(current.mask ? { mask: current.mask } : {}) });
+});
+
 /** Runs a PNG task for this source and shows its result; what the Make and Redo buttons do. */
 async function makeDepthMap(source: Source): Promise<void> {
   if (!client) return;
   running?.abort();
+  previewRun?.abort();
+  clearTimeout(previewTimer);
   const controller = new AbortController();
   running = controller;
   ui.generate.disabled = true;
@@ -251,7 +311,7 @@ async function makeDepthMap(source: Source): Promise<void> {
   setStatus('Sending the photo…');
   const started = performance.now();
   try {
-    const task = await runTask('png', source, controller.signal, (progress) => {
+    const task = await runTask(depthInput('png', source), controller.signal, (progress) => {
       showState(progress.state);
       setStatus(`Task ${progress.taskId}: ${progress.state}…`);
     });
@@ -259,12 +319,12 @@ async function makeDepthMap(source: Source): Promise<void> {
     const bytes = await client.download(task, { signal: controller.signal });
     const depth = new Blob([new Uint8Array(bytes)], { type: 'image/png' });
     const { pixels } = await decodeDepth(depth);
-    current = source;
+    current = { ...source, depthPng: depth };
     ui.results.hidden = false;
     await depthView.show(source.photo, depth, pixels);
     showCut(source, pixels);
-    showRelief(pixels, source.options);
     resetDownloads({ format: 'png', url: task.url, taskId: task.taskId, at: Date.now() });
+    void refreshPreview();
     showState('success');
     setStatus(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s: the depth map is below (near is bright).`);
   } catch (error) {
@@ -331,20 +391,41 @@ ui.redoMask.addEventListener('click', () => {
 
 // ---- result views
 
-function showRelief(pixels: Awaited<ReturnType<typeof decodeDepth>>['pixels'], options: Omit<TaskOptions, 'format'>): void {
+/** Makes the relief for the options on screen (a GLB task) and shows that mesh; it is also the GLB download. */
+async function refreshPreview(): Promise<void> {
+  if (!client || !current) return;
   if (!webglAvailable()) {
     ui.viewer.textContent = 'The 3D preview needs WebGL, which this browser does not offer; the downloads still work.';
     return;
   }
-  reliefView ??= new ReliefView(ui.viewer);
-  reliefView.show(pixels, {
-    width: options.width ?? 40,
-    heightRelief: options.heightRelief ?? 1.3,
-    thicknessBase: options.thicknessBase ?? 1,
-    shapeBase: options.shapeBase ?? 'square',
-    sculpmode: options.sculpmode ?? 'emboss',
-  });
-  reliefView.setExaggeration(Number(ui.exaggeration.value));
+  const input = reliefInput('glb', current);
+  ui.previewStatus.classList.remove('error');
+  if ('problem' in input) {
+    ui.previewStatus.textContent = `No preview: ${input.problem}`;
+    ui.previewStatus.classList.add('error');
+    return;
+  }
+  previewRun?.abort();
+  const controller = new AbortController();
+  previewRun = controller;
+  ui.previewStatus.textContent = 'Making the relief…';
+  try {
+    const task = await runTask(input, controller.signal);
+    const bytes = await client.download(task, { signal: controller.signal });
+    reliefView ??= new ReliefView(ui.viewer);
+    const triangles = await reliefView.show(bytes.slice().buffer);
+    if (controller.signal.aborted) return;
+    reliefView.setExaggeration(Number(ui.exaggeration.value));
+    ui.viewer.dataset.triangles = String(triangles);
+    ui.previewStatus.textContent = `The mesh the downloads give: ${triangles.toLocaleString('en')} triangles.`;
+    setDownload('glb', { format: 'glb', url: task.url, taskId: task.taskId, at: Date.now() });
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    ui.previewStatus.textContent = `No preview: ${messageOf(error)}`;
+    ui.previewStatus.classList.add('error');
+  } finally {
+    if (previewRun === controller) previewRun = undefined;
+  }
 }
 
 for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-colormap]'))) {
@@ -398,40 +479,60 @@ function downloadLink(ready: Ready, label: string): HTMLAnchorElement {
   return link;
 }
 
-function resetDownloads(png: Ready): void {
-  ui.downloads.replaceChildren();
-  for (const { format, label, what } of FORMATS) {
-    const item = document.createElement('li');
-    const name = document.createElement('span');
-    name.className = 'format';
-    name.textContent = `${label}: ${what}`;
-    const note = document.createElement('span');
-    note.className = 'note';
-    note.setAttribute('aria-live', 'polite');
-    item.append(name);
-    if (format === png.format) {
-      item.append(downloadLink(png, label));
-    } else {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'secondary';
-      button.dataset.format = format;
-      button.textContent = `Make ${label}`;
-      button.addEventListener('click', () => void makeFormat(format, label, button, note));
-      item.append(button);
-    }
-    item.append(note);
-    ui.downloads.append(item);
+/** One format's line: its download link when made, else a button that makes it. */
+function downloadItem(format: OutputFormat, ready?: Ready): HTMLLIElement {
+  const { label, what } = FORMATS.find((entry) => entry.format === format)!;
+  const item = document.createElement('li');
+  item.dataset.item = format;
+  const name = document.createElement('span');
+  name.className = 'format';
+  name.textContent = `${label}: ${what}`;
+  const note = document.createElement('span');
+  note.className = 'note';
+  note.setAttribute('aria-live', 'polite');
+  item.append(name);
+  if (ready) {
+    item.append(downloadLink(ready, label));
+  } else {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.dataset.format = format;
+    button.textContent = `Make ${label}`;
+    button.addEventListener('click', () => void makeFormat(format, label, button, note));
+    item.append(button);
   }
+  item.append(note);
+  return item;
+}
+
+function setDownload(format: OutputFormat, ready?: Ready): void {
+  ui.downloads.querySelector(`li[data-item="${format}"]`)?.replaceWith(downloadItem(format, ready));
+}
+
+function resetDownloads(png: Ready): void {
+  ui.downloads.replaceChildren(...FORMATS.map(({ format }) => downloadItem(format, format === png.format ? png : undefined)));
+}
+
+function resetMeshDownloads(): void {
+  for (const format of MESH_FORMATS) setDownload(format);
 }
 
 async function makeFormat(format: OutputFormat, label: string, button: HTMLButtonElement, note: HTMLElement): Promise<void> {
   if (!current) return;
-  button.disabled = true;
+  const input = MESH_FORMATS.has(format) ? reliefInput(format, current) : depthInput(format, current);
   note.classList.remove('error');
+  if ('problem' in input) {
+    note.textContent = input.problem;
+    note.classList.add('error');
+    return;
+  }
+  button.disabled = true;
   note.textContent = 'making…';
   try {
-    const task = await runTask(format, current, new AbortController().signal, (progress) => (note.textContent = `${progress.state}…`));
+    const task = await runTask(input, new AbortController().signal, (progress) => (note.textContent = `${progress.state}…`));
+    // If the options changed meanwhile, this line was replaced and the result is for old options.
+    if (!button.isConnected) return;
     const link = downloadLink({ format, url: task.url, taskId: task.taskId, at: Date.now() }, label);
     button.replaceWith(link);
     note.textContent = 'ready';
@@ -447,6 +548,10 @@ async function makeFormat(format: OutputFormat, label: string, button: HTMLButto
 // ---- start
 
 restoreSession();
+showReliefMode();
 loadFieldRules()
-  .then((rules) => applyFieldRules(ui.options, rules))
+  .then((rules) => {
+    applyFieldRules(ui.options, rules);
+    showReliefMode();
+  })
   .catch((error: unknown) => (ui.optionsError.textContent = `Options could not be loaded: ${messageOf(error)}`));

@@ -31,6 +31,15 @@ export function applyFieldRules(form: HTMLFormElement, rules: Record<string, Fie
   }
 }
 
+/** The controls that shape the depth map itself: a change to one needs the model run again. */
+export const DEPTH_FIELDS = new Set(['model_type', 'rmbg', 'degree_rmbg']);
+
+/** The relief options of a set of task options (everything but the depth map's own). */
+export function reliefOptions(options: Omit<TaskOptions, 'format'>): Omit<TaskOptions, 'format' | 'modelType' | 'rmbg' | 'degreeRmbg' | 'subjectBox'> {
+  const { modelType: _model, rmbg: _rmbg, degreeRmbg: _degree, subjectBox: _box, ...relief } = options;
+  return relief;
+}
+
 /** The form as SDK task options (without the format), or the first problem in words. */
 export function readOptions(form: HTMLFormElement): { options: Omit<TaskOptions, 'format'> } | { problem: string; control: HTMLElement } {
   for (const element of Array.from(form.elements)) {
@@ -65,5 +74,17 @@ export function readOptions(form: HTMLFormElement): { options: Omit<TaskOptions,
   if (reliefDetail !== undefined) options.reliefDetail = reliefDetail;
   if (reliefSmooth !== undefined) options.reliefSmooth = reliefSmooth;
   if (minFeature !== undefined) options.minFeature = minFeature;
+  if (value('relief_mode') === 'lithophane') {
+    options.reliefMode = 'lithophane';
+    const lithoMin = number('litho_min');
+    const lithoMax = number('litho_max');
+    const lithoFrame = number('litho_frame');
+    if (lithoMin !== undefined) options.lithoMin = lithoMin;
+    if (lithoMax !== undefined) options.lithoMax = lithoMax;
+    if (lithoFrame !== undefined) options.lithoFrame = lithoFrame;
+    if (lithoMin !== undefined && lithoMax !== undefined && !(lithoMax > lithoMin)) {
+      return { problem: 'Thickest must be more than thinnest.', control: form.elements.namedItem('litho_max') as HTMLElement };
+    }
+  }
   return { options };
 }
