@@ -95,6 +95,48 @@ async function makeDepthMap(page: Page, pick: 'keyboard' | 'touch' = 'keyboard')
   await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Done'), undefined, { timeout: 90_000 });
 }
 
+/**
+ * What the page sends: the text fields of every create-task form, files as `file:<size>` (the
+ * browser does not hand a multipart body with files to the test, so the page's fetch reports it).
+ */
+async function captureForms(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const page = globalThis as unknown as { fetch: typeof fetch; sentForms: Record<string, string>[] };
+    const original = page.fetch.bind(globalThis);
+    page.sentForms = [];
+    page.fetch = (input, init) => {
+      if (String(input).endsWith('/depth/create-task') && init?.body instanceof FormData) {
+        page.sentForms.push(Object.fromEntries([...init.body.entries()].map(([name, value]) => [name, typeof value === 'string' ? value : `file:${value.size}`])));
+      }
+      return original(input, init);
+    };
+  });
+}
+
+function formsSent(page: Page): Promise<Record<string, string>[]> {
+  return page.evaluate(() => (globalThis as unknown as { sentForms: Record<string, string>[] }).sentForms);
+}
+
+/** The triangle count of the mesh the preview shows, once it shows one other than `previous`. */
+async function previewTriangles(page: Page, previous?: string): Promise<number> {
+  await page.waitForFunction(
+    (before) => {
+      const shown = (document.querySelector('#viewer') as unknown as { dataset: { triangles?: string } } | null)?.dataset.triangles;
+      return shown !== undefined && shown !== before;
+    },
+    previous,
+    { timeout: 90_000 },
+  );
+  return Number(await page.getAttribute('#viewer', 'data-triangles'));
+}
+
+/** Triangles of a binary STL, from its header's count (checked against the file's length). */
+function stlTriangles(bytes: Buffer): number {
+  const count = bytes.readUInt32LE(80);
+  expect(bytes.length).toBe(84 + 50 * count);
+  return count;
+}
+
 /** Pixels of the 3D preview as the screen shows them: how many differ from the empty background, and how many colours. */
 async function canvasStats(page: Page): Promise<{ raw: Buffer; covered: number; colours: number }> {
   const png = await page.locator('#viewer canvas').screenshot();
@@ -118,6 +160,7 @@ describe('web UI', () => {
 
   it('signs in, makes a depth map, shows it with colormaps and a 3D preview, and downloads the relief', async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    await captureForms(context);
     const page = await context.newPage();
     const errors = watchErrors(page);
 
@@ -171,7 +214,14 @@ describe('web UI', () => {
     expect(await page.inputValue('#compare-slider')).toBe('55');
     expect(await page.locator('#compare').evaluate((element: { style: { getPropertyValue(name: string): string } }) => element.style.getPropertyValue('--split'))).toBe('55%');
 
-    // The 3D preview draws the relief, and turns when dragged.
+    // The 3D preview is the server's relief, made from the depth map on screen (no photo sent again),
+    // and it draws shaded and turns when dragged.
+    const embossed = await previewTriangles(page);
+    expect(embossed).toBeGreaterThan(1000);
+    const previewForm = (await formsSent(page)).at(-1)!;
+    expect(previewForm).toMatchObject({ format: '4', rmbg: '1', sculpmode: '0' });
+    expect(previewForm.depth_map).toMatch(/^file:\d+/);
+    expect(previewForm).not.toHaveProperty('image');
     await page.locator('#viewer canvas').scrollIntoViewIfNeeded();
     const before = await canvasStats(page);
     expect(before.covered).toBeGreaterThan(0.1);
@@ -186,15 +236,37 @@ describe('web UI', () => {
     for (let i = 0; i < before.raw.length; i++) if (before.raw[i] !== after.raw[i]) changed++;
     expect(changed / before.raw.length).toBeGreaterThan(0.02);
 
-    // Downloads: the GLB is made on demand and is valid glTF; the PNG is there already.
-    await page.click('button[data-format="glb"]');
+    // Downloads: the preview's GLB is offered as it is: valid glTF, the mesh on screen.
     const glbLink = page.locator('a[data-format="glb"]');
     await glbLink.waitFor({ timeout: 90_000 });
     const [glbDownload] = await Promise.all([page.waitForEvent('download'), glbLink.click()]);
     const glb = await readFile((await glbDownload.path())!);
     const report = await validateBytes(new Uint8Array(glb));
     expect(report.issues.numErrors, JSON.stringify(report.issues.messages.slice(0, 5))).toBe(0);
-    expect(report.info?.totalTriangleCount).toBeGreaterThan(100);
+    expect(report.info?.totalTriangleCount).toBe(embossed);
+
+    // An option changed after the result: the preview follows, and so does the next download.
+    await page.selectOption('#sculpmode', '1');
+    const engraved = await previewTriangles(page, String(embossed));
+    expect((await formsSent(page)).at(-1)).toMatchObject({ format: '4', sculpmode: '1' });
+    await page.click('button[data-format="stl"]');
+    const stlLink = page.locator('a[data-format="stl"]');
+    await stlLink.waitFor({ timeout: 90_000 });
+    expect((await formsSent(page)).at(-1)).toMatchObject({ format: '3', sculpmode: '1' });
+    const [stlDownload] = await Promise.all([page.waitForEvent('download'), stlLink.click()]);
+    expect(stlTriangles(await readFile((await stlDownload.path())!))).toBe(engraved);
+
+    // A lithophane: its own fields, made from the photo (no depth model), previewed like a relief.
+    expect(await page.isVisible('#litho_max')).toBe(false);
+    await page.selectOption('#relief_mode', 'lithophane');
+    expect(await page.isVisible('#litho_max')).toBe(true);
+    expect(await page.isVisible('#height_relief')).toBe(false);
+    expect(await page.isVisible('a[data-format="stl"]')).toBe(false); // the engraved STL is not offered for it
+    await previewTriangles(page, String(engraved));
+    const lithoForm = (await formsSent(page)).at(-1)!;
+    expect(lithoForm).toMatchObject({ format: '4', relief_mode: 'lithophane', litho_min: '0.8', litho_max: '3' });
+    expect(lithoForm.image).toMatch(/^file:\d+/);
+    expect(await page.textContent('#preview-status')).toMatch(/triangles/);
 
     const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('a[data-format="png"]')]);
     const png = await sharp(await readFile((await pngDownload.path())!)).metadata();
@@ -213,24 +285,13 @@ describe('web UI', () => {
   it('shows the background cut over the photo, and redoes the map with a subject box drawn on it', async () => {
     const cutContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
-      // What the page sends: the text fields of every create-task form (the browser does not hand
-      // a multipart body with files to the test, so the page's fetch reports it).
-      await cutContext.addInitScript(() => {
-        const page = globalThis as unknown as { fetch: typeof fetch; sentForms: Record<string, string>[] };
-        const original = page.fetch.bind(globalThis);
-        page.sentForms = [];
-        page.fetch = (input, init) => {
-          if (String(input).endsWith('/depth/create-task') && init?.body instanceof FormData) {
-            page.sentForms.push(Object.fromEntries([...init.body.entries()].map(([name, value]) => [name, typeof value === 'string' ? value : `file:${value.size}`])));
-          }
-          return original(input, init);
-        };
-      });
+      await captureForms(cutContext);
       const page = await cutContext.newPage();
       const errors = watchErrors(page);
       await signIn(page);
       await makeDepthMap(page, 'touch');
-      const sentForms = () => page.evaluate(() => (globalThis as unknown as { sentForms: Record<string, string>[] }).sentForms);
+      // The depth-map tasks (format 2); the preview's relief tasks come between them.
+      const sentForms = async () => (await formsSent(page)).filter((form) => form.format === '2');
       expect((await sentForms())[0]).not.toHaveProperty('subject_box');
 
       // The removed background is tinted over the photo, and the tint can be turned off.
