@@ -39,8 +39,8 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
     const output = await encodeDepthMap(format, map, map.metadata);
     return { ...output, model: map.metadata.model, timings: { ...map.timings }, ...maskPng };
   }
-  const { output, timings } = await meshOutput(map, params, format);
-  return { ...output, model: map.metadata.model, timings: { ...map.timings, ...timings }, ...maskPng };
+  const { output, mesh, timings } = await meshOutput(map, params, format);
+  return { ...output, model: map.metadata.model, mesh, timings: { ...map.timings, ...timings }, ...maskPng };
 }
 
 /**
@@ -53,8 +53,8 @@ export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams
   const mark = performance.now();
   const map = await readDepthMap(input, { ...(limits ? { limits } : {}), ignoreAlpha: !params.rmbg });
   const read = performance.now() - mark;
-  const { output, timings } = await meshOutput(map, params, format);
-  return { ...output, model: USER_DEPTH_MAP_MODEL, timings: { read, ...timings } };
+  const { output, mesh, timings } = await meshOutput(map, params, format);
+  return { ...output, model: USER_DEPTH_MAP_MODEL, mesh, timings: { read, ...timings } };
 }
 
 /**
@@ -66,7 +66,7 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
   const { format } = params;
   if (!isMeshFormat(format)) throw new RangeError(`a lithophane is a mesh (stl, glb or 3mf), not ${format}`);
   const mark = performance.now();
-  const { mesh } = await buildLithophane(
+  const { mesh, stats } = await buildLithophane(
     input,
     {
       width: params.width,
@@ -77,18 +77,19 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
     },
     limits,
   );
+  const summary = { triangles: stats.triangles.total, shells: stats.shells };
   const relief = performance.now() - mark;
   const { output, encode } = await encodeMesh(mesh, format);
-  return { ...output, model: LITHOPHANE_MODEL, timings: { relief, encode } };
+  return { ...output, model: LITHOPHANE_MODEL, mesh: summary, timings: { relief, encode } };
 }
 
 /** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */
 async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat) {
   const mark = performance.now();
-  const { mesh } = buildRelief(map, params);
+  const { mesh, stats } = buildRelief(map, params);
   const relief = performance.now() - mark;
   const { output, encode } = await encodeMesh(mesh, format);
-  return { output, timings: { relief, encode } };
+  return { output, mesh: { triangles: stats.triangles.total, shells: stats.shells }, timings: { relief, encode } };
 }
 
 async function encodeMesh(mesh: ReliefMesh, format: MeshFormat) {

@@ -12,6 +12,8 @@ export interface TaskRow {
   mask_key: string | null;
   result_key: string | null;
   depth_model: string | null;
+  /** A relief's MeshSummary as JSON. */
+  mesh: string | null;
   error: string | null;
   created_at: number;
   updated_at: number;
@@ -57,6 +59,7 @@ export function toTask(row: TaskRow): Task {
     ...(row.mask_key === null || row.mask_key === undefined ? {} : { maskKey: row.mask_key }),
     ...(row.result_key === null ? {} : { resultKey: row.result_key }),
     ...(row.depth_model === null || row.depth_model === undefined ? {} : { depthModel: row.depth_model }),
+    ...(row.mesh === null || row.mesh === undefined ? {} : { mesh: JSON.parse(row.mesh) as Task['mesh'] }),
     ...(row.error === null ? {} : { error: row.error }),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

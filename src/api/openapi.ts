@@ -102,6 +102,13 @@ const taskData = z.object({
   id: z.string().optional().describe('`<task_id>_0`, on success'),
   url: z.string().optional().describe('signed download link, valid one hour (ask again for a fresh one), on success'),
   depth_model: z.string().optional().describe('the depth model that made the result, like `fastdepth` (`npx depthmill models list`), on success; beyond Hitem3D'),
+  mesh: z
+    .object({
+      triangles: z.number().int().describe('triangles in the mesh'),
+      shells: z.number().int().describe('separate closed parts: 1 for a plate; a cut-out has one per piece the background removal left, each standing on the bed'),
+    })
+    .optional()
+    .describe('relief formats (3, 4, 5), on success: what the mesh is made of; beyond Hitem3D'),
 });
 
 function schemaOf(type: z.ZodType): Json {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative } from 'node:path';
 import cliProgress from 'cli-progress';
+import type { MeshSummary } from '../tasks/task.js';
 
 export interface Job {
   input: string;
@@ -14,7 +15,7 @@ export interface Job {
 }
 
 /** Makes one output (and its mask, when the job has a place for it); rejects with an Error that says what went wrong with this file. */
-export type Producer = (input: string, signal: AbortSignal) => Promise<{ bytes: Uint8Array; mask?: Uint8Array; taskId?: string }>;
+export type Producer = (input: string, signal: AbortSignal) => Promise<{ bytes: Uint8Array; mask?: Uint8Array; taskId?: string; mesh?: MeshSummary }>;
 
 export type FileStatus = 'written' | 'skipped' | 'failed' | 'cancelled';
 
@@ -27,6 +28,8 @@ export interface FileResult {
   task_id?: string;
   bytes?: number;
   seconds?: number;
+  /** Relief formats: triangles, and shells (separate parts, each standing on the bed). */
+  mesh?: MeshSummary;
 }
 
 export interface BatchSummary {
@@ -151,13 +154,13 @@ export async function runBatch(jobs: Job[], produce: Producer, options: BatchOpt
     if (options.signal.aborted) return { ...job, status: 'cancelled' };
     const started = performance.now();
     try {
-      const { bytes, mask, taskId } = await produce(job.input, options.signal);
+      const { bytes, mask, taskId, mesh } = await produce(job.input, options.signal);
       if (job.mask !== undefined && mask === undefined) throw new Error('no mask came with the result');
       // The mask first: the output's presence is what marks a job done.
       if (job.mask !== undefined) await writeAtomically(job.mask, mask!);
       await writeAtomically(job.output, bytes);
       const seconds = Math.round((performance.now() - started) / 100) / 10;
-      return { ...job, status: 'written', bytes: bytes.length, seconds, ...(taskId ? { task_id: taskId } : {}) };
+      return { ...job, status: 'written', bytes: bytes.length, seconds, ...(taskId ? { task_id: taskId } : {}), ...(mesh ? { mesh } : {}) };
     } catch (error) {
       if (options.signal.aborted) return { ...job, status: 'cancelled' };
       return { ...job, status: 'failed', error: messageOf(error) };
@@ -191,6 +194,10 @@ export function summaryText(results: FileResult[], summary: BatchSummary, second
   if (summary.cancelled > 0) parts.push(`${summary.cancelled} cancelled`);
   const lines = [`${parts.join(', ')} (${summary.total} file${summary.total === 1 ? '' : 's'} in ${seconds.toFixed(1)} s)`];
   for (const result of results) if (result.status === 'failed') lines.push(`  failed: ${shown(result.input)}: ${result.error}`);
+  // Several pieces print as they are, each on the bed; a maker arranging a plate wants to know.
+  for (const result of results) {
+    if (result.mesh && result.mesh.shells > 1) lines.push(`  ${shown(result.output)}: ${result.mesh.shells} separate parts (the background cut left several pieces)`);
+  }
   if (summary.skipped > 0) lines.push('  skipped files already had an output: pass --force to make them again');
   return lines.join('\n');
 }

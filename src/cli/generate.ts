@@ -163,7 +163,7 @@ async function localProducer(params: TaskParams, { userMask, maskOut }: MaskChoi
   }
   return async (input) => {
     const output = await renderOutput(await readFile(input), params, sessions, { ...(userMask ? { userMask } : {}), maskPng: maskOut });
-    return { bytes: output.bytes, ...(output.maskPng ? { mask: output.maskPng } : {}) };
+    return { bytes: output.bytes, ...(output.maskPng ? { mask: output.maskPng } : {}), ...(output.mesh ? { mesh: output.mesh } : {}) };
   };
 }
 
@@ -192,7 +192,7 @@ async function serverProducer(params: TaskParams, options: GenerateOptions, { us
       const file = { file: photo, filename: basename(input), ...(userMask ? { mask: userMask, maskFilename: basename(options.mask!) } : {}) };
       const taskId = await client.createTask({ ...file, ...taskOptions, format: as }, { signal });
       const task = await client.waitForTask(taskId, { signal, intervalMs: 1000 });
-      return { bytes: await client.download(task, { signal }), taskId };
+      return { bytes: await client.download(task, { signal }), taskId, ...(task.mesh ? { mesh: task.mesh } : {}) };
     };
     if (!maskOfDepthPng) return run(format);
     // The mask is the PNG depth map's alpha; for another format the server makes that PNG as a

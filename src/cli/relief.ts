@@ -50,7 +50,9 @@ async function relief(input: string, options: ReliefOptions): Promise<void> {
   } finally {
     await rm(partial, { force: true });
   }
-  console.log(`${output}: ${result.bytes.length} bytes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const parts = result.mesh && result.mesh.shells > 1 ? `, ${result.mesh.shells} separate parts` : '';
+  const triangles = result.mesh ? `, ${result.mesh.triangles} triangles${parts}` : '';
+  console.log(`${output}: ${result.bytes.length} bytes${triangles} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 export function registerReliefCommand(program: Command): void {

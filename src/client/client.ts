@@ -97,6 +97,8 @@ export interface TaskStatus {
   url?: string;
   /** Registry name of the depth model that made the result, on success (e.g. "fastdepth"). */
   depthModel?: string;
+  /** Relief formats, on success: triangles, and shells (separate parts: more than 1 when a cut-out left several pieces). */
+  mesh?: { triangles: number; shells: number };
   /** Why it failed, on failure. */
   error?: string;
 }
@@ -433,5 +435,7 @@ function statusOf(data: Record<string, unknown>, taskId: string): TaskStatus {
   if (typeof data.id === 'string') status.id = data.id;
   if (typeof data.url === 'string') status.url = data.url;
   if (typeof data.depth_model === 'string') status.depthModel = data.depth_model;
+  const mesh = data.mesh as { triangles?: unknown; shells?: unknown } | undefined;
+  if (typeof mesh?.triangles === 'number' && typeof mesh.shells === 'number') status.mesh = { triangles: mesh.triangles, shells: mesh.shells };
   return status;
 }

@@ -4,11 +4,11 @@
 //     -> buildSolid: adaptive top surface (delatin, within maxError), flat bottom, walls; X = width
 import type { DepthMap } from '../pipeline/depth-map.js';
 import { DEFAULT_RELIEF_OPTIONS, heightField, RELATIVE_ERROR, type ReliefOptions, type ReliefParams } from './heightfield.js';
-import type { ReliefMesh } from './mesh.js';
+import { shellCount, type ReliefMesh } from './mesh.js';
 import { buildSolid } from './solid.js';
 
 export { DEFAULT_RELIEF_OPTIONS, ReliefInputError, type ReliefOptions, type ReliefParams } from './heightfield.js';
-export { faceNormals, meshBounds, triangleCount, type ReliefMesh } from './mesh.js';
+export { faceNormals, meshBounds, shellCount, triangleCount, type ReliefMesh } from './mesh.js';
 
 export interface ReliefStats {
   /** Height samples across and down, after averaging the map to the printable pitch. */
@@ -19,6 +19,8 @@ export interface ReliefStats {
   /** Largest vertical distance (mm) between the top surface and the samples; at most maxError. */
   error: number;
   triangles: { top: number; bottom: number; walls: number; total: number };
+  /** Separate closed parts: 1 for a plate; a cut-out has one per piece the cut left (each stands on the bed). */
+  shells: number;
 }
 
 export interface Relief {
@@ -49,6 +51,7 @@ export function buildRelief(map: DepthMap, params: ReliefParams, options: Relief
       mmPerSample: stats.mmPerSample,
       error: stats.error,
       triangles: { top: stats.top, bottom: stats.bottom, walls: stats.walls, total: stats.top + stats.bottom + stats.walls },
+      shells: shellCount(mesh),
     },
   };
 }

@@ -10,6 +10,27 @@ export function triangleCount(mesh: ReliefMesh): number {
   return mesh.indices.length / 3;
 }
 
+/**
+ * Separate closed parts (shells): triangles joined through shared vertices. The builder shares
+ * vertices within a part and never across parts, so this is what ADMesh and slicers count too.
+ */
+export function shellCount(mesh: ReliefMesh): number {
+  const parent = new Int32Array(mesh.positions.length / 3).map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const { indices } = mesh;
+  for (let t = 0; t < indices.length; t += 3) {
+    const a = root(indices[t]!);
+    parent[root(indices[t + 1]!)] = a;
+    parent[root(indices[t + 2]!)] = a;
+  }
+  const roots = new Set<number>();
+  for (let t = 0; t < indices.length; t += 3) roots.add(root(indices[t]!));
+  return roots.size;
+}
+
 /** Min and max of each coordinate, in millimetres. */
 export function meshBounds(mesh: ReliefMesh): { min: [number, number, number]; max: [number, number, number] } {
   const min: [number, number, number] = [Infinity, Infinity, Infinity];

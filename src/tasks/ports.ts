@@ -1,6 +1,6 @@
 // The ports the task code owns (DESIGN.md): small interfaces that the adapters implement.
 // All are asynchronous so that networked implementations (PostgreSQL, Redis, S3) fit unchanged.
-import type { Task, TaskParams, TaskState } from './task.js';
+import type { MeshSummary, Task, TaskParams, TaskState } from './task.js';
 
 export interface TaskStore {
   insert(task: Task): Promise<void>;
@@ -21,8 +21,11 @@ export interface TaskStore {
   markExpired(id: string, at: number): Promise<void>;
 }
 
-/** A success names the depth model that made the map (query-task's `depth_model`). */
-export type TaskOutcome = { state: 'success'; resultKey: string; depthModel: string } | { state: 'failed'; error: string };
+/**
+ * A success names the depth model that made the map (query-task's `depth_model`) and, for a
+ * relief, what its mesh is (query-task's `mesh`).
+ */
+export type TaskOutcome = { state: 'success'; resultKey: string; depthModel: string; mesh?: MeshSummary } | { state: 'failed'; error: string };
 
 export interface Client {
   id: string;
@@ -89,6 +92,8 @@ export interface DepthResult {
   contentType: string;
   /** Registry name of the depth model that made it. */
   model: string;
+  /** Relief formats: the mesh's size and parts. */
+  mesh?: MeshSummary;
   /** Milliseconds per pipeline stage, for the logs. */
   timings?: Record<string, number>;
 }

@@ -37,7 +37,7 @@ export class TaskRunner {
       timings = result.timings;
       const resultKey = `results/${taskId}.${result.extension}`;
       await blobs.put(resultKey, result.bytes, result.contentType);
-      outcome = { state: 'success', resultKey, depthModel: result.model };
+      outcome = { state: 'success', resultKey, depthModel: result.model, ...(result.mesh ? { mesh: result.mesh } : {}) };
     } catch (error) {
       outcome = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
     }

@@ -21,6 +21,7 @@ export async function taskQueryBody(task: Task, blobs: BlobStore, baseUrl: strin
     // A fresh link each time it is asked for (API.md: valid one hour from now).
     data.url = await blobs.signedUrl(task.resultKey, DOWNLOAD_TTL_SECONDS, baseUrl);
     if (task.depthModel) data.depth_model = task.depthModel;
+    if (task.mesh) data.mesh = { triangles: task.mesh.triangles, shells: task.mesh.shells };
   }
   return { code: 200, data, msg: 'success' };
 }

@@ -49,6 +49,13 @@ export interface TaskParams {
   lithoFrame?: number;
 }
 
+/** What a relief result is made of: a slicer's first questions about a file. */
+export interface MeshSummary {
+  triangles: number;
+  /** Separate closed parts; more than 1 when a cut-out left several pieces, each standing on the bed. */
+  shells: number;
+}
+
 export interface Task {
   id: string;
   clientId: string;
@@ -60,6 +67,8 @@ export interface Task {
   resultKey?: string;
   /** Registry name of the depth model that made the result (tasks finished before it was recorded have none). */
   depthModel?: string;
+  /** A relief's mesh: how many triangles and separate parts (tasks finished before it was recorded have none). */
+  mesh?: MeshSummary;
   /** Why a failed task failed, in words a client can act on. */
   error?: string;
   createdAt: number;

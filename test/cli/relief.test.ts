@@ -32,6 +32,7 @@ describe('depthmill relief', () => {
     expect(run.status).toBe(0);
     const report = admesh(output);
     expect(report.parts).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`dome\\.stl: \\d+ bytes, ${report.facets} triangles in `));
     expect([report.disconnectedFacets, report.degenerateFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0, 0]);
     expect(report.volume).toBeGreaterThan(60 * 40 * 2);
     // The plate is 60 x 40 mm (the PNG's 3:2; Y within one 0.25 mm sample), 2 mm of base and 5 of relief.
@@ -46,6 +47,26 @@ describe('depthmill relief', () => {
     // The default output: beside the map, NAME.stl; -f 3mf picks the format.
     expect(cli(data, ['relief', input, '-f', '3mf']).status).toBe(0);
     expect(readFileSync(join(dir, 'dome.depth.3mf')).subarray(0, 2).toString()).toBe('PK');
+  });
+
+  it('says how many separate parts a map with several blobs in its alpha gives, as ADMesh counts them', async () => {
+    // Three domes on a transparent background: three pieces, each its own closed shell.
+    const [width, height] = [300, 100];
+    const pixels = new Uint16Array(width * height * 2);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const r = Math.hypot((x % 100) - 50, y - 50) / 35;
+        pixels[2 * (y * width + x)] = Math.round(Math.max(0, 1 - r * r) * 65535);
+        pixels[2 * (y * width + x) + 1] = r < 1 ? 65535 : 0;
+      }
+    }
+    const input = join(dir, 'domes.png');
+    writeFileSync(input, await sharp(pixels, { raw: { width, height, channels: 2 } }).toColourspace('grey16').png().toBuffer());
+    const output = join(dir, 'domes.stl');
+    const run = cli(data, ['relief', input, '-o', output]);
+    expect(run.status).toBe(0);
+    expect(admesh(output).parts).toBe(3);
+    expect(run.stdout).toMatch(/triangles, 3 separate parts in /);
   });
 
   it('refuses a photo, a bad field, and a depth-map format (exr) as the output', async () => {

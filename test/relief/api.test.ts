@@ -3,13 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { produce } from '../helpers/api.js';
+import { createTask, download, form, produce, waitForTask } from '../helpers/api.js';
 import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
 import { admesh, slice, slicerInfo, writeTemp } from './helpers.js';
 
 const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
 // 1500 x 1000: the plate's aspect ratio shows.
 const STREET = readFileSync(join(SHARED, 'eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg'));
+// Many sweets: the cut leaves many separate pieces.
+const SMARTIES = readFileSync(join(SHARED, 'eval/photos/opencv_smarties.png'));
 
 let server: TestServer;
 let accessToken: string;
@@ -62,6 +64,22 @@ describe('reliefs through the API', () => {
     expect(info.volume).toBeLessThan(Math.PI * 900 * 7);
     const report = admesh(path);
     expect([report.parts, report.edgesFixed, report.facetsRemoved, report.facetsAdded, report.facetsReversed, report.backwardsEdges]).toEqual([1, 0, 0, 0, 0, 0]);
+  });
+
+  it('says in query-task how many triangles and separate parts (shells) a relief has, as ADMesh counts them', async () => {
+    const shellsOf = async (image: Buffer, rmbg: string) => {
+      const created = await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg }, [{ bytes: image }]));
+      const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
+      expect(done.body.code).toBe(200);
+      const file = await download(done.body.data.url!);
+      const report = admesh(writeTemp(`shells-${rmbg}.stl`, file.bytes));
+      return { mesh: (done.body.data as { mesh?: { triangles: number; shells: number } }).mesh, facets: file.bytes.readUInt32LE(80), parts: report.parts };
+    };
+    const sweets = await shellsOf(SMARTIES, '1');
+    expect(sweets.mesh).toEqual({ triangles: sweets.facets, shells: sweets.parts });
+    expect(sweets.parts).toBeGreaterThan(3);
+    const plate = await shellsOf(SMARTIES, '0');
+    expect(plate.mesh).toEqual({ triangles: plate.facets, shells: 1 });
   });
 
   it('format 4 with a square plate: a GLB in metres, 40 mm wide, with the photo\'s aspect ratio', async () => {

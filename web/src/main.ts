@@ -417,7 +417,9 @@ async function refreshPreview(): Promise<void> {
     if (controller.signal.aborted) return;
     reliefView.setExaggeration(Number(ui.exaggeration.value));
     ui.viewer.dataset.triangles = String(triangles);
-    ui.previewStatus.textContent = `The mesh the downloads give: ${triangles.toLocaleString('en')} triangles.`;
+    const shells = task.mesh?.shells ?? 1;
+    const parts = shells > 1 ? `, in ${shells} separate parts (each stands on the bed)` : '';
+    ui.previewStatus.textContent = `The mesh the downloads give: ${triangles.toLocaleString('en')} triangles${parts}.`;
     setDownload('glb', { format: 'glb', url: task.url, taskId: task.taskId, at: Date.now() });
   } catch (error) {
     if (controller.signal.aborted) return;

@@ -42,6 +42,8 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE tasks ADD COLUMN depth_model TEXT;`,
   // The user's own mask (create-task's `mask` file), a second input blob.
   `ALTER TABLE tasks ADD COLUMN mask_key TEXT;`,
+  // A relief's MeshSummary (triangles, shells) as JSON.
+  `ALTER TABLE tasks ADD COLUMN mesh TEXT;`,
 ];
 
 export async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {

@@ -78,12 +78,13 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
   async finish(id: string, outcome: TaskOutcome): Promise<boolean> {
     const resultKey = outcome.state === 'success' ? outcome.resultKey : null;
     const depthModel = outcome.state === 'success' ? outcome.depthModel : null;
+    const mesh = outcome.state === 'success' && outcome.mesh ? JSON.stringify(outcome.mesh) : null;
     const error = outcome.state === 'failed' ? outcome.error : null;
     const now = Date.now();
     return this.transaction(async (client) => {
       const { rows } = await client.query<{ params: string }>(
-        `UPDATE tasks SET state = $1, result_key = $2, depth_model = $3, error = $4, updated_at = $5 WHERE id = $6 AND ${UNFINISHED} RETURNING params`,
-        [outcome.state, resultKey, depthModel, error, now, id],
+        `UPDATE tasks SET state = $1, result_key = $2, depth_model = $3, mesh = $4, error = $5, updated_at = $6 WHERE id = $7 AND ${UNFINISHED} RETURNING params`,
+        [outcome.state, resultKey, depthModel, mesh, error, now, id],
       );
       if (rows.length !== 1) return false;
       const callbackUrl = (JSON.parse(rows[0]!.params) as Task['params']).callbackUrl;

@@ -48,15 +48,16 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
   async finish(id: string, outcome: TaskOutcome): Promise<boolean> {
     const resultKey = outcome.state === 'success' ? outcome.resultKey : null;
     const depthModel = outcome.state === 'success' ? outcome.depthModel : null;
+    const mesh = outcome.state === 'success' && outcome.mesh ? JSON.stringify(outcome.mesh) : null;
     const error = outcome.state === 'failed' ? outcome.error : null;
     const now = Date.now();
     return this.db.transaction(() => {
       const result = this.db
         .prepare(
-          `UPDATE tasks SET state = ?, result_key = ?, depth_model = ?, error = ?, updated_at = ?
+          `UPDATE tasks SET state = ?, result_key = ?, depth_model = ?, mesh = ?, error = ?, updated_at = ?
            WHERE id = ? AND state NOT IN ('success', 'failed')`,
         )
-        .run(outcome.state, resultKey, depthModel, error, now, id);
+        .run(outcome.state, resultKey, depthModel, mesh, error, now, id);
       if (result.changes !== 1) return false;
       const { params } = this.db.prepare('SELECT params FROM tasks WHERE id = ?').get(id) as { params: string };
       const callbackUrl = (JSON.parse(params) as Task['params']).callbackUrl;
