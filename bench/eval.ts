@@ -18,6 +18,7 @@ import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
 import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
 import { MACHINE, median } from './report.js';
 import { evaluateMasks, type MaskVariant } from './eval/mask-section.js';
+import { evaluateReliefs, RELIEF_VARIANTS, reliefTry, type ReliefVariant } from './eval/relief-section.js';
 import { DEFAULT_DEGREE_RMBG } from '../src/pipeline/mask.js';
 
 interface Variant {
@@ -77,9 +78,10 @@ const MASK_VARIANTS: MaskVariant[] = [
 
 interface Options {
   evalDir: string;
-  /** Which sections run: the depth evaluation, the background removal one, or both. */
-  sections: { depth: boolean; masks: boolean };
+  /** Which sections run: the depth evaluation, the background removal one, the reliefs' (default all). */
+  sections: { depth: boolean; masks: boolean; relief: boolean };
   maskVariants: MaskVariant[];
+  reliefVariants: ReliefVariant[];
   json?: string;
   out: string;
   variants: Variant[];
@@ -112,7 +114,12 @@ Options:
   --photos <regex>     contact sheets only for the photos whose file name matches
   --sheets-only        skip the scoring (contact sheets, and --docs, only)
   --docs <file>        also write the README picture of the output convention
-  --only depth|masks   one section only (default both: depth on pairs.csv, masks on masks/pairs.csv)
+  --only depth|masks|relief
+                       one section only (default all: depth on pairs.csv, masks on masks/pairs.csv,
+                       relief: the relief of the predicted depth against that of the true depth on
+                       pairs.csv, and the fine shape of cut-outs of photos/ and masks/)
+  --relief-try <json>  also run the relief engine with these relief fields (repeatable), e.g.
+                       --relief-try '{"reliefDetail":0.8,"reliefSmooth":0.3}'
   --mask-variants <a,b> only these background removal variants (default: all whose model is installed)
   --mask-try <json>    also run the base mask stage with these subjectMask options (repeatable), e.g.
                        --mask-try '{"saliency":2}'
@@ -132,8 +139,9 @@ function parseArgs(argv: string[]): Options {
     scores: true,
     photos: /./,
     objects: /Middlebury/i,
-    sections: { depth: true, masks: true },
+    sections: { depth: true, masks: true, relief: true },
     maskVariants: MASK_VARIANTS,
+    reliefVariants: RELIEF_VARIANTS,
   };
   let names: string[] | undefined;
   let ablation = false;
@@ -164,8 +172,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--docs') options.docs = value();
     else if (a === '--only') {
       const only = value();
-      if (only !== 'depth' && only !== 'masks') throw new Error('--only takes depth or masks');
-      options.sections = { depth: only === 'depth', masks: only === 'masks' };
+      if (only !== 'depth' && only !== 'masks' && only !== 'relief') throw new Error('--only takes depth, masks or relief');
+      options.sections = { depth: only === 'depth', masks: only === 'masks', relief: only === 'relief' };
+    } else if (a === '--relief-try') {
+      options.reliefVariants = [...options.reliefVariants!, reliefTry(value())];
     } else if (a === '--mask-try') {
       // Background removal with these subjectMask options (over the default's), base.
       const spec = value();
@@ -402,6 +412,12 @@ async function main(): Promise<void> {
     process.stdout.write(masks.report);
     writeFileSync(join(options.out, 'masks.md'), `machine: ${machine}\n\n${masks.report}`);
     rows.push(...masks.rows);
+  }
+  if (options.sections.relief) {
+    const reliefs = await evaluateReliefs(options.evalDir, pairs, options.reliefVariants, sessions, options.out, options.sheets);
+    process.stdout.write(reliefs.report);
+    writeFileSync(join(options.out, 'relief.md'), `machine: ${machine}\n\n${reliefs.report}`);
+    rows.push(...reliefs.rows);
   }
   if (options.json) writeFileSync(options.json, JSON.stringify(rows.map((r) => ({ ...r, machine })), null, 1));
   if (options.sheets && options.sections.depth) {

@@ -26,7 +26,7 @@ export interface ReliefParams {
   minFeature?: number;
 }
 
-/** The engine's defaults, chosen on bench/relief-quality.ts and by eye (README "Reliefs"). */
+/** The engine's defaults, chosen on the relief section of `npm run eval` and by eye (README "Reliefs"). */
 export const RELIEF_DETAIL = 0.6;
 export const RELIEF_SMOOTH = 0.2;
 /** Two widths of a 0.4 mm nozzle: what an FDM printer makes reliably. */
