@@ -72,8 +72,8 @@ export const createTaskFields = z.object({
   sculpmode: choice(['0', '1'], '0'),
   subject_box: subjectBox().optional(),
   // Beyond Hitem3D: the bas-relief engine and what a printer can make (src/relief).
-  relief_detail: decimal(0, 1, 0.6),
-  relief_smooth: decimal(0, 5, 0.2),
+  relief_detail: decimal(0, 1, 0.7),
+  relief_smooth: decimal(0, 5, 0.5),
   min_feature: decimal(0, 5, 0.8),
   // Beyond Hitem3D: lithophanes, the photo's lightness as thickness (src/relief/lithophane.ts).
   relief_mode: choice(['relief', 'lithophane'], 'relief'),

@@ -36,9 +36,9 @@ export interface TaskOptions {
    * left origin: the background removal keeps to this box. Only with rmbg (the default).
    */
   subjectBox?: SubjectBox;
-  /** 0..1, default 0.6: how much the relief is shaped to read at a few mm (0: the depth as it is). Meshes only. */
+  /** 0..1, default 0.7: how much the relief is shaped to read at a few mm (0: the depth as it is). Meshes only. */
   reliefDetail?: number;
-  /** mm (0..5, default 0.2): shape finer than this is smoothed away as texture. Meshes only. */
+  /** mm (0..5, default 0.5): shape finer than this is smoothed away as texture. Meshes only. */
   reliefSmooth?: number;
   /** mm (0..5, default 0.8): narrower parts and smaller pieces of a cut-out are dropped. Meshes only. */
   minFeature?: number;

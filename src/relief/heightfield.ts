@@ -27,8 +27,8 @@ export interface ReliefParams {
 }
 
 /** The engine's defaults, chosen on the relief section of `npm run eval` and by eye (README "Reliefs"). */
-export const RELIEF_DETAIL = 0.6;
-export const RELIEF_SMOOTH = 0.2;
+export const RELIEF_DETAIL = 0.7;
+export const RELIEF_SMOOTH = 0.5;
 /** Two widths of a 0.4 mm nozzle: what an FDM printer makes reliably. */
 export const MIN_FEATURE = 0.8;
 
