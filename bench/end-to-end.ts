@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { OUTPUT_FORMATS, type FormatCode } from '../src/contract/formats.js';
 import { flag, option } from './args.js';
 import { median } from './report.js';
 import { REPO, requireBuild, signIn, startServer } from './server.js';
@@ -20,11 +21,10 @@ if (flag('--help')) {
 requireBuild('bench/end-to-end.ts');
 const RUNS = Number(option('--runs') ?? '5');
 const PHOTO = resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg');
-const FORMATS: Record<string, string> = { '1': 'exr', '2': 'png', '3': 'stl', '5': '3mf' };
-const CASES: { size: [number, number]; modelType: 'base' | 'pro'; rmbg: boolean; format: string }[] = [];
+const CASES: { size: [number, number]; modelType: 'base' | 'pro'; rmbg: boolean; format: FormatCode }[] = [];
 for (const size of (option('--sizes') ?? '4000x3000,1500x1000').split(',').map((s) => s.split('x').map(Number) as [number, number])) {
   for (const [modelType, rmbg] of [['base', false], ['base', true], ['pro', true]] as const) {
-    for (const format of ['2', '1', '3', '5']) CASES.push({ size, modelType, rmbg, format });
+    for (const format of [2, 1, 3, 5] as const) CASES.push({ size, modelType, rmbg, format });
   }
 }
 
@@ -62,15 +62,15 @@ try {
   for (const { size, modelType, rmbg, format } of CASES) {
     const sizeName = `${size[0]}x${size[1]}`;
     if (!photos.has(sizeName)) photos.set(sizeName, await sharp(PHOTO).resize(size[0], size[1], { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer());
-    const fields = { format, model_type: modelType, rmbg: rmbg ? '1' : '0' };
+    const fields = { format: String(format), model_type: modelType, rmbg: rmbg ? '1' : '0' };
     const times: number[] = [];
     for (let r = 0; r <= RUNS; r++) {
       const ms = await oneTask(photos.get(sizeName)!, fields);
       if (r > 0) times.push(ms); // the first task of a kind warms the worker's sessions
     }
     const variant = `${modelType}${rmbg ? '+rmbg' : ''}`;
-    records.push({ kind: 'end-to-end', size: sizeName, variant, format: FORMATS[format], runs: RUNS, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times) });
-    console.log(`| ${sizeName} | ${variant} | ${FORMATS[format]} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ${Math.max(...times).toFixed(0)} |`);
+    records.push({ kind: 'end-to-end', size: sizeName, variant, format: OUTPUT_FORMATS[format], runs: RUNS, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times) });
+    console.log(`| ${sizeName} | ${variant} | ${OUTPUT_FORMATS[format]} | ${median(times).toFixed(0)} | ${Math.min(...times).toFixed(0)} | ${Math.max(...times).toFixed(0)} |`);
   }
   console.log(`(load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)})`);
 } finally {

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import sharp from 'sharp';
-import { encodeRelief, type MeshFormat } from '../src/formats/index.js';
+import { MESH_FORMATS, type MeshFormat } from '../src/contract/formats.js';
+import { encodeRelief } from '../src/formats/index.js';
 import type { DepthMap } from '../src/pipeline/depth-map.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { ModelSessions } from '../src/pipeline/sessions.js';
@@ -39,7 +40,6 @@ const PHOTOS_DIR = new URL('../../shared/eval/photos/', import.meta.url).pathnam
 const DEFAULT_PHOTOS = ['metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg', 'opencv_apple.jpg', 'opencv_smarties.png'];
 const VARIANTS = ['base', 'pro', 'base+rmbg', 'pro+rmbg'] as const;
 type Variant = (typeof VARIANTS)[number];
-const MESH_FORMATS: MeshFormat[] = ['stl', 'glb', '3mf'];
 
 type Build = typeof buildRelief;
 type Encode = typeof encodeRelief;

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { FORMATS_BY_KIND } from '../src/contract/formats.js';
 import { flag, option } from './args.js';
 import { REPO, requireBuild } from './server.js';
 
@@ -25,7 +26,7 @@ await sharp(photo).resize(4000, 3000, { fit: 'fill' }).jpeg({ quality: 90 }).toF
 const scenarios: { name: string; tasks: [string, boolean, string][] }[] = [
   { name: 'base png, 12 MP, x3', tasks: [['base', false, 'png'], ['base', false, 'png'], ['base', false, 'png']] },
   { name: 'pro+rmbg exr, 12 MP, x3', tasks: [['pro', true, 'exr'], ['pro', true, 'exr'], ['pro', true, 'exr']] },
-  { name: 'pro+rmbg, 12 MP, every format', tasks: ['exr', 'png', 'bmp', 'stl', 'glb', '3mf'].map((f) => ['pro', true, f]) },
+  { name: 'pro+rmbg, 12 MP, every format', tasks: FORMATS_BY_KIND.map((f) => ['pro', true, f]) },
 ];
 const child = `
 import { readFileSync } from 'node:fs';

@@ -8,11 +8,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { encodeDepthMap, encodeRelief, type DepthFormat, type MeshFormat } from '../src/formats/index.js';
+import { DEPTH_FORMATS, MESH_FORMATS } from '../src/contract/formats.js';
+import { encodeDepthMap, encodeRelief } from '../src/formats/index.js';
 import { runPipeline, type PipelineParams, type StageTimings } from '../src/pipeline/run.js';
 import { ModelSessions, type LoadedModel, type PipelineSessions } from '../src/pipeline/sessions.js';
 import { buildRelief } from '../src/relief/index.js';
-import type { TaskParams } from '../src/tasks/task.js';
+import type { TaskParams } from '../src/contract/task.js';
 import { flag, option } from './args.js';
 import { MACHINE, median } from './report.js';
 
@@ -26,8 +27,6 @@ object shaping). Then the floor: bare session.run of each model at its input siz
 Prints the median of --runs runs (default 3) per cell. Default photo: ../shared/eval/photos/ the street scene.
 `;
 
-const DEPTH_FORMATS: DepthFormat[] = ['exr', 'png', 'bmp'];
-const MESH_FORMATS: MeshFormat[] = ['stl', 'glb', '3mf'];
 
 /** Milliseconds of session.run per model name since the last reset, and how many calls. */
 class RunClock {
@@ -78,7 +77,7 @@ function timedSessions(inner: ModelSessions, clock: RunClock): PipelineSessions 
   };
 }
 
-const STAGES = ['decode', 'mask', 'maskRun', 'depthRuns', 'depthPasses', 'fusion', 'upsample', 'normalize', 'total', 'exr', 'png', 'bmp', 'relief', 'stl', 'glb', '3mf'] as const;
+const STAGES = ['decode', 'mask', 'maskRun', 'depthRuns', 'depthPasses', 'fusion', 'upsample', 'normalize', 'total', ...DEPTH_FORMATS, 'relief', ...MESH_FORMATS] as const;
 type Stage = (typeof STAGES)[number];
 
 export interface StageRecord {

@@ -9,7 +9,7 @@ import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/in
 import { buildRelief, type ReliefMesh } from './relief/index.js';
 import { buildLithophane, LITHOPHANE_DEFAULTS } from './relief/lithophane.js';
 import type { DepthResult } from './tasks/ports.js';
-import type { TaskParams } from './tasks/task.js';
+import type { TaskParams } from './contract/task.js';
 
 export interface RenderOptions {
   /** The user's mask file (rmbg only): it replaces the mask model's cut. */

@@ -5,7 +5,7 @@ import { workerData } from 'node:worker_threads';
 import { sharedSessions, type SessionOptions } from '../pipeline/index.js';
 import { renderOutput } from '../render.js';
 import type { DepthResult } from '../tasks/ports.js';
-import type { TaskParams } from '../tasks/task.js';
+import type { TaskParams } from '../contract/task.js';
 
 export interface EngineJob {
   input: Uint8Array;

@@ -1,7 +1,7 @@
 // Rows of the tasks, clients and callbacks tables -> domain objects, for every SQL store.
 // Timestamps are epoch milliseconds; PostgreSQL hands BIGINTs back as strings, hence Number().
 import type { CallbackDelivery, Client } from '../tasks/ports.js';
-import type { Task, TaskState } from '../tasks/task.js';
+import type { Task, TaskState } from '../contract/task.js';
 
 export interface TaskRow {
   id: string;

@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { DepthEngine, DepthResult } from '../tasks/ports.js';
-import type { TaskParams } from '../tasks/task.js';
+import type { TaskParams } from '../contract/task.js';
 import type { SessionOptions } from '../pipeline/index.js';
 import type { EngineJob, EngineThreadData } from './engine-thread.js';
 

@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { basicCredentials } from './authenticate.js';
-import { ApiError, Errors, type ErrorEntry } from './errors.js';
+import { ApiError, Errors, type ErrorEntry } from '../contract/errors.js';
 import { tooLarge } from './fetch-image.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes, type RouteDeps } from './routes.js';

@@ -1,7 +1,7 @@
 // Bearer authentication for the task routes: a valid, unrevoked token or 401.
 import type { FastifyRequest } from 'fastify';
 import type { Client } from '../tasks/ports.js';
-import { ApiError, Errors } from './errors.js';
+import { ApiError, Errors } from '../contract/errors.js';
 import type { TokenIssuer } from './tokens.js';
 
 export async function requireClient(request: FastifyRequest, tokens: TokenIssuer): Promise<Client> {

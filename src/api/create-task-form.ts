@@ -6,9 +6,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { OutboundFetch } from '../tasks/ports.js';
 import { readDepthMapUpload, type DepthMapContentType } from './depth-map-input.js';
-import type { TaskParams } from '../tasks/task.js';
-import { createTaskFields, describeIssue, toTaskParams } from './create-task-schema.js';
-import { ApiError, Errors } from './errors.js';
+import type { TaskParams } from '../contract/task.js';
+import { createTaskFields, describeIssue, toTaskParams } from '../contract/create-task-schema.js';
+import { ApiError, Errors } from '../contract/errors.js';
 import { fetchImage, tooLarge } from './fetch-image.js';
 import { sniffImageType, type ImageType } from './image-type.js';
 

@@ -6,8 +6,8 @@ import { sniffDepthMapType } from '../formats/depth-input.js';
 import { DepthMapInputError } from '../formats/depth-map-error.js';
 import type { DecodeLimits } from '../pipeline/decode.js';
 import { isMeshFormat } from '../formats/index.js';
-import type { TaskParams } from '../tasks/task.js';
-import { ApiError, Errors } from './errors.js';
+import type { TaskParams } from '../contract/task.js';
+import { ApiError, Errors } from '../contract/errors.js';
 
 export const DEPTH_MAP_CONTENT_TYPES = { png: 'image/png', exr: 'image/x-exr' } as const;
 export type DepthMapContentType = (typeof DEPTH_MAP_CONTENT_TYPES)[keyof typeof DEPTH_MAP_CONTENT_TYPES];

@@ -1,7 +1,7 @@
 // Fetches an image_url for create-task: bounded in size (checked while streaming, so a huge or
 // endless body is cut off early) and in time. Failures become a 4002xxxx error naming image_url.
 import type { OutboundFetch } from '../tasks/ports.js';
-import { ApiError, Errors } from './errors.js';
+import { ApiError, Errors } from '../contract/errors.js';
 
 export interface FetchImageOptions {
   maxBytes: number;

@@ -4,18 +4,16 @@
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { OUTPUT_FORMATS } from '../tasks/task.js';
-import { SIGNATURE_HEADER } from '../tasks/callback-signature.js';
+import { formatCodeList, OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
+import { SIGNATURE_HEADER } from '../contract/callback-signature.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
-import { createTaskFields } from './create-task-schema.js';
-import { Errors } from './errors.js';
+import { createTaskFields } from '../contract/create-task-schema.js';
+import { Errors } from '../contract/errors.js';
 
 type Json = Record<string, unknown>;
 type FieldName = keyof z.input<typeof createTaskFields>;
 
-const formatList = Object.entries(OUTPUT_FORMATS)
-  .map(([code, name]) => `${code} ${name}`)
-  .join(', ');
+const formatList = formatCodeList();
 
 /** What each field means, for people; its type, values, range and default come from the schema. */
 const FIELD_DOCS: Record<FieldName, string> = {
@@ -235,7 +233,7 @@ function buildDocument(): Json {
           responses: {
             '200': {
               description: 'the file',
-              content: Object.fromEntries(['image/x-exr', 'image/png', 'image/bmp', 'model/stl', 'model/gltf-binary', 'model/3mf'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+              content: Object.fromEntries(OUTPUT_FORMAT_TABLE.map((row) => [row.mediaType, { schema: { type: 'string', format: 'binary' } }])),
             },
             ...errorAnswers((Errors as Partial<Record<string, CatalogEntry>>).linkInvalid, (Errors as Partial<Record<string, CatalogEntry>>).taskExpired),
           },

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { CONTENT_TYPES } from '../formats/index.js';
+import { OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
 import type { BlobStore, ClientStore, OutboundFetch } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
@@ -11,7 +11,7 @@ import type { TaskService } from '../tasks/task-service.js';
 import { taskQueryBody } from '../tasks/task-view.js';
 import { basicCredentials, requireClient } from './authenticate.js';
 import { readCreateTask } from './create-task-form.js';
-import { ApiError, Errors } from './errors.js';
+import { ApiError, Errors } from '../contract/errors.js';
 import type { TokenIssuer } from './tokens.js';
 
 export interface RouteDeps {
@@ -77,7 +77,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const name = key.split('/').pop()!;
     const [taskId, extension = ''] = name.split('.');
     return reply
-      .header('content-type', CONTENT_TYPES[extension as keyof typeof CONTENT_TYPES] ?? 'application/octet-stream')
+      .header('content-type', OUTPUT_FORMAT_TABLE.find((row) => row.name === extension)?.mediaType ?? 'application/octet-stream')
       .header('content-disposition', `attachment; filename="${taskId}_0.${extension}"`)
       .header('cache-control', 'private, max-age=3600')
       .send(bytes);

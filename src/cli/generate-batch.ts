@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative } from 'node:path';
 import cliProgress from 'cli-progress';
-import type { MeshSummary } from '../tasks/task.js';
+import type { MeshSummary } from '../contract/task.js';
 
 export interface Job {
   input: string;

@@ -5,16 +5,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { createTaskFields, toTaskParams } from '../api/create-task-schema.js';
+import { createTaskFields, toTaskParams } from '../contract/create-task-schema.js';
 import { DepthmillClient, taskFields } from '../client/index.js';
 import { loadConfig } from '../config.js';
-import type { OutputFormat, TaskParams } from '../tasks/task.js';
+import { DEPTH_FORMATS, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../contract/formats.js';
+import type { OutputFormat, TaskParams } from '../contract/task.js';
 import { runBatch, shown, summaryText, type Job, type Producer } from './generate-batch.js';
 import { expandInputs } from './inputs.js';
 
-/** The API's formats (OUTPUT_FORMATS), depth maps first. */
-const FORMATS: OutputFormat[] = ['exr', 'png', 'bmp', 'stl', 'glb', '3mf'];
-const MESH_FORMATS = new Set<OutputFormat>(['stl', 'glb', '3mf']);
 
 export interface GenerateOptions {
   format?: OutputFormat;
@@ -79,7 +77,7 @@ export function taskParamsOf(options: Partial<GenerateOptions>, format: OutputFo
 /** `cat.jpg` -> `cat.depth.png` (depth maps) or `cat.stl` (reliefs). */
 function outputName(input: string, format: OutputFormat): string {
   const stem = basename(input, extname(input));
-  return MESH_FORMATS.has(format) ? `${stem}.${format}` : `${stem}.depth.${format}`;
+  return isMeshFormat(format) ? `${stem}.${format}` : `${stem}.depth.${format}`;
 }
 
 /** `cat.jpg` -> `cat.mask.png`, what --mask-out DIR holds. */
@@ -94,7 +92,7 @@ async function looksLikeDirectory(given: string): Promise<boolean> {
 
 function formatOfPath(path: string): OutputFormat | undefined {
   const extension = extname(path).slice(1).toLowerCase();
-  return FORMATS.find((format) => format === extension);
+  return FORMATS_BY_KIND.find((format) => format === extension);
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -292,7 +290,7 @@ export function registerGenerateCommand(program: Command): void {
     .alias('gen')
     .description('make depth maps or printable reliefs from photos, on this machine (no server needed) or through a server (--server)')
     .argument('<inputs...>', 'photos: files, folders (their png, jpeg and webp files) or quoted patterns like "shoots/**/*.jpg"')
-    .addOption(new Option('-f, --format <format>', 'what to make: exr, png, bmp (depth maps) or stl, glb, 3mf (reliefs); default: from -o, else png').choices(FORMATS))
+    .addOption(new Option('-f, --format <format>', `what to make: ${DEPTH_FORMATS.join(', ')} (depth maps) or ${MESH_FORMATS.join(', ')} (reliefs); default: from -o, else png`).choices(FORMATS_BY_KIND))
     .option('-o, --output <path>', 'the output file (one input) or folder; default: beside each photo, as NAME.depth.png or NAME.stl')
     .option('--out-dir <dir>', 'write every output into this folder (created if needed)')
     .addOption(new Option('--model-type <type>', 'pro: long side 2048 px; base: 1024 px (default pro)').choices(['pro', 'base']))

@@ -6,11 +6,10 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import type { OutputFormat } from '../tasks/task.js';
+import { MESH_FORMATS, type MeshFormat } from '../contract/formats.js';
+import type { OutputFormat } from '../contract/task.js';
 import { addReliefOptions, taskParamsOf, type GenerateOptions } from './generate.js';
 
-const MESH_FORMATS = ['stl', 'glb', '3mf'] as const;
-type MeshFormat = (typeof MESH_FORMATS)[number];
 
 /** generate's relief flags (addReliefOptions), with a mesh format only. */
 type ReliefOptions = Pick<GenerateOptions, 'output' | 'rmbg' | 'heightRelief' | 'width' | 'shapeBase' | 'thicknessBase' | 'sculpmode' | 'reliefDetail' | 'reliefSmooth' | 'minFeature' | 'force'> & {
@@ -60,7 +59,7 @@ export function registerReliefCommand(program: Command): void {
     .command('relief')
     .description('make a printable relief (stl, glb, 3mf) from a depth map you have: PNG (8/16-bit grey, near = bright) or OpenEXR; no model, no server')
     .argument('<depth-map>', 'a PNG (grey, grey + alpha, or RGB(A) whose first channel is the depth) or an EXR (channel Y, Z or R; A); near = bright; alpha >= 0.5 is the footprint')
-    .addOption(new Option('-f, --format <format>', 'stl, glb or 3mf (default: from -o, else stl)').choices(MESH_FORMATS))
+    .addOption(new Option('-f, --format <format>', `${MESH_FORMATS.join(', ')} (default: from -o, else stl)`).choices(MESH_FORMATS))
     .option('-o, --output <file>', 'the relief file; default: beside the map, as NAME.stl')
     .option('--rmbg', 'when the map has alpha, print only where alpha >= 0.5 (the default)')
     .option('--no-rmbg', "ignore the map's alpha: a plate over the whole image");

@@ -5,7 +5,7 @@
 //   const taskId = await client.createTask({ file: bytes, format: 'stl' });
 //   const task = await client.waitForTask(taskId, { onProgress: (t) => console.log(t.state) });
 //   const stl = await client.download(task);
-import { OUTPUT_FORMATS, type FormatCode, type OutputFormat, type SubjectBox, type TaskState } from '../tasks/task.js';
+import { OUTPUT_FORMATS, type FormatCode, type OutputFormat, type SubjectBox, type TaskState } from '../contract/task.js';
 
 export type { OutputFormat, SubjectBox, TaskState };
 

@@ -1,6 +1,6 @@
 // `depthmill/client`: the typed SDK of the depth API, plus callback verification for webhook
 // receivers (Node). The client itself (client.ts) needs only fetch, so browsers use it too.
-import { SIGNATURE_HEADER, verifyCallback as verifySignature } from '../tasks/callback-signature.js';
+import { SIGNATURE_HEADER, verifyCallback as verifySignature } from '../contract/callback-signature.js';
 
 export {
   DepthmillClient,
@@ -22,7 +22,7 @@ export {
   type WaitOptions,
 } from './client.js';
 
-export { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS } from '../tasks/callback-signature.js';
+export { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS } from '../contract/callback-signature.js';
 
 import { DepthmillClient, type ClientOptions } from './client.js';
 

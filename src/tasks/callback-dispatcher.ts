@@ -3,7 +3,7 @@
 // delivery is at least once (a crash after the POST and before the record repeats it).
 import type { Logger } from 'pino';
 import type { BlobStore, CallbackDelivery, CallbackStore, ClientStore, OutboundFetch, TaskStore } from './ports.js';
-import { signCallback, SIGNATURE_HEADER } from './callback-signature.js';
+import { signCallback, SIGNATURE_HEADER } from '../contract/callback-signature.js';
 import { taskQueryBody } from './task-view.js';
 
 export interface CallbackDispatcherOptions {

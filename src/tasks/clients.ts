@@ -1,5 +1,6 @@
 // Client credentials: created by the operator, secret shown once, stored only as a scrypt hash.
-import { createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { callbackKeyFor } from '../contract/callback-signature.js';
 import type { Client, ClientStore } from './ports.js';
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
@@ -23,14 +24,6 @@ export async function secretMatches(secret: string, stored: string): Promise<boo
   const expected = Buffer.from(hash, 'base64url');
   const actual = await scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
   return timingSafeEqual(actual, expected);
-}
-
-/**
- * The key callbacks are signed with. Receivers derive it from their own secret the same way
- * (README "Callbacks"), so the server never needs the secret itself after creation.
- */
-export function callbackKeyFor(secret: string): string {
-  return createHmac('sha256', secret).update('depthmill-callback-v1').digest('hex');
 }
 
 export interface NewClient {

@@ -1,6 +1,6 @@
 // The ports the task code owns (DESIGN.md): small interfaces that the adapters implement.
 // All are asynchronous so that networked implementations (PostgreSQL, Redis, S3) fit unchanged.
-import type { MeshSummary, Task, TaskParams, TaskState } from './task.js';
+import type { MeshSummary, Task, TaskParams, TaskState } from '../contract/task.js';
 
 export interface TaskStore {
   insert(task: Task): Promise<void>;

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore, DepthEngine, TaskOutcome, TaskStore } from './ports.js';
 import { overdueError } from './housekeeping.js';
-import { isFinished } from './task.js';
+import { isFinished } from '../contract/task.js';
 
 export interface TaskRunnerOptions {
   tasks: TaskStore;

@@ -1,8 +1,8 @@
 // The task lifecycle as the API sees it: accept a task, answer about it. Storage, queue and
 // blobs come in through ports, so the same code serves the embedded and distributed modes.
-import { ApiError, Errors } from '../api/errors.js';
+import { ApiError, Errors } from '../contract/errors.js';
 import type { BlobStore, JobQueue, TaskStore } from './ports.js';
-import { isFinished, type Task, type TaskParams } from './task.js';
+import { isFinished, type Task, type TaskParams } from '../contract/task.js';
 import { overdueError } from './housekeeping.js';
 import { newTaskId } from './task-id.js';
 

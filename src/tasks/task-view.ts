@@ -1,7 +1,7 @@
 // The query-task body of a task: what GET query-task answers and what a callback POSTs (API.md).
-import { Errors } from '../api/errors.js';
+import { Errors } from '../contract/errors.js';
 import type { BlobStore } from './ports.js';
-import type { Task } from './task.js';
+import type { Task } from '../contract/task.js';
 
 export const DOWNLOAD_TTL_SECONDS = 3600;
 

@@ -1,8 +1,8 @@
 // /openapi.json and /docs, from the real server: generated from the schema that validates
 // create-task, complete, and consistent with what the server accepts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTaskFields } from '../../src/api/create-task-schema.js';
-import { Errors } from '../../src/api/errors.js';
+import { createTaskFields } from '../../src/contract/create-task-schema.js';
+import { Errors } from '../../src/contract/errors.js';
 import { createTask, form, token } from '../helpers/api.js';
 import { createClientCredentials, startServer, type TestServer } from '../helpers/server.js';
 

@@ -5,6 +5,7 @@
 import './style.css';
 import { DepthmillClient, DepthmillError, type CreateTaskInput, type FinishedTask, type OutputFormat, type TaskOptions, type TaskStatus } from '../../src/client/client.js';
 import type { Colormap } from './colormaps.js';
+import { formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../../src/contract/formats.js';
 import { CutView } from './cut-view.js';
 import { decodeDepth, DepthView } from './depth-view.js';
 import { applyFieldRules, DEPTH_FIELDS, loadFieldRules, readOptions, reliefOptions } from './options.js';
@@ -18,16 +19,7 @@ const LINK_FRESH_MS = 50 * 60 * 1000;
 
 /** Options typed after a result reach the preview after this pause (one task per pause, not per key). */
 const PREVIEW_DELAY_MS = 500;
-const MESH_FORMATS = new Set<OutputFormat>(['stl', 'glb', '3mf']);
 
-const FORMATS: { format: OutputFormat; label: string; what: string }[] = [
-  { format: 'png', label: 'PNG', what: '16-bit depth map' },
-  { format: 'exr', label: 'EXR', what: 'float depth map' },
-  { format: 'bmp', label: 'BMP', what: '8-bit depth map' },
-  { format: 'stl', label: 'STL', what: 'relief for printing' },
-  { format: 'glb', label: 'GLB', what: 'relief for 3D viewers' },
-  { format: '3mf', label: '3MF', what: 'relief for slicers' },
-];
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -457,7 +449,7 @@ interface Ready {
 
 function fileName(format: OutputFormat): string {
   const stem = (current?.photo.name ?? 'photo').replace(/\.[^.]+$/, '');
-  return ['stl', 'glb', '3mf'].includes(format) ? `${stem}.${format}` : `${stem}.depth.${format}`;
+  return isMeshFormat(format) ? `${stem}.${format}` : `${stem}.depth.${format}`;
 }
 
 function downloadLink(ready: Ready, label: string): HTMLAnchorElement {
@@ -483,7 +475,7 @@ function downloadLink(ready: Ready, label: string): HTMLAnchorElement {
 
 /** One format's line: its download link when made, else a button that makes it. */
 function downloadItem(format: OutputFormat, ready?: Ready): HTMLLIElement {
-  const { label, what } = FORMATS.find((entry) => entry.format === format)!;
+  const { label, what } = formatInfo(format);
   const item = document.createElement('li');
   item.dataset.item = format;
   const name = document.createElement('span');
@@ -513,7 +505,8 @@ function setDownload(format: OutputFormat, ready?: Ready): void {
 }
 
 function resetDownloads(png: Ready): void {
-  ui.downloads.replaceChildren(...FORMATS.map(({ format }) => downloadItem(format, format === png.format ? png : undefined)));
+  // The order a user is offered them in: the depth maps, then the reliefs.
+  ui.downloads.replaceChildren(...FORMATS_BY_KIND.map((format) => downloadItem(format, format === png.format ? png : undefined)));
 }
 
 function resetMeshDownloads(): void {
@@ -522,7 +515,7 @@ function resetMeshDownloads(): void {
 
 async function makeFormat(format: OutputFormat, label: string, button: HTMLButtonElement, note: HTMLElement): Promise<void> {
   if (!current) return;
-  const input = MESH_FORMATS.has(format) ? reliefInput(format, current) : depthInput(format, current);
+  const input = isMeshFormat(format) ? reliefInput(format, current) : depthInput(format, current);
   note.classList.remove('error');
   if ('problem' in input) {
     note.textContent = input.problem;

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { CallbackDelivery, CallbackStore, Client, ClientStore, TaskOutcome, TaskStore } from '../../tasks/ports.js';
-import type { Task } from '../../tasks/task.js';
+import type { Task } from '../../contract/task.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
 import { migrate } from './migrations.js';
 

@@ -9,7 +9,7 @@ import type {
   TaskOutcome,
   TaskStore,
 } from '../../tasks/ports.js';
-import type { Task } from '../../tasks/task.js';
+import type { Task } from '../../contract/task.js';
 import { openDatabase } from './database.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
 

@@ -1,8 +1,15 @@
 // Callback signatures, in the style of Stripe webhooks: an HMAC-SHA256 over "<timestamp>.<body>",
-// sent as `Depthmill-Signature: t=<unix seconds>,v1=<hex>`. The key is callbackKeyFor(secret)
-// (clients.ts), so a receiver needs only its own client secret to check a callback.
+// sent as `Depthmill-Signature: t=<unix seconds>,v1=<hex>`. The key is callbackKeyFor(secret), so a
+// receiver needs only its own client secret to check a callback (the SDK's verifyCallback).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { callbackKeyFor } from './clients.js';
+
+/**
+ * The key callbacks are signed with. Receivers derive it from their own secret the same way
+ * (README "Callbacks"), so the server never needs the secret itself after creation.
+ */
+export function callbackKeyFor(secret: string): string {
+  return createHmac('sha256', secret).update('depthmill-callback-v1').digest('hex');
+}
 
 export const SIGNATURE_HEADER = 'depthmill-signature';
 /** Signatures older than this are refused by verifyCallback, against replays. */

@@ -1,13 +1,12 @@
 // What a task is: its states, parameters and outcome, independent of storage and transport.
+import type { OutputFormat } from './formats.js';
+
+export { OUTPUT_FORMATS, type FormatCode, type OutputFormat } from './formats.js';
 
 /** In this order (API.md). */
 export const TASK_STATES = ['created', 'queueing', 'processing', 'success', 'failed'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
-/** Output formats by their API code (API.md "format"). */
-export const OUTPUT_FORMATS = { 1: 'exr', 2: 'png', 3: 'stl', 4: 'glb', 5: '3mf', 6: 'bmp' } as const;
-export type FormatCode = keyof typeof OUTPUT_FORMATS;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[FormatCode];
 
 /** Where the subject is: x0, y0, x1, y1 as shares (0..1) of the photo's width and height, top left origin. */
 export type SubjectBox = readonly [number, number, number, number];

@@ -1,7 +1,8 @@
 // The one validation schema of create-task's text fields (API.md). Every field is a string in the
 // form; each rule names the field and its allowed values in its message, and applies the default.
 import { z } from 'zod';
-import { OUTPUT_FORMATS, type FormatCode, type SubjectBox, type TaskParams } from '../tasks/task.js';
+import { formatCodeList } from './formats.js';
+import { OUTPUT_FORMATS, type FormatCode, type SubjectBox, type TaskParams } from './task.js';
 
 function choice<const T extends string>(values: readonly T[], fallback?: T) {
   const rule = z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
@@ -61,8 +62,8 @@ export const createTaskFields = z.object({
   format: z.enum(FORMAT_CODES as [string, ...string[]], {
     error: (issue) =>
       issue.input === undefined
-        ? 'is required: 1 exr, 2 png, 3 stl, 4 glb, 5 3mf, 6 bmp'
-        : 'must be one of 1 (exr), 2 (png), 3 (stl), 4 (glb), 5 (3mf), 6 (bmp)',
+        ? `is required: ${formatCodeList()}`
+        : `must be one of ${formatCodeList('parenthesised')}`,
   }),
   callback_url: httpUrl().optional(),
   height_relief: decimal(0.1, 50, 1.3),
