@@ -40,7 +40,7 @@ const configSchema = z.object({
    * while the workers are busy. Workers still take every idle cycle.
    */
   workerNice: z.coerce.number().int().min(0).max(19),
-  /** ONNX Runtime threads per worker thread; undefined: every core, up to 4 (thread-engine.ts). */
+  /** ONNX Runtime threads per worker thread; undefined: every core, up to 4 (adapters/thread-pool.ts). */
   inferenceThreads: positiveInt.optional(),
   /** Base of download links in callbacks (and in query-task when set); default http://host:port. */
   publicUrl: z.string().url().optional(),

@@ -1,6 +1,6 @@
 // One photo and a task's parameters in, the file the user asked for out: the pipeline, then the
 // depth-map encoder, or the relief builder and a mesh encoder. Shared by the worker threads
-// (adapters/engine-thread.ts) and the command line, so both produce exactly the same bytes.
+// (adapters/thread-entry.ts) and the command line, so both produce exactly the same bytes.
 import { readDepthMap } from './formats/depth-input.js';
 import { encodeDepthMap, encodeRelief, isMeshFormat, type MeshFormat } from './formats/index.js';
 import { encodeMaskPng, maskLevels } from './formats/mask-png.js';

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { openAdapters } from './adapters/index.js';
 import { createSafeFetch } from './adapters/safe-fetch.js';
-import { ThreadEngine } from './adapters/thread-engine.js';
+import { ThreadEngine } from './adapters/thread-pool.js';
 import { buildApp } from './api/app.js';
 import { TokenIssuer } from './api/tokens.js';
 import type { Config } from './config.js';

@@ -1,5 +1,6 @@
-// Worker-thread entry of the depth engine (loaded by thread-engine.ts through Piscina): renders one
-// task's output. Each thread keeps its own model sessions for its lifetime.
+// Runs inside each worker thread (loaded by thread-pool.ts through Piscina): renders one task's
+// output with render.ts. Each thread keeps its own model sessions for its lifetime. Only what
+// structured clone carries crosses back: the result's fields, or a plain Error (message kept, class lost).
 import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { sharedSessions, type SessionOptions } from '../pipeline/index.js';

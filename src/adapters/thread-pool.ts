@@ -1,11 +1,12 @@
-// The depth engine on a pool of worker threads (Piscina), so decoding and inference never block
-// the HTTP event loop: create-task and query-task stay fast while depth runs.
+// Runs on the main thread: the depth engine (the DepthEngine port) as a pool of worker threads
+// (Piscina), so decoding and inference never block the HTTP event loop: create-task and query-task
+// stay fast while depth runs. What each thread runs is thread-entry.ts.
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { DepthEngine, DepthResult } from '../tasks/ports.js';
 import type { TaskParams } from '../contract/task.js';
 import type { SessionOptions } from '../pipeline/index.js';
-import type { EngineJob, EngineThreadData } from './engine-thread.js';
+import type { EngineJob, EngineThreadData } from './thread-entry.js';
 
 export interface ThreadEngineOptions {
   threads: number;
@@ -33,7 +34,7 @@ export class ThreadEngine implements DepthEngine {
     // from the threads that have work.
     const allowSpinning = threads * intraOpNumThreads <= cores;
     this.pool = new Piscina({
-      filename: new URL('./engine-thread.js', import.meta.url).href,
+      filename: new URL('./thread-entry.js', import.meta.url).href,
       minThreads: threads,
       maxThreads: threads,
       // One task at a time per thread: a task already keeps its inference threads busy.
