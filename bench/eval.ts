@@ -18,6 +18,7 @@ import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
 import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
 import { MACHINE, median } from './report.js';
 import { evaluateMasks, type MaskVariant } from './eval/mask-section.js';
+import { runSinglePass } from './eval/single-pass.js';
 import { evaluateReliefs, RELIEF_VARIANTS, reliefTry, type ReliefVariant } from './eval/relief-section.js';
 import { DEFAULT_DEGREE_RMBG } from '../src/pipeline/mask.js';
 
@@ -26,17 +27,23 @@ interface Variant {
   what: string;
   params: PipelineParams;
   tuning?: Partial<DepthTuning>;
+  /** The first version's single pass (eval/single-pass.ts) instead of runPipeline. */
+  single?: boolean;
   /** rmbg variants: scored inside their own mask, on the object datasets only (--objects). */
   objects?: boolean;
+}
+
+function runVariant(bytes: Buffer, variant: Pick<Variant, 'params' | 'tuning' | 'single'>, sessions: ModelSessions): Promise<PipelineResult> {
+  return variant.single ? runSinglePass(bytes, variant.params, sessions) : runPipeline(bytes, variant.params, sessions, variant.tuning);
 }
 
 const params = (modelType: 'base' | 'pro', rmbg = false): PipelineParams => ({ modelType, rmbg, degreeRmbg: 0.02 });
 
 const MAIN: Variant[] = [
-  { name: 'single', what: 'plain single pass, squashed, bilinear to 1024 (v1)', params: params('base'), tuning: { plain: true } },
+  { name: 'single', what: 'plain single pass, squashed, bilinear to 1024 (v1)', params: params('base'), single: true },
   { name: 'base', what: 'single pass + guided upsampling to 1024', params: params('base') },
   { name: 'pro', what: 'global pass + tiles at 2x (their detail finer than ~8 grid px), subject in front, guided upsampling to 2048', params: params('pro') },
-  { name: 'single+rmbg', what: 'v1 with background removal', params: params('base', true), tuning: { plain: true }, objects: true },
+  { name: 'single+rmbg', what: 'v1 with background removal', params: params('base', true), single: true, objects: true },
   { name: 'pro+rmbg', what: 'pro with background removal and object shaping', params: params('pro', true), objects: true },
 ];
 
@@ -342,16 +349,17 @@ async function sheetFor(path: string, sessions: ModelSessions, outDir: string, e
   const w = Math.round((h * decoded.width) / decoded.height);
   const input = await photoPanel(decoded.rgb, decoded.width, decoded.height, w, h);
   const rows: { label: string; panels: Panel[] }[] = [];
-  const runs: [string, PipelineParams, Partial<DepthTuning>?][] = [
-    ['single (v1), rmbg=0', params('base'), { plain: true }],
-    ['pro, rmbg=0', params('pro')],
-    ['single (v1), rmbg=1', params('base', true), { plain: true }],
-    ['base, rmbg=1', params('base', true)],
-    ['pro, rmbg=1', params('pro', true)],
-    ...extra.map((v): [string, PipelineParams, Partial<DepthTuning>?] => [v.name, v.params, v.tuning]),
+  const runs: (Pick<Variant, 'params' | 'tuning' | 'single'> & { label: string })[] = [
+    { label: 'single (v1), rmbg=0', params: params('base'), single: true },
+    { label: 'pro, rmbg=0', params: params('pro') },
+    { label: 'single (v1), rmbg=1', params: params('base', true), single: true },
+    { label: 'base, rmbg=1', params: params('base', true) },
+    { label: 'pro, rmbg=1', params: params('pro', true) },
+    ...extra.map((v) => ({ ...v, label: v.name })),
   ];
-  for (const [label, p, tuning] of runs) {
-    const result = await runPipeline(bytes, p, sessions, tuning);
+  for (const run of runs) {
+    const { label } = run;
+    const result = await runVariant(bytes, run, sessions);
     const alpha = result.alpha ? { width: result.width, height: result.height, data: result.alpha } : undefined;
     rows.push({
       label: `${label}  (${result.width}x${result.height}, ${Math.round(result.timings.total)} ms)`,
@@ -435,7 +443,7 @@ const SESSION_OPTIONS = { intraOpNumThreads: cpus().length };
 async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions, machine: string): Promise<object[]> {
   // Warm up: sessions, sharp, JIT; none of it counts in the per-image times.
   const warm = readFileSync(pairs[0]!.rgbPath);
-  for (const v of options.variants) await runPipeline(warm, v.params, sessions, v.tuning);
+  for (const v of options.variants) await runVariant(warm, v, sessions);
 
   const perImage: Record<string, unknown>[] = [];
   const scores = new Map<string, { pair: Pair; scores: Scores; ms: number }[]>();
@@ -444,7 +452,7 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
     const bytes = readFileSync(pair.rgbPath);
     for (const variant of options.variants) {
       if (variant.objects && !options.objects.test(pair.dataset)) continue;
-      const result = await runPipeline(bytes, variant.params, sessions, variant.tuning);
+      const result = await runVariant(bytes, variant, sessions);
       const region = result.alpha ? toSize({ width: result.width, height: result.height, data: result.alpha }, gt.width, gt.height) : undefined;
       const s = score(plane(result), gt, region);
       const list = scores.get(variant.name) ?? [];

@@ -47,11 +47,6 @@ export const OUTPUT_LONG_SIDE = { base: 1024, pro: 2048 } as const;
  * overrides them to compare alternatives on ground truth. Not part of the API.
  */
 export interface DepthTuning {
-  /**
-   * true: the plain single pass of the first version (whole image squashed into the model,
-   * bilinear upsampling, no guide, no object shaping): the baseline the evaluation compares against.
-   */
-  plain: boolean;
   fuse: FuseOptions;
   /**
    * Resolution of the working grid: the short side of the largest 4:3 window gets this many times
@@ -89,7 +84,6 @@ export interface DepthTuning {
 // Every value below was chosen on the evaluation set (README "Depth quality"; the alternatives
 // are `npm run eval -- ../shared/eval --ablation`), object weights also by eye on contact sheets.
 const BASE_TUNING: DepthTuning = {
-  plain: false,
   // Squashing the whole image scored best (FastDepth was trained on squashed 4:3 crops).
   fuse: { feed: 'squash', zooms: [], overlap: 0.5, lowpass: 0 },
   gridScale: 1,
@@ -165,7 +159,7 @@ export interface PipelineResult extends DepthMap {
 }
 
 /** The image's own alpha at (width, height), 0..1, or undefined when the image is opaque. */
-function alphaAt(image: DecodedImage, width: number, height: number): FloatPlane | undefined {
+export function imageAlphaAt(image: DecodedImage, width: number, height: number): FloatPlane | undefined {
   if (!image.alpha) return undefined;
   const data = new Float32Array(image.alpha.length);
   for (let i = 0; i < data.length; i++) data[i] = image.alpha[i]! / 255;
@@ -174,7 +168,7 @@ function alphaAt(image: DecodedImage, width: number, height: number): FloatPlane
 }
 
 /** predictInverseDepth inverts metric depth (metres -> 1/m) and passes disparity through. */
-function rawUnit(model: LoadedModel): string {
+export function rawUnit(model: LoadedModel): string {
   return model.entry.output.kind === 'metric-depth' ? '1/m' : 'disparity (model units)';
 }
 
@@ -247,8 +241,8 @@ export async function objectMask(
 ): Promise<{ low: Float32Array; full: Float32Array }> {
   const { guideSize, guideLow, guideHigh, width, height } = grids;
   const refine = tuning.maskGuided;
-  const imageAlpha = alphaAt(decoded, width, height)?.data;
-  const lowAlpha = alphaAt(decoded, guideSize.width, guideSize.height)?.data;
+  const imageAlpha = imageAlphaAt(decoded, width, height)?.data;
+  const lowAlpha = imageAlphaAt(decoded, guideSize.width, guideSize.height)?.data;
   if (hints.userMask) {
     const drawn = await decodeUserMask(hints.userMask, width, height, decodeLimits);
     const low = cutAtHalf(resizeArea(drawn, guideSize.width, guideSize.height).data, lowAlpha);
@@ -264,7 +258,7 @@ export async function objectMask(
     const allowed = hints.subjectBox ? boxPlane(hints.subjectBox, cutSize.width, cutSize.height) : undefined;
     // A subject box is GrabCut's rectangle: inside it, at least an even chance of subject.
     if (allowed) for (let i = 0; i < saliency.length; i++) saliency[i] = allowed[i] ? 0.5 + 0.5 * saliency[i]! : 0;
-    const alphaCut = sameGrid ? lowAlpha : alphaAt(decoded, cutSize.width, cutSize.height)?.data;
+    const alphaCut = sameGrid ? lowAlpha : imageAlphaAt(decoded, cutSize.width, cutSize.height)?.data;
     if (alphaCut) for (let i = 0; i < saliency.length; i++) if (alphaCut[i]! < 0.5) saliency[i] = 0;
     const depth = cues.inverseDepth && (sameGrid ? cues.inverseDepth : resizeBilinear({ ...guideSize, data: cues.inverseDepth }, cutSize.width, cutSize.height).data);
     const cut = subjectCut(
@@ -282,7 +276,7 @@ export async function objectMask(
     const inside = boxPlane(hints.subjectBox, saliency.width, saliency.height);
     for (let i = 0; i < inside.length; i++) saliency.data[i] = saliency.data[i]! * inside[i]!;
   }
-  const low = foregroundMask(saliency, guideSize.width, guideSize.height, hints.degreeRmbg, alphaAt(decoded, guideSize.width, guideSize.height));
+  const low = foregroundMask(saliency, guideSize.width, guideSize.height, hints.degreeRmbg, imageAlphaAt(decoded, guideSize.width, guideSize.height));
   if (!refine) return { low, full: foregroundMask(saliency, width, height, hints.degreeRmbg, imageAlpha && { width, height, data: imageAlpha }) };
   // The soft mask is cut to 0/1 in place (one full-size buffer fewer to allocate and collect).
   return { low, full: cutAtHalf(guidedUpsample({ ...guideSize, data: low }, guideLow, guideHigh, refine), imageAlpha) };
@@ -315,7 +309,7 @@ export async function runPipeline(
   const tuning: DepthTuning = { ...tuningFor(params.modelType, depthModel.entry), ...tuningOverride };
   // The corrections of scene-priors.ts are for a model that knows rooms only, and for a kept
   // background (with rmbg=1 the object is shaped by objectDepth instead).
-  const priors = !params.rmbg && !tuning.plain && depthModel.entry.output.indoorOnly === true;
+  const priors = !params.rmbg && depthModel.entry.output.indoorOnly === true;
   // A user's mask replaces the model's: no mask model is run for it.
   const maskModel = (params.rmbg && !params.userMask) || (priors && tuning.subject > 0) ? await sessions.mask() : undefined;
   timings.models = lap();
@@ -325,76 +319,60 @@ export async function runPipeline(
   timings.decode = lap();
   const { width, height } = outputSize(decoded.width, decoded.height, longSide);
 
-  let inverse: Float32Array;
   let mask: Float32Array | undefined;
-  if (tuning.plain) {
-    if (maskModel) {
-      const saliency = await predictSaliency(maskModel, decoded);
-      timings.mask = lap();
-      const imageAlpha = alphaAt(decoded, width, height);
-      timings.upsample += lap();
-      mask = foregroundMask(saliency, width, height, params.degreeRmbg, imageAlpha);
-      timings.mask += lap();
-    }
-    const prediction = await predictInverseDepth(depthModel, decoded);
-    timings.depth += lap();
-    inverse = resizeBilinear(prediction, width, height).data;
-    timings.upsample += lap();
-  } else {
-    // Working copies: the guide grid (edge-aware filtering) and the fusion grid (model windows).
-    const { fuseSize, guideSize } = workingGrids(decoded, tuning, depthModel.entry.input.height);
-    const guideImage = await resizeRgb(decoded, guideSize.width, guideSize.height);
-    const fuseImage = await resizeRgb(guideImage, fuseSize.width, fuseSize.height);
-    const guideLow = lumaPlane(guideImage);
-    const guideHigh = lumaPlane(await resizeRgb(decoded, width, height));
-    timings.upsample += lap();
+  // Working copies: the guide grid (edge-aware filtering) and the fusion grid (model windows).
+  const { fuseSize, guideSize } = workingGrids(decoded, tuning, depthModel.entry.input.height);
+  const guideImage = await resizeRgb(decoded, guideSize.width, guideSize.height);
+  const fuseImage = await resizeRgb(guideImage, fuseSize.width, fuseSize.height);
+  const guideLow = lumaPlane(guideImage);
+  const guideHigh = lumaPlane(await resizeRgb(decoded, width, height));
+  timings.upsample += lap();
 
-    const fused = await multiScaleInverseDepth((img) => predictInverseDepth(depthModel, img), fuseImage, tuning.fuse);
-    let low =
-      fused.width === guideSize.width && fused.height === guideSize.height
-        ? fused.data
-        : resizeBilinear(fused, guideSize.width, guideSize.height).data;
-    timings.depth = lap();
+  const fused = await multiScaleInverseDepth((img) => predictInverseDepth(depthModel, img), fuseImage, tuning.fuse);
+  let low =
+    fused.width === guideSize.width && fused.height === guideSize.height
+      ? fused.data
+      : resizeBilinear(fused, guideSize.width, guideSize.height).data;
+  timings.depth = lap();
 
-    // The mask after the depth: the subject is nearer than what surrounds it, a cue for the cut.
-    let maskLow: Float32Array | undefined;
-    if (params.rmbg) {
-      const grids = { guideSize, guideLow, guideHigh, width, height };
-      const cues = { guideImage, inverseDepth: low };
-      ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, grids, params, tuning, cues, sessions.decodeLimits));
-      timings.mask = lap();
-    }
-    if (maskLow && tuning.objects) low = objectDepth(low, maskLow, guideSize.width, guideSize.height, tuning.objects);
-    // How much to correct: a metric model's own scale says whether it sees a room, and in rooms
-    // it needs no correction.
-    const strength = !priors ? 0 : depthModel.entry.output.kind === 'metric-depth' ? 1 - roomness(low) : 1;
-    if (strength > 0 && tuning.sky) skyToFar(low, skyMask(guideImage));
-    timings.depth += lap();
-    if (strength > 0 && maskModel && tuning.subject > 0) {
-      // The background stays: the saliency only says where the subject is, softly.
-      const subject = resizeBilinear(await predictSaliency(maskModel, decoded), guideSize.width, guideSize.height).data;
-      const weight = tuning.subject * strength;
-      const lift = subjectInFront(low, subject, guideSize.width, guideSize.height, weight);
-      const shape = tuning.subjectShape;
-      if (lift !== null && shape) {
-        // Faded like the lift: at weight 0 the subject keeps its tilt and gets no volume.
-        const tilt = 1 - (1 - (shape.tilt ?? 1)) * weight;
-        low = objectDepth(low, subject, guideSize.width, guideSize.height, { volume: shape.volume * weight, model: 1 - (1 - shape.model) * weight, tilt });
-      }
-      timings.mask = lap();
-    }
-
-    const passes = tuning.guided;
-    for (let k = 0; k < passes.length - 1; k++) {
-      low = guidedUpsample({ ...guideSize, data: low }, guideLow, guideLow, passes[k]!, maskLow, maskLow);
-    }
-    const last = passes.at(-1);
-    const lowPlane = { ...guideSize, data: low };
-    inverse = last
-      ? guidedUpsample(lowPlane, guideLow, guideHigh, last, maskLow, mask)
-      : resizeBilinear(lowPlane, width, height).data;
-    timings.upsample += lap();
+  // The mask after the depth: the subject is nearer than what surrounds it, a cue for the cut.
+  let maskLow: Float32Array | undefined;
+  if (params.rmbg) {
+    const grids = { guideSize, guideLow, guideHigh, width, height };
+    const cues = { guideImage, inverseDepth: low };
+    ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, grids, params, tuning, cues, sessions.decodeLimits));
+    timings.mask = lap();
   }
+  if (maskLow && tuning.objects) low = objectDepth(low, maskLow, guideSize.width, guideSize.height, tuning.objects);
+  // How much to correct: a metric model's own scale says whether it sees a room, and in rooms
+  // it needs no correction.
+  const strength = !priors ? 0 : depthModel.entry.output.kind === 'metric-depth' ? 1 - roomness(low) : 1;
+  if (strength > 0 && tuning.sky) skyToFar(low, skyMask(guideImage));
+  timings.depth += lap();
+  if (strength > 0 && maskModel && tuning.subject > 0) {
+    // The background stays: the saliency only says where the subject is, softly.
+    const subject = resizeBilinear(await predictSaliency(maskModel, decoded), guideSize.width, guideSize.height).data;
+    const weight = tuning.subject * strength;
+    const lift = subjectInFront(low, subject, guideSize.width, guideSize.height, weight);
+    const shape = tuning.subjectShape;
+    if (lift !== null && shape) {
+      // Faded like the lift: at weight 0 the subject keeps its tilt and gets no volume.
+      const tilt = 1 - (1 - (shape.tilt ?? 1)) * weight;
+      low = objectDepth(low, subject, guideSize.width, guideSize.height, { volume: shape.volume * weight, model: 1 - (1 - shape.model) * weight, tilt });
+    }
+    timings.mask = lap();
+  }
+
+  const passes = tuning.guided;
+  for (let k = 0; k < passes.length - 1; k++) {
+    low = guidedUpsample({ ...guideSize, data: low }, guideLow, guideLow, passes[k]!, maskLow, maskLow);
+  }
+  const last = passes.at(-1);
+  const lowPlane = { ...guideSize, data: low };
+  const inverse = last
+    ? guidedUpsample(lowPlane, guideLow, guideHigh, last, maskLow, mask)
+    : resizeBilinear(lowPlane, width, height).data;
+  timings.upsample += lap();
 
   const { depth, rawMin, rawMax } = normalizeInverseDepth(inverse, mask);
   timings.normalize = lap();
@@ -402,7 +380,7 @@ export async function runPipeline(
 
   const metadata: DepthMetadata = {
     model: depthModel.name,
-    pipeline: `${tuning.plain ? 'single' : params.modelType}${mask && tuning.objects && !tuning.plain ? '+objects' : ''}`,
+    pipeline: `${params.modelType}${mask && tuning.objects ? '+objects' : ''}`,
     convention: CONVENTION,
     rawMin,
     rawMax,
