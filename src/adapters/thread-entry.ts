@@ -1,11 +1,13 @@
 // Runs inside each worker thread (loaded by thread-pool.ts through Piscina): renders one task's
 // output with render.ts. Each thread keeps its own model sessions for its lifetime. Only what
-// structured clone carries crosses back: the result's fields, or a plain Error (message kept, class lost).
+// structured clone carries crosses back, so a failure is returned as data (its kind and message),
+// not thrown: a thrown error would arrive as a plain Error, its class lost.
 import { setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { sharedSessions, type SessionOptions } from '../pipeline/index.js';
 import { renderOutput } from '../render.js';
 import type { DepthResult } from '../tasks/ports.js';
+import { failureReport, type TaskFailureReport } from '../contract/errors.js';
 import type { TaskParams } from '../contract/task.js';
 
 export interface EngineJob {
@@ -34,6 +36,16 @@ try {
 // A GPU provider that cannot start falls back to the CPU; say so once per model in the logs.
 const sessions = sharedSessions({ ...data.sessions, onFallback: (message) => process.emitWarning(message) });
 
-export default function runJob({ input, params, userMask }: EngineJob): Promise<DepthResult> {
-  return renderOutput(input, params, sessions, userMask ? { userMask } : {});
+/** A result, or why there is none: the failure's kind crosses back as text (an error's class would not). */
+export type EngineReply = { result: DepthResult } | { failure: TaskFailureReport };
+
+export default async function runJob({ input, params, userMask }: EngineJob): Promise<EngineReply> {
+  try {
+    return { result: await renderOutput(input, params, sessions, userMask ? { userMask } : {}) };
+  } catch (error) {
+    const failure = failureReport(error);
+    // An internal failure keeps its stack for the log (the runner logs it; the client never sees it).
+    if (failure.kind === 'internal' && error instanceof Error && error.stack) failure.message = error.stack;
+    return { failure };
+  }
 }

@@ -4,9 +4,10 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { DepthEngine, DepthResult } from '../tasks/ports.js';
+import { TaskFailure } from '../contract/errors.js';
 import type { TaskParams } from '../contract/task.js';
 import type { SessionOptions } from '../pipeline/index.js';
-import type { EngineJob, EngineThreadData } from './thread-entry.js';
+import type { EngineJob, EngineReply, EngineThreadData } from './thread-entry.js';
 
 export interface ThreadEngineOptions {
   threads: number;
@@ -25,7 +26,7 @@ export interface ThreadEngineOptions {
 }
 
 export class ThreadEngine implements DepthEngine {
-  private readonly pool: Piscina<EngineJob, DepthResult>;
+  private readonly pool: Piscina<EngineJob, EngineReply>;
 
   constructor({ threads, inferenceThreads, nice, sessions }: ThreadEngineOptions) {
     const cores = availableParallelism();
@@ -45,7 +46,9 @@ export class ThreadEngine implements DepthEngine {
   }
 
   async run(input: Buffer, params: TaskParams, userMask?: Buffer): Promise<DepthResult> {
-    const result = await this.pool.run({ input, params, ...(userMask ? { userMask } : {}) });
+    const reply = await this.pool.run({ input, params, ...(userMask ? { userMask } : {}) });
+    if ('failure' in reply) throw new TaskFailure(reply.failure);
+    const { result } = reply;
     return { ...result, bytes: Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength) };
   }
 

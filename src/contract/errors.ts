@@ -49,3 +49,47 @@ export class ApiError extends Error {
     this.headers = options.headers ?? {};
   }
 }
+
+/**
+ * Why a task failed, as the client may hear it. `input`: the client's input is at fault (an image
+ * that cannot be decoded, a mask of the wrong shape, a cut that left nothing); the message says
+ * what, in plain words, and reaches the client. `internal`: the server's fault (a model, storage,
+ * a bug): the log gets the error, the client gets INTERNAL_FAILURE_MESSAGE, never a path or a raw
+ * message. The kind is plain text, so it crosses the worker-thread boundary and the queue, where an
+ * error's class does not survive.
+ */
+export type FailureKind = 'input' | 'internal';
+
+export interface TaskFailureReport {
+  kind: FailureKind;
+  /** For `input`, the client's message; for `internal`, the raw message, for the log only. */
+  message: string;
+}
+
+export const INTERNAL_FAILURE_MESSAGE = 'the server could not make the result (its log says why); try again, or report the task id';
+
+/** The base of every error that blames the input: the task fails with this message, as it is. */
+export class TaskInputError extends Error {
+  readonly kind = 'input' as const;
+  override name = 'TaskInputError';
+}
+
+/** A failure reported across a boundary (worker thread, queue): its kind survives, unlike a class. */
+export class TaskFailure extends Error {
+  override readonly name = 'TaskFailure';
+  constructor(readonly report: TaskFailureReport) {
+    super(report.message);
+  }
+}
+
+/** What kind of failure this error is, and its message. */
+export function failureReport(error: unknown): TaskFailureReport {
+  if (error instanceof TaskFailure) return error.report;
+  if (error instanceof TaskInputError) return { kind: 'input', message: error.message };
+  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** What the client is told of a failure. */
+export function clientFailureMessage(report: TaskFailureReport): string {
+  return report.kind === 'input' ? report.message : INTERNAL_FAILURE_MESSAGE;
+}

@@ -1,9 +1,10 @@
 // The one error the pipeline raises on purpose: the input, not the server, is at fault.
 // The task layer turns it into a failed task (5001001) whose msg is this error's message, so the
 // message must say what was wrong with the image in plain words and never carry stack-trace text.
+import { TaskInputError } from '../contract/errors.js';
 
-export class PipelineInputError extends Error {
-  override readonly name = 'PipelineInputError';
+export class PipelineInputError extends TaskInputError {
+  override name = 'PipelineInputError';
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,6 +1,7 @@
 // Step 1 of a relief: the depth map becomes a grid of heights in millimetres over the region to
 // print (the whole image, the inscribed disk, or the foreground), sampled no finer than a printer
 // can use.
+import { TaskInputError } from '../contract/errors.js';
 import type { DepthMap } from '../pipeline/depth-map.js';
 import { distanceToBackground } from '../pipeline/inflate.js';
 import { basRelief } from './bas-relief.js';
@@ -57,8 +58,8 @@ export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = { maxError: 0.03,
 export const RELATIVE_ERROR = 0.01;
 
 /** The input cannot become a relief (an empty foreground): the task fails with this message. */
-export class ReliefInputError extends Error {
-  override readonly name = 'ReliefInputError';
+export class ReliefInputError extends TaskInputError {
+  override name = 'ReliefInputError';
 }
 
 /** Heights on a regular grid of samples (x right, y down as in the image), and the region to print. */

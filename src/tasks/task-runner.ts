@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { BlobStore, DepthEngine, TaskOutcome, TaskStore } from './ports.js';
 import { overdueError } from './housekeeping.js';
+import { clientFailureMessage, failureReport } from '../contract/errors.js';
 import { isFinished } from '../contract/task.js';
 
 export interface TaskRunnerOptions {
@@ -39,7 +40,11 @@ export class TaskRunner {
       await blobs.put(resultKey, result.bytes, result.contentType);
       outcome = { state: 'success', resultKey, depthModel: result.model, ...(result.mesh ? { mesh: result.mesh } : {}) };
     } catch (error) {
-      outcome = { state: 'failed', error: error instanceof Error ? error.message : String(error) };
+      // The client hears what was wrong with its input, and of anything else only that the server
+      // failed: paths, model files and raw library messages stay in the log.
+      const failure = failureReport(error);
+      if (failure.kind === 'internal') log.error({ taskId, err: failure.message }, 'task failed inside the server');
+      outcome = { state: 'failed', error: clientFailureMessage(failure) };
     }
     const detail = outcome.state === 'failed' ? { reason: outcome.error } : { model: outcome.depthModel };
     log.info({ taskId, state: outcome.state, ms: Date.now() - started, timings, ...detail }, 'task ended');
