@@ -11,8 +11,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
-import { flag, option } from './args.js';
+import { benchArgs } from './args.js';
 import { MACHINE } from './report.js';
+
+const { flag, option } = benchArgs({ values: ['json', 'runs'], flags: ['quick'] });
 
 const REPO = resolve(import.meta.dirname, '..');
 if (flag('--help')) {

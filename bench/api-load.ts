@@ -9,8 +9,10 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { flag, option } from './args.js';
+import { benchArgs } from './args.js';
 import { REPO, requireBuild, signIn, startServer } from './server.js';
+
+const { flag, option } = benchArgs({ values: ['json', 'rate', 'seconds'] });
 
 const AUTOCANNON = join(REPO, 'node_modules/autocannon/autocannon.js');
 if (flag('--help')) {

@@ -10,9 +10,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { OUTPUT_FORMATS, type FormatCode } from '../src/contract/formats.js';
-import { flag, option } from './args.js';
+import { benchArgs } from './args.js';
 import { median } from './report.js';
 import { REPO, requireBuild, signIn, startServer } from './server.js';
+
+const { flag, option } = benchArgs({ values: ['json', 'runs', 'sizes'] });
 
 if (flag('--help')) {
   process.stdout.write('Usage: npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5] [--sizes 4000x3000,1500x1000]\nUpload to downloaded result, one task at a time, on the embedded server (needs npm run build).\n');

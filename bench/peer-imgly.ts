@@ -6,7 +6,9 @@
 //   (from bench/peer.ts) vite-node bench/peer-imgly.ts -- --model medium --public-path file:///.../dist/
 import { readFileSync, writeFileSync } from 'node:fs';
 import { removeBackground } from '@imgly/background-removal-node';
-import { option } from './args.js';
+import { benchArgs } from './args.js';
+
+const { option } = benchArgs({ values: ['model', 'public-path'] });
 
 /** One run of removeBackground on an image file; with `alphaOut`, its alpha is written there (one byte per pixel). */
 export interface PeerRequest {

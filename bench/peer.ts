@@ -14,9 +14,11 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import type { ModelEntry } from '../src/pipeline/model-cache.js';
 import type { LoadedModel } from '../src/pipeline/sessions.js';
-import { flag, option } from './args.js';
+import { benchArgs } from './args.js';
 import { MACHINE, median } from './report.js';
 import type { PeerReply, PeerRequest } from './peer-imgly.js';
+
+const { flag, option } = benchArgs({ values: ['json', 'photos', 'runs'] });
 
 const REPO = resolve(import.meta.dirname, '..');
 const PHOTOS = resolve(REPO, '../shared/eval/photos');

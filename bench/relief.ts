@@ -13,8 +13,10 @@ import type { DepthMap } from '../src/pipeline/depth-map.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { ModelSessions } from '../src/pipeline/sessions.js';
 import { buildRelief, type ReliefParams } from '../src/relief/index.js';
-import { flag, option } from './args.js';
+import { benchArgs } from './args.js';
 import { median } from './report.js';
+
+const { flag, option } = benchArgs({ values: ['baseline', 'baseline-formats', 'height-relief', 'max-error', 'photos', 'runs', 'shape', 'size', 'thickness', 'variants', 'width'] });
 
 const HELP = `Usage: npx vite-node bench/relief.ts [-- options]
 

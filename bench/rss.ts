@@ -9,8 +9,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { FORMATS_BY_KIND } from '../src/contract/formats.js';
-import { flag, option } from './args.js';
+import { benchArgs } from './args.js';
 import { REPO, requireBuild } from './server.js';
+
+const { flag, option } = benchArgs({ values: ['json', 'photo'] });
 
 if (flag('--help')) {
   process.stdout.write('Usage: npx vite-node bench/rss.ts [-- --json <file>] [--photo <file>]\nPeak RSS of a worker process rendering a sequence of tasks (needs npm run build).\n');

@@ -14,8 +14,10 @@ import { runPipeline, type PipelineParams, type StageTimings } from '../src/pipe
 import { ModelSessions, type LoadedModel, type PipelineSessions } from '../src/pipeline/sessions.js';
 import { buildRelief } from '../src/relief/index.js';
 import type { TaskParams } from '../src/contract/task.js';
-import { flag, option } from './args.js';
+import { benchArgs } from './args.js';
 import { MACHINE, median } from './report.js';
+
+const { flag, option } = benchArgs({ values: ['json', 'photo', 'runs', 'sizes'] });
 
 const HELP = `Usage: npx vite-node bench/speed.ts [-- --json <file>] [--runs <n>] [--photo <file>] [--sizes WxH,...]
 

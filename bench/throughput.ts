@@ -4,8 +4,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { option } from './args.js';
+import { benchArgs } from './args.js';
 import { REPO, signIn, startServer } from './server.js';
+
+const { option } = benchArgs({ values: ['model-type', 'rmbg', 'tasks'] });
 
 const TASKS = Number(option('--tasks') ?? '40');
 const MODEL_TYPE = option('--model-type') ?? 'base';
