@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { decodeImage } from '../src/pipeline/decode.js';
 import { predictInverseDepth } from '../src/pipeline/depth.js';
@@ -133,76 +134,68 @@ Options:
   --help               this text
 `;
 
-function parseArgs(argv: string[]): Options {
-  const args = argv.filter((a) => a !== '--');
-  if (args.includes('--help') || args.includes('-h')) {
+function parseOptions(argv: string[]): Options {
+  const { values, positionals } = parseArgs({
+    args: argv.filter((a) => a !== '--'),
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'string' },
+      out: { type: 'string', default: 'eval-out' },
+      variants: { type: 'string' },
+      ablation: { type: 'boolean', default: false },
+      objects: { type: 'string', default: 'Middlebury' },
+      try: { type: 'string', multiple: true, default: [] },
+      'no-sheets': { type: 'boolean', default: false },
+      photos: { type: 'string', default: '.' },
+      'sheets-only': { type: 'boolean', default: false },
+      docs: { type: 'string' },
+      only: { type: 'string' },
+      'relief-try': { type: 'string', multiple: true, default: [] },
+      'mask-try': { type: 'string', multiple: true, default: [] },
+      'mask-variants': { type: 'string' },
+    },
+  });
+  if (values.help) {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  let evalDir: string | undefined;
-  const options: Partial<Options> = {
-    out: 'eval-out',
-    sheets: true,
-    scores: true,
-    photos: /./,
-    objects: /Middlebury/i,
-    sections: { depth: true, masks: true, relief: true },
-    maskVariants: MASK_VARIANTS,
-    reliefVariants: RELIEF_VARIANTS,
-  };
-  let names: string[] | undefined;
-  let ablation = false;
-  const tries: Variant[] = [];
-  const maskTries: MaskVariant[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
+  if (positionals.length !== 1) throw new Error(positionals.length === 0 ? 'missing <eval-dir> (see --help)' : `unexpected argument ${positionals[1]}`);
+  const evalDir = positionals[0]!;
+  const only = values.only;
+  if (only !== undefined && only !== 'depth' && only !== 'masks' && only !== 'relief') throw new Error('--only takes depth, masks or relief');
+  const names = values.variants?.split(',');
+  const ablation = values.ablation;
+  const tries: Variant[] = values.try.map((spec) => {
+    const colon = spec.indexOf(':');
+    const base = [...MAIN, ...ABLATION].find((x) => x.name === spec.slice(0, colon));
+    if (!base) throw new Error(`--try ${spec}: unknown variant before ':'`);
+    const extra = JSON.parse(spec.slice(colon + 1)) as Partial<DepthTuning>;
+    return { ...base, name: `${base.name} ${spec.slice(colon + 1)}`, what: `${base.what}, with ${spec.slice(colon + 1)}`, tuning: { ...base.tuning, ...extra } };
+  });
+  // Background removal with these subjectMask options (over the default's), base.
+  const maskTries: MaskVariant[] = values['mask-try'].map((spec) => {
+    const subjectMask = { ...TUNING.base.subjectMask!, ...(JSON.parse(spec) as Partial<SubjectMaskOptions>) };
+    return { name: `base ${spec}`, what: `the mask stage (base) with ${spec}`, params: maskParams('base'), tuning: { subjectMask } };
+  });
+  const chosenMasks =
+    values['mask-variants']?.split(',').map((n) => {
+      const v = MASK_VARIANTS.find((x) => x.name === n);
+      if (!v) throw new Error(`unknown mask variant ${n} (known: ${MASK_VARIANTS.map((x) => x.name).join(', ')})`);
       return v;
-    };
-    if (a === '--json') options.json = value();
-    else if (a === '--out') options.out = value();
-    else if (a === '--variants') names = value().split(',');
-    else if (a === '--ablation') ablation = true;
-    else if (a === '--objects') options.objects = new RegExp(value(), 'i');
-    else if (a === '--try') {
-      const spec = value();
-      const colon = spec.indexOf(':');
-      const base = [...MAIN, ...ABLATION].find((x) => x.name === spec.slice(0, colon));
-      if (!base) throw new Error(`--try ${spec}: unknown variant before ':'`);
-      const extra = JSON.parse(spec.slice(colon + 1)) as Partial<DepthTuning>;
-      tries.push({ ...base, name: `${base.name} ${spec.slice(colon + 1)}`, what: `${base.what}, with ${spec.slice(colon + 1)}`, tuning: { ...base.tuning, ...extra } });
-    } else if (a === '--no-sheets') options.sheets = false;
-    else if (a === '--photos') options.photos = new RegExp(value(), 'i');
-    else if (a === '--sheets-only') options.scores = false;
-    else if (a === '--docs') options.docs = value();
-    else if (a === '--only') {
-      const only = value();
-      if (only !== 'depth' && only !== 'masks' && only !== 'relief') throw new Error('--only takes depth, masks or relief');
-      options.sections = { depth: only === 'depth', masks: only === 'masks', relief: only === 'relief' };
-    } else if (a === '--relief-try') {
-      options.reliefVariants = [...options.reliefVariants!, reliefTry(value())];
-    } else if (a === '--mask-try') {
-      // Background removal with these subjectMask options (over the default's), base.
-      const spec = value();
-      const extra = JSON.parse(spec) as Partial<SubjectMaskOptions>;
-      const subjectMask = { ...TUNING.base.subjectMask!, ...extra };
-      maskTries.push({ name: `base ${spec}`, what: `the mask stage (base) with ${spec}`, params: maskParams('base'), tuning: { subjectMask } });
-    } else if (a === '--mask-variants') {
-      options.maskVariants = value()
-        .split(',')
-        .map((n) => {
-          const v = MASK_VARIANTS.find((x) => x.name === n);
-          if (!v) throw new Error(`unknown mask variant ${n} (known: ${MASK_VARIANTS.map((x) => x.name).join(', ')})`);
-          return v;
-        });
-    }
-    else if (a.startsWith('-')) throw new Error(`unknown option ${a} (see --help)`);
-    else if (evalDir === undefined) evalDir = a;
-    else throw new Error(`unexpected argument ${a}`);
-  }
-  if (!evalDir) throw new Error('missing <eval-dir> (see --help)');
+    }) ?? MASK_VARIANTS;
+  const options: Omit<Options, 'variants' | 'tries' | 'maskVariants' | 'evalDir'> = {
+    out: values.out,
+    sheets: !values['no-sheets'],
+    scores: !values['sheets-only'],
+    photos: new RegExp(values.photos, 'i'),
+    objects: new RegExp(values.objects, 'i'),
+    sections: only === undefined ? { depth: true, masks: true, relief: true } : { depth: only === 'depth', masks: only === 'masks', relief: only === 'relief' },
+    reliefVariants: [...RELIEF_VARIANTS, ...values['relief-try'].map(reliefTry)],
+    ...(values.json !== undefined ? { json: values.json } : {}),
+    ...(values.docs !== undefined ? { docs: values.docs } : {}),
+  };
   const all = [...MAIN, ...ABLATION];
   let variants = ablation ? all : MAIN;
   if (names) {
@@ -212,8 +205,8 @@ function parseArgs(argv: string[]): Options {
       return v;
     });
   }
-  const maskVariants = [...options.maskVariants!, ...maskTries];
-  return { ...(options as Options), evalDir: resolve(evalDir), variants: [...variants, ...tries], tries, maskVariants };
+  const maskVariants = [...chosenMasks, ...maskTries];
+  return { ...options, evalDir: resolve(evalDir), variants: [...variants, ...tries], tries, maskVariants };
 }
 
 interface Row {
@@ -406,7 +399,7 @@ async function docsPicture(evalDir: string, sessions: ModelSessions, file: strin
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2));
   const pairs = readPairs(options.evalDir);
   mkdirSync(options.out, { recursive: true });
   const sessions = new ModelSessions(SESSION_OPTIONS);
