@@ -16,6 +16,24 @@ export default defineConfig({
         test: { name: 'embedded', include: ['test/**/*.test.ts'], exclude: ['test/distributed/**'] },
       },
       {
+        // `npm run test:unit`: the fast loop. No server, database, browser or network: the layer
+        // rules, the encoders against their independent readers, the filters and the relief engine
+        // on small inputs. A subset of `embedded` (npm test runs them all).
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [
+            'test/architecture/**/*.test.ts',
+            'test/eval/**/*.test.ts',
+            'test/formats/{bmp,encode-relief,index,png16,stl,threemf,glb}.test.ts',
+            'test/pipeline/{decode,decode-fuzz,filters,fuse,golden,graph-cut,units}.test.ts',
+            'test/relief/{bas-relief,lithophane}.test.ts',
+            'test/models/{adapters,best-model}.test.ts',
+            'test/cli/inputs.test.ts',
+          ],
+        },
+      },
+      {
         // The same API contract suite, unchanged, against PostgreSQL, Redis/BullMQ and S3, plus the
         // multi-process tests that only make sense there.
         extends: true,
