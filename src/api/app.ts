@@ -5,7 +5,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { basicCredentials } from './authenticate.js';
-import { ApiError, Errors, type ErrorEntry } from '../contract/errors.js';
+import { errorEnvelope } from '../contract/envelope.js';
+import { ApiError, Errors } from '../contract/errors.js';
 import { tooLarge } from './fetch-image.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes, type RouteDeps } from './routes.js';
@@ -33,10 +34,6 @@ function fromFastifyError(error: FastifyError, maxImageBytes: number): ApiError 
     default:
       return undefined;
   }
-}
-
-function envelope(entry: ErrorEntry, msg: string, data: Record<string, unknown>) {
-  return { code: entry.code, data, msg };
 }
 
 export interface AppDeps extends RouteDeps {
@@ -88,14 +85,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = error instanceof ApiError ? error : fromFastifyError(error, config.maxImageBytes);
     if (known) {
-      return reply.code(known.entry.status).headers(known.headers).send(envelope(known.entry, known.message, known.data));
+      return reply.code(known.entry.status).headers(known.headers).send(errorEnvelope(known.entry, known.message, known.data));
     }
     request.log.error({ err: error }, 'unexpected error');
-    return reply.code(Errors.systemError.status).send(envelope(Errors.systemError, Errors.systemError.message, {}));
+    return reply.code(Errors.systemError.status).send(errorEnvelope(Errors.systemError));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(envelope(Errors.routeNotFound, `not found: ${request.method} ${request.url.split('?')[0]}`, {}));
+    reply.code(404).send(errorEnvelope(Errors.routeNotFound, `not found: ${request.method} ${request.url.split('?')[0]}`));
   });
 
   registerRoutes(app, deps);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { successEnvelope } from '../contract/envelope.js';
 import { OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
 import type { BlobStore, ClientStore, OutboundFetch } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
@@ -31,10 +32,6 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || name === 'NoSuchKey' || name === 'NotFound';
 }
 
-function success(data: Record<string, unknown>) {
-  return { code: 200, data, msg: 'success' };
-}
-
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, tasks, clients, blobs, tokens, links, outbound } = deps;
   const baseUrlOf = (request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
@@ -43,7 +40,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const credentials = basicCredentials(request.headers.authorization);
     const client = credentials && (await authenticateClient(clients, credentials.id, credentials.secret));
     if (!client) throw new ApiError(Errors.invalidCredentials);
-    return success({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex') });
+    return successEnvelope({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex') });
   });
 
   app.post('/open-api/v1/depth/create-task', async (request) => {
@@ -51,7 +48,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const { params, image, imageType, mask } = await readCreateTask(request, config, outbound);
     const task = await tasks.create(client.id, params, { image, imageType, ...(mask ? { mask: mask.bytes, maskType: mask.type } : {}) });
     request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType, userMask: mask !== undefined, depthMap: params.depthMap === true }, 'task created');
-    return success({ task_id: task.id });
+    return successEnvelope({ task_id: task.id });
   });
 
   app.get('/open-api/v1/depth/query-task', async (request) => {

@@ -5,6 +5,7 @@
 //   const taskId = await client.createTask({ file: bytes, format: 'stl' });
 //   const task = await client.waitForTask(taskId, { onProgress: (t) => console.log(t.state) });
 //   const stl = await client.download(task);
+import type { Envelope } from '../contract/envelope.js';
 import { OUTPUT_FORMATS, type FormatCode, type OutputFormat, type SubjectBox, type TaskState } from '../contract/task.js';
 
 export type { OutputFormat, SubjectBox, TaskState };
@@ -159,12 +160,6 @@ export class DepthmillError extends Error {
 
 /** The code the API uses for a task that failed (query-task, waitForTask). */
 export const TASK_FAILED = 5001001;
-
-interface Envelope {
-  code: number;
-  data: Record<string, unknown>;
-  msg: string;
-}
 
 const FORMAT_CODES = Object.fromEntries(Object.entries(OUTPUT_FORMATS).map(([code, name]) => [name, code])) as Record<OutputFormat, string>;
 

@@ -1,20 +1,15 @@
 // The query-task body of a task: what GET query-task answers and what a callback POSTs (API.md).
+import { errorEnvelope, successEnvelope, type Envelope } from '../contract/envelope.js';
 import { Errors } from '../contract/errors.js';
 import type { BlobStore } from './ports.js';
 import type { Task } from '../contract/task.js';
 
 export const DOWNLOAD_TTL_SECONDS = 3600;
 
-export interface Envelope {
-  code: number;
-  data: Record<string, unknown>;
-  msg: string;
-}
-
 export async function taskQueryBody(task: Task, blobs: BlobStore, baseUrl: string): Promise<Envelope> {
   const data: Record<string, unknown> = { task_id: task.id, state: task.state };
   if (task.state === 'failed') {
-    return { code: Errors.generateFailed.code, data, msg: `${Errors.generateFailed.message}: ${task.error ?? 'unknown reason'}` };
+    return errorEnvelope(Errors.generateFailed, `${Errors.generateFailed.message}: ${task.error ?? 'unknown reason'}`, data);
   }
   if (task.state === 'success' && task.resultKey) {
     data.id = `${task.id}_0`;
@@ -23,5 +18,5 @@ export async function taskQueryBody(task: Task, blobs: BlobStore, baseUrl: strin
     if (task.depthModel) data.depth_model = task.depthModel;
     if (task.mesh) data.mesh = { triangles: task.mesh.triangles, shells: task.mesh.shells };
   }
-  return { code: 200, data, msg: 'success' };
+  return successEnvelope(data);
 }
