@@ -6,7 +6,8 @@ import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { createTaskFields, toTaskParams } from '../contract/create-task-schema.js';
-import { DepthmillClient, taskFields } from '../client/index.js';
+import { DepthmillClient } from '../client/index.js';
+import { taskFields, taskOptionsOf } from '../contract/task-fields.js';
 import { loadConfig } from '../config.js';
 import { DEPTH_FORMATS, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../contract/formats.js';
 import type { OutputFormat, TaskParams } from '../contract/task.js';
@@ -180,9 +181,8 @@ async function serverProducer(params: TaskParams, options: GenerateOptions, { us
   }
   const client = new DepthmillClient({ baseUrl: baseUrl.href, clientId, clientSecret });
   await client.accessToken(); // wrong credentials or an unreachable server: one clear error, not one per file
-  const { modelType, rmbg, degreeRmbg, format, heightRelief, width, shapeBase, thicknessBase, sculpmode, subjectBox, reliefDetail, reliefSmooth, minFeature, reliefMode, lithoMin, lithoMax, lithoFrame } = params;
-  const litho = reliefMode === 'lithophane' ? { reliefMode, lithoMin, lithoMax, lithoFrame } : {};
-  const taskOptions = { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode, reliefDetail, reliefSmooth, minFeature, ...litho, ...(subjectBox ? { subjectBox } : {}) };
+  const { format } = params;
+  const taskOptions = taskOptionsOf(params);
   const { maskOfDepthPng } = maskOut ? await import('./mask-out.js') : { maskOfDepthPng: undefined };
   return async (input, signal) => {
     const photo = await readFile(input);
