@@ -116,7 +116,7 @@ function schemaOf(type: z.ZodType): Json {
 
 type CatalogEntry = (typeof Errors)[keyof typeof Errors];
 
-/** One row per code and HTTP status (a code may come with two statuses, e.g. 404 and 410). */
+/** One row per code (each has one HTTP status), with every message it is used with. */
 function errorCodesTable(): string {
   const rows = new Map<string, string[]>();
   for (const entry of Object.values(Errors) as CatalogEntry[]) {
@@ -214,7 +214,7 @@ function buildDocument(): Json {
           parameters: [{ name: 'task_id', in: 'query', required: true, schema: { type: 'string' }, description: 'from create-task' }],
           responses: {
             '200': jsonAnswer('QueryTaskAnswer', 'the task (code 200), or a failed task (code 5001001)'),
-            ...errorAnswers(Errors.taskIdMissing, Errors.unauthorized, Errors.taskNotFound, (Errors as Partial<Record<string, CatalogEntry>>).taskExpired, Errors.rateLimited),
+            ...errorAnswers(Errors.taskIdMissing, Errors.unauthorized, Errors.taskNotFound, Errors.taskExpired, Errors.rateLimited),
           },
         },
       },
@@ -235,7 +235,7 @@ function buildDocument(): Json {
               description: 'the file',
               content: Object.fromEntries(OUTPUT_FORMAT_TABLE.map((row) => [row.mediaType, { schema: { type: 'string', format: 'binary' } }])),
             },
-            ...errorAnswers((Errors as Partial<Record<string, CatalogEntry>>).linkInvalid, (Errors as Partial<Record<string, CatalogEntry>>).taskExpired),
+            ...errorAnswers(Errors.linkInvalid, Errors.taskExpired),
           },
         },
       },

@@ -89,7 +89,7 @@ export interface WaitOptions extends RequestOptions {
 /** An error answer of the API, with its `code` (API.md "Envelope") and HTTP status. */
 export class DepthmillError extends Error {
   override readonly name = 'DepthmillError';
-  /** The envelope's code: 40020003 bad parameter, 401, 404, 429, 5001001 task failed, ... */
+  /** The envelope's code: 40020003 bad parameter, 401, 403, 404, 410, 429, 5001001 task failed, ... */
   readonly code: number;
   /** HTTP status (0 when the server could not be reached). */
   readonly status: number;

@@ -1,5 +1,7 @@
 // The one catalog of error codes (API.md "Envelope"). Code elsewhere throws entries from here;
-// the error handler in app.ts is the one place that turns them into the envelope.
+// the error handler in app.ts is the one place that turns them into the envelope. Each code comes
+// with one HTTP status (a client reading either gets the same answer); the short codes are the
+// HTTP status itself (401, 403, 404, 410, 429), the long ones name a kind of failure.
 
 export interface ErrorEntry {
   code: number;
@@ -15,10 +17,11 @@ export const Errors = {
   invalidCredentials: entry(40010000, 401, 'client credentials are invalid'),
   unauthorized: entry(401, 401, 'Unauthorized'),
   /** A download link whose signature does not match, or which has run out (HTTP 403, like S3). */
-  linkInvalid: entry(401, 403, 'download link is not valid'),
+  linkInvalid: entry(403, 403, 'download link is not valid'),
   taskNotFound: entry(404, 404, 'task not found'),
   routeNotFound: entry(404, 404, 'not found'),
-  taskExpired: entry(404, 410, 'task expired'),
+  /** A task, or a download, whose files the retention period deleted: gone, not unknown. */
+  taskExpired: entry(410, 410, 'task expired'),
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
   rateLimited: entry(429, 429, 'too many requests'),
   generateFailed: entry(5001001, 200, 'generate failed'),

@@ -10,7 +10,8 @@ import { DISTRIBUTED, SHARED, signIn, startServer, type TestServer } from '../he
 const DOCUMENTED: Record<number, number[]> = {
   200: [200],
   40010000: [401],
-  401: [401, 403],
+  401: [401],
+  403: [403],
   40020001: [400],
   40020002: [400],
   40020003: [400],
@@ -20,7 +21,8 @@ const DOCUMENTED: Record<number, number[]> = {
   40020008: [400],
   40020009: [400],
   40020010: [400],
-  404: [404, 410],
+  404: [404],
+  410: [410],
   429: [429],
   5001001: [200],
 };

@@ -70,7 +70,7 @@ describe('retention', () => {
         answer = await queryTask(server.url, accessToken, created.body.data.task_id);
       }
       expect(answer.status).toBe(410);
-      expect(answer.body.code).toBe(404);
+      expect(answer.body.code).toBe(410);
       expect(answer.body.msg).toMatch(/^task expired: its files were deleted on \d{4}-.*kept 0\.001 hours/);
       expect(answer.body.data).toEqual({ task_id: created.body.data.task_id, state: 'success' });
       if (!DISTRIBUTED) expect(readdirSync(inputs)).toEqual([]);
@@ -79,7 +79,7 @@ describe('retention', () => {
       if (new URL(done.body.data.url!).searchParams.has('expires')) {
         // Our own link: a clear envelope.
         expect(stale.status).toBe(410);
-        expect(JSON.parse(stale.bytes.toString())).toMatchObject({ code: 404, msg: expect.stringMatching(/file expired/) });
+        expect(JSON.parse(stale.bytes.toString())).toMatchObject({ code: 410, msg: expect.stringMatching(/file expired/) });
       } else {
         // An S3 presigned link: the object is gone from the bucket, and S3 says NoSuchKey.
         expect(stale.status).toBe(404);
