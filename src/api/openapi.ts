@@ -17,7 +17,7 @@ const formatList = formatCodeList();
 
 /** What each field means, for people; its type, values, range and default come from the schema. */
 const FIELD_DOCS: Record<FieldName, string> = {
-  image_url: 'http(s) URL of a png, jpeg or webp image (at most 20 MB), fetched by the server. Send either `image` or `image_url`.',
+  image_url: 'http(s) URL of a png, jpeg or webp image (at most {max-image-size}), fetched by the server. Send either `image` or `image_url`.',
   model_type: '`pro`: output long side 2048 px; `base`: 1024 px. The aspect ratio is kept.',
   rmbg: 'Remove the background: `1` gives background pixels depth 0 and alpha 0.',
   degree_rmbg: 'How much background removal removes: a bias on the subject cut, higher removes more, lower keeps more (0.02, the default, is neutral).',
@@ -44,10 +44,10 @@ const FIELD_DOCS: Record<FieldName, string> = {
 };
 
 const MASK_DOC =
-  'Your own background mask, replacing the mask model\'s: a png, jpeg or webp image of the same photo at any resolution (the same proportions), whose alpha channel (when it has transparency), else its grey level, is the foreground (white or opaque = keep). At most 20 MB. Only with `rmbg=1`. A mask of other proportions fails the task (5001001, saying so). Beyond Hitem3D.';
+  'Your own background mask, replacing the mask model\'s: a png, jpeg or webp image of the same photo at any resolution (the same proportions), whose alpha channel (when it has transparency), else its grey level, is the foreground (white or opaque = keep). At most {max-image-size}. Only with `rmbg=1`. A mask of other proportions fails the task (5001001, saying so). Beyond Hitem3D.';
 
 const DEPTH_MAP_DOC =
-  'A depth map you already have (ComfyUI, Blender, a phone\'s depth camera), made into a relief without the depth model, instead of `image` or `image_url` (send exactly one of the three). A PNG, 8 or 16-bit: grey, grey + alpha, or RGB(A) whose first channel is the depth; or an OpenEXR file (single-part scanline, half or float, compression none, zips or zip; channel Y, else Z, else R; optional A). Near = bright (larger); depth is stretched to 0..1 over the footprint. Alpha >= 0.5 is the footprint with `rmbg=1` (the default); `rmbg=0` ignores the alpha (a plate over the whole image). Only with `format` 3, 4 or 5; not with `mask` or `subject_box`; at most 20 MB and the pixel limit. Beyond Hitem3D.';
+  'A depth map you already have (ComfyUI, Blender, a phone\'s depth camera), made into a relief without the depth model, instead of `image` or `image_url` (send exactly one of the three). A PNG, 8 or 16-bit: grey, grey + alpha, or RGB(A) whose first channel is the depth; or an OpenEXR file (single-part scanline, half or float, compression none, zips or zip; channel Y, else Z, else R; optional A). Near = bright (larger); depth is stretched to 0..1 over the footprint. Alpha >= 0.5 is the footprint with `rmbg=1` (the default); `rmbg=0` ignores the alpha (a plate over the whole image). Only with `format` 3, 4 or 5; not with `mask` or `subject_box`; at most {max-image-size} and the pixel limit. Beyond Hitem3D.';
 
 interface PropertySchema {
   type?: string;
@@ -69,7 +69,7 @@ export function createTaskFormSchema(): Json {
   const wire = z.toJSONSchema(createTaskFields, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema>; required?: string[] };
   const parsed = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema> };
   const properties: Record<string, PropertySchema> = {
-    image: { type: 'string', format: 'binary', description: 'The photo: png, jpeg or webp (decided by content), at most 20 MB, one file. Send either `image` or `image_url`.' },
+    image: { type: 'string', format: 'binary', description: 'The photo: png, jpeg or webp (decided by content), at most {max-image-size}, one file. Send either `image` or `image_url`.' },
     mask: { type: 'string', format: 'binary', description: MASK_DOC },
     depth_map: { type: 'string', format: 'binary', description: DEPTH_MAP_DOC },
   };
@@ -256,11 +256,22 @@ function buildDocument(): Json {
   };
 }
 
-let cached: Json | undefined;
+const cache = new Map<number, Json>();
 
-export function openApiDocument(): Json {
-  cached ??= buildDocument();
-  return cached;
+/**
+ * The document for a server whose uploads may be `maxImageBytes` (DEPTHMILL_MAX_IMAGE_BYTES): the
+ * descriptions say that size, and the file fields carry it as `x-max-bytes` (the web UI's check).
+ */
+export function openApiDocument(maxImageBytes: number): Json {
+  let document = cache.get(maxImageBytes);
+  if (!document) {
+    const size = `${Math.round((maxImageBytes / (1024 * 1024)) * 10) / 10} MB`;
+    document = JSON.parse(JSON.stringify(buildDocument()).replaceAll('{max-image-size}', size)) as Json;
+    const form = (document.components as { schemas: { CreateTaskForm: { properties: Record<string, Json> } } }).schemas.CreateTaskForm;
+    for (const field of ['image', 'mask', 'depth_map']) form.properties[field]!['x-max-bytes'] = maxImageBytes;
+    cache.set(maxImageBytes, document);
+  }
+  return document;
 }
 
 // ---- /docs: the document as one HTML page, rendered here so it works offline and without script.
@@ -365,7 +376,7 @@ function operationHtml(document: Json, method: string, path: string, operation: 
   return parts.join('\n');
 }
 
-export function docsPage(document: Json = openApiDocument()): string {
+export function docsPage(document: Json): string {
   const info = document.info as { title: string; version: string; summary: string; description: string };
   const paths = document.paths as Record<string, Record<string, Operation>>;
   const operations = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
@@ -405,12 +416,12 @@ ${operations.map(({ path, method, operation }) => operationHtml(document, method
 `;
 }
 
-export function registerOpenApi(app: FastifyInstance): void {
-  app.get('/openapi.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send(openApiDocument()));
+export function registerOpenApi(app: FastifyInstance, maxImageBytes: number): void {
+  app.get('/openapi.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send(openApiDocument(maxImageBytes)));
   app.get('/docs', async (_request, reply) =>
     reply
       .type('text/html; charset=utf-8')
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-      .send(docsPage()),
+      .send(docsPage(openApiDocument(maxImageBytes))),
   );
 }

@@ -14,7 +14,7 @@ export { taskFields, type TaskFieldValues, type TaskOptions };
 
 
 /**
- * The photo, as bytes or a Blob/File (png, jpeg or webp, at most 20 MB), or a URL the server
+ * The photo, as bytes or a Blob/File (png, jpeg or webp, at most the server's upload limit, 20 MB by default), or a URL the server
  * fetches; or instead of a photo a depth map you already have (`depthMap`: a PNG, 8/16-bit grey,
  * near = bright, or an OpenEXR file), made into a relief without the depth model: formats stl, glb
  * and 3mf only; with rmbg (the default) its alpha, when it has one, is the footprint.
@@ -27,7 +27,7 @@ export type ImageSource =
 /**
  * The user's own background mask (rmbg only; it replaces the mask model's): an image of the same
  * photo at any resolution, whose alpha (when it has transparency), else its grey level, is the
- * foreground. png, jpeg or webp, at most 20 MB.
+ * foreground. png, jpeg or webp, within the same upload limit.
  */
 export interface MaskSource {
   mask?: Blob | Uint8Array | ArrayBuffer;

@@ -32,7 +32,8 @@ export const Errors = {
   imageConflict: entry(40020002, 400, 'invalid parameter: send either image or image_url, not both'),
   invalidField: entry(40020003, 400, 'invalid parameter'),
   imageType: entry(40020004, 400, 'invalid parameter: image must be a png, jpeg or webp file'),
-  imageTooLarge: entry(40020005, 413, 'invalid parameter: image is larger than 20 MB'),
+  // Thrown with the configured size in its message (fetch-image.ts tooLarge).
+  imageTooLarge: entry(40020005, 413, 'invalid parameter: image is too large'),
   imageUrlUnreachable: entry(40020006, 400, 'invalid parameter: image_url could not be fetched'),
   notMultipart: entry(40020008, 400, 'invalid parameter: the body must be multipart/form-data'),
   tooManyFiles: entry(40020009, 400, 'invalid parameter: send one image file only'),

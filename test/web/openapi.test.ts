@@ -120,3 +120,20 @@ describe('/docs and the static UI', () => {
     }
   });
 });
+
+describe('the upload limit in the document', () => {
+  it('says the size the server takes (DEPTHMILL_MAX_IMAGE_BYTES), in words and as x-max-bytes', async () => {
+    expect(JSON.stringify(document)).toContain('at most 20 MB');
+    expect((formSchema().properties.image as Property & { 'x-max-bytes'?: number })['x-max-bytes']).toBe(20 * 1024 * 1024);
+    const small = await startServer({ env: { DEPTHMILL_MAX_IMAGE_BYTES: String(5 * 1024 * 1024) } });
+    try {
+      const text = await (await fetch(`${small.url}/openapi.json`)).text();
+      expect(text).toContain('at most 5 MB');
+      expect(text).not.toContain('20 MB');
+      const properties = (JSON.parse(text) as { components: { schemas: { CreateTaskForm: { properties: Record<string, { 'x-max-bytes'?: number }> } } } }).components.schemas.CreateTaskForm.properties;
+      expect([properties.image?.['x-max-bytes'], properties.mask?.['x-max-bytes'], properties.depth_map?.['x-max-bytes']]).toEqual([5 * 1024 * 1024, 5 * 1024 * 1024, 5 * 1024 * 1024]);
+    } finally {
+      await small.stop();
+    }
+  });
+});

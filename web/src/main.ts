@@ -12,7 +12,12 @@ import { applyFieldRules, DEPTH_FIELDS, loadFieldRules, readOptions, reliefOptio
 import { ReliefView, webglAvailable } from './relief-view.js';
 
 const CREDENTIALS_KEY = 'depthmill.credentials';
-const MAX_BYTES = 20 * 1024 * 1024;
+/** The server's upload limit, from its OpenAPI document once loaded (20 MB is its default). */
+let maxBytes = 20 * 1024 * 1024;
+
+function sizeText(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}
 const ACCEPTED = new Set(['image/png', 'image/jpeg', 'image/webp']);
 /** Signed links last an hour; older than this, ask for a fresh one before following it. */
 const LINK_FRESH_MS = 50 * 60 * 1000;
@@ -171,8 +176,8 @@ function choosePhoto(file: File | undefined): void {
     ui.photoName.textContent = `${file.name} is not a png, jpeg or webp image.`;
     return;
   }
-  if (file.size > MAX_BYTES) {
-    ui.photoName.textContent = `${file.name} is larger than 20 MB.`;
+  if (file.size > maxBytes) {
+    ui.photoName.textContent = `${file.name} is larger than ${sizeText(maxBytes)}.`;
     return;
   }
   photo = file;
@@ -369,7 +374,7 @@ ui.maskInput.addEventListener('change', () => {
   const file = ui.maskInput.files?.[0];
   ui.cutError.textContent = '';
   if (file && !ACCEPTED.has(file.type)) ui.cutError.textContent = `${file.name} is not a png, jpeg or webp image.`;
-  else if (file && file.size > MAX_BYTES) ui.cutError.textContent = `${file.name} is larger than 20 MB.`;
+  else if (file && file.size > maxBytes) ui.cutError.textContent = `${file.name} is larger than ${sizeText(maxBytes)}.`;
   if (ui.cutError.textContent) ui.maskInput.value = '';
   updateRedoButtons();
 });
@@ -547,6 +552,7 @@ showReliefMode();
 loadFieldRules()
   .then((rules) => {
     applyFieldRules(ui.options, rules);
+    maxBytes = rules.image?.['x-max-bytes'] ?? maxBytes;
     showReliefMode();
   })
   .catch((error: unknown) => (ui.optionsError.textContent = `Options could not be loaded: ${messageOf(error)}`));

@@ -2,11 +2,13 @@
 // is generated from the schema that validates create-task: the page never restates them.
 import type { TaskOptions } from '../../src/client/client.js';
 
-interface FieldRule {
+export interface FieldRule {
   default?: string;
   enum?: string[];
   'x-minimum'?: number;
   'x-maximum'?: number;
+  /** File fields: the server's upload limit (DEPTHMILL_MAX_IMAGE_BYTES). */
+  'x-max-bytes'?: number;
 }
 
 export async function loadFieldRules(): Promise<Record<string, FieldRule>> {
