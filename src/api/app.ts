@@ -96,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerRoutes(app, deps);
-  registerOpenApi(app, config.maxImageBytes);
+  await registerOpenApi(app, config.maxImageBytes);
   await registerWeb(app, config);
   return app;
 }
