@@ -7,20 +7,12 @@ import { predictInverseDepth } from '../../src/pipeline/depth.js';
 import { foregroundMask, predictSaliency } from '../../src/pipeline/mask.js';
 import { CONVENTION } from '../../src/pipeline/metadata.js';
 import { normalizeInverseDepth } from '../../src/pipeline/normalize.js';
-import { imageAlphaAt, OUTPUT_LONG_SIDE, rawUnit, type PipelineParams, type PipelineResult, type StageTimings } from '../../src/pipeline/run.js';
+import { imageAlphaAt, OUTPUT_LONG_SIDE, rawUnit, stageClock, type PipelineParams, type PipelineResult } from '../../src/pipeline/run.js';
 import type { PipelineSessions } from '../../src/pipeline/sessions.js';
 import { outputSize, resizeBilinear } from '../../src/pipeline/upsample.js';
 
 export async function runSinglePass(image: Buffer | Uint8Array, params: PipelineParams, sessions: PipelineSessions): Promise<PipelineResult> {
-  const timings: StageTimings = { models: 0, decode: 0, mask: 0, depth: 0, upsample: 0, normalize: 0, total: 0 };
-  const start = performance.now();
-  let mark = start;
-  const lap = (): number => {
-    const now = performance.now();
-    const elapsed = now - mark;
-    mark = now;
-    return elapsed;
-  };
+  const { timings, lap, start } = stageClock();
   const depthModel = await sessions.depth(params.modelType);
   const maskModel = params.rmbg ? await sessions.mask() : undefined;
   timings.models = lap();

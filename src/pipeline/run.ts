@@ -158,6 +158,19 @@ export interface PipelineResult extends DepthMap {
   metadata: DepthMetadata;
 }
 
+/** Zeroed stage timings and a lap clock: each lap() returns the milliseconds since the last. */
+export function stageClock(): { timings: StageTimings; lap: () => number; start: number } {
+  const start = performance.now();
+  let mark = start;
+  const lap = (): number => {
+    const now = performance.now();
+    const elapsed = now - mark;
+    mark = now;
+    return elapsed;
+  };
+  return { timings: { models: 0, decode: 0, mask: 0, depth: 0, upsample: 0, normalize: 0, total: 0 }, lap, start };
+}
+
 /** The image's own alpha at (width, height), 0..1, or undefined when the image is opaque. */
 export function imageAlphaAt(image: DecodedImage, width: number, height: number): FloatPlane | undefined {
   if (!image.alpha) return undefined;
@@ -293,15 +306,7 @@ export async function runPipeline(
   if (!(params.degreeRmbg >= 0 && params.degreeRmbg <= 1)) {
     throw new RangeError(`degreeRmbg must be within 0..1, got ${params.degreeRmbg}`);
   }
-  const timings: StageTimings = { models: 0, decode: 0, mask: 0, depth: 0, upsample: 0, normalize: 0, total: 0 };
-  const start = performance.now();
-  let mark = start;
-  const lap = (): number => {
-    const now = performance.now();
-    const elapsed = now - mark;
-    mark = now;
-    return elapsed;
-  };
+  const { timings, lap, start } = stageClock();
 
   // Sessions are awaited first, and timed apart: their creation happens once per process and
   // would otherwise be charged to whichever stage ran first.
