@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { successEnvelope } from '../contract/envelope.js';
-import { OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
+import { formatNamed } from '../contract/formats.js';
 import type { BlobStore, ClientStore, OutboundFetch } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
@@ -74,7 +74,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const name = key.split('/').pop()!;
     const [taskId, extension = ''] = name.split('.');
     return reply
-      .header('content-type', OUTPUT_FORMAT_TABLE.find((row) => row.name === extension)?.mediaType ?? 'application/octet-stream')
+      .header('content-type', formatNamed(extension)?.mediaType ?? 'application/octet-stream')
       .header('content-disposition', `attachment; filename="${taskId}_0.${extension}"`)
       .header('cache-control', 'private, max-age=3600')
       .send(bytes);

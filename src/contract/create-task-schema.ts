@@ -1,8 +1,8 @@
 // The one validation schema of create-task's text fields (API.md). Every field is a string in the
 // form; each rule names the field and its allowed values in its message, and applies the default.
 import { z } from 'zod';
-import { formatCodeList } from './formats.js';
-import { OUTPUT_FORMATS, type FormatCode, type SubjectBox, type TaskParams } from './task.js';
+import { formatCodeList, isMeshFormat, OUTPUT_FORMAT_TABLE } from './formats.js';
+import { LITHOPHANE_DEFAULTS, OUTPUT_FORMATS, RELIEF_DEFAULTS, type FormatCode, type SubjectBox, type TaskParams } from './task.js';
 
 function choice<const T extends string>(values: readonly T[], fallback?: T) {
   const rule = z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
@@ -52,6 +52,11 @@ function subjectBox() {
 }
 
 const FORMAT_CODES = Object.keys(OUTPUT_FORMATS) as `${FormatCode}`[];
+/** "3 (stl), 4 (glb) or 5 (3mf)". */
+const MESH_CODES = OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'mesh')
+  .map((row) => `${row.code} (${row.name})`)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' or $1');
 
 export const createTaskFields = z.object({
   image_url: httpUrl().optional(),
@@ -73,14 +78,14 @@ export const createTaskFields = z.object({
   sculpmode: choice(['0', '1'], '0'),
   subject_box: subjectBox().optional(),
   // Beyond Hitem3D: the bas-relief engine and what a printer can make (src/relief).
-  relief_detail: decimal(0, 1, 0.7),
-  relief_smooth: decimal(0, 5, 0.5),
-  min_feature: decimal(0, 5, 0.8),
+  relief_detail: decimal(0, 1, RELIEF_DEFAULTS.reliefDetail),
+  relief_smooth: decimal(0, 5, RELIEF_DEFAULTS.reliefSmooth),
+  min_feature: decimal(0, 5, RELIEF_DEFAULTS.minFeature),
   // Beyond Hitem3D: lithophanes, the photo's lightness as thickness (src/relief/lithophane.ts).
   relief_mode: choice(['relief', 'lithophane'], 'relief'),
-  litho_min: decimal(0.3, 5, 0.8),
-  litho_max: decimal(0.5, 10, 3),
-  litho_frame: decimal(0, 20, 0),
+  litho_min: decimal(0.3, 5, LITHOPHANE_DEFAULTS.lithoMin),
+  litho_max: decimal(0.5, 10, LITHOPHANE_DEFAULTS.lithoMax),
+  litho_frame: decimal(0, 20, LITHOPHANE_DEFAULTS.lithoFrame),
 }).check((context) => {
   // A box only says where to cut the background; with the background kept it would be ignored
   // silently, which is worse than saying so.
@@ -88,8 +93,8 @@ export const createTaskFields = z.object({
     context.issues.push({ code: 'custom', path: ['subject_box'], message: 'only applies when the background is removed (rmbg=1)', input: context.value.subject_box });
   }
   if (context.value.relief_mode === 'lithophane') {
-    if (!['3', '4', '5'].includes(context.value.format)) {
-      context.issues.push({ code: 'custom', path: ['relief_mode'], message: 'lithophane makes a mesh: format must be 3 (stl), 4 (glb) or 5 (3mf)', input: context.value.relief_mode });
+    if (!isMeshFormat(OUTPUT_FORMATS[Number(context.value.format) as FormatCode])) {
+      context.issues.push({ code: 'custom', path: ['relief_mode'], message: `lithophane makes a mesh: format must be ${MESH_CODES}`, input: context.value.relief_mode });
     }
     if (!(context.value.litho_max > context.value.litho_min)) {
       context.issues.push({ code: 'custom', path: ['litho_max'], message: `must be more than litho_min (${context.value.litho_min})`, input: context.value.litho_max });

@@ -30,8 +30,13 @@ export const FORMATS_BY_KIND: readonly OutputFormat[] = [...OUTPUT_FORMAT_TABLE.
 export const DEPTH_FORMATS = OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'depth').map((row) => row.name) as readonly DepthFormat[];
 export const MESH_FORMATS = OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'mesh').map((row) => row.name) as readonly MeshFormat[];
 
+/** The table's row of a format name or file extension, if it is one. */
+export function formatNamed(name: string): FormatInfo | undefined {
+  return OUTPUT_FORMAT_TABLE.find((row) => row.name === name);
+}
+
 export function formatInfo(format: OutputFormat): FormatInfo {
-  return OUTPUT_FORMAT_TABLE.find((row) => row.name === format)!;
+  return formatNamed(format)!;
 }
 
 export function isMeshFormat(format: string): format is MeshFormat {

@@ -1,7 +1,8 @@
 // The create-task options as clients name them (the SDK's TaskOptions) and the one mapping from
 // them to the form fields (all strings, API.md): the SDK, the command line and the web UI send
 // what this makes, and the server's schema (create-task-schema.ts) reads it back.
-import { OUTPUT_FORMATS, type FormatCode, type OutputFormat, type SubjectBox, type TaskParams } from './task.js';
+import { formatCodeList, OUTPUT_FORMAT_TABLE } from './formats.js';
+import type { FormatCode, OutputFormat, SubjectBox, TaskParams } from './task.js';
 
 /** What the task should produce; every field but `format` has the server's default (API.md). */
 export interface TaskOptions {
@@ -58,16 +59,10 @@ export type TaskFieldValues = {
   [K in keyof TaskOptions]: K extends 'format' ? TaskOptions[K] : TaskOptions[K] extends infer T ? (T extends number | SubjectBox ? T | string : T) : never;
 };
 
-const FORMAT_CODES = Object.fromEntries(Object.entries(OUTPUT_FORMATS).map(([code, name]) => [name, code])) as Record<OutputFormat, string>;
-
 function formatCode(format: OutputFormat | FormatCode): string {
-  if (typeof format === 'number') {
-    if (!(format in OUTPUT_FORMATS)) throw new RangeError(`unknown format code ${format}: use 1..6`);
-    return String(format);
-  }
-  const code = FORMAT_CODES[format];
-  if (!code) throw new RangeError(`unknown format "${String(format)}": use one of ${Object.keys(FORMAT_CODES).join(', ')}`);
-  return code;
+  const row = OUTPUT_FORMAT_TABLE.find((candidate) => candidate.code === format || candidate.name === format);
+  if (!row) throw new RangeError(`unknown format ${JSON.stringify(format)}: use one of ${formatCodeList()}`);
+  return String(row.code);
 }
 
 /** A number as the API's decimal fields take it: plain digits, never an exponent. */

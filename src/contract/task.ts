@@ -48,6 +48,14 @@ export interface TaskParams {
   lithoFrame?: number;
 }
 
+/**
+ * The defaults of the relief fields beyond Hitem3D: the create-task schema applies them, and the
+ * relief code falls back to them for tasks stored before a field existed. Chosen on the relief
+ * section of `npm run eval` (README "The bas-relief engine", "Lithophanes").
+ */
+export const RELIEF_DEFAULTS = { reliefDetail: 0.7, reliefSmooth: 0.5, minFeature: 0.8 } as const;
+export const LITHOPHANE_DEFAULTS = { lithoMin: 0.8, lithoMax: 3, lithoFrame: 0 } as const;
+
 /** What a relief result is made of: a slicer's first questions about a file. */
 export interface MeshSummary {
   triangles: number;

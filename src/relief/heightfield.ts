@@ -2,6 +2,7 @@
 // print (the whole image, the inscribed disk, or the foreground), sampled no finer than a printer
 // can use.
 import { TaskInputError } from '../contract/errors.js';
+import { RELIEF_DEFAULTS } from '../contract/task.js';
 import type { DepthMap } from '../pipeline/depth-map.js';
 import { distanceToBackground } from '../pipeline/inflate.js';
 import { basRelief } from './bas-relief.js';
@@ -28,10 +29,10 @@ export interface ReliefParams {
 }
 
 /** The engine's defaults, chosen on the relief section of `npm run eval` and by eye (README "Reliefs"). */
-export const RELIEF_DETAIL = 0.7;
-export const RELIEF_SMOOTH = 0.5;
+export const RELIEF_DETAIL = RELIEF_DEFAULTS.reliefDetail;
+export const RELIEF_SMOOTH = RELIEF_DEFAULTS.reliefSmooth;
 /** Two widths of a 0.4 mm nozzle: what an FDM printer makes reliably. */
-export const MIN_FEATURE = 0.8;
+export const MIN_FEATURE = RELIEF_DEFAULTS.minFeature;
 
 /** Tuning of the mesh; every field has a default fit for FDM and resin printers. */
 export interface ReliefOptions {

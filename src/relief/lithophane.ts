@@ -24,8 +24,7 @@ export interface LithophaneParams {
   lithoFrame: number;
 }
 
-/** The create-task defaults (create-task-schema.ts). */
-export const LITHOPHANE_DEFAULTS = { lithoMin: 0.8, lithoMax: 3, lithoFrame: 0 } as const;
+export { LITHOPHANE_DEFAULTS } from '../contract/task.js';
 
 /** Millimetres between neighbouring samples: finer than an FDM nozzle, coarse enough to mesh fast. */
 export const PITCH = 0.15;
