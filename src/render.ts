@@ -6,10 +6,10 @@ import { encodeDepthMap, encodeRelief, isMeshFormat, type MeshFormat } from './f
 import { encodeMaskPng, maskLevels } from './formats/mask-png.js';
 import type { DecodeLimits } from './pipeline/decode.js';
 import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/index.js';
-import { buildRelief, type ReliefMesh } from './relief/index.js';
+import { buildRelief, type Relief, type ReliefMesh } from './relief/index.js';
 import { buildLithophane, LITHOPHANE_DEFAULTS } from './relief/lithophane.js';
 import type { DepthResult } from './tasks/ports.js';
-import type { TaskParams } from './contract/task.js';
+import type { MeshSummary, TaskParams } from './contract/task.js';
 
 export interface RenderOptions {
   /** The user's mask file (rmbg only): it replaces the mask model's cut. */
@@ -66,7 +66,7 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
   const { format } = params;
   if (!isMeshFormat(format)) throw new RangeError(`a lithophane is a mesh (stl, glb or 3mf), not ${format}`);
   const mark = performance.now();
-  const { mesh, stats } = await buildLithophane(
+  const relief = await buildLithophane(
     input,
     {
       width: params.width,
@@ -77,19 +77,23 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
     },
     limits,
   );
-  const summary = { triangles: stats.triangles.total, shells: stats.shells };
-  const relief = performance.now() - mark;
-  const { output, encode } = await encodeMesh(mesh, format);
-  return { ...output, model: LITHOPHANE_MODEL, mesh: summary, timings: { relief, encode } };
+  const reliefMs = performance.now() - mark;
+  const { output, encode } = await encodeMesh(relief.mesh, format);
+  return { ...output, model: LITHOPHANE_MODEL, mesh: meshSummary(relief), timings: { relief: reliefMs, encode } };
 }
 
 /** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */
 async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat) {
   const mark = performance.now();
-  const { mesh, stats } = buildRelief(map, params);
-  const relief = performance.now() - mark;
-  const { output, encode } = await encodeMesh(mesh, format);
-  return { output, mesh: { triangles: stats.triangles.total, shells: stats.shells }, timings: { relief, encode } };
+  const relief = buildRelief(map, params);
+  const reliefMs = performance.now() - mark;
+  const { output, encode } = await encodeMesh(relief.mesh, format);
+  return { output, mesh: meshSummary(relief), timings: { relief: reliefMs, encode } };
+}
+
+/** What query-task says of a relief's mesh. */
+function meshSummary({ stats }: Relief): MeshSummary {
+  return { triangles: stats.triangles.total, shells: stats.shells };
 }
 
 async function encodeMesh(mesh: ReliefMesh, format: MeshFormat) {

@@ -12,7 +12,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { decodeImage } from '../../src/pipeline/decode.js';
+import { decodeImage, type DecodedImage } from '../../src/pipeline/decode.js';
+import { lumaPlane } from '../../src/pipeline/image-ops.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import type { ModelSessions } from '../../src/pipeline/sessions.js';
@@ -103,8 +104,7 @@ function shadedPanel(hf: HeightField): Panel {
   return greyPanel({ width: hf.cols, height: hf.rows, data: rakingShade(hf) }, width, PANEL_HEIGHT);
 }
 
-async function photoPanelOf(bytes: Buffer, aspect: number): Promise<Panel> {
-  const decoded = await decodeImage(bytes);
+async function photoPanelOf(decoded: DecodedImage, aspect: number): Promise<Panel> {
   return photoPanel(decoded.rgb, decoded.width, decoded.height, Math.round(PANEL_HEIGHT * aspect), PANEL_HEIGHT);
 }
 
@@ -145,7 +145,7 @@ export async function evaluateReliefs(
     const result = await runPipeline(bytes, { modelType: 'pro', rmbg: false, degreeRmbg: 0.02 }, sessions);
     // The prediction on the truth's grid: both reliefs then sample the same places.
     const predicted: DepthMap = { width: gt.width, height: gt.height, depth: toSize({ width: result.width, height: result.height, data: result.depth }, gt.width, gt.height) };
-    const panels: Panel[] = [await photoPanelOf(bytes, gt.width / gt.height)];
+    const panels: Panel[] = [await photoPanelOf(await decodeImage(bytes), gt.width / gt.height)];
     const truthPanels: Panel[] = [];
     for (const variant of variants) {
       const ofTruth = heightField(truth.map, variant.params, DEFAULT_RELIEF_OPTIONS);
@@ -192,10 +192,9 @@ export async function evaluateReliefs(
       const bytes = readFileSync(path);
       const map = await runPipeline(bytes, { modelType: 'pro', rmbg: true, degreeRmbg: 0.02 }, sessions);
       const decoded = await decodeImage(bytes);
-      const luma = new Float32Array(decoded.width * decoded.height);
-      for (let i = 0; i < luma.length; i++) luma[i] = (0.299 * decoded.rgb[i * 3]! + 0.587 * decoded.rgb[i * 3 + 1]! + 0.114 * decoded.rgb[i * 3 + 2]!) / 255;
+      const luma = lumaPlane(decoded).data;
       const name = basename(path).replace(/\.(rgb\.)?(png|jpe?g)$/i, '');
-      const panels: Panel[] = [await photoPanelOf(bytes, decoded.width / decoded.height)];
+      const panels: Panel[] = [await photoPanelOf(decoded, decoded.width / decoded.height)];
       for (const variant of variants) {
         const start = performance.now();
         const hf = heightField(map, variant.params, DEFAULT_RELIEF_OPTIONS);

@@ -1,11 +1,11 @@
 // Reliefs of real photos and of synthetic maps: closed, manifold, outward meshes of the asked size
 // (checked here and by ADMesh), following the depth map within the error bound, right way round.
 import { describe, expect, it } from 'vitest';
+import { fineShapeRms } from '../../bench/eval/relief-quality.js';
 import { readDepthMap } from '../../src/formats/depth-input.js';
 import { encodeDepthMap } from '../../src/formats/index.js';
 import { encodeStl } from '../../src/formats/stl.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
-import { maskedBlur } from '../../src/relief/bas-relief.js';
 import { DEFAULT_RELIEF_OPTIONS, heightField } from '../../src/relief/heightfield.js';
 import { buildRelief, meshBounds, ReliefInputError, type ReliefParams } from '../../src/relief/index.js';
 import { admesh, photoMap, PHOTOS, syntheticMap, topHeights, topology, writeTemp } from './helpers.js';
@@ -251,16 +251,7 @@ describe('the bas-relief engine on photos', () => {
   /** RMS (mm) of the top height minus its 2 mm blur inside the footprint: the fine shape the issue measures. */
   async function fineShape(photo: keyof typeof PHOTOS, extra: Partial<ReliefParams>): Promise<number> {
     const map = await photoMap(photo, true, 'pro');
-    const hf = heightField(map, { ...HI3D, ...extra }, DEFAULT_RELIEF_OPTIONS);
-    const blurred = maskedBlur(hf.z, hf.inside, hf.cols, hf.rows, 2 / hf.mmPerSample);
-    let ss = 0;
-    let n = 0;
-    for (let i = 0; i < hf.z.length; i++) {
-      if (!hf.inside[i]) continue;
-      ss += (hf.z[i]! - blurred[i]!) ** 2;
-      n++;
-    }
-    return Math.sqrt(ss / n);
+    return fineShapeRms(heightField(map, { ...HI3D, ...extra }, DEFAULT_RELIEF_OPTIONS));
   }
 
   it('gives cut-outs at the API defaults more fine shape than the same depth scaled as it is', { timeout: 300_000 }, async () => {
