@@ -62,31 +62,17 @@ export function readOptions(form: HTMLFormElement): { options: Omit<TaskOptions,
     shapeBase: value('shape_base') === '1' ? 'circle' : 'square',
     sculpmode: value('sculpmode') === '1' ? 'engrave' : 'emboss',
   };
-  const degreeRmbg = number('degree_rmbg');
-  const width = number('width');
-  const heightRelief = number('height_relief');
-  const thicknessBase = number('thickness_base');
-  if (degreeRmbg !== undefined) options.degreeRmbg = degreeRmbg;
-  if (width !== undefined) options.width = width;
-  if (heightRelief !== undefined) options.heightRelief = heightRelief;
-  if (thicknessBase !== undefined) options.thicknessBase = thicknessBase;
-  const reliefDetail = number('relief_detail');
-  const reliefSmooth = number('relief_smooth');
-  const minFeature = number('min_feature');
-  if (reliefDetail !== undefined) options.reliefDetail = reliefDetail;
-  if (reliefSmooth !== undefined) options.reliefSmooth = reliefSmooth;
-  if (minFeature !== undefined) options.minFeature = minFeature;
-  if (value('relief_mode') === 'lithophane') {
-    options.reliefMode = 'lithophane';
-    const lithoMin = number('litho_min');
-    const lithoMax = number('litho_max');
-    const lithoFrame = number('litho_frame');
-    if (lithoMin !== undefined) options.lithoMin = lithoMin;
-    if (lithoMax !== undefined) options.lithoMax = lithoMax;
-    if (lithoFrame !== undefined) options.lithoFrame = lithoFrame;
-    if (lithoMin !== undefined && lithoMax !== undefined && !(lithoMax > lithoMin)) {
-      return { problem: 'Thickest must be more than thinnest.', control: form.elements.namedItem('litho_max') as HTMLElement };
-    }
+  // Number fields by form name; left empty, the server's default applies.
+  const numbers = { degree_rmbg: 'degreeRmbg', width: 'width', height_relief: 'heightRelief', thickness_base: 'thicknessBase', relief_detail: 'reliefDetail', relief_smooth: 'reliefSmooth', min_feature: 'minFeature' } as const;
+  const lithoNumbers = { litho_min: 'lithoMin', litho_max: 'lithoMax', litho_frame: 'lithoFrame' } as const;
+  const lithophane = value('relief_mode') === 'lithophane';
+  if (lithophane) options.reliefMode = 'lithophane';
+  for (const [name, key] of Object.entries({ ...numbers, ...(lithophane ? lithoNumbers : {}) })) {
+    const read = number(name);
+    if (read !== undefined) options[key] = read;
+  }
+  if (lithophane && options.lithoMin !== undefined && options.lithoMax !== undefined && !(options.lithoMax > options.lithoMin)) {
+    return { problem: 'Thickest must be more than thinnest.', control: form.elements.namedItem('litho_max') as HTMLElement };
   }
   return { options };
 }
