@@ -1,7 +1,7 @@
 // Depth map -> printable relief: a closed, consistently oriented triangle mesh in millimetres.
 //
 //   heightField: the region (image, disk or foreground) and its heights in mm, at a printable pitch
-//     -> buildSolid: adaptive top surface (delatin, within maxError), flat bottom, walls; X = width
+//     -> buildSolid: adaptive top surface (greedy Delaunay TIN, tin.ts, within maxError), flat bottom, walls; X = width
 import type { DepthMap } from '../pipeline/depth-map.js';
 import { DEFAULT_RELIEF_OPTIONS, heightField, RELATIVE_ERROR, type ReliefOptions, type ReliefParams } from './heightfield.js';
 import { shellCount, type ReliefMesh } from './mesh.js';

@@ -1,5 +1,5 @@
 // Where is a triangle of a TIN furthest from the heights under it? Scanning every sample under
-// every new triangle is what made delatin slow on large grids: early triangles cover hundreds of
+// every new triangle is what made stock delatin slow on large grids: early triangles cover hundreds of
 // thousands of samples and are replaced, and scanned again, many times over.
 //
 // The pyramid bounds the answer block by block instead. Each block of samples (LEAF x LEAF at the
