@@ -2,8 +2,17 @@
 // are renamed into place, so a crash never leaves a half-written result under its real name.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { TransientError } from '../contract/errors.js';
 import type { BlobStore } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
+
+/** File-system errors that can clear up by themselves (a busy or full disk, too many open files). */
+const TRANSIENT_CODES = new Set(['EAGAIN', 'EBUSY', 'EDQUOT', 'EINTR', 'EIO', 'EMFILE', 'ENFILE', 'ENOSPC', 'ETIMEDOUT']);
+
+function storageError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && TRANSIENT_CODES.has(code) ? new TransientError((error as Error).message, { cause: error }) : error;
+}
 
 export class FsBlobStore implements BlobStore {
   private readonly root: string;
@@ -22,12 +31,19 @@ export class FsBlobStore implements BlobStore {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     const partial = `${path}.partial-${process.pid}`;
-    await writeFile(partial, bytes);
-    await rename(partial, path);
+    try {
+      await writeFile(partial, bytes);
+      await rename(partial, path);
+    } catch (error) {
+      await rm(partial, { force: true }).catch(() => undefined);
+      throw storageError(error);
+    }
   }
 
   async get(key: string): Promise<Buffer> {
-    return readFile(this.pathOf(key));
+    return readFile(this.pathOf(key)).catch((error: unknown) => {
+      throw storageError(error);
+    });
   }
 
   async delete(key: string): Promise<void> {

@@ -2,6 +2,7 @@
 // prefix; download links are S3 presigned GET URLs, so the API never streams results itself.
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { TransientError } from '../contract/errors.js';
 import type { BlobStore } from '../tasks/ports.js';
 
 export interface S3Location {
@@ -22,6 +23,17 @@ export interface S3BlobStoreOptions {
   /** A custom endpoint (MinIO, s3rver, …); path-style addressing is then used. */
   endpoint?: string;
   region?: string;
+}
+
+/**
+ * After the SDK's own retries: an error the store answered as its fault (5xx, throttling), or no
+ * answer at all (refused, reset, timed out), may pass; a 4xx answer (no such key, denied) will not.
+ */
+function storageError(error: unknown): unknown {
+  const { $metadata, $retryable } = error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const status = $metadata?.httpStatusCode;
+  const transient = Boolean($retryable) || status === undefined || status >= 500 || status === 429;
+  return transient ? new TransientError(`S3: ${(error as Error).message}`, { cause: error }) : error;
 }
 
 export class S3BlobStore implements BlobStore {
@@ -54,12 +66,20 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(key), Body: bytes, ContentType: contentType }));
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(key), Body: bytes, ContentType: contentType }));
+    } catch (error) {
+      throw storageError(error);
+    }
   }
 
   async get(key: string): Promise<Buffer> {
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
-    return Buffer.from(await response.Body!.transformToByteArray());
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(key) }));
+      return Buffer.from(await response.Body!.transformToByteArray());
+    } catch (error) {
+      throw storageError(error);
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -86,6 +86,14 @@ export class TaskFailure extends Error {
   }
 }
 
+/**
+ * A failure that may pass without anything changing on the client's side: storage or a network
+ * briefly away, a disk full for a moment. Adapters throw it; the task runner tries again.
+ */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+}
+
 /** What kind of failure this error is, and its message. */
 export function failureReport(error: unknown): TaskFailureReport {
   if (error instanceof TaskFailure) return error.report;

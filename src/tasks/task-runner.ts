@@ -1,10 +1,11 @@
 // Runs one task on the worker side: processing -> depth engine -> result blob -> finished,
 // then schedules its callback. Every failure ends the task as failed with a reason; nothing throws
-// out of here, so one bad task never stops the queue.
+// out of here, so one bad task never stops the queue. Storage that is briefly away (TransientError
+// from a blob store) is tried again, with growing pauses, before the task fails for it.
 import type { Logger } from 'pino';
 import type { BlobStore, DepthEngine, TaskOutcome, TaskStore } from './ports.js';
 import { overdueError } from './housekeeping.js';
-import { clientFailureMessage, failureReport } from '../contract/errors.js';
+import { TransientError, clientFailureMessage, failureReport } from '../contract/errors.js';
 import { isFinished } from '../contract/task.js';
 
 export interface TaskRunnerOptions {
@@ -15,7 +16,11 @@ export interface TaskRunnerOptions {
   log: Logger;
   /** Called after a task ends, e.g. to wake the callback dispatcher. */
   onFinished?: (taskId: string) => void;
+  /** Pauses before each further try of a storage call that failed transiently (default about 30 s in all). */
+  storageRetryDelaysMs?: readonly number[];
 }
+
+const STORAGE_RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000];
 
 export class TaskRunner {
   constructor(private readonly options: TaskRunnerOptions) {}
@@ -33,11 +38,13 @@ export class TaskRunner {
     let outcome: TaskOutcome;
     let timings: Record<string, number> | undefined;
     try {
-      const [input, userMask] = await Promise.all([blobs.get(task.inputKey), task.maskKey ? blobs.get(task.maskKey) : undefined]);
+      const [input, userMask] = await this.storage(taskId, 'reading the input', () =>
+        Promise.all([blobs.get(task.inputKey), task.maskKey ? blobs.get(task.maskKey) : undefined]),
+      );
       const result = await engine.run(input, task.params, userMask);
       timings = result.timings;
       const resultKey = `results/${taskId}.${result.extension}`;
-      await blobs.put(resultKey, result.bytes, result.contentType);
+      await this.storage(taskId, 'writing the result', () => blobs.put(resultKey, result.bytes, result.contentType));
       outcome = { state: 'success', resultKey, depthModel: result.model, ...(result.mesh ? { mesh: result.mesh } : {}) };
     } catch (error) {
       // The client hears what was wrong with its input, and of anything else only that the server
@@ -50,6 +57,21 @@ export class TaskRunner {
     log.info({ taskId, state: outcome.state, ms: Date.now() - started, timings, ...detail }, 'task ended');
     await this.finish(taskId, outcome);
   };
+
+  /** A storage call, tried again after each pause while it fails transiently. */
+  private async storage<T>(taskId: string, what: string, call: () => Promise<T>): Promise<T> {
+    const delays = this.options.storageRetryDelaysMs ?? STORAGE_RETRY_DELAYS_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const delay = delays[attempt];
+        if (!(error instanceof TransientError) || delay === undefined) throw error;
+        this.options.log.warn({ taskId, err: error.message, attempt: attempt + 1, retryInMs: delay }, `storage unavailable while ${what}; trying again`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
 
   private async finish(taskId: string, outcome: TaskOutcome): Promise<void> {
     // The store records the callback delivery with the outcome; only the run that ended the task does.
