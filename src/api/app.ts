@@ -95,8 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send(errorEnvelope(Errors.routeNotFound, `not found: ${request.method} ${request.url.split('?')[0]}`));
   });
 
-  registerRoutes(app, deps);
   await registerOpenApi(app, config.maxImageBytes);
+  registerRoutes(app, deps);
   await registerWeb(app, config);
   return app;
 }

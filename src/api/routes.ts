@@ -1,4 +1,5 @@
 // The HTTP routes of the depth API (API.md), thin: parse, authenticate, call the task service.
+// What each takes and answers is in route-schemas.ts (the OpenAPI document is made from it).
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
@@ -13,6 +14,7 @@ import { taskQueryBody } from '../tasks/task-view.js';
 import { basicCredentials, requireClient } from './authenticate.js';
 import { readCreateTask } from './create-task-form.js';
 import { ApiError, Errors } from '../contract/errors.js';
+import { createTaskRoute, downloadRoute, queryTaskRoute, refuseInvalid, tokenRoute } from './route-schemas.js';
 import type { TokenIssuer } from './tokens.js';
 
 export interface RouteDeps {
@@ -36,14 +38,14 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, tasks, clients, blobs, tokens, links, outbound } = deps;
   const baseUrlOf = (request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
 
-  app.post('/open-api/v1/auth/token', async (request) => {
+  app.post('/open-api/v1/auth/token', { schema: tokenRoute }, async (request) => {
     const credentials = basicCredentials(request.headers.authorization);
     const client = credentials && (await authenticateClient(clients, credentials.id, credentials.secret));
     if (!client) throw new ApiError(Errors.invalidCredentials);
     return successEnvelope({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex') });
   });
 
-  app.post('/open-api/v1/depth/create-task', async (request) => {
+  app.post('/open-api/v1/depth/create-task', { schema: createTaskRoute }, async (request) => {
     const client = await requireClient(request, tokens);
     const { params, image, imageType, mask } = await readCreateTask(request, config, outbound);
     const task = await tasks.create(client.id, params, { image, imageType, ...(mask ? { mask: mask.bytes, maskType: mask.type } : {}) });
@@ -51,18 +53,19 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return successEnvelope({ task_id: task.id });
   });
 
-  app.get('/open-api/v1/depth/query-task', async (request) => {
+  app.get('/open-api/v1/depth/query-task', { schema: queryTaskRoute, attachValidation: true }, async (request) => {
     const client = await requireClient(request, tokens);
-    const taskId = (request.query as Record<string, unknown>).task_id;
-    if (typeof taskId !== 'string' || taskId === '') throw new ApiError(Errors.taskIdMissing);
+    refuseInvalid(request, Errors.taskIdMissing);
+    const { task_id: taskId } = request.query as { task_id: string };
     const task = await tasks.get(client.id, taskId);
     return taskQueryBody(task, blobs, baseUrlOf(request));
   });
 
   // Signed download links (API.md: valid one hour), served by the same process.
-  app.get(`${DOWNLOAD_PREFIX}*`, async (request, reply) => {
+  app.get(`${DOWNLOAD_PREFIX}*`, { schema: downloadRoute, attachValidation: true }, async (request, reply) => {
+    refuseInvalid(request, Errors.linkInvalid);
     const key = decodeURIComponent((request.params as { '*': string })['*']);
-    const { expires, signature } = request.query as Record<string, string | undefined>;
+    const { expires, signature } = request.query as { expires: string; signature: string };
     const verdict = links.check(key, expires, signature);
     if (verdict === 'expired') throw new ApiError(Errors.linkInvalid, 'download link expired: query the task again for a fresh one');
     if (verdict !== 'ok') throw new ApiError(Errors.linkInvalid);

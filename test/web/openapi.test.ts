@@ -1,10 +1,14 @@
-// /openapi.json and /docs, from the real server: generated from the schema that validates
-// create-task, complete, and consistent with what the server accepts.
+// /openapi.json and /docs, from the real server: generated from the routes' schemas and the one
+// that validates create-task, complete, and consistent with what the server accepts and answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { createTaskFields } from '../../src/contract/create-task-schema.js';
 import { Errors } from '../../src/contract/errors.js';
-import { createTask, form, token } from '../helpers/api.js';
-import { createClientCredentials, startServer, type TestServer } from '../helpers/server.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateTaskAnswer, ErrorAnswer, QueryTaskAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
+import { basic, createTask, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
+import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
 
 interface Property {
   type?: string;
@@ -86,6 +90,39 @@ describe('OpenAPI document', () => {
       expect(refused.body.code, name).toBe(40020003);
       expect(refused.body.msg).toContain(`${name} must be a number from ${properties[name]!['x-minimum']} to ${properties[name]!['x-maximum']}`);
     }
+  });
+});
+
+describe('answers as the document describes them', () => {
+  /** The answer parses with the route's documented schema, and nothing in it is left undocumented. */
+  function expectDocumented(schema: z.ZodType, answer: unknown) {
+    const parsed = schema.safeParse(answer);
+    expect(parsed.error).toBeUndefined();
+    expect(parsed.data).toEqual(answer); // an undocumented field would have been stripped
+  }
+
+  it('token, create-task, query-task (queued, finished with a mesh) and errors', async () => {
+    const { clientId, clientSecret } = createClientCredentials(server.dataDir, 'answers');
+    const signedIn = await requestToken(server.url, basic(clientId, clientSecret));
+    expectDocumented(TokenAnswer, signedIn.body);
+    const { accessToken } = signedIn.body.data;
+    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const created = await createTask(server.url, accessToken, form({ format: '3', model_type: 'base' }, [{ bytes: photo }]));
+    expectDocumented(CreateTaskAnswer, created.body);
+    const taskId = created.body.data.task_id;
+    expectDocumented(QueryTaskAnswer, (await queryTask(server.url, accessToken, taskId)).body);
+    const done = await waitForTask(server.url, accessToken, taskId);
+    expect(done.body.data).toHaveProperty('mesh.shells');
+    expectDocumented(QueryTaskAnswer, done.body);
+
+    const missing = await queryTask(server.url, accessToken);
+    expect(missing.body.code).toBe(Errors.taskIdMissing.code);
+    expectDocumented(ErrorAnswer, missing.body);
+    // The parameters are checked after the token, as before the schemas checked them.
+    expect((await queryTask(server.url, undefined)).body.code).toBe(Errors.unauthorized.code);
+    const badLink = await fetch(`${server.url}/files/results/${taskId}.stl?expires=soon`);
+    expect(badLink.status).toBe(403);
+    expectDocumented(ErrorAnswer, await badLink.json());
   });
 });
 

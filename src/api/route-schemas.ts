@@ -1,0 +1,226 @@
+// What each route takes and answers, as Fastify route schemas: the OpenAPI document at
+// /openapi.json is generated from these (openapi.ts, @fastify/swagger with the zod type provider).
+// The query strings are validated by them (each route turns a failure into its catalog error, after
+// authentication, so the order of checks clients see is kept); the answers' schemas document what
+// the handlers send and are checked against real answers by test/web/openapi.test.ts, while the
+// answers themselves are written as they are (openapi.ts: no serializer drops a field).
+// create-task's multipart form is the one part Fastify does not parse: it is described by the JSON
+// schema generated from the zod schema that validates it (contract/create-task-schema.ts).
+import type { FastifyRequest, FastifySchema } from 'fastify';
+import { z } from 'zod';
+import { SIGNATURE_HEADER } from '../contract/callback-signature.js';
+import { createTaskFields } from '../contract/create-task-schema.js';
+import { ApiError, Errors, type ErrorEntry } from '../contract/errors.js';
+import { formatCodeList, OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
+
+type Json = Record<string, unknown>;
+
+type FieldName = keyof z.input<typeof createTaskFields>;
+
+
+/** What each field means, for people; its type, values, range and default come from the schema. */
+const FIELD_DOCS: Record<FieldName, string> = {
+  image_url: 'http(s) URL of a png, jpeg or webp image (at most {max-image-size}), fetched by the server. Send either `image` or `image_url`.',
+  model_type: '`pro`: output long side 2048 px; `base`: 1024 px. The aspect ratio is kept.',
+  rmbg: 'Remove the background: `1` gives background pixels depth 0 and alpha 0.',
+  degree_rmbg: 'How much background removal removes: a bias on the subject cut, higher removes more, lower keeps more (0.02, the default, is neutral).',
+  response_format: 'How query-task returns the result: a signed download link.',
+  format: `Output format: ${formatCodeList()}. Depth maps: near 1.0 (bright), far 0.0. Reliefs: a closed millimetre mesh.`,
+  callback_url: 'http(s) URL that receives the query-task body (JSON, signed) when the task succeeds or fails.',
+  height_relief: 'Relief height in millimetres (meshes only).',
+  width: 'Physical width (X extent) of the relief in millimetres (meshes only).',
+  shape_base: 'Base plate shape: `0` square, `1` circle (meshes only).',
+  thickness_base: 'Base plate thickness in millimetres (meshes only).',
+  sculpmode: '`0` emboss (near parts stand out), `1` engrave (near parts are cut in) (meshes only).',
+  relief_detail:
+    'How much the relief is shaped to be read at a few millimetres (meshes only): `0` the depth map scaled as it is; higher flattens large depth steps and raises the small shape (a face, folds, petals) against them. Beyond Hitem3D.',
+  relief_smooth: 'Shape finer than this many millimetres is smoothed away as photo texture, not shape (meshes only; `0` keeps it). Beyond Hitem3D.',
+  min_feature:
+    'The narrowest part, in millimetres, a relief keeps (meshes only): thinner parts of a cut-out (antennae, whiskers, hair strands) are dropped, and so are pieces smaller than a square of this side. Default two 0.4 mm nozzle widths; `0` keeps everything. Beyond Hitem3D.',
+  relief_mode:
+    '`relief` (the default): the depth relief. `lithophane`: a plate for back-lit prints whose thickness follows the photo\'s lightness, dark = thick (`litho_max`), light = thin (`litho_min`); no depth model runs. Only with `format` 3, 4 or 5. A lithophane is always the whole photo as a flat plate (`shape_base` square or circle still applies, `width` is its X extent): it ignores `rmbg`, `height_relief`, `thickness_base`, `sculpmode`, `relief_detail`, `relief_smooth` and `min_feature`; not with `mask`, `subject_box` or `depth_map`. Beyond Hitem3D.',
+  litho_min: 'Lithophanes (`relief_mode=lithophane`): the thickness in millimetres of the lightest part of the photo. Must be less than `litho_max`. Beyond Hitem3D.',
+  litho_max: 'Lithophanes (`relief_mode=lithophane`): the thickness in millimetres of the darkest part of the photo and of the frame. Must be more than `litho_min`. Beyond Hitem3D.',
+  litho_frame: 'Lithophanes (`relief_mode=lithophane`): millimetres of full-thickness (`litho_max`) border around the picture, inside `width`; `0` none. Beyond Hitem3D.',
+  subject_box:
+    'Where the subject is, to correct the background removal: `x0,y0,x1,y1`, the left, top, right and bottom of a box as shares (0..1) of the photo\'s width and height (top left origin), with x0 < x1 and y0 < y1, e.g. `0.1,0.05,0.6,1`. Outside the box is background. Only with `rmbg=1`. Beyond Hitem3D.',
+};
+
+const MASK_DOC =
+  'Your own background mask, replacing the mask model\'s: a png, jpeg or webp image of the same photo at any resolution (the same proportions), whose alpha channel (when it has transparency), else its grey level, is the foreground (white or opaque = keep). At most {max-image-size}. Only with `rmbg=1`. A mask of other proportions fails the task (5001001, saying so). Beyond Hitem3D.';
+
+const DEPTH_MAP_DOC =
+  'A depth map you already have (ComfyUI, Blender, a phone\'s depth camera), made into a relief without the depth model, instead of `image` or `image_url` (send exactly one of the three). A PNG, 8 or 16-bit: grey, grey + alpha, or RGB(A) whose first channel is the depth; or an OpenEXR file (single-part scanline, half or float, compression none, zips or zip; channel Y, else Z, else R; optional A). Near = bright (larger); depth is stretched to 0..1 over the footprint. Alpha >= 0.5 is the footprint with `rmbg=1` (the default); `rmbg=0` ignores the alpha (a plate over the whole image). Only with `format` 3, 4 or 5; not with `mask` or `subject_box`; at most {max-image-size} and the pixel limit. Beyond Hitem3D.';
+
+interface PropertySchema {
+  type?: string;
+  enum?: unknown[];
+  pattern?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  description?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * The multipart form of create-task. The wire schema (io: input) says what is sent: strings, enums,
+ * the decimal pattern. Numeric ranges and defaults live after the string-to-number step, so they
+ * are read from the output side and stated on the string (as a description and `x-minimum`/`x-maximum`).
+ */
+export function createTaskFormSchema(): Json {
+  const wire = z.toJSONSchema(createTaskFields, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema>; required?: string[] };
+  const parsed = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema> };
+  const properties: Record<string, PropertySchema> = {
+    image: { type: 'string', format: 'binary', description: 'The photo: png, jpeg or webp (decided by content), at most {max-image-size}, one file. Send either `image` or `image_url`.' },
+    mask: { type: 'string', format: 'binary', description: MASK_DOC },
+    depth_map: { type: 'string', format: 'binary', description: DEPTH_MAP_DOC },
+  };
+  for (const [name, schema] of Object.entries(wire.properties)) {
+    const after = parsed.properties[name] ?? {};
+    const property: PropertySchema = { ...schema, description: FIELD_DOCS[name as FieldName] };
+    if (after.type === 'number') {
+      property['x-minimum'] = after.minimum;
+      property['x-maximum'] = after.maximum;
+      property.description += ` A decimal number from ${after.minimum} to ${after.maximum}.`;
+    }
+    if (property.default === undefined && after.default !== undefined) property.default = String(after.default);
+    if (name.endsWith('_url')) property.format = 'uri';
+    properties[name] = property;
+  }
+  return { type: 'object', properties, required: wire.required ?? [] };
+}
+
+/** The envelope around `data`, as every JSON answer has it. */
+const envelope = (data: z.ZodType, id: string, description: string) =>
+  z
+    .object({ code: z.number().int().describe('200 on success; see the error codes'), data, msg: z.string().describe('success, or what went wrong') })
+    .meta({ id, description });
+
+export const TokenAnswer = envelope(
+  z.object({ accessToken: z.string().describe('JWT, valid 24 hours'), tokenType: z.literal('Bearer'), nonce: z.string() }),
+  'TokenAnswer',
+  'token answer',
+);
+export const CreateTaskAnswer = envelope(z.object({ task_id: z.string().describe('like depth_20260312_8f92ab3e1cde') }), 'CreateTaskAnswer', 'create-task answer');
+export const QueryTaskAnswer = envelope(
+  z.object({
+    task_id: z.string(),
+    state: z.enum(['created', 'queueing', 'processing', 'success', 'failed']).describe('in this order'),
+    id: z.string().optional().describe('`<task_id>_0`, on success'),
+    url: z.string().optional().describe('signed download link, valid one hour (ask again for a fresh one), on success'),
+    depth_model: z.string().optional().describe('the depth model that made the result, like `fastdepth` (`npx depthmill models list`), on success; beyond Hitem3D'),
+    mesh: z
+      .object({
+        triangles: z.number().int().describe('triangles in the mesh'),
+        shells: z.number().int().describe('separate closed parts: 1 for a plate; a cut-out has one per piece the background removal left, each standing on the bed'),
+      })
+      .optional()
+      .describe('relief formats (3, 4, 5), on success: what the mesh is made of; beyond Hitem3D'),
+  }),
+  'QueryTaskAnswer',
+  'query-task answer (also the callback body)',
+);
+export const ErrorAnswer = envelope(z.object({}).catchall(z.unknown()), 'Error', 'an error: code and msg say what went wrong');
+
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+/** Error answers keyed by HTTP status, described from the catalog entries the route throws. */
+function errorAnswers(...entries: ErrorEntry[]): Record<number, ReturnType<typeof json>> {
+  const byStatus = new Map<number, string[]>();
+  for (const entry of entries) byStatus.set(entry.status, [...(byStatus.get(entry.status) ?? []), `${entry.code}: ${entry.message}`]);
+  return Object.fromEntries([...byStatus].map(([status, lines]) => [status, json(ErrorAnswer, lines.join('; '))]));
+}
+
+/**
+ * The catalog error for a request its route schema refused (the route's `attachValidation` keeps
+ * Fastify from answering first), so that authentication is still checked before the parameters.
+ */
+export function refuseInvalid(request: FastifyRequest, entry: ErrorEntry): void {
+  if (request.validationError) throw new ApiError(entry);
+}
+
+export const tokenRoute = {
+  tags: ['auth'],
+  operationId: 'getToken',
+  summary: 'Exchange client credentials for an access token',
+  description: 'Basic authentication with `client_id:client_secret`; the body may be empty or `{}`. Credentials come from `depthmill clients create <name>`.',
+  security: [{ clientCredentials: [] }],
+  response: { 200: json(TokenAnswer, 'the token, valid 24 hours'), ...errorAnswers(Errors.invalidCredentials, Errors.rateLimited) },
+} satisfies FastifySchema & Record<string, unknown>;
+
+export const createTaskRoute = {
+  tags: ['depth'],
+  operationId: 'createTask',
+  summary: 'Start a depth map or relief task',
+  description: 'A known field with a bad value is refused with 40020003 naming the field and its allowed values; unknown fields are ignored.',
+  security: [{ bearer: [] }],
+  consumes: ['multipart/form-data'],
+  response: {
+    200: json(CreateTaskAnswer, 'the task was accepted'),
+    ...errorAnswers(
+      ...(Object.values(Errors) as ErrorEntry[]).filter((entry) => String(entry.code).startsWith('4002') && entry !== Errors.taskIdMissing),
+      Errors.unauthorized,
+      Errors.concurrencyLimit,
+      Errors.rateLimited,
+    ),
+  },
+} satisfies FastifySchema & Record<string, unknown>;
+
+/**
+ * create-task's callback, which @fastify/swagger would keep only the body and answers of (not its
+ * description or the signature header): added to the document whole.
+ */
+export const createTaskCallbacks = {
+  taskFinished: {
+    '{$request.body#/callback_url}': {
+      post: {
+        summary: 'The finished task, as query-task answers it',
+        description: `Sent on success and on failure, at least once, retried with backoff for about an hour. Verify \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex>\`: HMAC-SHA256 of "<t>.<raw body>" under HMAC-SHA256(client_secret, "depthmill-callback-v1") (hex), e.g. with verifyCallback from depthmill/client.`,
+        parameters: [{ name: SIGNATURE_HEADER, in: 'header', required: true, schema: { type: 'string' } }],
+        requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/QueryTaskAnswer' } } } },
+        responses: { '200': { description: 'any 2xx acknowledges the delivery' } },
+      },
+    },
+  },
+};
+
+/** create-task's request body: the form (the component CreateTaskForm) and each file part's types. */
+export const createTaskRequestBody = {
+  required: true,
+  content: {
+    'multipart/form-data': {
+      schema: { $ref: '#/components/schemas/CreateTaskForm' },
+      encoding: { image: { contentType: 'image/png, image/jpeg, image/webp' }, mask: { contentType: 'image/png, image/jpeg, image/webp' }, depth_map: { contentType: 'image/png, image/x-exr' } },
+    },
+  },
+};
+
+export const queryTaskRoute = {
+  tags: ['depth'],
+  operationId: 'queryTask',
+  summary: "A task's state, and its download link once it succeeded",
+  description: 'A failed task answers HTTP 200 with code 5001001, the reason in `msg` and `data = {task_id, state: "failed"}`.',
+  security: [{ bearer: [] }],
+  querystring: z.object({ task_id: z.string().min(1).describe('from create-task') }),
+  response: {
+    200: json(QueryTaskAnswer, 'the task (code 200), or a failed task (code 5001001)'),
+    ...errorAnswers(Errors.taskIdMissing, Errors.unauthorized, Errors.taskNotFound, Errors.taskExpired, Errors.rateLimited),
+  },
+} satisfies FastifySchema & Record<string, unknown>;
+
+export const downloadRoute = {
+  tags: ['depth'],
+  operationId: 'download',
+  summary: 'Download a result by the signed link query-task gave',
+  description: 'Use the `url` from query-task as it is; it is valid one hour.',
+  security: [],
+  querystring: z.object({ expires: z.string().regex(/^\d+$/), signature: z.string().regex(/^[0-9a-f]{64}$/) }),
+  response: {
+    200: {
+      description: 'the file',
+      content: Object.fromEntries(OUTPUT_FORMAT_TABLE.map((row) => [row.mediaType, { schema: z.string().meta({ format: 'binary' }) }])),
+    },
+    ...errorAnswers(Errors.linkInvalid, Errors.taskExpired),
+  },
+} satisfies FastifySchema & Record<string, unknown>;
