@@ -4,7 +4,6 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { basicCredentials } from './authenticate.js';
 import { errorEnvelope } from '../contract/envelope.js';
 import { ApiError, Errors } from '../contract/errors.js';
 import { tooLarge } from './fetch-image.js';
@@ -54,14 +53,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per client: the Bearer token's client, or the client_id of Basic credentials; before either,
-    // per address. Verified, so nobody can spend another client's allowance with a forged token.
+    // Per client: the Bearer token's client, verified, so nobody can spend another client's
+    // allowance with a forged token; anything else per address. Never by an unverified client id:
+    // a fresh fake id per request would get a fresh allowance, and anyone could spend a real one's
+    // (sign-in has its own per-address limit: routes.ts).
     keyGenerator: async (request) => {
       const bearer = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '');
       const client = bearer ? await deps.tokens.verify(bearer[1]!) : undefined;
-      if (client) return `client:${client.id}`;
-      const basic = basicCredentials(request.headers.authorization);
-      return basic ? `basic:${basic.id}` : `ip:${request.ip}`;
+      return client ? `client:${client.id}` : `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) =>
       new ApiError(Errors.rateLimited, `too many requests: at most ${context.max} per minute; retry after ${context.after}`),

@@ -38,7 +38,9 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, tasks, clients, blobs, tokens, links, outbound } = deps;
   const baseUrlOf = (request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
 
-  app.post('/open-api/v1/auth/token', { schema: tokenRoute }, async (request) => {
+  // Sign-in is limited per address before any secret is checked (each check is a scrypt).
+  const signInLimit = { max: config.signInPerMinute, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `signin:${request.ip}` };
+  app.post('/open-api/v1/auth/token', { schema: tokenRoute, config: { rateLimit: signInLimit } }, async (request) => {
     const credentials = basicCredentials(request.headers.authorization);
     const client = credentials && (await authenticateClient(clients, credentials.id, credentials.secret));
     if (!client) throw new ApiError(Errors.invalidCredentials);

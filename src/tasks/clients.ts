@@ -1,6 +1,7 @@
 // Client credentials: created by the operator, secret shown once, stored only as a scrypt hash.
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { callbackKeyFor } from '../contract/callback-signature.js';
+import { ApiError, Errors } from '../contract/errors.js';
 import type { Client, ClientStore } from './ports.js';
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
@@ -44,6 +45,39 @@ export async function createClient(store: ClientStore, name: string, now = Date.
   return { client, secret };
 }
 
+/**
+ * Secret checks at once: each scrypt holds one of libuv's four threads (which also read and write
+ * every file) for about 50 ms, so a flood of sign-ins must never take them all.
+ */
+const CHECKS_AT_ONCE = 1;
+/** Checks that may wait for their turn; one more is refused at once (429), not queued. */
+const CHECKS_WAITING = 16;
+
+/** A bounded queue in front of the secret checks. */
+class CheckGate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  async run<T>(check: () => Promise<T>): Promise<T> {
+    if (this.running >= CHECKS_AT_ONCE) {
+      if (this.waiting.length >= CHECKS_WAITING) throw new ApiError(Errors.rateLimited, 'too many sign-ins at once: retry in a second', { headers: { 'retry-after': '1' } });
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await check();
+    } finally {
+      // The turn passes straight to the next waiting check, or frees the slot.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+const gate = new CheckGate();
+
 // A fixed hash to compare against when the client id is unknown, so that an unknown id and a wrong
 // secret take the same time and an attacker cannot tell which ids exist.
 const decoyHash = hashSecret(randomBytes(16).toString('hex'));
@@ -51,6 +85,7 @@ const decoyHash = hashSecret(randomBytes(16).toString('hex'));
 /** The client, if the id exists, is not revoked and the secret matches. */
 export async function authenticateClient(store: ClientStore, id: string, secret: string): Promise<Client | undefined> {
   const client = await store.getClient(id);
-  const matches = await secretMatches(secret, client?.secretHash ?? (await decoyHash));
+  const stored = client?.secretHash ?? (await decoyHash);
+  const matches = await gate.run(() => secretMatches(secret, stored));
   return client && matches && client.revokedAt === undefined ? client : undefined;
 }
