@@ -123,11 +123,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
     // Work acknowledged before a crash or stop is queued again, oldest first. With a shared queue
     // the task id is the job id, so a task another worker is still running is not duplicated.
-    const unfinished = await store.listUnfinished();
-    for (const task of unfinished) {
-      if (task.state === 'created') await store.setState(task.id, 'queueing');
-      await queue.enqueue(task.id);
-    }
+    // A task still `created` was never acknowledged (its inputs may be missing): housekeeping
+    // removes it once it is older than a create-task can take.
+    const unfinished = (await store.listUnfinished()).filter((task) => task.state !== 'created');
+    for (const task of unfinished) await queue.enqueue(task.id);
     if (unfinished.length > 0) logger.info({ count: unfinished.length }, 'recovered unfinished tasks');
   }
 

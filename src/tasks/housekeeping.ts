@@ -1,8 +1,12 @@
-// Periodic work of the worker side: tasks overdue past the timeout fail (with their callback), and
-// tasks past the retention period lose their input and result files. Each pass is idempotent, so
+// Periodic work of the worker side: tasks overdue past the timeout fail (with their callback),
+// tasks past the retention period lose their input and result files, and reservations a crashed
+// create-task left (`created`, never acknowledged) are removed. Each pass is idempotent, so
 // several workers may run it at once.
 import type { Logger } from 'pino';
 import type { BlobStore, TaskStore } from './ports.js';
+
+/** Longer than any create-task takes from taking its place to queueing the task (an upload's seconds). */
+const ABANDONED_AFTER_MS = 10 * 60 * 1000;
 
 export interface HousekeepingOptions {
   tasks: TaskStore;
@@ -50,6 +54,13 @@ export class Housekeeping {
     const { tasks, blobs, taskTimeoutMs, retentionMs, log } = this.options;
     const now = Date.now();
     for (const task of await tasks.listUnfinished()) {
+      if (task.state === 'created' && now - task.createdAt > ABANDONED_AFTER_MS) {
+        // Never acknowledged: its create-task died between taking the place and queueing it.
+        await Promise.all([blobs.delete(task.inputKey), task.maskKey ? blobs.delete(task.maskKey) : undefined]);
+        await tasks.removeUnacknowledged(task.id);
+        log.warn({ taskId: task.id }, 'unacknowledged task removed');
+        continue;
+      }
       if (now - task.createdAt <= taskTimeoutMs) continue;
       if (await tasks.finish(task.id, { state: 'failed', error: overdueError(taskTimeoutMs) })) {
         log.warn({ taskId: task.id }, 'task failed: overdue');

@@ -3,7 +3,14 @@
 import type { MeshSummary, Task, TaskParams, TaskState } from '../contract/task.js';
 
 export interface TaskStore {
-  insert(task: Task): Promise<void>;
+  /**
+   * Inserts the task (state `created`) unless its client already has `quota` unfinished tasks;
+   * false if it has. The count and the insert are one step: two requests can never both take the
+   * last place.
+   */
+  insertWithinQuota(task: Task, quota: number): Promise<boolean>;
+  /** Deletes a task still `created`: a reservation whose inputs never got stored. */
+  removeUnacknowledged(id: string): Promise<void>;
   get(id: string): Promise<Task | undefined>;
   /** Moves an unfinished task to queueing or processing; returns false if it was already finished. */
   setState(id: string, state: Extract<TaskState, 'created' | 'queueing' | 'processing'>): Promise<boolean>;
@@ -15,7 +22,6 @@ export interface TaskStore {
   finish(id: string, outcome: TaskOutcome): Promise<boolean>;
   /** Tasks that were acknowledged but have not ended: what a restart must pick up again. */
   listUnfinished(): Promise<Task[]>;
-  countUnfinished(clientId: string): Promise<number>;
   /** Ended tasks last changed before `before` whose files have not been deleted yet. */
   listExpirable(before: number, limit: number): Promise<Task[]>;
   markExpired(id: string, at: number): Promise<void>;

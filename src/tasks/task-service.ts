@@ -30,19 +30,26 @@ export class TaskService {
 
   async create(clientId: string, params: TaskParams, inputs: TaskInputs): Promise<Task> {
     const { tasks, blobs, queue, concurrentTaskQuota } = this.options;
-    if ((await tasks.countUnfinished(clientId)) >= concurrentTaskQuota) {
-      throw new ApiError(Errors.concurrencyLimit, `concurrency limit reached: at most ${concurrentTaskQuota} unfinished tasks per client`, {
-        headers: { 'retry-after': '5' },
-      });
-    }
     const now = Date.now();
     const id = newTaskId(new Date(now));
     const task: Task = { id, clientId, state: 'created', params, inputKey: `inputs/${id}`, createdAt: now, updatedAt: now };
     if (inputs.mask) task.maskKey = `inputs/${id}.mask`;
-    // Inputs first, then the record: a task that exists always has its inputs, also after a crash.
-    if (task.maskKey) await blobs.put(task.maskKey, inputs.mask!, inputs.maskType ?? 'application/octet-stream');
-    await blobs.put(task.inputKey, inputs.image, inputs.imageType);
-    await tasks.insert(task);
+    // The record first, `created`: it takes a place in the quota in the same step as the check,
+    // before any input is stored (refused requests store nothing). Then the inputs; a `created`
+    // task is not acknowledged yet, and one left so by a crash is removed by housekeeping.
+    if (!(await tasks.insertWithinQuota(task, concurrentTaskQuota))) {
+      throw new ApiError(Errors.concurrencyLimit, `concurrency limit reached: at most ${concurrentTaskQuota} unfinished tasks per client`, {
+        headers: { 'retry-after': '5' },
+      });
+    }
+    try {
+      if (task.maskKey) await blobs.put(task.maskKey, inputs.mask!, inputs.maskType ?? 'application/octet-stream');
+      await blobs.put(task.inputKey, inputs.image, inputs.imageType);
+    } catch (error) {
+      await tasks.removeUnacknowledged(id).catch(() => undefined);
+      await Promise.all([blobs.delete(task.inputKey), task.maskKey ? blobs.delete(task.maskKey) : undefined]).catch(() => undefined);
+      throw error;
+    }
     // The record says queueing before the queue can start it, so states only move forward.
     await tasks.setState(id, 'queueing');
     await queue.enqueue(id);

@@ -321,6 +321,26 @@ describe('concurrency quota', () => {
   });
 });
 
+describe('concurrency quota under concurrent requests', () => {
+  it('never accepts more than the quota, however many create-tasks arrive at once', async () => {
+    const slow = await startServer({ env: { DEPTHMILL_CONCURRENCY: '1' } });
+    try {
+      const fay = createClientCredentials(slow.dataDir, 'fay');
+      const fayToken = await token(slow.url, fay.clientId, fay.clientSecret);
+      const answers = await Promise.all(Array.from({ length: 30 }, () => createTask(slow.url, fayToken, form({ format: '2', model_type: 'pro' }, photo()))));
+      const accepted = answers.filter((answer) => answer.status === 200).map((answer) => answer.body.data.task_id);
+      expect(answers.every((answer) => answer.status === 200 || answer.status === 429)).toBe(true);
+      // A task that ended during the burst frees its place; none may be taken twice.
+      const states = await Promise.all(accepted.map(async (taskId) => (await queryTask(slow.url, fayToken, taskId)).body.data.state));
+      const ended = states.filter((state) => state === 'success' || state === 'failed').length;
+      expect(accepted.length).toBeGreaterThanOrEqual(10);
+      expect(accepted.length).toBeLessThanOrEqual(10 + ended);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
+
 describe('correcting the background removal (beyond Hitem3D): mask and subject_box', () => {
   let erinToken: string;
   // base: 1024 × 721 for the 800 × 563 photo.

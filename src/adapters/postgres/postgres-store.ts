@@ -57,12 +57,24 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     }
   }
 
-  async insert(task: Task): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt],
-    );
+  async insertWithinQuota(task: Task, quota: number): Promise<boolean> {
+    return this.transaction(async (client) => {
+      // One client's creations take turns (a lock held to the end of the transaction): under READ
+      // COMMITTED two of them would otherwise both count 9 and both insert the tenth.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('depthmill-quota'), hashtext($1))`, [task.clientId]);
+      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE client_id = $1 AND ${UNFINISHED}`, [task.clientId]);
+      if (Number(rows[0]!.n) >= quota) return false;
+      await client.query(
+        `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt],
+      );
+      return true;
+    });
+  }
+
+  async removeUnacknowledged(id: string): Promise<void> {
+    await this.pool.query(`DELETE FROM tasks WHERE id = $1 AND state = 'created'`, [id]);
   }
 
   async get(id: string): Promise<Task | undefined> {
@@ -98,11 +110,6 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
   async listUnfinished(): Promise<Task[]> {
     const { rows } = await this.pool.query<TaskRow>(`SELECT * FROM tasks WHERE ${UNFINISHED} ORDER BY created_at`);
     return rows.map(toTask);
-  }
-
-  async countUnfinished(clientId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE client_id = $1 AND ${UNFINISHED}`, [clientId]);
-    return Number(rows[0]!.n);
   }
 
   async listExpirable(before: number, limit: number): Promise<Task[]> {

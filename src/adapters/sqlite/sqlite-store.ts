@@ -24,13 +24,25 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     this.db.close();
   }
 
-  async insert(task: Task): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt);
+  async insertWithinQuota(task: Task, quota: number): Promise<boolean> {
+    // IMMEDIATE: the write lock is taken before the count, so other processes wait for this step.
+    return this.db.transaction(() => {
+      const { n } = this.db
+        .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
+        .get(task.clientId) as { n: number };
+      if (n >= quota) return false;
+      this.db
+        .prepare(
+          `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt);
+      return true;
+    }).immediate();
+  }
+
+  async removeUnacknowledged(id: string): Promise<void> {
+    this.db.prepare(`DELETE FROM tasks WHERE id = ? AND state = 'created'`).run(id);
   }
 
   async get(id: string): Promise<Task | undefined> {
@@ -73,13 +85,6 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
       .prepare(`SELECT * FROM tasks WHERE state NOT IN ('success', 'failed') ORDER BY created_at`)
       .all() as TaskRow[];
     return rows.map(toTask);
-  }
-
-  async countUnfinished(clientId: string): Promise<number> {
-    const row = this.db
-      .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
-      .get(clientId) as { n: number };
-    return row.n;
   }
 
   async listExpirable(before: number, limit: number): Promise<Task[]> {
