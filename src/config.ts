@@ -50,6 +50,8 @@ const configSchema = z.object({
   taskQuota: positiveInt,
   /** Requests per minute one client (or, before it signs in, one address) may make. */
   rateLimitPerMinute: positiveInt,
+  /** How long a request may take to arrive, headers and body (a trickled body is cut off). */
+  requestTimeoutMs: positiveInt,
   /** Sign-in attempts per minute one address may make, counted before any secret is checked. */
   signInPerMinute: positiveInt,
   /** Internal hosts that image_url and callback_url may reach despite the SSRF guard. */
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskQuota: env.DEPTHMILL_TASK_QUOTA ?? 10,
     rateLimitPerMinute: env.DEPTHMILL_RATE_LIMIT ?? 600,
     signInPerMinute: env.DEPTHMILL_SIGNIN_RATE_LIMIT ?? 30,
+    requestTimeoutMs: env.DEPTHMILL_REQUEST_TIMEOUT_MS ?? 300_000,
     fetchAllowlist: (env.DEPTHMILL_FETCH_ALLOWLIST ?? '').split(',').map((host) => host.trim()).filter(Boolean),
     fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,
     jobLockMs: env.DEPTHMILL_JOB_LOCK_MS ?? 30_000,

@@ -29,10 +29,11 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, bytes: Buffer): Promise<void> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
+    // Photos and results are the clients' own: the owner's only.
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const partial = `${path}.partial-${process.pid}`;
     try {
-      await writeFile(partial, bytes);
+      await writeFile(partial, bytes, { mode: 0o600 });
       await rename(partial, path);
     } catch (error) {
       await rm(partial, { force: true }).catch(() => undefined);

@@ -138,9 +138,15 @@ export function createSafeFetch(options: SafeFetchOptions = {}): OutboundFetch {
       if ((init.method ?? 'GET') !== 'GET') throw new FetchRefused(`redirected (HTTP ${response.status}); callbacks do not follow redirects`);
     }
   };
-  const refusal = (input: string): string | undefined => {
+  const refusal = async (input: string): Promise<string | undefined> => {
     try {
-      check(new URL(input));
+      const url = new URL(input);
+      check(url);
+      const host = hostOf(url);
+      if (isIP(host) || allowed.has(host)) return undefined;
+      await new Promise<void>((resolve, reject) => {
+        checkedLookup(host, { all: true }, (error) => (error instanceof FetchRefused ? reject(error) : resolve()));
+      });
       return undefined;
     } catch (error) {
       return error instanceof Error ? error.message : String(error);

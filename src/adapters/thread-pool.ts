@@ -45,8 +45,10 @@ export class ThreadEngine implements DepthEngine {
     });
   }
 
-  async run(input: Buffer, params: TaskParams, userMask?: Buffer): Promise<DepthResult> {
-    const reply = await this.pool.run({ input, params, ...(userMask ? { userMask } : {}) });
+  async run(input: Buffer, params: TaskParams, userMask?: Buffer, signal?: AbortSignal): Promise<DepthResult> {
+    // Aborting a running job terminates its worker thread (Piscina starts a fresh one), so a task
+    // past its time stops computing instead of holding the thread to the end.
+    const reply = await this.pool.run({ input, params, ...(userMask ? { userMask } : {}) }, signal ? { signal } : {});
     if ('failure' in reply) throw new TaskFailure(reply.failure);
     const { result } = reply;
     return { ...result, bytes: Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength) };

@@ -3,19 +3,24 @@
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { errorEnvelope } from '../contract/envelope.js';
 import { ApiError, Errors } from '../contract/errors.js';
+import { clientErrorHandler, frameworkErrors } from './connection-errors.js';
+import { MAX_FIELD_BYTES } from './create-task-form.js';
 import { tooLarge } from './fetch-image.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes, type RouteDeps } from './routes.js';
 import { registerWeb } from './web.js';
 
 /** Errors Fastify and its multipart plugin raise, mapped onto the catalog. */
-function fromFastifyError(error: FastifyError, maxImageBytes: number): ApiError | undefined {
+function fromFastifyError(error: FastifyError, request: FastifyRequest, maxImageBytes: number): ApiError | undefined {
   switch (error.code) {
-    case 'FST_REQ_FILE_TOO_LARGE':
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      // Only create-task takes an image; any other route's body is small by its own limit.
+      if (request.routeOptions.bodyLimit < maxImageBytes) return new ApiError(Errors.invalidField, `invalid parameter: request body too large for this route (at most ${request.routeOptions.bodyLimit} bytes)`);
+      return tooLarge(maxImageBytes);
+    case 'FST_REQ_FILE_TOO_LARGE':
       return tooLarge(maxImageBytes);
     case 'FST_FILES_LIMIT':
       return new ApiError(Errors.tooManyFiles);
@@ -48,6 +53,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Room for the multipart overhead around a maximum-size image.
     bodyLimit: config.maxImageBytes + 1024 * 1024,
     trustProxy: false,
+    // A request must arrive, headers and body, within this time: a body trickled a byte at a time
+    // is cut off (408). Node checks open requests every connectionsCheckingInterval.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))),
+    },
+    clientErrorHandler: clientErrorHandler(deps.logger),
+    frameworkErrors,
   });
 
   await app.register(rateLimit, {
@@ -69,22 +83,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // files: the image, the mask and the depth map, plus one more so that a second copy of one gets its own message.
   await app.register(multipart, {
-    limits: { fileSize: config.maxImageBytes, files: 4, fields: 64, fieldSize: 4096, parts: 70, headerPairs: 100 },
+    limits: { fileSize: config.maxImageBytes, files: 4, fields: 64, fieldSize: MAX_FIELD_BYTES, parts: 70, headerPairs: 100 },
   });
 
   // No route reads a JSON body, and token requests may come with an empty body or `{}` under any
   // content type (API.md): accept and ignore whatever is not multipart.
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('*', (_request, payload, done) => {
-    payload.resume();
-    payload.on('end', () => done(null, undefined));
-    payload.on('error', done);
-  });
+  // As a buffer, so that Fastify enforces each route's body limit while reading (and refuses a
+  // declared Content-Length over it before reading at all).
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error instanceof ApiError ? error : fromFastifyError(error, config.maxImageBytes);
+    const known = error instanceof ApiError ? error : fromFastifyError(error, request, config.maxImageBytes);
     if (known) {
       return reply.code(known.entry.status).headers(known.headers).send(errorEnvelope(known.entry, known.message, known.data));
+    }
+    if (request.raw.destroyed) {
+      // The client hung up mid-request (an upload cut short): nothing went wrong here.
+      request.log.info({ err: error.message }, 'client disconnected before the request was read');
+      return reply.code(Errors.invalidField.status).send(errorEnvelope(Errors.invalidField, 'invalid parameter: the request was cut short'));
     }
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(Errors.systemError.status).send(errorEnvelope(Errors.systemError));

@@ -21,6 +21,9 @@ export interface CreateTaskInput {
   mask?: { bytes: Buffer; type: ImageType };
 }
 
+/** The longest text field value create-task reads (a URL, a box): app.ts gives it to the multipart parser. */
+export const MAX_FIELD_BYTES = 4096;
+
 /** The file fields create-task reads; other file fields are ignored, like unknown text fields. */
 const FILE_FIELDS = ['image', 'mask', 'depth_map'] as const;
 type FileField = (typeof FILE_FIELDS)[number];
@@ -48,6 +51,8 @@ async function readParts(request: FastifyRequest, config: Config): Promise<{ fie
       });
       if (part.file.truncated) throw tooLarge(config.maxImageBytes, name);
     } else if (typeof part.value === 'string') {
+      // The parser cuts a longer value at the limit: refused, never read as a different value.
+      if (part.valueTruncated) throw new ApiError(Errors.invalidField, `invalid parameter: ${part.fieldname} is longer than ${MAX_FIELD_BYTES} bytes`);
       fields[part.fieldname] = part.value;
     }
   }
@@ -80,7 +85,7 @@ export async function readCreateTask(request: FastifyRequest, config: Config, ou
   const params = toTaskParams(parsed.data);
 
   // Refused before the task exists: a callback that could never be delivered is better said now.
-  const callbackRefusal = params.callbackUrl && outbound.refusal(params.callbackUrl);
+  const callbackRefusal = params.callbackUrl && (await outbound.refusal(params.callbackUrl));
   if (callbackRefusal) throw new ApiError(Errors.invalidField, `invalid parameter: callback_url is not allowed: ${callbackRefusal}`);
 
   const imageUrl = parsed.data.image_url;

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { successEnvelope } from '../contract/envelope.js';
 import { formatNamed } from '../contract/formats.js';
-import type { BlobStore, ClientStore, OutboundFetch } from '../tasks/ports.js';
+import type { BlobStore, Client, ClientStore, OutboundFetch } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
 import { authenticateClient } from '../tasks/clients.js';
@@ -34,21 +34,32 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || name === 'NoSuchKey' || name === 'NotFound';
 }
 
+/** The most a sign-in body may hold: it is empty or `{}`. */
+const TOKEN_BODY_LIMIT = 1024;
+
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, tasks, clients, blobs, tokens, links, outbound } = deps;
   const baseUrlOf = (request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
 
   // Sign-in is limited per address before any secret is checked (each check is a scrypt).
   const signInLimit = { max: config.signInPerMinute, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `signin:${request.ip}` };
-  app.post('/open-api/v1/auth/token', { schema: tokenRoute, config: { rateLimit: signInLimit } }, async (request) => {
+  // Its body may be empty or `{}` (API.md): anything past a few bytes is refused, not read.
+  app.post('/open-api/v1/auth/token', { schema: tokenRoute, bodyLimit: TOKEN_BODY_LIMIT, config: { rateLimit: signInLimit } }, async (request) => {
     const credentials = basicCredentials(request.headers.authorization);
     const client = credentials && (await authenticateClient(clients, credentials.id, credentials.secret));
     if (!client) throw new ApiError(Errors.invalidCredentials);
     return successEnvelope({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex') });
   });
 
-  app.post('/open-api/v1/depth/create-task', { schema: createTaskRoute }, async (request) => {
-    const client = await requireClient(request, tokens);
+  // The token and the body's type are checked before a byte of the body is read (onRequest runs
+  // before parsing): nobody without a token can make the server read 20 MB.
+  const clientOf = new WeakMap<FastifyRequest, Client>();
+  const acceptUpload = async (request: FastifyRequest) => {
+    clientOf.set(request, await requireClient(request, tokens));
+    if (!/^multipart\/form-data/i.test(request.headers['content-type'] ?? '')) throw new ApiError(Errors.notMultipart);
+  };
+  app.post('/open-api/v1/depth/create-task', { schema: createTaskRoute, onRequest: acceptUpload }, async (request) => {
+    const client = clientOf.get(request)!;
     const { params, image, imageType, mask } = await readCreateTask(request, config, outbound);
     const task = await tasks.create(client.id, params, { image, imageType, ...(mask ? { mask: mask.bytes, maskType: mask.type } : {}) });
     request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType, userMask: mask !== undefined, depthMap: params.depthMap === true }, 'task created');
@@ -66,7 +77,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   // Signed download links (API.md: valid one hour), served by the same process.
   app.get(`${DOWNLOAD_PREFIX}*`, { schema: downloadRoute, attachValidation: true }, async (request, reply) => {
     refuseInvalid(request, Errors.linkInvalid);
-    const key = decodeURIComponent((request.params as { '*': string })['*']);
+    // Already decoded by the router (decoding again would break on a literal %).
+    const key = (request.params as { '*': string })['*'];
     const { expires, signature } = request.query as { expires: string; signature: string };
     const verdict = links.check(key, expires, signature);
     if (verdict === 'expired') throw new ApiError(Errors.linkInvalid, 'download link expired: query the task again for a fresh one');

@@ -1,7 +1,7 @@
 // The one catalog of error codes (API.md "Envelope"). Code elsewhere throws entries from here;
 // the error handler in app.ts is the one place that turns them into the envelope. Each code comes
 // with one HTTP status (a client reading either gets the same answer); the short codes are the
-// HTTP status itself (401, 403, 404, 410, 429), the long ones name a kind of failure.
+// HTTP status itself (401, 403, 404, 408, 410, 429, 431), the long ones name a kind of failure.
 
 export interface ErrorEntry {
   code: number;
@@ -22,6 +22,9 @@ export const Errors = {
   routeNotFound: entry(404, 404, 'not found'),
   /** A task, or a download, whose files the retention period deleted: gone, not unknown. */
   taskExpired: entry(410, 410, 'task expired'),
+  /** The request (its headers, then its body) did not arrive within the server's time. */
+  requestTimeout: entry(408, 408, 'request timeout: the request did not arrive in time'),
+  headersTooLarge: entry(431, 431, 'request headers too large'),
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
   rateLimited: entry(429, 429, 'too many requests'),
   generateFailed: entry(5001001, 200, 'generate failed'),

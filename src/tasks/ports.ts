@@ -106,8 +106,11 @@ export interface DepthResult {
 
 /** Runs the pipeline and the encoder for one task, off the HTTP event loop. */
 export interface DepthEngine {
-  /** userMask: the bytes of the task's mask file, when the client sent one. */
-  run(input: Buffer, params: TaskParams, userMask?: Buffer): Promise<DepthResult>;
+  /**
+   * userMask: the bytes of the task's mask file, when the client sent one. `signal` aborting stops
+   * the work itself (not only the wait for it) and rejects.
+   */
+  run(input: Buffer, params: TaskParams, userMask?: Buffer, signal?: AbortSignal): Promise<DepthResult>;
   close(): Promise<void>;
 }
 
@@ -116,6 +119,10 @@ export type OutboundFetch = ((
   url: string,
   init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
 ) => Promise<Response>) & {
-  /** Why this URL would be refused without resolving it (scheme, literal address), or undefined. */
-  refusal(url: string): string | undefined;
+  /**
+   * Why this URL would be refused (scheme, literal address, or a name that resolves to a blocked
+   * address, through the same resolver the fetch uses), or undefined. A name that does not resolve
+   * now is not refused: the fetch resolves it again, and refuses it then if need be.
+   */
+  refusal(url: string): Promise<string | undefined>;
 };

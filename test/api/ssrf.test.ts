@@ -108,4 +108,15 @@ describe('callback_url', () => {
       expect(result.body.msg).toMatch(/^invalid parameter: callback_url is not allowed: /);
     }
   });
+
+  it('refuses a callback to a name that resolves to loopback when the task is created, not at delivery', async () => {
+    // This machine's own name resolves to a loopback address (checked in beforeAll).
+    const result = await createTask(server.url, accessToken, form({ format: '2', callback_url: `http://${hostname()}:${port}/hook` }, [{ bytes: PHOTO }]));
+    expect(result.status).toBe(400);
+    expect(result.body.code).toBe(40020003);
+    expect(result.body.msg).toMatch(/^invalid parameter: callback_url is not allowed: .*resolves to 127\.\d+\.\d+\.\d+ \(loopback\)/);
+    // The allowlisted name is still accepted.
+    const allowed = await createTask(server.url, accessToken, form({ format: '2', callback_url: `http://localhost:${port}/hook` }, [{ bytes: PHOTO }]));
+    expect(allowed.body.code, allowed.body.msg).toBe(200);
+  });
 });

@@ -27,6 +27,27 @@ afterAll(async () => {
 });
 
 describe('time limit', () => {
+  it('stops the work of a task past its time: no late result is written or reported', { timeout: 60_000 }, async () => {
+    const server = await startServer({ env: { DEPTHMILL_CONCURRENCY: '1', DEPTHMILL_TASK_TIMEOUT_MS: '1000', DEPTHMILL_LOG_LEVEL: 'info' } });
+    try {
+      const { clientId, clientSecret } = createClientCredentials(server.dataDir);
+      const accessToken = await token(server.url, clientId, clientSecret);
+      // A pro relief with the background removed: several seconds of work on this machine.
+      const created = await createTask(server.url, accessToken, form({ format: '3', model_type: 'pro', rmbg: '1' }, [{ bytes: PHOTO }]));
+      const taskId = created.body.data.task_id;
+      const done = await waitForTask(server.url, accessToken, taskId);
+      expect(done.body.msg).toMatch(/did not finish within 1\.0 s/);
+      // Long enough for the work to have ended, had it gone on.
+      await sleep(8000);
+      expect(readdirSync(join(server.dataDir, 'blobs')).includes('results') ? readdirSync(join(server.dataDir, 'blobs/results')) : []).toEqual([]);
+      const ended = server.output().split('\n').filter((line) => line.includes(taskId) && line.includes('"task ended"'));
+      expect(ended.every((line) => line.includes('"state":"failed"'))).toBe(true);
+      expect(server.output()).not.toMatch(new RegExp(`${taskId}[^\n]*"state":"success"`));
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('fails tasks that did not finish in time, with 5001001 and a callback', async () => {
     const server = await startServer({ env: { DEPTHMILL_CONCURRENCY: '1', DEPTHMILL_TASK_TIMEOUT_MS: '1500', DEPTHMILL_HOUSEKEEPING_INTERVAL_MS: '200' } });
     try {

@@ -1,6 +1,6 @@
 // Opens the SQLite database and brings its schema up to date. Migrations are numbered and run in
 // one transaction each; user_version records how far a file has come, so opening is idempotent.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -49,7 +49,12 @@ const MIGRATIONS: string[] = [
 ];
 
 export function openDatabase(path: string): Database.Database {
-  mkdirSync(dirname(path), { recursive: true });
+  // The file holds the key that signs every token and download link: the owner's only (0600, in
+  // a 0700 directory when it makes one), also for a file an older version made 0644. SQLite gives
+  // its -wal and -shm files the database file's mode.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
   const db = new Database(path);
   // WAL: readers (query-task) never wait for the writer; the CLI can use the file while the server runs.
   db.pragma('journal_mode = WAL');

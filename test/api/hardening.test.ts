@@ -1,0 +1,166 @@
+// What a hostile or clumsy client sent that used to break the embedded server (issue 16): each
+// answered in the envelope with a clear code, nothing read that need not be, nothing left readable
+// by others, nothing logged as the server's fault that was the client's.
+import { statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTask, form } from '../helpers/api.js';
+import { DISTRIBUTED, signIn, startServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let accessToken: string;
+let port: number;
+
+beforeAll(async () => {
+  server = await startServer({ env: { DEPTHMILL_REQUEST_TIMEOUT_MS: '2000', DEPTHMILL_LOG_LEVEL: 'info' } });
+  port = Number(new URL(server.url).port);
+  ({ accessToken } = await signIn(server));
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** One raw HTTP exchange: what is written, and everything the server answers until it closes. */
+function raw(write: (socket: import('node:net').Socket) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => write(socket));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+function envelopeOf(answer: string): { status: number; body: { code: number; data: unknown; msg: string } } {
+  const status = Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1]);
+  return { status, body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { code: number; data: unknown; msg: string } };
+}
+
+describe('answers in the envelope', () => {
+  it('a lone % in a download path (400, not a 500 with a stack)', async () => {
+    for (const path of ['/files/results/a%.png?expires=1&signature=x', '/files/%?expires=1', '/files/results/%E0%A4%A.png']) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.status, path).toBe(400);
+      expect(await response.json()).toEqual({ code: 40020003, data: {}, msg: expect.stringMatching(/URL is not valid/) });
+    }
+    expect(server.output()).not.toMatch(/URIError/);
+  });
+
+  it('a URL the router cannot decode, without echoing it (nor its signature)', async () => {
+    const response = await fetch(`${server.url}/open-api/v1/depth/query-task/%E0%A4%A?signature=s3cr3tsignature`);
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(JSON.parse(text)).toMatchObject({ code: 40020003, data: {} });
+    expect(text).not.toMatch(/s3cr3tsignature/);
+  });
+
+  it('headers too large (431)', async () => {
+    const answer = await raw((socket) => socket.end(`GET /open-api/v1/depth/query-task HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    expect(envelopeOf(answer)).toEqual({ status: 431, body: { code: 431, data: {}, msg: 'request headers too large' } });
+  });
+
+  it('a body trickled in too slowly is cut off (408) at DEPTHMILL_REQUEST_TIMEOUT_MS', async () => {
+    const started = Date.now();
+    const answer = await raw((socket) => {
+      socket.write('POST /open-api/v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+      const timer = setInterval(() => (socket.writable ? socket.write('a') : clearInterval(timer)), 500);
+      socket.on('close', () => clearInterval(timer));
+    });
+    expect(envelopeOf(answer)).toMatchObject({ status: 408, body: { code: 408, data: {} } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+/**
+ * POSTs `megabytes` of zeros a megabyte at a time (as a slow client would), and resolves with the
+ * answer as soon as it comes, and how many megabytes had been sent by then.
+ */
+function offerBody(path: string, headers: Record<string, string>, megabytes: number): Promise<{ status: number; body: { code: number; msg: string }; sent: number }> {
+  let sent = 0;
+  return new Promise((resolve, reject) => {
+    const upload = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, 'content-length': megabytes * 1024 * 1024 } });
+    upload.on('response', (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => {
+        resolve({ status: response.statusCode!, body: JSON.parse(text) as { code: number; msg: string }, sent });
+        upload.destroy();
+      });
+    });
+    upload.on('error', (error) => (sent < megabytes ? undefined : reject(error)));
+    const send = () => {
+      if (sent >= megabytes || upload.destroyed) return;
+      sent++;
+      upload.write(Buffer.alloc(1024 * 1024), () => setTimeout(send, 50));
+    };
+    send();
+  });
+}
+
+describe('body limits before authentication', () => {
+  it('refuses a large sign-in body by its declared length, without reading it', async () => {
+    const answer = await offerBody('/open-api/v1/auth/token', { 'content-type': 'application/octet-stream' }, 20);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ code: 40020003, msg: expect.stringMatching(/body too large for this route \(at most 1024 bytes\)/) });
+    expect(answer.sent).toBeLessThan(10);
+  });
+
+  it('answers create-task without a token, or with a body that is not multipart, before the body is sent', async () => {
+    const anonymous = await offerBody('/open-api/v1/depth/create-task', { 'content-type': 'multipart/form-data; boundary=x' }, 50);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.sent).toBeLessThan(25);
+    const notMultipart = await offerBody('/open-api/v1/depth/create-task', { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, 50);
+    expect(notMultipart.status).toBe(400);
+    expect(notMultipart.body.code).toBe(40020008);
+    expect(notMultipart.sent).toBeLessThan(25);
+  });
+});
+
+describe('create-task fields', () => {
+  it('refuses a text field longer than 4096 bytes, naming it, instead of cutting it', async () => {
+    for (const [name, value] of [
+      ['callback_url', `http://localhost/${'a'.repeat(4100)}`],
+      ['image_url', `http://localhost/${'b'.repeat(5000)}.jpg`],
+    ]) {
+      const answer = await createTask(server.url, accessToken, form({ format: '2', [name!]: value! }));
+      expect(answer.status, name).toBe(400);
+      expect(answer.body).toMatchObject({ code: 40020003, msg: `invalid parameter: ${name} is longer than 4096 bytes` });
+    }
+  });
+});
+
+describe('a client that hangs up mid-upload', () => {
+  it('is logged as the client leaving, not as an unexpected error', async () => {
+    await new Promise<void>((resolve) => {
+      const upload = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/open-api/v1/depth/create-task',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'multipart/form-data; boundary=x', 'content-length': 10_000_000 },
+      });
+      upload.on('error', () => resolve());
+      upload.write('--x\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n');
+      upload.write(Buffer.alloc(200_000), () => setTimeout(() => upload.destroy(), 200));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(server.output()).not.toMatch(/unexpected error/);
+    expect(server.output()).toMatch(/client disconnected before the request was read/);
+  });
+});
+
+describe.skipIf(DISTRIBUTED)('files on disk', () => {
+  it('keeps the database (it holds the signing key) and the blobs to the owner: 0600 files, 0700 folders', async () => {
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(join(server.dataDir, 'depthmill.sqlite'))).toBe(0o600);
+    expect(mode(join(server.dataDir, 'depthmill.sqlite-wal'))).toBe(0o600);
+    const created = await createTask(server.url, accessToken, form({ format: '2', model_type: 'base' }, [{ bytes: Buffer.from(await (await fetch('data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')).arrayBuffer()) }]));
+    expect(created.body.code, created.body.msg).toBe(200);
+    expect(mode(join(server.dataDir, 'blobs'))).toBe(0o700);
+    expect(mode(join(server.dataDir, 'blobs/inputs'))).toBe(0o700);
+    expect(mode(join(server.dataDir, `blobs/inputs/${created.body.data.task_id}`))).toBe(0o600);
+  });
+});
