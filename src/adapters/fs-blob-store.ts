@@ -47,6 +47,10 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
+  filePath(key: string): string {
+    return this.pathOf(key);
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
   }

@@ -1,7 +1,8 @@
 // The HTTP routes of the depth API (API.md), thin: parse, authenticate, call the task service.
 // What each takes and answers is in route-schemas.ts (the OpenAPI document is made from it).
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import send from '@fastify/send';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { successEnvelope } from '../contract/envelope.js';
 import { formatNamed } from '../contract/formats.js';
@@ -28,6 +29,23 @@ export interface RouteDeps {
   outbound: OutboundFetch;
 }
 
+
+/** The retention collector deleted the file (or it never existed): said so, not 500. */
+const expired = () => new ApiError(Errors.taskExpired, 'file expired: results are kept for a limited time; create the task again');
+
+/**
+ * Streams a result file with @fastify/send: never the whole file in memory, `Range` (a resumed or
+ * parallel download), HEAD, and conditional requests (ETag, Last-Modified).
+ */
+async function sendFile(request: FastifyRequest, reply: FastifyReply, path: string, headers: Record<string, string>): Promise<FastifyReply> {
+  const sent = await send(request.raw, path, { acceptRanges: true, cacheControl: false, contentType: false, dotfiles: 'allow', index: false });
+  if (sent.type === 'error') {
+    if (sent.statusCode === 404) throw expired();
+    if (sent.statusCode === 416) throw new ApiError(Errors.rangeNotSatisfiable, undefined, { headers: { 'content-range': sent.headers['Content-Range']! } });
+    throw sent.metadata.error;
+  }
+  return reply.code(sent.statusCode).headers(sent.headers).headers(headers).send(sent.stream);
+}
 
 function isMissing(error: unknown): boolean {
   const { code, name } = error as { code?: string; name?: string };
@@ -83,17 +101,20 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const verdict = links.check(key, expires, signature);
     if (verdict === 'expired') throw new ApiError(Errors.linkInvalid, 'download link expired: query the task again for a fresh one');
     if (verdict !== 'ok') throw new ApiError(Errors.linkInvalid);
-    const bytes = await blobs.get(key).catch((error: unknown) => {
-      // The retention collector deleted it (or it never existed): say so, not 500.
-      if (isMissing(error)) throw new ApiError(Errors.taskExpired, 'file expired: results are kept for a limited time; create the task again');
-      throw error;
-    });
     const name = key.split('/').pop()!;
     const [taskId, extension = ''] = name.split('.');
-    return reply
-      .header('content-type', formatNamed(extension)?.mediaType ?? 'application/octet-stream')
-      .header('content-disposition', `attachment; filename="${taskId}_0.${extension}"`)
-      .header('cache-control', 'private, max-age=3600')
-      .send(bytes);
+    const headers = {
+      'content-type': formatNamed(extension)?.mediaType ?? 'application/octet-stream',
+      'content-disposition': `attachment; filename="${taskId}_0.${extension}"`,
+      'cache-control': 'private, max-age=3600',
+    };
+    const file = blobs.filePath?.(key);
+    if (file) return sendFile(request, reply, file, headers);
+    // A store without local files (S3 hands out its own links; this serves an old link only).
+    const bytes = await blobs.get(key).catch((error: unknown) => {
+      if (isMissing(error)) throw expired();
+      throw error;
+    });
+    return reply.headers(headers).send(bytes);
   });
 }

@@ -1,7 +1,7 @@
 // The one catalog of error codes (API.md "Envelope"). Code elsewhere throws entries from here;
 // the error handler in app.ts is the one place that turns them into the envelope. Each code comes
 // with one HTTP status (a client reading either gets the same answer); the short codes are the
-// HTTP status itself (401, 403, 404, 408, 410, 429, 431), the long ones name a kind of failure.
+// HTTP status itself (401, 403, 404, 408, 410, 416, 429, 431), the long ones name a kind of failure.
 
 export interface ErrorEntry {
   code: number;
@@ -25,6 +25,8 @@ export const Errors = {
   /** The request (its headers, then its body) did not arrive within the server's time. */
   requestTimeout: entry(408, 408, 'request timeout: the request did not arrive in time'),
   headersTooLarge: entry(431, 431, 'request headers too large'),
+  /** A download's Range beyond the file (its size is in Content-Range). */
+  rangeNotSatisfiable: entry(416, 416, 'requested range not satisfiable'),
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
   rateLimited: entry(429, 429, 'too many requests'),
   generateFailed: entry(5001001, 200, 'generate failed'),

@@ -78,6 +78,11 @@ export interface CallbackStore {
 export interface BlobStore {
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   get(key: string): Promise<Buffer>;
+  /**
+   * The blob's file on this machine, for stores that keep files: the download route streams it
+   * (with Range and HEAD) instead of reading it whole. Absent for remote stores.
+   */
+  filePath?(key: string): string;
   /** Deletes a blob; deleting one that is not there is not an error. */
   delete(key: string): Promise<void>;
   /** A link anyone may GET for ttlSeconds; baseUrl is where this service is reached. */
