@@ -44,6 +44,11 @@ export interface ReliefOptions {
   /** Triangles of the top surface at most (the error then stops where the budget is spent). Default 1,000,000. */
   maxTriangles?: number;
   /**
+   * Triangles of the whole mesh at most (top, bottom and walls): a relief that would have more
+   * fails with a ReliefInputError saying how to make it smaller. Default 2,000,000 (a 100 MB STL).
+   */
+  maxMeshTriangles?: number;
+  /**
    * Smallest distance, in mm, between height samples. A map with finer pixels is area-averaged down
    * to this pitch first (a 2048 px map at 40 mm has 0.02 mm pixels; no printer resolves that).
    * Default 0.05 (a resin printer's pixel); 0 keeps every pixel.
@@ -53,7 +58,7 @@ export interface ReliefOptions {
   minBlobArea?: number;
 }
 
-export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = { maxError: 0.03, maxTriangles: 1_000_000, minSpacing: 0.05, minBlobArea: 0.25 };
+export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = { maxError: 0.03, maxTriangles: 1_000_000, maxMeshTriangles: 2_000_000, minSpacing: 0.05, minBlobArea: 0.25 };
 
 /** The default mesh error: a share of the relief's height, capped by DEFAULT_RELIEF_OPTIONS.maxError. */
 export const RELATIVE_ERROR = 0.01;

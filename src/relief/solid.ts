@@ -5,7 +5,7 @@
 // two by vertex index and every edge ends up shared by exactly two triangles, in opposite
 // directions.
 import { flatBottom } from './bottom.js';
-import type { HeightField } from './heightfield.js';
+import { ReliefInputError, type HeightField } from './heightfield.js';
 import type { ReliefMesh } from './mesh.js';
 import { topSurface } from './top.js';
 
@@ -46,13 +46,25 @@ function boundaryEdges(triangles: Int32Array, rim: Uint8Array, vertexCount: numb
  * The closed solid of a height field. Scaled so its X extent is `width` mm, Y flipped so the
  * image's top row is at the largest Y (the relief reads right way round from above).
  */
-export function buildSolid(hf: HeightField, width: number, maxError: number, maxTriangles = Infinity): { mesh: ReliefMesh; stats: SolidStats } {
-  const top = topSurface(hf, maxError, maxTriangles);
+export function buildSolid(hf: HeightField, width: number, maxError: number, maxTriangles = Infinity, maxMeshTriangles = Infinity): { mesh: ReliefMesh; stats: SolidStats } {
+  // The top's budget leaves room for a plate's walls and bottom (at most 3 per border step), so a
+  // plate always fits and only a cut-out's long outline can go over.
+  const topBudget = Math.max(2, Math.min(maxTriangles, maxMeshTriangles - 6 * (hf.cols + hf.rows)));
+  const top = topSurface(hf, maxError, topBudget);
   const { vertices } = top;
   const { gx, gy, z, rim } = vertices;
   const count = vertices.count;
   const topTriangles = top.triangles.view();
   const topEdges = boundaryEdges(topTriangles, rim, count);
+  // Two wall triangles per outline edge and about one bottom triangle: known before either is
+  // built, so an outline of noise fails here, not after gigabytes of mesh.
+  const expected = topTriangles.length / 3 + (3 * topEdges.length) / 2;
+  if (expected > maxMeshTriangles) {
+    throw new ReliefInputError(
+      `relief: this would be a mesh of about ${Math.round(expected).toLocaleString('en')} triangles, more than the ${maxMeshTriangles.toLocaleString('en')} a relief may have; ` +
+        'make it smaller (width), smoother (relief_smooth), or drop small parts (min_feature, or rmbg=0 for one plate)',
+    );
+  }
   const bottomUp = flatBottom(vertices, topTriangles);
 
   // The bottom's own vertices: those of the top its triangles still use, numbered after the top's.

@@ -247,6 +247,27 @@ describe('printable by default', () => {
   });
 });
 
+describe('a bound on the mesh', () => {
+  // Noise as depth and as the cut: every pixel its own speck or hole, the outline everywhere.
+  let seed = 7;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const map = syntheticMap(400, 300, () => noise(), () => (noise() < 0.5 ? 1 : 0));
+  const params: ReliefParams = { ...HI3D, width: 600, heightRelief: 50, minFeature: 0 };
+
+  it('refuses a relief over the triangle limit before building it, saying what to change', () => {
+    const attempt = () => buildRelief(map, params, { maxMeshTriangles: 200_000 });
+    expect(attempt).toThrow(ReliefInputError);
+    expect(attempt).toThrow(/would be a mesh of about [\d,]+ triangles, more than the 200,000 a relief may have; make it smaller \(width\)/);
+  });
+
+  it('builds a plate of the same noise within the limit: the top gives up detail, not the bound', () => {
+    const plate = syntheticMap(400, 300, () => noise());
+    const relief = buildRelief(plate, params, { maxMeshTriangles: 200_000 });
+    expect(relief.stats.triangles.total).toBeLessThanOrEqual(200_000);
+    expect(relief.stats.triangles.top).toBeGreaterThan(150_000);
+  });
+});
+
 describe('the bas-relief engine on photos', () => {
   /** RMS (mm) of the top height minus its 2 mm blur inside the footprint: the fine shape the issue measures. */
   async function fineShape(photo: keyof typeof PHOTOS, extra: Partial<ReliefParams>): Promise<number> {
