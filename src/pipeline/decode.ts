@@ -27,6 +27,34 @@ export interface DecodeLimits {
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxPixels: 50_000_000, timeoutSeconds: 20 };
 
+/**
+ * The shapes a photo may have. A strip like 16383 x 1 is no photo of anything, yet at 2048 px it
+ * becomes thousands of model windows (minutes of work) or an empty depth map: refused from the
+ * header, before anything is decoded.
+ */
+export const MIN_SIDE = 16;
+export const MAX_ASPECT = 16;
+
+/** Why an image of this size cannot be a depth map's input, or undefined. */
+export function shapeRefusal(width: number, height: number): string | undefined {
+  if (Math.min(width, height) < MIN_SIDE) return `the image is ${width} x ${height} px: each side must be at least ${MIN_SIDE} px`;
+  if (Math.max(width, height) > MAX_ASPECT * Math.min(width, height)) {
+    return `the image is ${width} x ${height} px: its long side may be at most ${MAX_ASPECT} times its short side`;
+  }
+  return undefined;
+}
+
+/** Refuses a photo of a shape no depth map can come from, reading only its header. */
+export async function checkPhotoShape(bytes: Buffer | Uint8Array): Promise<void> {
+  const header = await sharp(bytes, { pages: 1, page: 0 })
+    .metadata()
+    .catch((error: unknown) => {
+      throw new PipelineInputError(describeDecodeFailure(error), { cause: error });
+    });
+  const refusal = header.width && header.height ? shapeRefusal(header.width, header.height) : undefined;
+  if (refusal) throw new PipelineInputError(refusal);
+}
+
 /** White: what a cut-out PNG shows on in most viewers, and a plain background U2-Net-p handles well. */
 const FLATTEN_BACKGROUND = 255;
 

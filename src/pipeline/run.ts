@@ -7,7 +7,7 @@
 // base: one global pass, guided upsampling to a long side of 1024.
 // pro: the global pass plus overlapping tiles at twice the scale, guided upsampling to 2048.
 // The numbers behind each choice are in README "Depth quality" (bench/eval.ts measures them).
-import { decodeImage, type DecodeLimits, type DecodedImage } from './decode.js';
+import { checkPhotoShape, decodeImage, type DecodeLimits, type DecodedImage } from './decode.js';
 import { predictInverseDepth } from './depth.js';
 import type { DepthMap } from './depth-map.js';
 import { gridSize, multiScaleInverseDepth, type FuseOptions } from './fuse.js';
@@ -320,6 +320,7 @@ export async function runPipeline(
   timings.models = lap();
 
   // Decoded no larger than the output: every later stage works at or below that size.
+  await checkPhotoShape(image);
   const decoded = await decodeImage(image, sessions.decodeLimits, longSide);
   timings.decode = lap();
   const { width, height } = outputSize(decoded.width, decoded.height, longSide);

@@ -7,7 +7,7 @@
 //   the linearised sRGB, stretched to 0..1 over the picture -> thickness -> the frame at the
 //   thickest -> buildRelief as a plain (reliefDetail 0, reliefSmooth 0) emboss plate.
 import sharp from 'sharp';
-import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../pipeline/decode.js';
+import { checkPhotoShape, decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../pipeline/decode.js';
 import type { DepthMap } from '../pipeline/depth-map.js';
 import { buildRelief, type Relief } from './index.js';
 
@@ -54,6 +54,7 @@ export async function lithophaneLightness(
   params: Pick<LithophaneParams, 'width' | 'shapeBase'>,
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): Promise<{ cols: number; rows: number; lightness: Float32Array }> {
+  await checkPhotoShape(input);
   const image = await decodeImage(input, limits, DECODE_LONG_SIDE);
   let { width, height } = image;
   let left = 0;

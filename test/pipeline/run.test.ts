@@ -296,6 +296,23 @@ describe('input variants', () => {
     await expect(run(garbage, { ...pro, rmbg: true })).rejects.toThrow(/^the image could not be decoded/);
   });
 
+  it('refuses strips from their header, at once, and keeps a 16:1 panorama', async () => {
+    const strip = (width: number, height: number) => {
+      const blank = sharp({ create: { width, height, channels: 3, background: '#888' } });
+      return (width <= 16383 ? blank.webp() : blank.png()).toBuffer();
+    };
+    for (const [width, height, reason] of [
+      [16383, 1, /16383 x 1 px: each side must be at least 16 px/],
+      [1, 600, /each side must be at least 16 px/],
+      [20000, 10, /each side must be at least 16 px/],
+      [4000, 200, /4000 x 200 px: its long side may be at most 16 times its short side/],
+    ] as const) {
+      await expect(run(await strip(width, height), { ...pro, rmbg: true })).rejects.toThrow(reason);
+    }
+    const panorama = await run(await sharp(readFileSync(coffee)).resize(1600, 100, { fit: 'fill' }).png().toBuffer(), base);
+    expect([panorama.width, panorama.height]).toEqual([1024, 64]);
+  });
+
   it('rejects out-of-range parameters as a programming error, not an input error', async () => {
     const image = readFileSync(coffee);
     await expect(run(image, { ...base, degreeRmbg: 1.5 })).rejects.toThrow(RangeError);
