@@ -1,8 +1,8 @@
 // Blobs as files under one directory (the embedded default). Writes go to a temporary name and
 // are renamed into place, so a crash never leaves a half-written result under its real name.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { TransientError } from '../contract/errors.js';
+import { StorageFull, TransientError } from '../contract/errors.js';
 import type { BlobStore } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
 
@@ -11,7 +11,17 @@ const TRANSIENT_CODES = new Set(['EAGAIN', 'EBUSY', 'EDQUOT', 'EINTR', 'EIO', 'E
 
 function storageError(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new StorageFull((error as Error).message, { cause: error });
   return code && TRANSIENT_CODES.has(code) ? new TransientError((error as Error).message, { cause: error }) : error;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export class FsBlobStore implements BlobStore {
@@ -45,6 +55,28 @@ export class FsBlobStore implements BlobStore {
     return readFile(this.pathOf(key)).catch((error: unknown) => {
       throw storageError(error);
     });
+  }
+
+  async room(): Promise<number> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const stats = await statfs(this.root);
+    return stats.bavail * stats.bsize;
+  }
+
+  /**
+   * Removes the `.partial-<pid>` files of processes that are gone (killed mid-write); a live
+   * process's own are left to it. Returns how many were removed.
+   */
+  async removeLeftoverPartials(): Promise<number> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(() => []);
+    let removed = 0;
+    for (const entry of entries) {
+      const pid = /\.partial-(\d+)$/.exec(entry.name)?.[1];
+      if (!entry.isFile() || pid === undefined || isAlive(Number(pid))) continue;
+      await rm(join(entry.parentPath, entry.name), { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   filePath(key: string): string {

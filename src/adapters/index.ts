@@ -52,7 +52,10 @@ export async function openAdapters(config: Config): Promise<Adapters> {
     await s3.ensureBucket();
     blobs = s3;
   } else {
-    blobs = new FsBlobStore(config.blobs, links);
+    const files = new FsBlobStore(config.blobs, links);
+    // What a process killed mid-write left behind.
+    await files.removeLeftoverPartials();
+    blobs = files;
   }
   const rateLimitRedis = config.queue ? redisClient(config.queue) : undefined;
   const queue: JobQueue = config.queue ? new BullmqQueue({ url: config.queue, concurrency: config.concurrency, lockDurationMs: config.jobLockMs }) : new LocalQueue(config.concurrency);

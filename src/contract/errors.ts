@@ -1,7 +1,7 @@
 // The one catalog of error codes (API.md "Envelope"). Code elsewhere throws entries from here;
 // the error handler in app.ts is the one place that turns them into the envelope. Each code comes
 // with one HTTP status (a client reading either gets the same answer); the short codes are the
-// HTTP status itself (401, 403, 404, 408, 410, 416, 429, 431), the long ones name a kind of failure.
+// HTTP status itself (401, 403, 404, 408, 410, 416, 429, 431, 507), the long ones name a kind of failure.
 
 export interface ErrorEntry {
   code: number;
@@ -30,6 +30,8 @@ export const Errors = {
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
   rateLimited: entry(429, 429, 'too many requests'),
   generateFailed: entry(5001001, 200, 'generate failed'),
+  /** The data directory (or a quota on it) is full: nothing new is accepted until there is room. */
+  storageFull: entry(507, 507, 'the server is out of storage space: try again later'),
   systemError: entry(10000000, 500, 'system error'),
 
   // 4002xxxx: one code per kind of bad parameter (documented in the README).
@@ -96,7 +98,12 @@ export class TaskFailure extends Error {
  * briefly away, a disk full for a moment. Adapters throw it; the task runner tries again.
  */
 export class TransientError extends Error {
-  override readonly name = 'TransientError';
+  override name = 'TransientError';
+}
+
+/** No space left where the server keeps its data: transient (space can be freed), and said so. */
+export class StorageFull extends TransientError {
+  override name = 'StorageFull';
 }
 
 /** What kind of failure this error is, and its message. */

@@ -83,6 +83,8 @@ export interface BlobStore {
    * (with Range and HEAD) instead of reading it whole. Absent for remote stores.
    */
   filePath?(key: string): string;
+  /** Bytes free where the blobs are kept, for stores on a local disk (create-task checks it). */
+  room?(): Promise<number>;
   /** Deletes a blob; deleting one that is not there is not an error. */
   delete(key: string): Promise<void>;
   /** A link anyone may GET for ttlSeconds; baseUrl is where this service is reached. */

@@ -83,6 +83,11 @@ export class TaskRunner {
 
   private async finish(taskId: string, outcome: TaskOutcome): Promise<void> {
     // The store records the callback delivery with the outcome; only the run that ended the task does.
-    if (await this.options.tasks.finish(taskId, outcome)) this.options.onFinished?.(taskId);
+    try {
+      if (await this.options.tasks.finish(taskId, outcome)) this.options.onFinished?.(taskId);
+    } catch (error) {
+      // Never silent: the task stays unfinished in the store and runs again at the next start.
+      this.options.log.error({ taskId, err: error instanceof Error ? error.message : String(error) }, 'could not record the end of the task');
+    }
   }
 }

@@ -1,6 +1,6 @@
 // The task lifecycle as the API sees it: accept a task, answer about it. Storage, queue and
 // blobs come in through ports, so the same code serves the embedded and distributed modes.
-import { ApiError, Errors } from '../contract/errors.js';
+import { ApiError, Errors, StorageFull } from '../contract/errors.js';
 import type { BlobStore, JobQueue, TaskStore } from './ports.js';
 import { isFinished, type Task, type TaskParams } from '../contract/task.js';
 import { overdueError } from './housekeeping.js';
@@ -25,11 +25,23 @@ export interface TaskServiceOptions {
   retentionHours: number;
 }
 
+/** Room that must stay free beside a new task's inputs: for results and the database. */
+const MIN_ROOM_BYTES = 16 * 1024 * 1024;
+
+function refuseWhenFull(error: unknown): never {
+  if (error instanceof StorageFull) throw new ApiError(Errors.storageFull);
+  throw error;
+}
+
 export class TaskService {
   constructor(private readonly options: TaskServiceOptions) {}
 
   async create(clientId: string, params: TaskParams, inputs: TaskInputs): Promise<Task> {
     const { tasks, blobs, queue, concurrentTaskQuota } = this.options;
+    // A full disk refuses new work at once (507) instead of failing it halfway, and keeps room for
+    // the results of work already accepted.
+    const size = inputs.image.length + (inputs.mask?.length ?? 0);
+    if (blobs.room && (await blobs.room()) < size + MIN_ROOM_BYTES) throw new ApiError(Errors.storageFull);
     const now = Date.now();
     const id = newTaskId(new Date(now));
     const task: Task = { id, clientId, state: 'created', params, inputKey: `inputs/${id}`, createdAt: now, updatedAt: now };
@@ -37,7 +49,7 @@ export class TaskService {
     // The record first, `created`: it takes a place in the quota in the same step as the check,
     // before any input is stored (refused requests store nothing). Then the inputs; a `created`
     // task is not acknowledged yet, and one left so by a crash is removed by housekeeping.
-    if (!(await tasks.insertWithinQuota(task, concurrentTaskQuota))) {
+    if (!(await tasks.insertWithinQuota(task, concurrentTaskQuota).catch(refuseWhenFull))) {
       throw new ApiError(Errors.concurrencyLimit, `concurrency limit reached: at most ${concurrentTaskQuota} unfinished tasks per client`, {
         headers: { 'retry-after': '5' },
       });
@@ -48,7 +60,7 @@ export class TaskService {
     } catch (error) {
       await tasks.removeUnacknowledged(id).catch(() => undefined);
       await Promise.all([blobs.delete(task.inputKey), task.maskKey ? blobs.delete(task.maskKey) : undefined]).catch(() => undefined);
-      throw error;
+      refuseWhenFull(error);
     }
     // The record says queueing before the queue can start it, so states only move forward.
     await tasks.setState(id, 'queueing');

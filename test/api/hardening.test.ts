@@ -1,13 +1,13 @@
 // What a hostile or clumsy client sent that used to break the embedded server (issue 16): each
 // answered in the envelope with a clear code, nothing read that need not be, nothing left readable
 // by others, nothing logged as the server's fault that was the client's.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { DISTRIBUTED, SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { DISTRIBUTED, SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 let accessToken: string;
@@ -209,5 +209,21 @@ describe.skipIf(DISTRIBUTED)('files on disk', () => {
     expect(mode(join(server.dataDir, 'blobs'))).toBe(0o700);
     expect(mode(join(server.dataDir, 'blobs/inputs'))).toBe(0o700);
     expect(mode(join(server.dataDir, `blobs/inputs/${created.body.data.task_id}`))).toBe(0o600);
+  });
+
+  it('removes at start-up the half-written files of a process killed mid-write', async () => {
+    const dataDir = tempDir('partials');
+    mkdirSync(join(dataDir, 'blobs/inputs'), { recursive: true });
+    const leftover = join(dataDir, 'blobs/inputs/depth_20261204_0123456789ab.partial-999999999');
+    const ours = join(dataDir, `blobs/inputs/depth_20261204_0123456789ac.partial-${process.pid}`); // a live process's
+    writeFileSync(leftover, 'half');
+    writeFileSync(ours, 'half');
+    const restarted = await startServer({ dataDir });
+    try {
+      expect(existsSync(leftover)).toBe(false);
+      expect(existsSync(ours)).toBe(true);
+    } finally {
+      await restarted.stop();
+    }
   });
 });

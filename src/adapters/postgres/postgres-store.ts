@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { CallbackDelivery, CallbackStore, Client, ClientStore, TaskOutcome, TaskStore } from '../../tasks/ports.js';
+import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
 import { migrate } from './migrations.js';
@@ -58,6 +59,14 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
   }
 
   async insertWithinQuota(task: Task, quota: number): Promise<boolean> {
+    return this.insertTransaction(task, quota).catch((error: unknown) => {
+      // PostgreSQL's disk_full.
+      if ((error as { code?: string }).code === '53100') throw new StorageFull('the database disk is full', { cause: error });
+      throw error;
+    });
+  }
+
+  private insertTransaction(task: Task, quota: number): Promise<boolean> {
     return this.transaction(async (client) => {
       // One client's creations take turns (a lock held to the end of the transaction): under READ
       // COMMITTED two of them would otherwise both count 9 and both insert the tenth.

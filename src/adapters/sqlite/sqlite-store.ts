@@ -1,5 +1,6 @@
 // Tasks, clients, settings and callback deliveries in one SQLite file (the embedded default).
 import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type {
   CallbackDelivery,
@@ -9,15 +10,37 @@ import type {
   TaskOutcome,
   TaskStore,
 } from '../../tasks/ports.js';
+import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { openDatabase } from './database.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
 
+/**
+ * Space kept beside the database for one purpose: recording how tasks ended once the disk is full
+ * (a task must never stay `processing` because its failure could not be written).
+ */
+const RESERVE_BYTES = 4 * 1024 * 1024;
+
+const isFull = (error: unknown) => (error as { code?: string }).code === 'SQLITE_FULL';
+
 export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
   private readonly db: Database.Database;
+  private readonly reservePath: string;
 
   constructor(path: string) {
     this.db = openDatabase(path);
+    this.reservePath = `${path}.reserve`;
+    this.keepReserve();
+  }
+
+  /** Makes the reserve when it is missing and there is room (at start-up, and once space is back). */
+  private keepReserve(): void {
+    if (existsSync(this.reservePath)) return;
+    try {
+      writeFileSync(this.reservePath, Buffer.alloc(RESERVE_BYTES), { mode: 0o600 });
+    } catch {
+      rmSync(this.reservePath, { force: true });
+    }
   }
 
   close(): void {
@@ -26,6 +49,15 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
 
   async insertWithinQuota(task: Task, quota: number): Promise<boolean> {
     // IMMEDIATE: the write lock is taken before the count, so other processes wait for this step.
+    try {
+      return this.insertTransaction(task, quota);
+    } catch (error) {
+      if (isFull(error)) throw new StorageFull('the database disk is full', { cause: error });
+      throw error;
+    }
+  }
+
+  private insertTransaction(task: Task, quota: number): boolean {
     return this.db.transaction(() => {
       const { n } = this.db
         .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
@@ -63,7 +95,7 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     const mesh = outcome.state === 'success' && outcome.mesh ? JSON.stringify(outcome.mesh) : null;
     const error = outcome.state === 'failed' ? outcome.error : null;
     const now = Date.now();
-    return this.db.transaction(() => {
+    const record = () => this.db.transaction(() => {
       const result = this.db
         .prepare(
           `UPDATE tasks SET state = ?, result_key = ?, depth_model = ?, mesh = ?, error = ?, updated_at = ?
@@ -78,6 +110,16 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
       }
       return true;
     }).immediate();
+    try {
+      const recorded = record();
+      this.keepReserve();
+      return recorded;
+    } catch (error) {
+      if (!isFull(error)) throw error;
+      // The disk is full: give the reserve's room to this record, the one write that must happen.
+      rmSync(this.reservePath, { force: true });
+      return record();
+    }
   }
 
   async listUnfinished(): Promise<Task[]> {
