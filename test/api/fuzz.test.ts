@@ -61,7 +61,7 @@ async function check(response: Response): Promise<void> {
 
 beforeAll(async () => {
   // A high rate limit: the fuzzer is one client sending thousands of requests.
-  server = await startServer({ role: DISTRIBUTED ? 'api' : 'all', env: { DEPTHMILL_RATE_LIMIT: '1000000', DEPTHMILL_CONCURRENCY: '1' } });
+  server = await startServer({ role: DISTRIBUTED ? 'api' : 'all', env: { DEPTHMILL_RATE_LIMIT: '1000000', DEPTHMILL_SIGNIN_RATE_LIMIT: '1000000', DEPTHMILL_CONCURRENCY: '1' } });
   ({ accessToken } = await signIn(server));
 });
 
@@ -126,4 +126,17 @@ describe('create-task fuzzing', () => {
     );
     expect(server.process.exitCode).toBeNull();
   }, 600_000);
+
+  it('answers raw download paths and sign-in bodies, stray % and all, with documented envelopes', async () => {
+    // Path characters as sent, unencoded: %, %XX, truncated escapes, slashes, dots, non-ASCII.
+    const pathPart = fc.stringMatching(/^[A-Za-z0-9%./_~-]{0,40}$/);
+    await fc.assert(
+      fc.asyncProperty(pathPart, fc.stringMatching(/^[0-9a-z%&=]{0,40}$/), fc.uint8Array({ maxLength: 4096 }), async (path, query, body) => {
+        await check(await fetch(`${server.url}/files/${path}?${query}`));
+        await check(await fetch(`${server.url}/open-api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body }));
+      }),
+      { numRuns: 300 },
+    );
+    expect(server.output()).not.toMatch(/URIError|unexpected error/);
+  }, 300_000);
 });
