@@ -48,6 +48,8 @@ const configSchema = z.object({
   maxImageBytes: positiveInt,
   /** Unfinished tasks one client may have at once (Hitem3D's default is 10). */
   taskQuota: positiveInt,
+  /** Triangles a relief's mesh may have at most (more fails the task, saying what to change). */
+  maxMeshTriangles: positiveInt,
   /** Requests per minute one client (or, before it signs in, one address) may make. */
   rateLimitPerMinute: positiveInt,
   /** How long a request may take to arrive, headers and body (a trickled body is cut off). */
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
     taskQuota: env.DEPTHMILL_TASK_QUOTA ?? 10,
+    maxMeshTriangles: env.DEPTHMILL_MAX_TRIANGLES ?? 2_000_000,
     rateLimitPerMinute: env.DEPTHMILL_RATE_LIMIT ?? 600,
     signInPerMinute: env.DEPTHMILL_SIGNIN_RATE_LIMIT ?? 30,
     requestTimeoutMs: env.DEPTHMILL_REQUEST_TIMEOUT_MS ?? 300_000,

@@ -6,7 +6,7 @@ import { encodeDepthMap, encodeRelief, isMeshFormat, type MeshFormat } from './f
 import { encodeMaskPng, maskLevels } from './formats/mask-png.js';
 import type { DecodeLimits } from './pipeline/decode.js';
 import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/index.js';
-import { buildRelief, type Relief, type ReliefMesh } from './relief/index.js';
+import { buildRelief, type Relief, type ReliefMesh, type ReliefOptions } from './relief/index.js';
 import { buildLithophane, LITHOPHANE_DEFAULTS } from './relief/lithophane.js';
 import type { DepthResult } from './tasks/ports.js';
 import type { MeshSummary, TaskParams } from './contract/task.js';
@@ -16,6 +16,8 @@ export interface RenderOptions {
   userMask?: Uint8Array;
   /** Also return the mask the pipeline used (the result's alpha) as an 8-bit grey PNG. */
   maskPng?: boolean;
+  /** Triangles a relief's mesh may have at most (DEPTHMILL_MAX_TRIANGLES); default the relief's own. */
+  maxMeshTriangles?: number;
 }
 
 export interface RenderedOutput extends DepthResult {
@@ -30,8 +32,9 @@ export const USER_DEPTH_MAP_MODEL = 'depth-map';
 export const LITHOPHANE_MODEL = 'lithophane';
 
 export async function renderOutput(input: Uint8Array, params: TaskParams, sessions: PipelineSessions, options: RenderOptions = {}): Promise<RenderedOutput> {
-  if (params.reliefMode === 'lithophane') return renderLithophane(input, params, sessions.decodeLimits);
-  if (params.depthMap) return renderDepthMapRelief(input, params, sessions.decodeLimits);
+  const relief: ReliefOptions = options.maxMeshTriangles ? { maxMeshTriangles: options.maxMeshTriangles } : {};
+  if (params.reliefMode === 'lithophane') return renderLithophane(input, params, sessions.decodeLimits, relief);
+  if (params.depthMap) return renderDepthMapRelief(input, params, sessions.decodeLimits, relief);
   const map = await runPipeline(input, options.userMask ? { ...params, userMask: options.userMask } : params, sessions);
   const maskPng = options.maskPng && map.alpha ? { maskPng: await encodeMaskPng(map.width, map.height, maskLevels(map.alpha)) } : {};
   const { format } = params;
@@ -39,7 +42,7 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
     const output = await encodeDepthMap(format, map, map.metadata);
     return { ...output, model: map.metadata.model, timings: { ...map.timings }, ...maskPng };
   }
-  const { output, mesh, timings } = await meshOutput(map, params, format);
+  const { output, mesh, timings } = await meshOutput(map, params, format, relief);
   return { ...output, model: map.metadata.model, mesh, timings: { ...map.timings, ...timings }, ...maskPng };
 }
 
@@ -47,13 +50,13 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
  * A relief from a depth map the user brought (PNG or EXR; `depthmill relief`, create-task's
  * depth_map): no model runs. rmbg=0 ignores the map's alpha (a plate over the whole image).
  */
-export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams, limits?: DecodeLimits): Promise<DepthResult> {
+export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams, limits?: DecodeLimits, relief: ReliefOptions = {}): Promise<DepthResult> {
   const { format } = params;
   if (!isMeshFormat(format)) throw new RangeError(`a depth map becomes a relief (stl, glb or 3mf), not ${format}`);
   const mark = performance.now();
   const map = await readDepthMap(input, { ...(limits ? { limits } : {}), ignoreAlpha: !params.rmbg });
   const read = performance.now() - mark;
-  const { output, mesh, timings } = await meshOutput(map, params, format);
+  const { output, mesh, timings } = await meshOutput(map, params, format, relief);
   return { ...output, model: USER_DEPTH_MAP_MODEL, mesh, timings: { read, ...timings } };
 }
 
@@ -62,7 +65,7 @@ export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams
  * thickness (src/relief/lithophane.ts); no model runs, and rmbg and the relief's height, base and
  * sculpmode fields are ignored.
  */
-export async function renderLithophane(input: Uint8Array, params: TaskParams, limits?: DecodeLimits): Promise<DepthResult> {
+export async function renderLithophane(input: Uint8Array, params: TaskParams, limits?: DecodeLimits, options: ReliefOptions = {}): Promise<DepthResult> {
   const { format } = params;
   if (!isMeshFormat(format)) throw new RangeError(`a lithophane is a mesh (stl, glb or 3mf), not ${format}`);
   const mark = performance.now();
@@ -76,6 +79,7 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
       lithoFrame: params.lithoFrame ?? LITHOPHANE_DEFAULTS.lithoFrame,
     },
     limits,
+    options,
   );
   const reliefMs = performance.now() - mark;
   const { output, encode } = await encodeMesh(relief.mesh, format);
@@ -83,9 +87,9 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
 }
 
 /** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */
-async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat) {
+async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat, options: ReliefOptions) {
   const mark = performance.now();
-  const relief = buildRelief(map, params);
+  const relief = buildRelief(map, params, options);
   const reliefMs = performance.now() - mark;
   const { output, encode } = await encodeMesh(relief.mesh, format);
   return { output, mesh: meshSummary(relief), timings: { relief: reliefMs, encode } };

@@ -86,6 +86,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     const engine = new ThreadEngine({
       threads: config.concurrency,
       nice: config.workerNice,
+      maxMeshTriangles: config.maxMeshTriangles,
       ...(config.inferenceThreads !== undefined ? { inferenceThreads: config.inferenceThreads } : {}),
       sessions: {
         modelDir,

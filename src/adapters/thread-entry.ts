@@ -20,6 +20,7 @@ export interface EngineJob {
 export interface EngineThreadData {
   sessions: SessionOptions;
   nice: number;
+  maxMeshTriangles?: number;
 }
 
 const data = workerData as EngineThreadData;
@@ -41,7 +42,8 @@ export type EngineReply = { result: DepthResult } | { failure: TaskFailureReport
 
 export default async function runJob({ input, params, userMask }: EngineJob): Promise<EngineReply> {
   try {
-    return { result: await renderOutput(input, params, sessions, userMask ? { userMask } : {}) };
+    const limits = data.maxMeshTriangles ? { maxMeshTriangles: data.maxMeshTriangles } : {};
+    return { result: await renderOutput(input, params, sessions, { ...limits, ...(userMask ? { userMask } : {}) }) };
   } catch (error) {
     const failure = failureReport(error);
     // An internal failure keeps its stack for the log (the runner logs it; the client never sees it).

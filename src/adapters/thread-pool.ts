@@ -21,6 +21,8 @@ export interface ThreadEngineOptions {
   inferenceThreads?: number;
   /** Nice value each worker thread sets on itself before it creates its model sessions. */
   nice: number;
+  /** Triangles a relief's mesh may have at most. */
+  maxMeshTriangles?: number;
   /** Passed to each thread's model sessions: model folder and which models to run. */
   sessions: Omit<SessionOptions, 'intraOpNumThreads' | 'allowSpinning' | 'onFallback'>;
 }
@@ -28,7 +30,7 @@ export interface ThreadEngineOptions {
 export class ThreadEngine implements DepthEngine {
   private readonly pool: Piscina<EngineJob, EngineReply>;
 
-  constructor({ threads, inferenceThreads, nice, sessions }: ThreadEngineOptions) {
+  constructor({ threads, inferenceThreads, nice, sessions, maxMeshTriangles }: ThreadEngineOptions) {
     const cores = availableParallelism();
     const intraOpNumThreads = inferenceThreads ?? Math.min(cores, 4);
     // More inference threads than cores in all: idle ones must not spin, or they take the cores
@@ -41,7 +43,7 @@ export class ThreadEngine implements DepthEngine {
       // One task at a time per thread: a task already keeps its inference threads busy.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { sessions: { ...sessions, intraOpNumThreads, allowSpinning }, nice } satisfies EngineThreadData,
+      workerData: { sessions: { ...sessions, intraOpNumThreads, allowSpinning }, nice, ...(maxMeshTriangles ? { maxMeshTriangles } : {}) } satisfies EngineThreadData,
     });
   }
 

@@ -161,7 +161,7 @@ async function localProducer(params: TaskParams, { userMask, maskOut }: MaskChoi
     if (params.rmbg && !userMask) await sessions.mask();
   }
   return async (input) => {
-    const output = await renderOutput(await readFile(input), params, sessions, { ...(userMask ? { userMask } : {}), maskPng: maskOut });
+    const output = await renderOutput(await readFile(input), params, sessions, { ...(userMask ? { userMask } : {}), maskPng: maskOut, maxMeshTriangles: config.maxMeshTriangles });
     return { bytes: output.bytes, ...(output.maskPng ? { mask: output.maskPng } : {}), ...(output.mesh ? { mesh: output.mesh } : {}) };
   };
 }

@@ -40,7 +40,8 @@ async function relief(input: string, options: ReliefOptions): Promise<void> {
   // Loaded here: the other commands should not pay for the relief builder and encoders.
   const { renderDepthMapRelief } = await import('../render.js');
   const started = performance.now();
-  const result = await renderDepthMapRelief(bytes, { ...params, depthMap: true }, loadConfig().decodeLimits);
+  const config = loadConfig();
+  const result = await renderDepthMapRelief(bytes, { ...params, depthMap: true }, config.decodeLimits, { maxMeshTriangles: config.maxMeshTriangles });
   // Under a temporary name, then renamed: an interrupted run leaves no half file behind.
   const partial = `${output}.partial-${process.pid}`;
   try {

@@ -9,7 +9,7 @@
 import sharp from 'sharp';
 import { checkPhotoShape, decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../pipeline/decode.js';
 import type { DepthMap } from '../pipeline/depth-map.js';
-import { buildRelief, type Relief } from './index.js';
+import { buildRelief, type Relief, type ReliefOptions } from './index.js';
 
 export interface LithophaneParams {
   /** Millimetres: the X extent of the plate. */
@@ -124,7 +124,7 @@ export function lithophaneMap(cols: number, rows: number, light: Float32Array, p
 }
 
 /** The closed lithophane mesh of a photo: lithoMin thick at its lightest, lithoMax at its darkest and frame. */
-export async function buildLithophane(input: Uint8Array, params: LithophaneParams, limits?: DecodeLimits): Promise<Relief> {
+export async function buildLithophane(input: Uint8Array, params: LithophaneParams, limits?: DecodeLimits, options: ReliefOptions = {}): Promise<Relief> {
   if (!(params.lithoMax > params.lithoMin && params.lithoMin > 0)) throw new RangeError(`litho_max (${params.lithoMax}) must be more than litho_min (${params.lithoMin}) > 0`);
   if (!(params.lithoFrame >= 0)) throw new RangeError(`litho_frame must be 0 or more, got ${params.lithoFrame}`);
   const { cols, rows, lightness: light } = await lithophaneLightness(input, params, limits);
@@ -138,5 +138,5 @@ export async function buildLithophane(input: Uint8Array, params: LithophaneParam
     minFeature: 0,
     shapeBase: params.shapeBase,
     width: params.width,
-  });
+  }, options);
 }

@@ -48,8 +48,8 @@ function boundaryEdges(triangles: Int32Array, rim: Uint8Array, vertexCount: numb
  */
 export function buildSolid(hf: HeightField, width: number, maxError: number, maxTriangles = Infinity, maxMeshTriangles = Infinity): { mesh: ReliefMesh; stats: SolidStats } {
   // The top's budget leaves room for a plate's walls and bottom (at most 3 per border step), so a
-  // plate always fits and only a cut-out's long outline can go over.
-  const topBudget = Math.max(2, Math.min(maxTriangles, maxMeshTriangles - 6 * (hf.cols + hf.rows)));
+  // plate fits and only a cut-out's long outline can go over; never less than half the limit.
+  const topBudget = Math.min(maxTriangles, Math.max(Math.floor(maxMeshTriangles / 2), maxMeshTriangles - 6 * (hf.cols + hf.rows)));
   const top = topSurface(hf, maxError, topBudget);
   const { vertices } = top;
   const { gx, gy, z, rim } = vertices;

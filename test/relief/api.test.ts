@@ -95,3 +95,22 @@ describe('reliefs through the API', () => {
     expect((position.max![2]! - position.min![2]!) / 0.04).toBeCloseTo(1000 / 1500, 2);
   });
 });
+
+describe('the mesh limit (DEPTHMILL_MAX_TRIANGLES)', () => {
+  it("reaches the worker: a plate that has more triangles by default keeps within the operator's limit", async () => {
+    const plateTriangles = async (url: string, token: string) => {
+      const created = await createTask(url, token, form({ format: '3', model_type: 'base', rmbg: '0' }, [{ bytes: APPLE }]));
+      const done = await waitForTask(url, token, created.body.data.task_id);
+      expect(done.body.code, done.body.msg).toBe(200);
+      return (done.body.data as { mesh?: { triangles: number } }).mesh!.triangles;
+    };
+    expect(await plateTriangles(server.url, accessToken)).toBeGreaterThan(3000);
+    const small = await startServer({ env: { DEPTHMILL_MAX_TRIANGLES: '3000' } });
+    try {
+      const { accessToken: token } = await signIn(small);
+      expect(await plateTriangles(small.url, token)).toBeLessThanOrEqual(3000);
+    } finally {
+      await small.stop();
+    }
+  });
+});
