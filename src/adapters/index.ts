@@ -37,6 +37,8 @@ export interface Adapters {
   serverSecret: Buffer;
   /** Shared counters for the API's rate limit (distributed mode); undefined: in-process counters. */
   rateLimitRedis: Redis | undefined;
+  /** Key prefix of the shared rate-limit counters: the deployment's queue prefix, so deployments on one Redis never share them. */
+  rateLimitNamespace: string;
   /** Closes the store and the blob client; the queue is closed by its owner, before this. */
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export async function openAdapters(config: Config): Promise<Adapters> {
     links,
     serverSecret,
     rateLimitRedis,
+    rateLimitNamespace: `${config.queue ? (new URL(config.queue).searchParams.get('prefix') ?? 'depthmill') : 'depthmill'}-rate-`,
     async close() {
       s3?.close();
       rateLimitRedis?.disconnect();

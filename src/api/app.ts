@@ -44,6 +44,8 @@ export interface AppDeps extends RouteDeps {
   logger: FastifyBaseLogger;
   /** Shared rate-limit counters (distributed mode); undefined: counters in this process. */
   rateLimitRedis?: Redis | undefined;
+  /** Their key prefix (one per deployment). */
+  rateLimitNamespace?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -78,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     errorResponseBuilder: (_request, context) =>
       new ApiError(Errors.rateLimited, `too many requests: at most ${context.max} per minute; retry after ${context.after}`),
-    ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: 'depthmill-rate-' } : {}),
+    ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: deps.rateLimitNamespace ?? 'depthmill-rate-' } : {}),
   });
 
   // files: the image, the mask and the depth map, plus one more so that a second copy of one gets its own message.
