@@ -9,7 +9,7 @@ import { readDepthMapUpload, type DepthMapContentType } from './depth-map-input.
 import type { TaskParams } from '../contract/task.js';
 import { createTaskFields, describeIssue, toTaskParams } from '../contract/create-task-schema.js';
 import { ApiError, Errors } from '../contract/errors.js';
-import { fetchImage, tooLarge } from './fetch-image.js';
+import { ALLOWLIST_HINT, fetchImage, tooLarge } from './fetch-image.js';
 import { sniffImageType, type ImageType } from './image-type.js';
 
 export interface CreateTaskInput {
@@ -86,7 +86,7 @@ export async function readCreateTask(request: FastifyRequest, config: Config, ou
 
   // Refused before the task exists: a callback that could never be delivered is better said now.
   const callbackRefusal = params.callbackUrl && (await outbound.refusal(params.callbackUrl));
-  if (callbackRefusal) throw new ApiError(Errors.invalidField, `invalid parameter: callback_url is not allowed: ${callbackRefusal}`);
+  if (callbackRefusal) throw new ApiError(Errors.invalidField, `invalid parameter: callback_url is not allowed: ${callbackRefusal}${ALLOWLIST_HINT}`);
 
   const imageUrl = parsed.data.image_url;
   if (files.depth_map) {

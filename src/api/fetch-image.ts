@@ -3,6 +3,9 @@
 import type { OutboundFetch } from '../tasks/ports.js';
 import { ApiError, Errors } from '../contract/errors.js';
 
+/** Said with every refused URL: how an operator lets the server reach a host it trusts. */
+export const ALLOWLIST_HINT = ' (the server operator can allow a trusted internal host with DEPTHMILL_FETCH_ALLOWLIST)';
+
 export interface FetchImageOptions {
   maxBytes: number;
   timeoutMs: number;
@@ -16,7 +19,7 @@ export async function fetchImage(url: string, { maxBytes, timeoutMs, fetch }: Fe
   try {
     response = await fetch(url, { signal, headers: { accept: 'image/png, image/jpeg, image/webp' } });
   } catch (error) {
-    if (refused(error)) throw new ApiError(Errors.imageUrlUnreachable, `invalid parameter: image_url is not allowed: ${causeOf(error)}`);
+    if (refused(error)) throw new ApiError(Errors.imageUrlUnreachable, `invalid parameter: image_url is not allowed: ${causeOf(error)}${ALLOWLIST_HINT}`);
     throw unreachable(url, signal.aborted ? `no answer within ${timeoutMs / 1000} s` : causeOf(error));
   }
   if (!response.ok) {

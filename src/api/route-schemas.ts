@@ -209,6 +209,14 @@ export const queryTaskRoute = {
   },
 } satisfies FastifySchema & Record<string, unknown>;
 
+/** The Hitem3D family's query-task for any kind of task: here every task is a depth task. */
+export const anyQueryTaskRoute = {
+  ...queryTaskRoute,
+  operationId: 'queryAnyTask',
+  summary: 'Any task by its id, as the Hitem3D family asks (the same answer as the depth route)',
+  description: `${queryTaskRoute.description} Ids of other kinds of task (this server makes depth tasks only, whose ids start with \`depth_\`) answer 404.`,
+} satisfies FastifySchema & Record<string, unknown>;
+
 export const downloadRoute = {
   tags: ['depth'],
   operationId: 'download',

@@ -11,11 +11,12 @@ import type { LinkSigner } from '../tasks/signed-links.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
 import { authenticateClient } from '../tasks/clients.js';
 import type { TaskService } from '../tasks/task-service.js';
+import { DEPTH_TASK_PREFIX } from '../tasks/task-id.js';
 import { taskQueryBody } from '../tasks/task-view.js';
 import { basicCredentials, requireClient } from './authenticate.js';
 import { readCreateTask } from './create-task-form.js';
 import { ApiError, Errors } from '../contract/errors.js';
-import { createTaskRoute, downloadRoute, queryTaskRoute, refuseInvalid, tokenRoute } from './route-schemas.js';
+import { anyQueryTaskRoute, createTaskRoute, downloadRoute, queryTaskRoute, refuseInvalid, tokenRoute } from './route-schemas.js';
 import type { TokenIssuer } from './tokens.js';
 
 export interface RouteDeps {
@@ -84,12 +85,22 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return successEnvelope({ task_id: task.id });
   });
 
-  app.get('/open-api/v1/depth/query-task', { schema: queryTaskRoute, attachValidation: true }, async (request) => {
+  const queryTask = async (request: FastifyRequest) => {
     const client = await requireClient(request, tokens);
     refuseInvalid(request, Errors.taskIdMissing);
     const { task_id: taskId } = request.query as { task_id: string };
     const task = await tasks.get(client.id, taskId);
     return taskQueryBody(task, blobs, baseUrlOf(request));
+  };
+  app.get('/open-api/v1/depth/query-task', { schema: queryTaskRoute, attachValidation: true }, queryTask);
+  // The family's generic route (some clients' status command and set-up probe use it).
+  app.get('/open-api/v1/query-task', { schema: anyQueryTaskRoute, attachValidation: true }, async (request) => {
+    const { task_id: taskId } = request.query as { task_id?: unknown };
+    if (typeof taskId === 'string' && taskId !== '' && !taskId.startsWith(DEPTH_TASK_PREFIX)) {
+      await requireClient(request, tokens);
+      throw new ApiError(Errors.taskNotFound, `task not found: this server makes depth tasks only (their ids start with ${DEPTH_TASK_PREFIX})`);
+    }
+    return queryTask(request);
   });
 
   // Signed download links (API.md: valid one hour), served by the same process.

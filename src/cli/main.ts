@@ -1,5 +1,6 @@
 // The `depthmill` command line: serve, and client credentials. Every command answers --help and
 // exits non-zero on failure.
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { openStore, type Store } from '../adapters/index.js';
 import { loadConfig } from '../config.js';
@@ -9,8 +10,11 @@ import { registerGenerateCommand } from './generate.js';
 import { registerModelCommands } from './models.js';
 import { registerReliefCommand } from './relief.js';
 
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command('depthmill')
   .description('Self-hosted Hitem3D-compatible depth API: one photo in, a depth map out.')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)');
 
 program
@@ -32,7 +36,10 @@ program
       ...(options.models !== undefined ? { DEPTHMILL_MODELS: options.models } : {}),
       ...(options.role !== undefined ? { DEPTHMILL_ROLE: options.role } : {}),
     });
-    const server = await startServer(config);
+    const server = await startServer(config).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      throw new Error(`port ${config.port} on ${config.host} is already in use (another depthmill?): stop it, or choose another port with --port or PORT (0 picks a free one)`);
+    });
     console.log(server.url ? `depthmill listening on ${server.url}` : `depthmill worker ready (concurrency ${config.concurrency})`);
     let stopping = false;
     const stop = (signal: string) => {

@@ -258,6 +258,27 @@ describe('tasks', () => {
     expect(foreign.body.code).toBe(404);
   });
 
+  it("answers the family's generic query-task exactly like the depth route, and other kinds of task with 404", async () => {
+    const created = await createTask(server.url, aliceToken, form({ format: '2', model_type: 'base', rmbg: '0' }, photo()));
+    const taskId = created.body.data.task_id;
+    const generic = (id?: string, accessToken: string | null = aliceToken) =>
+      fetch(`${server.url}/open-api/v1/query-task${id === undefined ? '' : `?task_id=${id}`}`, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} });
+    const done = await waitForTask(server.url, aliceToken, taskId);
+    const answer = await generic(taskId);
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as typeof done.body;
+    // The same answer but for the link, which is signed afresh on every query.
+    expect({ ...body, data: { ...body.data, url: undefined } }).toEqual({ ...done.body, data: { ...done.body.data, url: undefined } });
+    expect((await download(body.data.url!)).bytes).toEqual((await download(done.body.data.url!)).bytes);
+
+    const otherKind = await generic('mesh_20260312_8f92ab3e1cde');
+    expect(otherKind.status).toBe(404);
+    expect(await otherKind.json()).toEqual({ code: 404, data: {}, msg: 'task not found: this server makes depth tasks only (their ids start with depth_)' });
+    expect((await generic(taskId, null)).status).toBe(401);
+    expect((await generic('mesh_20260312_8f92ab3e1cde', null)).status).toBe(401);
+    expect(await (await generic()).json()).toMatchObject({ code: 40020010 });
+  });
+
   it('signs download links: a fresh link on each query, and a tampered link is refused', async () => {
     const created = await createTask(server.url, aliceToken, form({ format: '6', model_type: 'base', rmbg: '0' }, photo()));
     const first = await waitForTask(server.url, aliceToken, created.body.data.task_id);

@@ -78,6 +78,8 @@ describe('image_url', () => {
     expect(result.body.code).toBe(40020006);
     expect(result.body.msg).toMatch(/^invalid parameter: image_url is not allowed: /);
     expect(result.body.msg).toMatch(reason);
+    // The operator's way out is named.
+    expect(result.body.msg).toMatch(/DEPTHMILL_FETCH_ALLOWLIST\)$/);
   });
 
   it('refuses schemes other than http and https', async () => {
@@ -105,7 +107,7 @@ describe('callback_url', () => {
       const result = await createTask(server.url, accessToken, form({ format: '2', callback_url: url }, [{ bytes: PHOTO }]));
       expect(result.status, url).toBe(400);
       expect(result.body.code).toBe(40020003);
-      expect(result.body.msg).toMatch(/^invalid parameter: callback_url is not allowed: /);
+      expect(result.body.msg).toMatch(/^invalid parameter: callback_url is not allowed: .*DEPTHMILL_FETCH_ALLOWLIST\)$/);
     }
   });
 
