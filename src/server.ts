@@ -74,7 +74,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       retentionHours: config.retentionHours,
     });
     const tokens = new TokenIssuer(serverSecret, store);
-    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis, rateLimitNamespace: adapters.rateLimitNamespace });
+    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis, rateLimitNamespace: adapters.rateLimitNamespace, readiness: { database: store, queue, blobs } });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

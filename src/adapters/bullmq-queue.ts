@@ -59,6 +59,11 @@ export class BullmqQueue implements JobQueue {
     await this.queue.add('task', { taskId }, { jobId: taskId });
   }
 
+  async ping(): Promise<void> {
+    // A Redis round trip; while Redis is away it waits for the reconnect (the probe times it out).
+    await this.queue.getJobCounts('waiting');
+  }
+
   start(handler: (taskId: string) => Promise<void>): void {
     const lockDuration = this.options.lockDurationMs ?? 30_000;
     this.worker = new Worker(QUEUE_NAME, (job) => handler((job.data as { taskId: string }).taskId), {

@@ -1,6 +1,7 @@
 // Blobs as files under one directory (the embedded default). Writes go to a temporary name and
 // are renamed into place, so a crash never leaves a half-written result under its real name.
-import { mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { StorageFull, TransientError } from '../contract/errors.js';
 import type { BlobStore } from '../tasks/ports.js';
@@ -55,6 +56,11 @@ export class FsBlobStore implements BlobStore {
     return readFile(this.pathOf(key)).catch((error: unknown) => {
       throw storageError(error);
     });
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await access(this.root, constants.W_OK);
   }
 
   async room(): Promise<number> {

@@ -20,6 +20,10 @@ export class LocalQueue implements JobQueue {
     this.pump();
   }
 
+  async ping(): Promise<void> {
+    if (this.closing) throw new Error('the queue is closing');
+  }
+
   start(handler: (taskId: string) => Promise<void>): void {
     this.handler = handler;
     this.pump();

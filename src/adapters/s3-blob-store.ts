@@ -61,6 +61,10 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  async ping(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket }));
+  }
+
   private key(key: string): string {
     return this.location.prefix + key;
   }

@@ -9,6 +9,7 @@ import { ApiError, Errors } from '../contract/errors.js';
 import { clientErrorHandler, frameworkErrors } from './connection-errors.js';
 import { MAX_FIELD_BYTES } from './create-task-form.js';
 import { tooLarge } from './fetch-image.js';
+import { registerHealth, type ReadinessChecks } from './health.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes, type RouteDeps } from './routes.js';
 import { registerWeb } from './web.js';
@@ -46,6 +47,8 @@ export interface AppDeps extends RouteDeps {
   rateLimitRedis?: Redis | undefined;
   /** Their key prefix (one per deployment). */
   rateLimitNamespace?: string;
+  /** What /readyz asks. */
+  readiness: ReadinessChecks;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -115,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await registerOpenApi(app, config.maxImageBytes);
   registerRoutes(app, deps);
+  registerHealth(app, deps.readiness);
   await registerWeb(app, config);
   return app;
 }

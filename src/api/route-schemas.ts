@@ -209,6 +209,31 @@ export const queryTaskRoute = {
   },
 } satisfies FastifySchema & Record<string, unknown>;
 
+const readiness = z.enum(['ok', 'unreachable', 'timed out']);
+export const HealthAnswer = envelope(z.object({ status: z.literal('ok') }), 'HealthAnswer', 'the process answers');
+export const ReadyAnswer = envelope(
+  z.object({ status: z.enum(['ready', 'not ready']), database: readiness, queue: readiness, blobs: readiness }),
+  'ReadyAnswer',
+  'each part a task needs, and whether it answers',
+);
+
+export const healthRoute = {
+  tags: ['operations'],
+  operationId: 'health',
+  summary: 'Liveness: the process answers (no token, no rate limit)',
+  security: [],
+  response: { 200: json(HealthAnswer, 'the process is up') },
+} satisfies FastifySchema & Record<string, unknown>;
+
+export const readyRoute = {
+  tags: ['operations'],
+  operationId: 'ready',
+  summary: 'Readiness: the database, the queue and the blob store answer (no token, no rate limit)',
+  description: 'Each part is checked with a 2 s limit; the models were checked at start-up, which does not finish without them.',
+  security: [],
+  response: { 200: json(ReadyAnswer, 'ready'), 503: json(ReadyAnswer, '503: not ready, and which part does not answer') },
+} satisfies FastifySchema & Record<string, unknown>;
+
 /** The Hitem3D family's query-task for any kind of task: here every task is a depth task. */
 export const anyQueryTaskRoute = {
   ...queryTaskRoute,

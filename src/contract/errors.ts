@@ -1,7 +1,7 @@
 // The one catalog of error codes (API.md "Envelope"). Code elsewhere throws entries from here;
 // the error handler in app.ts is the one place that turns them into the envelope. Each code comes
 // with one HTTP status (a client reading either gets the same answer); the short codes are the
-// HTTP status itself (401, 403, 404, 408, 410, 416, 429, 431, 507), the long ones name a kind of failure.
+// HTTP status itself (401, 403, 404, 408, 410, 416, 429, 431, 503, 507), the long ones name a kind of failure.
 
 export interface ErrorEntry {
   code: number;
@@ -30,6 +30,8 @@ export const Errors = {
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
   rateLimited: entry(429, 429, 'too many requests'),
   generateFailed: entry(5001001, 200, 'generate failed'),
+  /** /readyz: something a task needs (database, queue, blob store) does not answer. */
+  notReady: entry(503, 503, 'not ready'),
   /** The data directory (or a quota on it) is full: nothing new is accepted until there is room. */
   storageFull: entry(507, 507, 'the server is out of storage space: try again later'),
   systemError: entry(10000000, 500, 'system error'),

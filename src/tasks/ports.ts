@@ -20,6 +20,8 @@ export interface TaskStore {
    * can never end a task and forget to tell its client.
    */
   finish(id: string, outcome: TaskOutcome): Promise<boolean>;
+  /** Resolves when the database answers (the readiness probe); throws when it does not. */
+  ping(): Promise<void>;
   /** Tasks that were acknowledged but have not ended: what a restart must pick up again. */
   listUnfinished(): Promise<Task[]>;
   /** Ended tasks last changed before `before` whose files have not been deleted yet. */
@@ -83,6 +85,8 @@ export interface BlobStore {
    * (with Range and HEAD) instead of reading it whole. Absent for remote stores.
    */
   filePath?(key: string): string;
+  /** Resolves when the store can be used (the readiness probe); throws when it cannot. */
+  ping(): Promise<void>;
   /** Bytes free where the blobs are kept, for stores on a local disk (create-task checks it). */
   room?(): Promise<number>;
   /** Deletes a blob; deleting one that is not there is not an error. */
@@ -93,6 +97,8 @@ export interface BlobStore {
 
 export interface JobQueue {
   enqueue(taskId: string): Promise<void>;
+  /** Resolves when the queue answers (the readiness probe); throws, or never settles, when it does not. */
+  ping(): Promise<void>;
   /** Starts taking jobs; the handler's promise settles when the job is done. */
   start(handler: (taskId: string) => Promise<void>): void;
   /** Stops taking new jobs and waits for running ones. */

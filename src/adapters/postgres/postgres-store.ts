@@ -86,6 +86,10 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     await this.pool.query(`DELETE FROM tasks WHERE id = $1 AND state = 'created'`, [id]);
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   async get(id: string): Promise<Task | undefined> {
     const { rows } = await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE id = $1', [id]);
     return rows[0] && toTask(rows[0]);

@@ -77,6 +77,10 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     this.db.prepare(`DELETE FROM tasks WHERE id = ? AND state = 'created'`).run(id);
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   async get(id: string): Promise<Task | undefined> {
     const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
     return row && toTask(row);
