@@ -107,7 +107,14 @@ async function planJobs(files: string[], format: OutputFormat, options: Generate
   let outDir = options.outDir === undefined ? undefined : resolve(options.outDir);
   if (options.output !== undefined) {
     const path = resolve(options.output);
-    if (files.length === 1 && !(await looksLikeDirectory(options.output))) outFile = path;
+    const folder = await looksLikeDirectory(options.output);
+    const extension = extname(options.output).slice(1).toLowerCase();
+    if (!folder && extension !== '') {
+      // A file name: it must name the format written, and there must be one photo to write to it.
+      if (extension !== format) throw new Error(`-o ${options.output}: a ${format} file is written, so name it ${basename(options.output, extname(options.output))}.${format} (or choose --format)`);
+      if (files.length > 1) throw new Error(`-o ${options.output} names one file, but ${files.length} photos were given: give a folder (-o out/) or --out-dir`);
+    }
+    if (files.length === 1 && !folder) outFile = path;
     else outDir = path;
   }
   // --mask-out: a file for one photo, a folder (NAME.mask.png each) for a batch.

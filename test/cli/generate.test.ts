@@ -185,6 +185,8 @@ describe('depthmill generate, locally (no server)', () => {
       [['--degree-rmbg', 'lots'], /--degree-rmbg must be a number from 0 to 1/],
       [['-f', 'jpg'], /argument 'jpg' is invalid.*exr, png, bmp, stl, glb, 3mf/],
       [['-o', join(dir, 'x.png'), '-f', 'exr'], /ends in \.png but --format is exr/],
+      [['-o', join(dir, 'x.jpg')], /-o \S*x\.jpg: a png file is written, so name it x\.png \(or choose --format\)/],
+      [[join(dir, 'coffee.png'), '-o', join(dir, 'z.png')], /-o \S*z\.png names one file, but 2 photos were given: give a folder \(-o out\/\) or --out-dir/],
       [['--server', 'http://127.0.0.1:9'], /needs client credentials: set DEPTHMILL_CLIENT_ID/],
       [['--subject-box', '0.1,0.2,0.8'], /--subject-box must be four numbers "x0,y0,x1,y1" .*\(got "0\.1,0\.2,0\.8"\)/],
       [['--subject-box', '50,20,400,300'], /--subject-box must be four numbers from 0 to 1/],
