@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { errorEnvelope } from '../contract/envelope.js';
+import { redactUrl } from '../logger.js';
 import { ApiError, Errors } from '../contract/errors.js';
 import { clientErrorHandler, frameworkErrors } from './connection-errors.js';
 import { MAX_FIELD_BYTES } from './create-task-form.js';
@@ -13,6 +14,9 @@ import { registerHealth, type ReadinessChecks } from './health.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes, type RouteDeps } from './routes.js';
 import { registerWeb } from './web.js';
+
+/** Routes clients poll: their successful answers are logged at debug. */
+const POLLED = new Set(['/open-api/v1/depth/query-task', '/open-api/v1/query-task', '/healthz', '/readyz']);
 
 /** Errors Fastify and its multipart plugin raise, mapped onto the catalog. */
 function fromFastifyError(error: FastifyError, request: FastifyRequest, maxImageBytes: number): ApiError | undefined {
@@ -67,6 +71,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     clientErrorHandler: clientErrorHandler(deps.logger),
     frameworkErrors,
+    // One line per request, written below when the answer is sent (Fastify's own are two).
+    disableRequestLogging: true,
+  });
+
+  // One line per request: at info, except the answers a poller gets again and again (a query-task
+  // that is not new news, the probes), which go to debug so polling does not flood the log.
+  app.addHook('onResponse', async (request, reply) => {
+    const routine = reply.statusCode < 400 && (POLLED.has(request.routeOptions.url ?? '') || request.method === 'HEAD');
+    request.log[routine ? 'debug' : 'info']({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   await app.register(rateLimit, {

@@ -1,5 +1,6 @@
 // Nothing secret in the logs: a full round trip at info level, then the log is searched for the
-// client secret, the access token and the download link's signature.
+// client secret, the access token and the download link's signature; and one line per request,
+// none for polling.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -26,6 +27,15 @@ it('logs requests without secrets, tokens or link signatures', async () => {
     const signature = url.searchParams.get('signature') ?? url.searchParams.get('X-Amz-Signature');
     expect(signature).toBeTruthy();
     expect(log).not.toContain(signature!);
+
+    // One line per request at info (not Fastify's two), and polling query-task adds none.
+    const requestLines = log.split('\n').filter((line) => line.includes('"msg":"request"'));
+    expect(log).not.toMatch(/"msg":"(incoming request|request completed)"/);
+    expect(requestLines.filter((line) => line.includes('/open-api/v1/depth/create-task'))).toHaveLength(1);
+    // (A download from S3, in the distributed run, never reaches the server.)
+    expect(requestLines.filter((line) => line.includes('/files/'))).toHaveLength(url.pathname.startsWith('/files/') ? 1 : 0);
+    expect(requestLines.filter((line) => line.includes('query-task'))).toEqual([]);
+    expect(requestLines[0]).toMatch(/"method":"\w+","url":"[^"]+","status":\d{3},"ms":\d+/);
   } finally {
     await server.stop();
   }
