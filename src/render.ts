@@ -18,6 +18,13 @@ export interface RenderOptions {
   maskPng?: boolean;
   /** Triangles a relief's mesh may have at most (DEPTHMILL_MAX_TRIANGLES); default the relief's own. */
   maxMeshTriangles?: number;
+  /** Epoch ms: past it, the work stops at the next stage (after the depth map, after the mesh). */
+  deadline?: number;
+}
+
+/** The task's time is up: the work stops here rather than finish a result nobody will record. */
+function stopIfLate(deadline: number | undefined): void {
+  if (deadline !== undefined && Date.now() > deadline) throw new Error('the task ran past its time limit; its work was stopped');
 }
 
 export interface RenderedOutput extends DepthResult {
@@ -33,16 +40,18 @@ export const LITHOPHANE_MODEL = 'lithophane';
 
 export async function renderOutput(input: Uint8Array, params: TaskParams, sessions: PipelineSessions, options: RenderOptions = {}): Promise<RenderedOutput> {
   const relief: ReliefOptions = options.maxMeshTriangles ? { maxMeshTriangles: options.maxMeshTriangles } : {};
+  stopIfLate(options.deadline);
   if (params.reliefMode === 'lithophane') return renderLithophane(input, params, sessions.decodeLimits, relief);
   if (params.depthMap) return renderDepthMapRelief(input, params, sessions.decodeLimits, relief);
   const map = await runPipeline(input, options.userMask ? { ...params, userMask: options.userMask } : params, sessions);
+  stopIfLate(options.deadline);
   const maskPng = options.maskPng && map.alpha ? { maskPng: await encodeMaskPng(map.width, map.height, maskLevels(map.alpha)) } : {};
   const { format } = params;
   if (!isMeshFormat(format)) {
     const output = await encodeDepthMap(format, map, map.metadata);
     return { ...output, model: map.metadata.model, timings: { ...map.timings }, ...maskPng };
   }
-  const { output, mesh, timings } = await meshOutput(map, params, format, relief);
+  const { output, mesh, timings } = await meshOutput(map, params, format, relief, options.deadline);
   return { ...output, model: map.metadata.model, mesh, timings: { ...map.timings, ...timings }, ...maskPng };
 }
 
@@ -87,10 +96,11 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
 }
 
 /** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */
-async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat, options: ReliefOptions) {
+async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat, options: ReliefOptions, deadline?: number) {
   const mark = performance.now();
   const relief = buildRelief(map, params, options);
   const reliefMs = performance.now() - mark;
+  stopIfLate(deadline);
   const { output, encode } = await encodeMesh(relief.mesh, format);
   return { output, mesh: meshSummary(relief), timings: { relief: reliefMs, encode } };
 }

@@ -15,6 +15,8 @@ export interface EngineJob {
   params: TaskParams;
   /** The user's mask file, when the task has one. */
   userMask?: Uint8Array;
+  /** Epoch ms after which the work stops at its next stage. */
+  deadline?: number;
 }
 
 export interface EngineThreadData {
@@ -40,10 +42,10 @@ const sessions = sharedSessions({ ...data.sessions, onFallback: (message) => pro
 /** A result, or why there is none: the failure's kind crosses back as text (an error's class would not). */
 export type EngineReply = { result: DepthResult } | { failure: TaskFailureReport };
 
-export default async function runJob({ input, params, userMask }: EngineJob): Promise<EngineReply> {
+export default async function runJob({ input, params, userMask, deadline }: EngineJob): Promise<EngineReply> {
   try {
     const limits = data.maxMeshTriangles ? { maxMeshTriangles: data.maxMeshTriangles } : {};
-    return { result: await renderOutput(input, params, sessions, { ...limits, ...(userMask ? { userMask } : {}) }) };
+    return { result: await renderOutput(input, params, sessions, { ...limits, ...(userMask ? { userMask } : {}), ...(deadline ? { deadline } : {}) }) };
   } catch (error) {
     const failure = failureReport(error);
     // An internal failure keeps its stack for the log (the runner logs it; the client never sees it).

@@ -47,10 +47,11 @@ export class ThreadEngine implements DepthEngine {
     });
   }
 
-  async run(input: Buffer, params: TaskParams, userMask?: Buffer, signal?: AbortSignal): Promise<DepthResult> {
-    // Aborting a running job terminates its worker thread (Piscina starts a fresh one), so a task
-    // past its time stops computing instead of holding the thread to the end.
-    const reply = await this.pool.run({ input, params, ...(userMask ? { userMask } : {}) }, signal ? { signal } : {});
+  async run(input: Buffer, params: TaskParams, userMask?: Buffer, deadline?: number): Promise<DepthResult> {
+    // The deadline travels with the job and the thread stops at its next stage once it has passed.
+    // Not Piscina's abort: terminating a thread in the middle of ONNX Runtime or libvips work takes
+    // the whole process down (SIGABRT from a native exception).
+    const reply = await this.pool.run({ input, params, ...(userMask ? { userMask } : {}), ...(deadline ? { deadline } : {}) });
     if ('failure' in reply) throw new TaskFailure(reply.failure);
     const { result } = reply;
     return { ...result, bytes: Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength) };

@@ -120,10 +120,10 @@ export interface DepthResult {
 /** Runs the pipeline and the encoder for one task, off the HTTP event loop. */
 export interface DepthEngine {
   /**
-   * userMask: the bytes of the task's mask file, when the client sent one. `signal` aborting stops
-   * the work itself (not only the wait for it) and rejects.
+   * userMask: the bytes of the task's mask file, when the client sent one. `deadline` (epoch ms):
+   * past it the work stops at its next stage (decode, models, relief, encode) and rejects.
    */
-  run(input: Buffer, params: TaskParams, userMask?: Buffer, signal?: AbortSignal): Promise<DepthResult>;
+  run(input: Buffer, params: TaskParams, userMask?: Buffer, deadline?: number): Promise<DepthResult>;
   close(): Promise<void>;
 }
 

@@ -35,10 +35,11 @@ export class TaskRunner {
     }
     await tasks.setState(taskId, 'processing');
     const started = Date.now();
-    // The task's time runs from its creation: at its end the work is stopped, not only the task
-    // marked failed (housekeeping does that too), so no late result is written and the thread is
-    // free for the next task.
-    const deadline = AbortSignal.timeout(Math.max(1, task.createdAt + this.options.taskTimeoutMs - started));
+    // The task's time runs from its creation: past its end the engine stops at its next stage, not
+    // only the task is marked failed (housekeeping does that too), so no late result is written and
+    // the thread is soon free for the next task.
+    const deadline = task.createdAt + this.options.taskTimeoutMs;
+    const late = () => Date.now() > deadline;
     let outcome: TaskOutcome;
     let timings: Record<string, number> | undefined;
     try {
@@ -46,7 +47,7 @@ export class TaskRunner {
         Promise.all([blobs.get(task.inputKey), task.maskKey ? blobs.get(task.maskKey) : undefined]),
       );
       const result = await engine.run(input, task.params, userMask, deadline);
-      deadline.throwIfAborted();
+      if (late()) throw new Error('the task ran past its time limit');
       timings = result.timings;
       const resultKey = `results/${taskId}.${result.extension}`;
       await this.storage(taskId, 'writing the result', () => blobs.put(resultKey, result.bytes, result.contentType));
@@ -55,7 +56,7 @@ export class TaskRunner {
       // The client hears what was wrong with its input, and of anything else only that the server
       // failed: paths, model files and raw library messages stay in the log.
       const failure = failureReport(error);
-      if (deadline.aborted) outcome = { state: 'failed', error: overdueError(this.options.taskTimeoutMs) };
+      if (late()) outcome = { state: 'failed', error: overdueError(this.options.taskTimeoutMs) };
       else {
         if (failure.kind === 'internal') log.error({ taskId, err: failure.message }, 'task failed inside the server');
         outcome = { state: 'failed', error: clientFailureMessage(failure) };

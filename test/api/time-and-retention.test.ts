@@ -44,6 +44,9 @@ describe('time limit', () => {
       const ended = server.output().split('\n').filter((line) => line.includes(taskId) && line.includes('"task ended"'));
       expect(ended.every((line) => line.includes('"state":"failed"'))).toBe(true);
       expect(server.output()).not.toMatch(new RegExp(`${taskId}[^\n]*"state":"success"`));
+      // Stopping the work never takes the process down with it.
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect(server.process.exitCode).toBeNull();
     } finally {
       await server.stop();
     }
