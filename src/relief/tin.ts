@@ -233,44 +233,41 @@ class GreedyTin {
   }
 
   /**
+   * p on half-edge h = (x -> y) of triangle (x, y, z): that triangle becomes (p, y, z), and
+   * (x, p, z) is added and returned; its side x -> p is left for the caller to link.
+   */
+  private splitSide(h: number, p: number): number {
+    const { triangles } = this;
+    const h2 = prev(h);
+    const x = triangles[h]!;
+    const twinZX = this.twins[h2]!;
+    triangles[h] = p;
+    this.touch(Math.floor(h / 3));
+    const added = this.addTriangle(x, p, triangles[h2]!);
+    this.link(3 * added + 2, twinZX);
+    this.link(3 * added + 1, h2); // p-z
+    return added;
+  }
+
+  /**
    * p on half-edge e = (a -> b) of triangle (a, b, c): that triangle becomes (p, b, c) plus
    * (a, p, c), and the one across, (b, a, d), becomes (p, a, d) plus (b, p, d).
    */
   private splitEdge(e: number, p: number): void {
-    const { triangles } = this;
-    const e1 = next(e);
-    const e2 = prev(e);
-    const a = triangles[e]!;
-    const c = triangles[e2]!;
+    // Every half is split and linked before any edge is flipped: a flip rewrites the slots.
     const twin = this.twins[e]!;
-    const twinCA = this.twins[e2]!;
-    triangles[e] = p;
-    this.touch(Math.floor(e / 3));
-    const t1 = this.addTriangle(a, p, c);
-    this.link(3 * t1 + 2, twinCA);
-    this.link(3 * t1 + 1, e2); // p-c
-    if (twin < 0) {
-      this.twins[e] = -1;
-      this.legalize(e1);
-      this.legalize(3 * t1 + 2);
-      return;
+    const t1 = this.splitSide(e, p);
+    const u1 = twin < 0 ? -1 : this.splitSide(twin, p);
+    if (twin >= 0) {
+      this.link(e, 3 * u1); // p-b
+      this.link(twin, 3 * t1); // p-a
     }
-    const f1 = next(twin);
-    const f2 = prev(twin);
-    const b = triangles[twin]!;
-    const d = triangles[f2]!;
-    const twinDB = this.twins[f2]!;
-    triangles[twin] = p;
-    this.touch(Math.floor(twin / 3));
-    const u1 = this.addTriangle(b, p, d);
-    this.link(3 * u1 + 2, twinDB);
-    this.link(3 * u1 + 1, f2); // p-d
-    this.link(e, 3 * u1); // p-b
-    this.link(twin, 3 * t1); // p-a
-    this.legalize(e1);
+    this.legalize(next(e));
     this.legalize(3 * t1 + 2);
-    this.legalize(f1);
-    this.legalize(3 * u1 + 2);
+    if (twin >= 0) {
+      this.legalize(next(twin));
+      this.legalize(3 * u1 + 2);
+    }
   }
 
   /**
