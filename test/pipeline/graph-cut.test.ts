@@ -2,19 +2,8 @@
 // max-flow finds must cost exactly the least of them; on a large one it must separate two regions
 // the way the costs say.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as random } from '../../bench/eval/stats.js';
 import { minCut, type GridGraph } from '../../src/pipeline/graph-cut.js';
-
-/** A seeded generator (mulberry32), so a failure is reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DIRECTIONS: [number, number][] = [
   [1, 0],

@@ -1,6 +1,7 @@
 // Reliefs of real photos and of synthetic maps: closed, manifold, outward meshes of the asked size
 // (checked here and by ADMesh), following the depth map within the error bound, right way round.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/eval/stats.js';
 import { fineShapeRms } from '../../bench/eval/relief-quality.js';
 import { readDepthMap } from '../../src/formats/depth-input.js';
 import { encodeDepthMap } from '../../src/formats/index.js';
@@ -249,8 +250,7 @@ describe('printable by default', () => {
 
 describe('a bound on the mesh', () => {
   // Noise as depth and as the cut: every pixel its own speck or hole, the outline everywhere.
-  let seed = 7;
-  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const noise = mulberry32(7);
   const map = syntheticMap(400, 300, () => noise(), () => (noise() < 0.5 ? 1 : 0));
   const params: ReliefParams = { ...HI3D, width: 600, heightRelief: 50, minFeature: 0 };
 

@@ -2,23 +2,12 @@
 // same Garland-Heckbert refinement it replaced, and against a brute-force scan of every sample.
 import Delatin from 'delatin';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/eval/stats.js';
 import { refineTin, type Tin } from '../../src/relief/tin.js';
-
-/** A small deterministic random source (mulberry32), so failures repeat. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Smooth hills, a step and a little noise: what a relief's heights look like (mm). */
 function terrain(cols: number, rows: number, seed: number): Float32Array {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const hills = Array.from({ length: 6 }, () => ({ x: next() * cols, y: next() * rows, r: 5 + next() * cols * 0.3, h: next() * 2 }));
   const z = new Float32Array(cols * rows);
   for (let y = 0; y < rows; y++) {
