@@ -129,7 +129,8 @@ describe('create-task fuzzing', () => {
 
   it('answers raw download paths and sign-in bodies, stray % and all, with documented envelopes', async () => {
     // Path characters as sent, unencoded: %, %XX, truncated escapes, slashes, dots, non-ASCII.
-    const pathPart = fc.stringMatching(/^[A-Za-z0-9%./_~-]{0,40}$/);
+    // (Dot segments that climb out of /files/ are resolved by the URL parser to other routes: left out.)
+    const pathPart = fc.stringMatching(/^[A-Za-z0-9%./_~-]{0,40}$/).filter((path) => new URL(`http://host/files/${path}`).pathname.startsWith('/files/'));
     await fc.assert(
       fc.asyncProperty(pathPart, fc.stringMatching(/^[0-9a-z%&=]{0,40}$/), fc.uint8Array({ maxLength: 4096 }), async (path, query, body) => {
         await check(await fetch(`${server.url}/files/${path}?${query}`));
