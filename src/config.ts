@@ -48,6 +48,8 @@ const configSchema = z.object({
   maxImageBytes: positiveInt,
   /** Unfinished tasks one client may have at once (Hitem3D's default is 10). */
   taskQuota: positiveInt,
+  /** Credits a task costs a client whose balance is metered (`depthmill clients credit`), by kind; 0 is free. */
+  creditCosts: z.object({ depth_map: z.coerce.number().int().min(0), relief: z.coerce.number().int().min(0) }),
   /** Triangles a relief's mesh may have at most (more fails the task, saying what to change). */
   maxMeshTriangles: positiveInt,
   /** Requests per minute one client (or, before it signs in, one address) may make. */
@@ -102,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
     taskQuota: env.DEPTHMILL_TASK_QUOTA ?? 10,
     maxMeshTriangles: env.DEPTHMILL_MAX_TRIANGLES ?? 2_000_000,
+    creditCosts: { depth_map: env.DEPTHMILL_CREDITS_DEPTH_MAP ?? 1, relief: env.DEPTHMILL_CREDITS_RELIEF ?? 1 },
     rateLimitPerMinute: env.DEPTHMILL_RATE_LIMIT ?? 600,
     signInPerMinute: env.DEPTHMILL_SIGNIN_RATE_LIMIT ?? 30,
     requestTimeoutMs: env.DEPTHMILL_REQUEST_TIMEOUT_MS ?? 300_000,

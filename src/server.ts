@@ -72,6 +72,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       concurrentTaskQuota: config.taskQuota,
       taskTimeoutMs: config.taskTimeoutMs,
       retentionHours: config.retentionHours,
+      creditCosts: config.creditCosts,
     });
     const tokens = new TokenIssuer(serverSecret, store);
     const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis, rateLimitNamespace: adapters.rateLimitNamespace, readiness: { database: store, queue, blobs } });

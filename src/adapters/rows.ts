@@ -18,6 +18,7 @@ export interface TaskRow {
   created_at: number;
   updated_at: number;
   expired_at: number | null;
+  credits: number;
 }
 
 export interface ClientRow {
@@ -27,6 +28,8 @@ export interface ClientRow {
   callback_key: string;
   created_at: number;
   revoked_at: number | null;
+  /** NULL: unlimited. */
+  balance: number | null;
 }
 
 export interface CallbackRow {
@@ -64,6 +67,7 @@ export function toTask(row: TaskRow): Task {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     ...(row.expired_at === null || row.expired_at === undefined ? {} : { expiredAt: Number(row.expired_at) }),
+    ...(Number(row.credits) > 0 ? { credits: Number(row.credits) } : {}),
   };
 }
 
@@ -75,6 +79,7 @@ export function toClient(row: ClientRow): Client {
     callbackKey: row.callback_key,
     createdAt: Number(row.created_at),
     ...(row.revoked_at === null ? {} : { revokedAt: Number(row.revoked_at) }),
+    ...(row.balance === null || row.balance === undefined ? {} : { balance: Number(row.balance) }),
   };
 }
 

@@ -43,7 +43,7 @@ function documentBase(): Json {
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/', description: 'this server' }],
-    tags: [{ name: 'auth' }, { name: 'depth' }, { name: 'operations' }],
+    tags: [{ name: 'auth' }, { name: 'account' }, { name: 'depth' }, { name: 'operations' }],
     components: {
       securitySchemes: {
         clientCredentials: { type: 'http', scheme: 'basic', description: 'client_id and client_secret' },

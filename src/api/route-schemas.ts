@@ -162,7 +162,9 @@ export const createTaskRoute = {
       ...(Object.values(Errors) as ErrorEntry[]).filter((entry) => String(entry.code).startsWith('4002') && entry !== Errors.taskIdMissing),
       Errors.unauthorized,
       Errors.concurrencyLimit,
+      Errors.insufficientBalance,
       Errors.rateLimited,
+      Errors.storageFull,
     ),
   },
 } satisfies FastifySchema & Record<string, unknown>;
@@ -232,6 +234,31 @@ export const readyRoute = {
   description: 'Each part is checked with a 2 s limit; the models were checked at start-up, which does not finish without them.',
   security: [],
   response: { 200: json(ReadyAnswer, 'ready'), 503: json(ReadyAnswer, '503: not ready, and which part does not answer') },
+} satisfies FastifySchema & Record<string, unknown>;
+
+/** What /balance says of a client whose balance is unlimited: a number any client can do sums with. */
+export const UNLIMITED_BALANCE = 2147483647;
+
+export const BalanceAnswer = envelope(
+  z.object({
+    totalBalance: z.number().int().describe(`credits left; ${UNLIMITED_BALANCE} (2^31 - 1) when the balance is unlimited`),
+    unlimited: z.boolean().describe('true: tasks cost this client nothing (the default until the operator runs `depthmill clients credit`); beyond Hitem3D'),
+    costs: z
+      .object({ depth_map: z.number().int().describe('formats 1, 2 and 6'), relief: z.number().int().describe('formats 3, 4 and 5, lithophanes included') })
+      .describe('credits a task of each kind takes when it is accepted (refunded when it fails); beyond Hitem3D'),
+  }),
+  'BalanceAnswer',
+  'the client\'s credits',
+);
+
+export const balanceRoute = {
+  tags: ['account'],
+  operationId: 'getBalance',
+  summary: "The client's credit balance",
+  description:
+    'A task takes its cost when create-task accepts it and gives it back when it fails; with too few credits create-task answers 30010000 (HTTP 402). Operators set balances with `depthmill clients credit <client_id> <n>`.',
+  security: [{ bearer: [] }],
+  response: { 200: json(BalanceAnswer, 'the balance'), ...errorAnswers(Errors.unauthorized, Errors.rateLimited) },
 } satisfies FastifySchema & Record<string, unknown>;
 
 /** The Hitem3D family's query-task for any kind of task: here every task is a depth task. */

@@ -16,7 +16,7 @@ import { taskQueryBody } from '../tasks/task-view.js';
 import { basicCredentials, requireClient } from './authenticate.js';
 import { readCreateTask } from './create-task-form.js';
 import { ApiError, Errors } from '../contract/errors.js';
-import { anyQueryTaskRoute, createTaskRoute, downloadRoute, queryTaskRoute, refuseInvalid, tokenRoute } from './route-schemas.js';
+import { anyQueryTaskRoute, balanceRoute, createTaskRoute, downloadRoute, queryTaskRoute, refuseInvalid, tokenRoute, UNLIMITED_BALANCE } from './route-schemas.js';
 import type { TokenIssuer } from './tokens.js';
 
 export interface RouteDeps {
@@ -101,6 +101,11 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       throw new ApiError(Errors.taskNotFound, `task not found: this server makes depth tasks only (their ids start with ${DEPTH_TASK_PREFIX})`);
     }
     return queryTask(request);
+  });
+
+  app.get('/open-api/v1/balance', { schema: balanceRoute }, async (request) => {
+    const client = await requireClient(request, tokens);
+    return successEnvelope({ totalBalance: client.balance ?? UNLIMITED_BALANCE, unlimited: client.balance === undefined, costs: config.creditCosts });
   });
 
   // Signed download links (API.md: valid one hour), served by the same process.

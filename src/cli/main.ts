@@ -90,13 +90,18 @@ clients
       name: client.name,
       created_at: new Date(client.createdAt).toISOString(),
       revoked_at: client.revokedAt === undefined ? null : new Date(client.revokedAt).toISOString(),
+      // null: unlimited (the default).
+      balance: client.balance ?? null,
     }));
     if (options.json) {
       console.log(JSON.stringify(rows));
     } else if (rows.length === 0) {
       console.log('no clients yet: create one with `depthmill clients create <name>`');
     } else {
-      for (const row of rows) console.log(`${row.client_id}  ${row.name}  created ${row.created_at}${row.revoked_at ? `  REVOKED ${row.revoked_at}` : ''}`);
+      for (const row of rows) {
+        const balance = row.balance === null ? 'unlimited' : `${row.balance} credits`;
+        console.log(`${row.client_id}  ${row.name}  ${balance}  created ${row.created_at}${row.revoked_at ? `  REVOKED ${row.revoked_at}` : ''}`);
+      }
     }
   });
 
@@ -107,6 +112,26 @@ clients
     const found = await withStore((store) => store.revokeClient(clientId, Date.now()));
     if (!found) throw new Error(`no client with id ${clientId} (see \`depthmill clients list\`)`);
     console.log(`revoked ${clientId}`);
+  });
+
+clients
+  .command('credit <client_id> [n]')
+  .description('add n credits to a client (negative takes some back); its first credit turns an unlimited balance into a metered one')
+  .option('--unlimited', 'make the balance unlimited again (the default: tasks cost nothing)')
+  .addHelpText('after', '\nCosts per task: DEPTHMILL_CREDITS_DEPTH_MAP and DEPTHMILL_CREDITS_RELIEF (default 1 each); a failed task gives its credits back.')
+  .action(async (clientId: string, amount: string | undefined, options: { unlimited?: boolean }) => {
+    const unknown = () => new Error(`no client with id ${clientId} (see \`depthmill clients list\`)`);
+    if (options.unlimited) {
+      if (amount !== undefined) throw new Error('give either n or --unlimited, not both');
+      if (!(await withStore((store) => store.makeUnlimited(clientId)))) throw unknown();
+      console.log(`${clientId}: unlimited`);
+      return;
+    }
+    if (amount === undefined || !/^-?\d{1,15}$/.test(amount)) throw new Error(`n must be a whole number of credits, like 100 or -5 (got ${amount === undefined ? 'nothing' : JSON.stringify(amount)})`);
+    const change = await withStore((store) => store.addCredits(clientId, Number(amount)));
+    if (change === 'unknown client') throw unknown();
+    if (change === 'below zero') throw new Error(`${clientId} has fewer than ${-Number(amount)} credits: nothing changed`);
+    console.log(`${clientId}: ${change.balance} credits`);
   });
 
 registerModelCommands(program);

@@ -52,6 +52,19 @@ export interface TaskStatus {
   error?: string;
 }
 
+/** A client's credits, as GET /open-api/v1/balance reports them. */
+export interface Balance {
+  /** Credits left (2^31 - 1 when unlimited). */
+  totalBalance: number;
+  /** Tasks cost this client nothing (the default until the operator credits it). */
+  unlimited: boolean;
+  /** What a task of each kind costs (refunded when it fails). */
+  costs: { depthMap: number; relief: number };
+}
+
+/** The code the API uses when a client's credits do not cover a task (createTask rejects with it). */
+export const INSUFFICIENT_BALANCE = 30010000;
+
 export interface FinishedTask extends TaskStatus {
   state: 'success';
   id: string;
@@ -248,6 +261,16 @@ export class DepthmillClient {
       if (Date.now() + intervalMs > deadline) throw new DepthmillError(`task ${taskId} still ${task.state} after ${timeoutMs} ms`, 408, 0, { taskId });
       await sleep(intervalMs, signal);
     }
+  }
+
+  /**
+   * The client's credits (GET /open-api/v1/balance). `unlimited`: tasks cost nothing (then
+   * totalBalance is 2^31 - 1). With too few credits createTask rejects with code 30010000.
+   */
+  async balance(options: RequestOptions = {}): Promise<Balance> {
+    const { data } = await this.authorized('/open-api/v1/balance', () => ({ method: 'GET' }), options.signal);
+    const costs = (data.costs ?? {}) as { depth_map?: unknown; relief?: unknown };
+    return { totalBalance: Number(data.totalBalance), unlimited: data.unlimited === true, costs: { depthMap: Number(costs.depth_map), relief: Number(costs.relief) } };
   }
 
   /** The result's bytes, from a finished task (or its signed url). Links last an hour: query again for a fresh one. */

@@ -5,7 +5,9 @@ import { SIGNATURE_HEADER, verifyCallback as verifySignature } from '../contract
 export {
   DepthmillClient,
   DepthmillError,
+  INSUFFICIENT_BALANCE,
   TASK_FAILED,
+  type Balance,
   taskFields,
   type ClientOptions,
   type CreateTaskInput,

@@ -28,6 +28,11 @@ export const Errors = {
   /** A download's Range beyond the file (its size is in Content-Range). */
   rangeNotSatisfiable: entry(416, 416, 'requested range not satisfiable'),
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
+  /**
+   * Too few credits for the task (Hitem3D's code). HTTP 402, not 403: clients that renew their
+   * token on 403 would loop, and none retries a 402.
+   */
+  insufficientBalance: entry(30010000, 402, 'insufficient balance'),
   rateLimited: entry(429, 429, 'too many requests'),
   generateFailed: entry(5001001, 200, 'generate failed'),
   /** /readyz: something a task needs (database, queue, blob store) does not answer. */

@@ -1,5 +1,5 @@
 // What a task is: its states, parameters and outcome, independent of storage and transport.
-import type { OutputFormat } from './formats.js';
+import { isMeshFormat, type OutputFormat } from './formats.js';
 
 export { OUTPUT_FORMATS, type FormatCode, type OutputFormat } from './formats.js';
 
@@ -78,10 +78,22 @@ export interface Task {
   mesh?: MeshSummary;
   /** Why a failed task failed, in words a client can act on. */
   error?: string;
+  /**
+   * Credits taken from the client's balance when the task was accepted (0 for a client with an
+   * unlimited balance); given back when it fails. Absent on tasks made before credits: 0.
+   */
+  credits?: number;
   createdAt: number;
   updatedAt: number;
   /** When the retention collector deleted the task's input and result. */
   expiredAt?: number;
+}
+
+/** What a task is for credits and metrics: a depth map, or a relief mesh (lithophanes included). */
+export type TaskKind = 'depth_map' | 'relief';
+
+export function taskKind(params: Pick<TaskParams, 'format'>): TaskKind {
+  return isMeshFormat(params.format) ? 'relief' : 'depth_map';
 }
 
 export function isFinished(state: TaskState): boolean {

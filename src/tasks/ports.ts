@@ -4,12 +4,13 @@ import type { MeshSummary, Task, TaskParams, TaskState } from '../contract/task.
 
 export interface TaskStore {
   /**
-   * Inserts the task (state `created`) unless its client already has `quota` unfinished tasks;
-   * false if it has. The count and the insert are one step: two requests can never both take the
-   * last place.
+   * Inserts the task (state `created`) unless its client already has `quota` unfinished tasks, or
+   * a metered balance below the task's `credits` (its cost). The count, the charge and the insert
+   * are one step: two requests can never both take the last place or spend the same credits.
+   * The task is recorded with the credits actually taken (0 when the balance is unlimited).
    */
-  insertWithinQuota(task: Task, quota: number): Promise<boolean>;
-  /** Deletes a task still `created`: a reservation whose inputs never got stored. */
+  insertWithinQuota(task: Task, quota: number): Promise<Admission>;
+  /** Deletes a task still `created` (a reservation whose inputs never got stored), giving its credits back. */
   removeUnacknowledged(id: string): Promise<void>;
   get(id: string): Promise<Task | undefined>;
   /** Moves an unfinished task to queueing or processing; returns false if it was already finished. */
@@ -17,7 +18,8 @@ export interface TaskStore {
   /**
    * Ends a task once; returns false if it had already ended (so a late duplicate changes nothing).
    * When the task has a callback_url, its delivery is recorded in the same transaction, so a crash
-   * can never end a task and forget to tell its client.
+   * can never end a task and forget to tell its client; a failure gives the task's credits back in
+   * that transaction too (refunded exactly once, never lost).
    */
   finish(id: string, outcome: TaskOutcome): Promise<boolean>;
   /** Resolves when the database answers (the readiness probe); throws when it does not. */
@@ -28,6 +30,9 @@ export interface TaskStore {
   listExpirable(before: number, limit: number): Promise<Task[]>;
   markExpired(id: string, at: number): Promise<void>;
 }
+
+/** What insertWithinQuota decided; `balance` is the client's balance when it was too low. */
+export type Admission = { accepted: true } | { accepted: false; reason: 'quota' } | { accepted: false; reason: 'balance'; balance: number };
 
 /**
  * A success names the depth model that made the map (query-task's `depth_model`) and, for a
@@ -44,7 +49,12 @@ export interface Client {
   callbackKey: string;
   createdAt: number;
   revokedAt?: number;
+  /** Credits left; undefined: unlimited (the default, for operators who do not use credits). */
+  balance?: number;
 }
+
+/** What addCredits did: the new balance, or why nothing changed. */
+export type CreditChange = { balance: number } | 'unknown client' | 'below zero';
 
 export interface ClientStore {
   insertClient(client: Client): Promise<void>;
@@ -52,6 +62,13 @@ export interface ClientStore {
   listClients(): Promise<Client[]>;
   /** Returns false when no such client exists. */
   revokeClient(id: string, at: number): Promise<boolean>;
+  /**
+   * Adds `amount` credits (negative takes some back, never below 0). An unlimited client becomes
+   * metered, starting from 0 + amount.
+   */
+  addCredits(id: string, amount: number): Promise<CreditChange>;
+  /** Makes the client's balance unlimited again; false when no such client exists. */
+  makeUnlimited(id: string): Promise<boolean>;
   /** A random secret shared by every process on this store (JWT and download-link signing). */
   serverSecret(): Promise<Buffer>;
 }

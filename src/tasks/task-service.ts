@@ -2,7 +2,7 @@
 // blobs come in through ports, so the same code serves the embedded and distributed modes.
 import { ApiError, Errors, StorageFull } from '../contract/errors.js';
 import type { BlobStore, JobQueue, TaskStore } from './ports.js';
-import { isFinished, type Task, type TaskParams } from '../contract/task.js';
+import { isFinished, taskKind, type Task, type TaskKind, type TaskParams } from '../contract/task.js';
 import { overdueError } from './housekeeping.js';
 import { newTaskId } from './task-id.js';
 
@@ -23,6 +23,8 @@ export interface TaskServiceOptions {
   taskTimeoutMs: number;
   /** How long inputs and results are kept, for the message about an expired task. */
   retentionHours: number;
+  /** Credits a task of each kind costs a client with a metered balance. */
+  creditCosts: Record<TaskKind, number>;
 }
 
 /** Room that must stay free beside a new task's inputs: for results and the database. */
@@ -44,14 +46,22 @@ export class TaskService {
     if (blobs.room && (await blobs.room()) < size + MIN_ROOM_BYTES) throw new ApiError(Errors.storageFull);
     const now = Date.now();
     const id = newTaskId(new Date(now));
-    const task: Task = { id, clientId, state: 'created', params, inputKey: `inputs/${id}`, createdAt: now, updatedAt: now };
+    const cost = this.options.creditCosts[taskKind(params)];
+    const task: Task = { id, clientId, state: 'created', params, inputKey: `inputs/${id}`, createdAt: now, updatedAt: now, credits: cost };
     if (inputs.mask) task.maskKey = `inputs/${id}.mask`;
     // The record first, `created`: it takes a place in the quota in the same step as the check,
     // before any input is stored (refused requests store nothing). Then the inputs; a `created`
     // task is not acknowledged yet, and one left so by a crash is removed by housekeeping.
-    if (!(await tasks.insertWithinQuota(task, concurrentTaskQuota).catch(refuseWhenFull))) {
+    // The credits are taken in the same step; a task that fails gives them back (TaskStore.finish).
+    const admission = await tasks.insertWithinQuota(task, concurrentTaskQuota).catch(refuseWhenFull);
+    if (!admission.accepted && admission.reason === 'quota') {
       throw new ApiError(Errors.concurrencyLimit, `concurrency limit reached: at most ${concurrentTaskQuota} unfinished tasks per client`, {
         headers: { 'retry-after': '5' },
+      });
+    }
+    if (!admission.accepted) {
+      throw new ApiError(Errors.insufficientBalance, `insufficient balance: this task costs ${cost} credits and ${admission.balance} are left (the operator adds some with \`depthmill clients credit ${clientId} <n>\`)`, {
+        data: { totalBalance: admission.balance, cost },
       });
     }
     try {

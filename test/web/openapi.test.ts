@@ -6,7 +6,7 @@ import { createTaskFields } from '../../src/contract/create-task-schema.js';
 import { Errors } from '../../src/contract/errors.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateTaskAnswer, ErrorAnswer, QueryTaskAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
+import { BalanceAnswer, CreateTaskAnswer, ErrorAnswer, QueryTaskAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
 import { basic, createTask, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
 import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
 
@@ -44,8 +44,8 @@ describe('OpenAPI document', () => {
   it('describes every route, with schemes and answers', () => {
     expect(document.openapi).toBe('3.1.0');
     const paths = document.paths as Record<string, Record<string, { responses: Record<string, unknown>; operationId: string }>>;
-    expect(Object.keys(paths).sort()).toEqual(['/files/{key}', '/healthz', '/open-api/v1/auth/token', '/open-api/v1/depth/create-task', '/open-api/v1/depth/query-task', '/open-api/v1/query-task', '/readyz']);
-    expect(Object.values(paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).sort()).toEqual(['createTask', 'download', 'getToken', 'health', 'queryAnyTask', 'queryTask', 'ready']);
+    expect(Object.keys(paths).sort()).toEqual(['/files/{key}', '/healthz', '/open-api/v1/auth/token', '/open-api/v1/balance', '/open-api/v1/depth/create-task', '/open-api/v1/depth/query-task', '/open-api/v1/query-task', '/readyz']);
+    expect(Object.values(paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).sort()).toEqual(['createTask', 'download', 'getBalance', 'getToken', 'health', 'queryAnyTask', 'queryTask', 'ready']);
 
     // Every reference points at something.
     const refs = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
@@ -101,7 +101,7 @@ describe('answers as the document describes them', () => {
     expect(parsed.data).toEqual(answer); // an undocumented field would have been stripped
   }
 
-  it('token, create-task, query-task (queued, finished with a mesh) and errors', async () => {
+  it('token, create-task, query-task (queued, finished with a mesh), balance and errors', async () => {
     const { clientId, clientSecret } = createClientCredentials(server.dataDir, 'answers');
     const signedIn = await requestToken(server.url, basic(clientId, clientSecret));
     expectDocumented(TokenAnswer, signedIn.body);
@@ -114,6 +114,9 @@ describe('answers as the document describes them', () => {
     const done = await waitForTask(server.url, accessToken, taskId);
     expect(done.body.data).toHaveProperty('mesh.shells');
     expectDocumented(QueryTaskAnswer, done.body);
+
+    const balance = await fetch(`${server.url}/open-api/v1/balance`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expectDocumented(BalanceAnswer, await balance.json());
 
     const missing = await queryTask(server.url, accessToken);
     expect(missing.body.code).toBe(Errors.taskIdMissing.code);

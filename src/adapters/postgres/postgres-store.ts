@@ -2,7 +2,7 @@
 // port as the SQLite store, shared by every API and worker process.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { CallbackDelivery, CallbackStore, Client, ClientStore, TaskOutcome, TaskStore } from '../../tasks/ports.js';
+import type { Admission, CallbackDelivery, CallbackStore, Client, ClientStore, CreditChange, TaskOutcome, TaskStore } from '../../tasks/ports.js';
 import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
@@ -58,7 +58,7 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     }
   }
 
-  async insertWithinQuota(task: Task, quota: number): Promise<boolean> {
+  async insertWithinQuota(task: Task, quota: number): Promise<Admission> {
     return this.insertTransaction(task, quota).catch((error: unknown) => {
       // PostgreSQL's disk_full.
       if ((error as { code?: string }).code === '53100') throw new StorageFull('the database disk is full', { cause: error });
@@ -66,24 +66,39 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     });
   }
 
-  private insertTransaction(task: Task, quota: number): Promise<boolean> {
-    return this.transaction(async (client) => {
+  private insertTransaction(task: Task, quota: number): Promise<Admission> {
+    return this.transaction(async (client): Promise<Admission> => {
       // One client's creations take turns (a lock held to the end of the transaction): under READ
       // COMMITTED two of them would otherwise both count 9 and both insert the tenth.
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('depthmill-quota'), hashtext($1))`, [task.clientId]);
       const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE client_id = $1 AND ${UNFINISHED}`, [task.clientId]);
-      if (Number(rows[0]!.n) >= quota) return false;
+      if (Number(rows[0]!.n) >= quota) return { accepted: false, reason: 'quota' };
+      // The row lock also orders the charge against refunds and `clients credit` from other processes.
+      const cost = task.credits ?? 0;
+      const found = await client.query<{ balance: string | null }>('SELECT balance FROM clients WHERE id = $1 FOR UPDATE', [task.clientId]);
+      const balance = found.rows[0]?.balance == null ? null : Number(found.rows[0].balance);
+      if (balance !== null && balance < cost) return { accepted: false, reason: 'balance', balance };
+      const taken = balance === null ? 0 : cost;
+      if (taken > 0) await client.query('UPDATE clients SET balance = balance - $1 WHERE id = $2', [taken, task.clientId]);
       await client.query(
-        `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt],
+        `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken],
       );
-      return true;
+      return { accepted: true };
     });
   }
 
+  /** Gives a task's credits back to its client, when the client is metered (inside the caller's transaction). */
+  private async refund(client: pg.PoolClient, row: { client_id: string; credits: string | number }): Promise<void> {
+    if (Number(row.credits) > 0) await client.query('UPDATE clients SET balance = balance + $1 WHERE id = $2 AND balance IS NOT NULL', [Number(row.credits), row.client_id]);
+  }
+
   async removeUnacknowledged(id: string): Promise<void> {
-    await this.pool.query(`DELETE FROM tasks WHERE id = $1 AND state = 'created'`, [id]);
+    await this.transaction(async (client) => {
+      const { rows } = await client.query<{ client_id: string; credits: string }>(`DELETE FROM tasks WHERE id = $1 AND state = 'created' RETURNING client_id, credits`, [id]);
+      if (rows[0]) await this.refund(client, rows[0]);
+    });
   }
 
   async ping(): Promise<void> {
@@ -107,11 +122,12 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     const error = outcome.state === 'failed' ? outcome.error : null;
     const now = Date.now();
     return this.transaction(async (client) => {
-      const { rows } = await client.query<{ params: string }>(
-        `UPDATE tasks SET state = $1, result_key = $2, depth_model = $3, mesh = $4, error = $5, updated_at = $6 WHERE id = $7 AND ${UNFINISHED} RETURNING params`,
+      const { rows } = await client.query<{ params: string; client_id: string; credits: string }>(
+        `UPDATE tasks SET state = $1, result_key = $2, depth_model = $3, mesh = $4, error = $5, updated_at = $6 WHERE id = $7 AND ${UNFINISHED} RETURNING params, client_id, credits`,
         [outcome.state, resultKey, depthModel, mesh, error, now, id],
       );
       if (rows.length !== 1) return false;
+      if (outcome.state === 'failed') await this.refund(client, rows[0]!);
       const callbackUrl = (JSON.parse(rows[0]!.params) as Task['params']).callbackUrl;
       if (callbackUrl) {
         await client.query('INSERT INTO callbacks (task_id, url, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)', [id, callbackUrl, now]);
@@ -161,6 +177,19 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
   async revokeClient(id: string, at: number): Promise<boolean> {
     const result = await this.pool.query('UPDATE clients SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2', [at, id]);
     return result.rowCount === 1;
+  }
+
+  async addCredits(id: string, amount: number): Promise<CreditChange> {
+    const { rows } = await this.pool.query<{ balance: string }>(
+      'UPDATE clients SET balance = coalesce(balance, 0) + $1::bigint WHERE id = $2 AND coalesce(balance, 0) + $1::bigint >= 0 RETURNING balance',
+      [amount, id],
+    );
+    if (rows[0]) return { balance: Number(rows[0].balance) };
+    return (await this.getClient(id)) ? 'below zero' : 'unknown client';
+  }
+
+  async makeUnlimited(id: string): Promise<boolean> {
+    return (await this.pool.query('UPDATE clients SET balance = NULL WHERE id = $1', [id])).rowCount === 1;
   }
 
   async serverSecret(): Promise<Buffer> {

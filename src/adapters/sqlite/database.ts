@@ -46,6 +46,9 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE tasks ADD COLUMN mask_key TEXT;`,
   // A relief's MeshSummary (triangles, shells) as JSON.
   `ALTER TABLE tasks ADD COLUMN mesh TEXT;`,
+  // Credits: a client's balance (NULL: unlimited, the default) and what each task took from it.
+  `ALTER TABLE clients ADD COLUMN balance INTEGER;
+   ALTER TABLE tasks ADD COLUMN credits INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function openDatabase(path: string): Database.Database {

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type {
+  Admission,
   CallbackDelivery,
+  CreditChange,
   CallbackStore,
   Client,
   ClientStore,
@@ -47,7 +49,7 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     this.db.close();
   }
 
-  async insertWithinQuota(task: Task, quota: number): Promise<boolean> {
+  async insertWithinQuota(task: Task, quota: number): Promise<Admission> {
     // IMMEDIATE: the write lock is taken before the count, so other processes wait for this step.
     try {
       return this.insertTransaction(task, quota);
@@ -57,24 +59,37 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     }
   }
 
-  private insertTransaction(task: Task, quota: number): boolean {
-    return this.db.transaction(() => {
+  private insertTransaction(task: Task, quota: number): Admission {
+    return this.db.transaction((): Admission => {
       const { n } = this.db
         .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
         .get(task.clientId) as { n: number };
-      if (n >= quota) return false;
+      if (n >= quota) return { accepted: false, reason: 'quota' };
+      const cost = task.credits ?? 0;
+      const { balance } = (this.db.prepare('SELECT balance FROM clients WHERE id = ?').get(task.clientId) as { balance: number | null } | undefined) ?? { balance: null };
+      if (balance !== null && balance < cost) return { accepted: false, reason: 'balance', balance };
+      const taken = balance === null ? 0 : cost;
+      if (taken > 0) this.db.prepare('UPDATE clients SET balance = balance - ? WHERE id = ?').run(taken, task.clientId);
       this.db
         .prepare(
-          `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt);
-      return true;
+        .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken);
+      return { accepted: true };
     }).immediate();
   }
 
+  /** Gives a task's credits back to its client, when the client is metered (inside a transaction). */
+  private refund(row: { client_id: string; credits: number }): void {
+    if (row.credits > 0) this.db.prepare('UPDATE clients SET balance = balance + ? WHERE id = ? AND balance IS NOT NULL').run(row.credits, row.client_id);
+  }
+
   async removeUnacknowledged(id: string): Promise<void> {
-    this.db.prepare(`DELETE FROM tasks WHERE id = ? AND state = 'created'`).run(id);
+    this.db.transaction(() => {
+      const row = this.db.prepare(`DELETE FROM tasks WHERE id = ? AND state = 'created' RETURNING client_id, credits`).get(id) as { client_id: string; credits: number } | undefined;
+      if (row) this.refund(row);
+    }).immediate();
   }
 
   async ping(): Promise<void> {
@@ -107,8 +122,9 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
         )
         .run(outcome.state, resultKey, depthModel, mesh, error, now, id);
       if (result.changes !== 1) return false;
-      const { params } = this.db.prepare('SELECT params FROM tasks WHERE id = ?').get(id) as { params: string };
-      const callbackUrl = (JSON.parse(params) as Task['params']).callbackUrl;
+      const row = this.db.prepare('SELECT params, client_id, credits FROM tasks WHERE id = ?').get(id) as { params: string; client_id: string; credits: number };
+      if (outcome.state === 'failed') this.refund(row);
+      const callbackUrl = (JSON.parse(row.params) as Task['params']).callbackUrl;
       if (callbackUrl) {
         this.db.prepare('INSERT INTO callbacks (task_id, url, next_attempt_at, created_at) VALUES (?, ?, ?, ?)').run(id, callbackUrl, now, now);
       }
@@ -163,6 +179,18 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
   async revokeClient(id: string, at: number): Promise<boolean> {
     const result = this.db.prepare('UPDATE clients SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, id);
     return result.changes === 1;
+  }
+
+  async addCredits(id: string, amount: number): Promise<CreditChange> {
+    const row = this.db
+      .prepare('UPDATE clients SET balance = coalesce(balance, 0) + ? WHERE id = ? AND coalesce(balance, 0) + ? >= 0 RETURNING balance')
+      .get(amount, id, amount) as { balance: number } | undefined;
+    if (row) return { balance: row.balance };
+    return (await this.getClient(id)) ? 'below zero' : 'unknown client';
+  }
+
+  async makeUnlimited(id: string): Promise<boolean> {
+    return this.db.prepare('UPDATE clients SET balance = NULL WHERE id = ?').run(id).changes === 1;
   }
 
   async serverSecret(): Promise<Buffer> {
