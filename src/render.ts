@@ -9,6 +9,7 @@ import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/in
 import { buildRelief, type Relief, type ReliefMesh, type ReliefOptions } from './relief/index.js';
 import { buildLithophane, LITHOPHANE_DEFAULTS } from './relief/lithophane.js';
 import type { DepthResult } from './tasks/ports.js';
+import type { StageReporter } from './contract/progress.js';
 import type { MeshSummary, TaskParams } from './contract/task.js';
 
 export interface RenderOptions {
@@ -20,6 +21,8 @@ export interface RenderOptions {
   maxMeshTriangles?: number;
   /** Epoch ms: past it, the work stops at the next stage (after the depth map, after the mesh). */
   deadline?: number;
+  /** Told as each stage starts (query-task's progress). */
+  report?: StageReporter;
 }
 
 /** The task's time is up: the work stops here rather than finish a result nobody will record. */
@@ -40,18 +43,20 @@ export const LITHOPHANE_MODEL = 'lithophane';
 
 export async function renderOutput(input: Uint8Array, params: TaskParams, sessions: PipelineSessions, options: RenderOptions = {}): Promise<RenderedOutput> {
   const relief: ReliefOptions = options.maxMeshTriangles ? { maxMeshTriangles: options.maxMeshTriangles } : {};
+  const report = options.report ?? (() => undefined);
   stopIfLate(options.deadline);
-  if (params.reliefMode === 'lithophane') return renderLithophane(input, params, sessions.decodeLimits, relief);
-  if (params.depthMap) return renderDepthMapRelief(input, params, sessions.decodeLimits, relief);
-  const map = await runPipeline(input, options.userMask ? { ...params, userMask: options.userMask } : params, sessions);
+  if (params.reliefMode === 'lithophane') return renderLithophane(input, params, sessions.decodeLimits, relief, report);
+  if (params.depthMap) return renderDepthMapRelief(input, params, sessions.decodeLimits, relief, report);
+  const map = await runPipeline(input, options.userMask ? { ...params, userMask: options.userMask } : params, sessions, undefined, report);
   stopIfLate(options.deadline);
   const maskPng = options.maskPng && map.alpha ? { maskPng: await encodeMaskPng(map.width, map.height, maskLevels(map.alpha)) } : {};
   const { format } = params;
   if (!isMeshFormat(format)) {
+    report({ stage: 'encode' });
     const output = await encodeDepthMap(format, map, map.metadata);
     return { ...output, model: map.metadata.model, timings: { ...map.timings }, ...maskPng };
   }
-  const { output, mesh, timings } = await meshOutput(map, params, format, relief, options.deadline);
+  const { output, mesh, timings } = await meshOutput(map, params, format, relief, report, options.deadline);
   return { ...output, model: map.metadata.model, mesh, timings: { ...map.timings, ...timings }, ...maskPng };
 }
 
@@ -59,13 +64,14 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
  * A relief from a depth map the user brought (PNG or EXR; `depthmill relief`, create-task's
  * depth_map): no model runs. rmbg=0 ignores the map's alpha (a plate over the whole image).
  */
-export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams, limits?: DecodeLimits, relief: ReliefOptions = {}): Promise<DepthResult> {
+export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams, limits?: DecodeLimits, relief: ReliefOptions = {}, report: StageReporter = () => undefined): Promise<DepthResult> {
   const { format } = params;
   if (!isMeshFormat(format)) throw new RangeError(`a depth map becomes a relief (stl, glb or 3mf), not ${format}`);
+  report({ stage: 'decode' });
   const mark = performance.now();
   const map = await readDepthMap(input, { ...(limits ? { limits } : {}), ignoreAlpha: !params.rmbg });
   const read = performance.now() - mark;
-  const { output, mesh, timings } = await meshOutput(map, params, format, relief);
+  const { output, mesh, timings } = await meshOutput(map, params, format, relief, report);
   return { ...output, model: USER_DEPTH_MAP_MODEL, mesh, timings: { read, ...timings } };
 }
 
@@ -74,9 +80,11 @@ export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams
  * thickness (src/relief/lithophane.ts); no model runs, and rmbg and the relief's height, base and
  * sculpmode fields are ignored.
  */
-export async function renderLithophane(input: Uint8Array, params: TaskParams, limits?: DecodeLimits, options: ReliefOptions = {}): Promise<DepthResult> {
+export async function renderLithophane(input: Uint8Array, params: TaskParams, limits?: DecodeLimits, options: ReliefOptions = {}, report: StageReporter = () => undefined): Promise<DepthResult> {
   const { format } = params;
   if (!isMeshFormat(format)) throw new RangeError(`a lithophane is a mesh (stl, glb or 3mf), not ${format}`);
+  // Decoding the photo and shaping the plate are one step here.
+  report({ stage: 'relief' });
   const mark = performance.now();
   const relief = await buildLithophane(
     input,
@@ -91,16 +99,19 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
     options,
   );
   const reliefMs = performance.now() - mark;
+  report({ stage: 'encode' });
   const { output, encode } = await encodeMesh(relief.mesh, format);
   return { ...output, model: LITHOPHANE_MODEL, mesh: meshSummary(relief), timings: { relief: reliefMs, encode } };
 }
 
 /** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */
-async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat, options: ReliefOptions, deadline?: number) {
+async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat, options: ReliefOptions, report: StageReporter, deadline?: number) {
+  report({ stage: 'relief' });
   const mark = performance.now();
   const relief = buildRelief(map, params, options);
   const reliefMs = performance.now() - mark;
   stopIfLate(deadline);
+  report({ stage: 'encode' });
   const { output, encode } = await encodeMesh(relief.mesh, format);
   return { output, mesh: meshSummary(relief), timings: { relief: reliefMs, encode } };
 }

@@ -19,6 +19,7 @@ export interface TaskRow {
   updated_at: number;
   expired_at: number | null;
   credits: number;
+  progress: number;
 }
 
 export interface ClientRow {
@@ -68,6 +69,7 @@ export function toTask(row: TaskRow): Task {
     updatedAt: Number(row.updated_at),
     ...(row.expired_at === null || row.expired_at === undefined ? {} : { expiredAt: Number(row.expired_at) }),
     ...(Number(row.credits) > 0 ? { credits: Number(row.credits) } : {}),
+    ...(Number(row.progress) > 0 ? { progress: Number(row.progress) } : {}),
   };
 }
 

@@ -3,11 +3,12 @@
 // structured clone carries crosses back, so a failure is returned as data (its kind and message),
 // not thrown: a thrown error would arrive as a plain Error, its class lost.
 import { setPriority } from 'node:os';
-import { workerData } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import { sharedSessions, type SessionOptions } from '../pipeline/index.js';
 import { renderOutput } from '../render.js';
 import type { DepthResult } from '../tasks/ports.js';
 import { failureReport, type TaskFailureReport } from '../contract/errors.js';
+import type { StageReport } from '../contract/progress.js';
 import type { TaskParams } from '../contract/task.js';
 
 export interface EngineJob {
@@ -17,6 +18,8 @@ export interface EngineJob {
   userMask?: Uint8Array;
   /** Epoch ms after which the work stops at its next stage. */
   deadline?: number;
+  /** Where the stage reports go (query-task's progress), transferred with the job. */
+  progress?: MessagePort;
 }
 
 export interface EngineThreadData {
@@ -42,14 +45,17 @@ const sessions = sharedSessions({ ...data.sessions, onFallback: (message) => pro
 /** A result, or why there is none: the failure's kind crosses back as text (an error's class would not). */
 export type EngineReply = { result: DepthResult } | { failure: TaskFailureReport };
 
-export default async function runJob({ input, params, userMask, deadline }: EngineJob): Promise<EngineReply> {
+export default async function runJob({ input, params, userMask, deadline, progress }: EngineJob): Promise<EngineReply> {
   try {
     const limits = data.maxMeshTriangles ? { maxMeshTriangles: data.maxMeshTriangles } : {};
-    return { result: await renderOutput(input, params, sessions, { ...limits, ...(userMask ? { userMask } : {}), ...(deadline ? { deadline } : {}) }) };
+    const report = progress ? (stage: StageReport) => progress.postMessage(stage) : undefined;
+    return { result: await renderOutput(input, params, sessions, { ...limits, ...(userMask ? { userMask } : {}), ...(deadline ? { deadline } : {}), ...(report ? { report } : {}) }) };
   } catch (error) {
     const failure = failureReport(error);
     // An internal failure keeps its stack for the log (the runner logs it; the client never sees it).
     if (failure.kind === 'internal' && error instanceof Error && error.stack) failure.message = error.stack;
     return { failure };
+  } finally {
+    progress?.close();
   }
 }

@@ -3,7 +3,9 @@
 // stay fast while depth runs. What each thread runs is thread-entry.ts.
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { DepthEngine, DepthResult } from '../tasks/ports.js';
+import { MessageChannel } from 'node:worker_threads';
+import type { StageReport } from '../contract/progress.js';
+import type { DepthEngine, DepthResult, EngineRunOptions } from '../tasks/ports.js';
 import { TaskFailure } from '../contract/errors.js';
 import type { TaskParams } from '../contract/task.js';
 import type { SessionOptions } from '../pipeline/index.js';
@@ -47,11 +49,15 @@ export class ThreadEngine implements DepthEngine {
     });
   }
 
-  async run(input: Buffer, params: TaskParams, userMask?: Buffer, deadline?: number): Promise<DepthResult> {
+  async run(input: Buffer, params: TaskParams, { userMask, deadline, report }: EngineRunOptions = {}): Promise<DepthResult> {
     // The deadline travels with the job and the thread stops at its next stage once it has passed.
     // Not Piscina's abort: terminating a thread in the middle of ONNX Runtime or libvips work takes
     // the whole process down (SIGABRT from a native exception).
-    const reply = await this.pool.run({ input, params, ...(userMask ? { userMask } : {}), ...(deadline ? { deadline } : {}) });
+    // Stage reports come back over a port of their own while the job runs.
+    const channel = report ? new MessageChannel() : undefined;
+    channel?.port1.on('message', (message: StageReport) => report!(message));
+    const job: EngineJob = { input, params, ...(userMask ? { userMask } : {}), ...(deadline ? { deadline } : {}), ...(channel ? { progress: channel.port2 } : {}) };
+    const reply = await this.pool.run(job, channel ? { transferList: [channel.port2] } : {}).finally(() => channel?.port1.close());
     if ('failure' in reply) throw new TaskFailure(reply.failure);
     const { result } = reply;
     return { ...result, bytes: Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength) };

@@ -109,6 +109,7 @@ export const QueryTaskAnswer = envelope(
     state: z.enum(['created', 'queueing', 'processing', 'success', 'failed']).describe('in this order'),
     id: z.string().optional().describe('`<task_id>_0`, on success'),
     url: z.string().optional().describe('signed download link, valid one hour (ask again for a fresh one), on success'),
+    progress: z.number().int().min(0).max(100).describe('how far the work is: 0 until a worker takes the task, then from the stages it reaches (decode, depth passes, mask, refine, relief, encode), 100 on success; beyond Hitem3D'),
     depth_model: z.string().optional().describe('the depth model that made the result, like `fastdepth` (`npx depthmill models list`), on success; beyond Hitem3D'),
     mesh: z
       .object({

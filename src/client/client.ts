@@ -40,6 +40,8 @@ export type CreateTaskInput = TaskOptions & ImageSource & MaskSource;
 export interface TaskStatus {
   taskId: string;
   state: TaskState;
+  /** How far the work is, 0..100 (0 until a worker takes it, 100 on success); servers that do not say leave it out. */
+  progress?: number;
   /** `<task_id>_0`, on success. */
   id?: string;
   /** Signed download link, valid one hour, on success. */
@@ -91,7 +93,7 @@ export interface RequestOptions {
 }
 
 export interface WaitOptions extends RequestOptions {
-  /** Called with the task whenever its state changes (first with the state it has now). */
+  /** Called with the task whenever its state or progress changes (first with what it has now). */
   onProgress?: (task: TaskStatus) => void;
   /** Milliseconds between queries; default 500. */
   intervalMs?: number;
@@ -245,12 +247,13 @@ export class DepthmillClient {
   async waitForTask(taskId: string, options: WaitOptions = {}): Promise<FinishedTask> {
     const { signal, onProgress, intervalMs = 500, timeoutMs } = options;
     const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    let last: TaskState | undefined;
+    let last: string | undefined;
     for (;;) {
       signal?.throwIfAborted();
       const task = await this.queryTask(taskId, signal ? { signal } : {});
-      if (task.state !== last) {
-        last = task.state;
+      const seen = `${task.state} ${task.progress ?? ''}`;
+      if (seen !== last) {
+        last = seen;
         onProgress?.(task);
       }
       if (task.state === 'failed') throw new DepthmillError(task.error ?? 'generate failed', TASK_FAILED, 200, { taskId });
@@ -353,6 +356,7 @@ function statusOf(data: Record<string, unknown>, taskId: string): TaskStatus {
   const status: TaskStatus = { taskId: typeof data.task_id === 'string' ? data.task_id : taskId, state: data.state as TaskState };
   if (typeof data.id === 'string') status.id = data.id;
   if (typeof data.url === 'string') status.url = data.url;
+  if (typeof data.progress === 'number') status.progress = data.progress;
   if (typeof data.depth_model === 'string') status.depthModel = data.depth_model;
   const mesh = data.mesh as { triangles?: unknown; shells?: unknown } | undefined;
   if (typeof mesh?.triangles === 'number' && typeof mesh.shells === 'number') status.mesh = { triangles: mesh.triangles, shells: mesh.shells };

@@ -76,6 +76,8 @@ export interface Task {
   depthModel?: string;
   /** A relief's mesh: how many triangles and separate parts (tasks finished before it was recorded have none). */
   mesh?: MeshSummary;
+  /** How far the work is, 0..99 while processing (contract/progress.ts); 0 before it starts. */
+  progress?: number;
   /** Why a failed task failed, in words a client can act on. */
   error?: string;
   /**

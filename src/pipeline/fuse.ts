@@ -229,13 +229,17 @@ export async function multiScaleInverseDepth(
   predict: InverseDepthPredictor,
   image: DecodedImage,
   options: FuseOptions,
+  /** Told after each pass (the whole image, then each zoom level): passes done of the total. */
+  onPass?: (done: number, total: number) => void,
 ): Promise<FloatPlane> {
   const { width, height } = image;
   if (options.flip) predict = withMirror(predict);
+  const passes = 1 + options.zooms.length;
   const estimate = await globalInverseDepth(predict, image, options.feed);
+  onPass?.(1, passes);
   let data = estimate.data;
   const base = baseWindow(width, height);
-  for (const zoom of options.zooms) {
+  for (const [level, zoom] of options.zooms.entries()) {
     const rects = layout(width, height, base.w / zoom, base.h / zoom, options.overlap);
     const tiles = await blendWindows(predict, image, rects, options.overlap, data);
     if (options.lowpass > 0) {
@@ -246,6 +250,7 @@ export async function multiScaleInverseDepth(
       for (let i = 0; i < residual.length; i++) tiles[i] = tiles[i]! + residual[i]!;
     }
     data = tiles;
+    onPass?.(level + 2, passes);
   }
   return { width, height, data };
 }

@@ -7,6 +7,7 @@
 // base: one global pass, guided upsampling to a long side of 1024.
 // pro: the global pass plus overlapping tiles at twice the scale, guided upsampling to 2048.
 // The numbers behind each choice are in README "Depth quality" (bench/eval.ts measures them).
+import type { StageReporter } from '../contract/progress.js';
 import { checkPhotoShape, decodeImage, type DecodeLimits, type DecodedImage } from './decode.js';
 import { predictInverseDepth } from './depth.js';
 import type { DepthMap } from './depth-map.js';
@@ -300,6 +301,8 @@ export async function runPipeline(
   params: PipelineParams,
   sessions: PipelineSessions,
   tuningOverride?: Partial<DepthTuning>,
+  /** Told as each stage starts, and as the depth model's passes end (query-task's progress). */
+  report: StageReporter = () => undefined,
 ): Promise<PipelineResult> {
   const longSide = OUTPUT_LONG_SIDE[params.modelType];
   if (longSide === undefined) throw new RangeError(`unknown modelType ${String(params.modelType)}`);
@@ -320,6 +323,7 @@ export async function runPipeline(
   timings.models = lap();
 
   // Decoded no larger than the output: every later stage works at or below that size.
+  report({ stage: 'decode' });
   await checkPhotoShape(image);
   const decoded = await decodeImage(image, sessions.decodeLimits, longSide);
   timings.decode = lap();
@@ -334,7 +338,8 @@ export async function runPipeline(
   const guideHigh = lumaPlane(await resizeRgb(decoded, width, height));
   timings.upsample += lap();
 
-  const fused = await multiScaleInverseDepth((img) => predictInverseDepth(depthModel, img), fuseImage, tuning.fuse);
+  report({ stage: 'depth' });
+  const fused = await multiScaleInverseDepth((img) => predictInverseDepth(depthModel, img), fuseImage, tuning.fuse, (done, total) => report({ stage: 'depth', done: done / total }));
   let low =
     fused.width === guideSize.width && fused.height === guideSize.height
       ? fused.data
@@ -344,6 +349,7 @@ export async function runPipeline(
   // The mask after the depth: the subject is nearer than what surrounds it, a cue for the cut.
   let maskLow: Float32Array | undefined;
   if (params.rmbg) {
+    report({ stage: 'mask' });
     const grids = { guideSize, guideLow, guideHigh, width, height };
     const cues = { guideImage, inverseDepth: low };
     ({ low: maskLow, full: mask } = await objectMask(maskModel, decoded, grids, params, tuning, cues, sessions.decodeLimits));
@@ -369,6 +375,7 @@ export async function runPipeline(
     timings.mask = lap();
   }
 
+  report({ stage: 'refine' });
   const passes = tuning.guided;
   for (let k = 0; k < passes.length - 1; k++) {
     low = guidedUpsample({ ...guideSize, data: low }, guideLow, guideLow, passes[k]!, maskLow, maskLow);

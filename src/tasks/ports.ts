@@ -1,5 +1,6 @@
 // The ports the task code owns (DESIGN.md): small interfaces that the adapters implement.
 // All are asynchronous so that networked implementations (PostgreSQL, Redis, S3) fit unchanged.
+import type { StageReporter } from '../contract/progress.js';
 import type { MeshSummary, Task, TaskParams, TaskState } from '../contract/task.js';
 
 export interface TaskStore {
@@ -13,6 +14,11 @@ export interface TaskStore {
   /** Deletes a task still `created` (a reservation whose inputs never got stored), giving its credits back. */
   removeUnacknowledged(id: string): Promise<void>;
   get(id: string): Promise<Task | undefined>;
+  /**
+   * Raises a processing task's progress (0..99) to `progress`; a lower value, or a task no longer
+   * processing, changes nothing (progress never goes back, and an ended task keeps its own).
+   */
+  setProgress(id: string, progress: number): Promise<void>;
   /** Moves an unfinished task to queueing or processing; returns false if it was already finished. */
   setState(id: string, state: Extract<TaskState, 'created' | 'queueing' | 'processing'>): Promise<boolean>;
   /**
@@ -134,13 +140,18 @@ export interface DepthResult {
   timings?: Record<string, number>;
 }
 
+export interface EngineRunOptions {
+  /** The bytes of the task's mask file, when the client sent one. */
+  userMask?: Buffer | undefined;
+  /** Epoch ms: past it the work stops at its next stage (decode, models, relief, encode) and rejects. */
+  deadline?: number;
+  /** Told as each stage of the work starts (query-task's progress). */
+  report?: StageReporter;
+}
+
 /** Runs the pipeline and the encoder for one task, off the HTTP event loop. */
 export interface DepthEngine {
-  /**
-   * userMask: the bytes of the task's mask file, when the client sent one. `deadline` (epoch ms):
-   * past it the work stops at its next stage (decode, models, relief, encode) and rejects.
-   */
-  run(input: Buffer, params: TaskParams, userMask?: Buffer, deadline?: number): Promise<DepthResult>;
+  run(input: Buffer, params: TaskParams, options?: EngineRunOptions): Promise<DepthResult>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { BlobStore, DepthEngine, TaskOutcome, TaskStore } from './ports.js';
 import { overdueError } from './housekeeping.js';
 import { TransientError, clientFailureMessage, failureReport } from '../contract/errors.js';
-import { isFinished } from '../contract/task.js';
+import { PROGRESS_STARTED, progressOf, type StageReport } from '../contract/progress.js';
+import { isFinished, taskKind, type TaskKind } from '../contract/task.js';
 
 export interface TaskRunnerOptions {
   tasks: TaskStore;
@@ -34,6 +35,7 @@ export class TaskRunner {
       return;
     }
     await tasks.setState(taskId, 'processing');
+    const progress = this.progressWriter(taskId, taskKind(task.params));
     const started = Date.now();
     // The task's time runs from its creation: past its end the engine stops at its next stage, not
     // only the task is marked failed (housekeeping does that too), so no late result is written and
@@ -46,7 +48,7 @@ export class TaskRunner {
       const [input, userMask] = await this.storage(taskId, 'reading the input', () =>
         Promise.all([blobs.get(task.inputKey), task.maskKey ? blobs.get(task.maskKey) : undefined]),
       );
-      const result = await engine.run(input, task.params, userMask, deadline);
+      const result = await engine.run(input, task.params, { userMask, deadline, report: progress.report });
       if (late()) throw new Error('the task ran past its time limit');
       timings = result.timings;
       const resultKey = `results/${taskId}.${result.extension}`;
@@ -64,8 +66,28 @@ export class TaskRunner {
     }
     const detail = outcome.state === 'failed' ? { reason: outcome.error } : { model: outcome.depthModel };
     log.info({ taskId, state: outcome.state, ms: Date.now() - started, timings, ...detail }, 'task ended');
+    // The last progress write lands before the end is recorded (it would change nothing after).
+    await progress.settled();
     await this.finish(taskId, outcome);
   };
+
+  /**
+   * Turns stage reports into progress writes: one per stage (or depth pass) that moves the
+   * number, one at a time in order. A write that fails is only logged: progress is a hint.
+   */
+  private progressWriter(taskId: string, kind: TaskKind) {
+    let last = 0;
+    let writes = Promise.resolve();
+    const write = (value: number) => {
+      if (value <= last) return;
+      last = value;
+      writes = writes.then(() => this.options.tasks.setProgress(taskId, value)).catch((error: unknown) => {
+        this.options.log.debug({ taskId, err: error instanceof Error ? error.message : String(error) }, 'progress not recorded');
+      });
+    };
+    write(PROGRESS_STARTED);
+    return { report: (stage: StageReport) => write(progressOf(kind, stage)), settled: () => writes };
+  }
 
   /** A storage call, tried again after each pause while it fails transiently. */
   private async storage<T>(taskId: string, what: string, call: () => Promise<T>): Promise<T> {

@@ -18,5 +18,7 @@ export async function taskQueryBody(task: Task, blobs: BlobStore, baseUrl: strin
     if (task.depthModel) data.depth_model = task.depthModel;
     if (task.mesh) data.mesh = { triangles: task.mesh.triangles, shells: task.mesh.shells };
   }
+  // Beyond Hitem3D: how far the work is, 0..100, from the stages the worker has reached.
+  data.progress = task.state === 'success' ? 100 : (task.progress ?? 0);
   return successEnvelope(data);
 }

@@ -93,6 +93,9 @@ async function makeDepthMap(page: Page, pick: 'keyboard' | 'touch' = 'keyboard')
   await page.focus('#width');
   await page.keyboard.press('Enter'); // submits the options form
   await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Done'), undefined, { timeout: 90_000 });
+  // The progress bar the server's progress drives ends full.
+  expect(await page.$eval('#progress', (bar) => (bar as unknown as { value: number }).value)).toBe(100);
+  expect(await page.isVisible('#progress')).toBe(true);
 }
 
 /**
@@ -240,6 +243,8 @@ describe('web UI', () => {
     const glbLink = page.locator('a[data-format="glb"]');
     await glbLink.waitFor({ timeout: 90_000 });
     const [glbDownload] = await Promise.all([page.waitForEvent('download'), glbLink.click()]);
+    // Named after the photo (opencv_apple.jpg), not the server's task id.
+    expect(glbDownload.suggestedFilename()).toBe('opencv_apple.glb');
     const glb = await readFile((await glbDownload.path())!);
     const report = await validateBytes(new Uint8Array(glb));
     expect(report.issues.numErrors, JSON.stringify(report.issues.messages.slice(0, 5))).toBe(0);
@@ -269,6 +274,7 @@ describe('web UI', () => {
     expect(await page.textContent('#preview-status')).toMatch(/triangles/);
 
     const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('a[data-format="png"]')]);
+    expect(pngDownload.suggestedFilename()).toBe('opencv_apple.depth.png');
     const png = await sharp(await readFile((await pngDownload.path())!)).metadata();
     expect([png.format, png.depth, png.width]).toEqual(['png', 'ushort', 1024]);
 

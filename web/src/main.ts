@@ -51,6 +51,7 @@ const ui = {
   optionsError: element('options-error'),
   generate: element<HTMLButtonElement>('generate'),
   states: element('states'),
+  progress: element<HTMLProgressElement>('progress'),
   status: element('status'),
   results: element('results'),
   depthImage: element<HTMLImageElement>('depth-image'),
@@ -210,6 +211,16 @@ function setStatus(text: string, failed = false): void {
   ui.status.classList.toggle('error', failed);
 }
 
+/** "processing 45 %": the state, and how far the work is when the server says. */
+function describe(task: TaskStatus): string {
+  return task.state === 'processing' && task.progress !== undefined ? `processing ${task.progress} %` : task.state;
+}
+
+function showProgress(task: TaskStatus | undefined): void {
+  ui.progress.value = task?.state === 'success' ? 100 : (task?.progress ?? 0);
+  ui.progress.hidden = task === undefined;
+}
+
 function showState(state: TaskStatus['state'] | undefined): void {
   const order = ['created', 'queueing', 'processing', 'success'];
   const reached = state === undefined ? -1 : order.indexOf(state);
@@ -305,12 +316,14 @@ async function makeDepthMap(source: Source): Promise<void> {
   ui.redoBox.disabled = ui.redoMask.disabled = true;
   ui.cutError.textContent = '';
   showState(undefined);
+  showProgress(undefined);
   setStatus('Sending the photo…');
   const started = performance.now();
   try {
     const task = await runTask(depthInput('png', source), controller.signal, (progress) => {
       showState(progress.state);
-      setStatus(`Task ${progress.taskId}: ${progress.state}…`);
+      showProgress(progress);
+      setStatus(`Task ${progress.taskId}: ${describe(progress)}…`);
     });
     setStatus('Downloading the depth map…');
     const bytes = await client.download(task, { signal: controller.signal });
@@ -465,17 +478,38 @@ function downloadLink(ready: Ready, label: string): HTMLAnchorElement {
   link.dataset.format = ready.format;
   link.textContent = `Download ${label}`;
   link.addEventListener('click', (event) => {
-    if (Date.now() - ready.at < LINK_FRESH_MS || !client) return;
-    // The link may have expired: ask for a fresh one, then follow it.
     event.preventDefault();
-    void client.queryTask(ready.taskId).then((task) => {
-      if (!task.url) return;
-      ready.url = link.href = task.url;
-      ready.at = Date.now();
-      link.click();
-    });
+    void save(ready, link);
   });
   return link;
+}
+
+/**
+ * Saves the result under the photo's name. Followed as it is, the link would be saved under the
+ * server's name for it (its Content-Disposition, `<task id>_0.stl`, wins over the download
+ * attribute), so the file is fetched and offered from memory, where the attribute decides.
+ */
+async function save(ready: Ready, link: HTMLAnchorElement): Promise<void> {
+  if (Date.now() - ready.at >= LINK_FRESH_MS && client) {
+    // The link may have expired: ask for a fresh one first.
+    const task = await client.queryTask(ready.taskId);
+    if (task.url) {
+      ready.url = link.href = task.url;
+      ready.at = Date.now();
+    }
+  }
+  const response = await fetch(ready.url);
+  if (!response.ok) {
+    setStatus(`The download failed (HTTP ${response.status}): make the file again.`, true);
+    return;
+  }
+  const file = URL.createObjectURL(await response.blob());
+  const anchor = document.createElement('a');
+  anchor.href = file;
+  anchor.download = link.download;
+  anchor.click();
+  // Revoked once the browser has surely started saving it.
+  setTimeout(() => URL.revokeObjectURL(file), 60_000);
 }
 
 /** One format's line: its download link when made, else a button that makes it. */
@@ -530,7 +564,7 @@ async function makeFormat(format: OutputFormat, label: string, button: HTMLButto
   button.disabled = true;
   note.textContent = 'making…';
   try {
-    const task = await runTask(input, new AbortController().signal, (progress) => (note.textContent = `${progress.state}…`));
+    const task = await runTask(input, new AbortController().signal, (progress) => (note.textContent = `${describe(progress)}…`));
     // If the options changed meanwhile, this line was replaced and the result is for old options.
     if (!button.isConnected) return;
     const link = downloadLink({ format, url: task.url, taskId: task.taskId, at: Date.now() }, label);

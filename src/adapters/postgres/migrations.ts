@@ -47,6 +47,8 @@ const MIGRATIONS: string[] = [
   // Credits: a client's balance (NULL: unlimited, the default) and what each task took from it.
   `ALTER TABLE clients ADD COLUMN balance BIGINT;
    ALTER TABLE tasks ADD COLUMN credits BIGINT NOT NULL DEFAULT 0;`,
+  // How far a processing task is (query-task's progress), a few writes per task.
+  `ALTER TABLE tasks ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {

@@ -110,6 +110,10 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     return rows[0] && toTask(rows[0]);
   }
 
+  async setProgress(id: string, progress: number): Promise<void> {
+    await this.pool.query(`UPDATE tasks SET progress = $1 WHERE id = $2 AND state = 'processing' AND progress < $1`, [progress, id]);
+  }
+
   async setState(id: string, state: 'created' | 'queueing' | 'processing'): Promise<boolean> {
     const result = await this.pool.query(`UPDATE tasks SET state = $1, updated_at = $2 WHERE id = $3 AND ${UNFINISHED}`, [state, Date.now(), id]);
     return result.rowCount === 1;

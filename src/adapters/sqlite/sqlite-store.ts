@@ -101,6 +101,10 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     return row && toTask(row);
   }
 
+  async setProgress(id: string, progress: number): Promise<void> {
+    this.db.prepare(`UPDATE tasks SET progress = ? WHERE id = ? AND state = 'processing' AND progress < ?`).run(progress, id, progress);
+  }
+
   async setState(id: string, state: 'created' | 'queueing' | 'processing'): Promise<boolean> {
     const result = this.db
       .prepare(`UPDATE tasks SET state = ?, updated_at = ? WHERE id = ? AND state NOT IN ('success', 'failed')`)
