@@ -13,6 +13,7 @@ import type {
 import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { openDatabase } from './database.js';
+import { toTaskCounts, type TaskCountRow } from '../task-counts.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
 
 /**
@@ -131,6 +132,16 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
       .prepare(`SELECT * FROM tasks WHERE state NOT IN ('success', 'failed') ORDER BY created_at`)
       .all() as TaskRow[];
     return rows.map(toTask);
+  }
+
+  async countByState() {
+    const rows = this.db
+      .prepare(
+        `SELECT state, json_extract(params, '$.format') AS format, json_extract(params, '$.reliefMode') AS relief_mode, count(*) AS n
+         FROM tasks GROUP BY 1, 2, 3`,
+      )
+      .all() as TaskCountRow[];
+    return toTaskCounts(rows);
   }
 
   async listExpirable(before: number, limit: number): Promise<Task[]> {
