@@ -3,10 +3,11 @@
 // out of here, so one bad task never stops the queue. Storage that is briefly away (TransientError
 // from a blob store) is tried again, with growing pauses, before the task fails for it.
 import type { Logger } from 'pino';
-import type { BlobStore, DepthEngine, TaskOutcome, TaskStore } from './ports.js';
+import { noMetrics, type BlobStore, type DepthEngine, type Metrics, type TaskOutcome, type TaskStore } from './ports.js';
 import { overdueError } from './housekeeping.js';
 import { TransientError, clientFailureMessage, failureReport } from '../contract/errors.js';
 import { isFinished } from '../contract/task.js';
+import { taskKind, type TaskKind } from '../contract/task-kind.js';
 
 export interface TaskRunnerOptions {
   tasks: TaskStore;
@@ -18,6 +19,8 @@ export interface TaskRunnerOptions {
   onFinished?: (taskId: string) => void;
   /** Pauses before each further try of a storage call that failed transiently (default about 30 s in all). */
   storageRetryDelaysMs?: readonly number[];
+  /** Where stage durations and ended tasks are counted (default: nowhere). */
+  metrics?: Metrics;
 }
 
 const STORAGE_RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000];
@@ -29,8 +32,9 @@ export class TaskRunner {
     const { tasks, blobs, engine, log } = this.options;
     const task = await tasks.get(taskId);
     if (!task || isFinished(task.state)) return;
+    const kind = taskKind(task.params);
     if (Date.now() - task.createdAt > this.options.taskTimeoutMs) {
-      await this.finish(taskId, { state: 'failed', error: overdueError(this.options.taskTimeoutMs) });
+      await this.finish(taskId, kind, { state: 'failed', error: overdueError(this.options.taskTimeoutMs) });
       return;
     }
     await tasks.setState(taskId, 'processing');
@@ -47,6 +51,7 @@ export class TaskRunner {
         Promise.all([blobs.get(task.inputKey), task.maskKey ? blobs.get(task.maskKey) : undefined]),
       );
       const result = await engine.run(input, task.params, userMask, deadline);
+      if (result.timings) (this.options.metrics ?? noMetrics).stageTimings(result.model, result.timings);
       if (late()) throw new Error('the task ran past its time limit');
       timings = result.timings;
       const resultKey = `results/${taskId}.${result.extension}`;
@@ -64,7 +69,7 @@ export class TaskRunner {
     }
     const detail = outcome.state === 'failed' ? { reason: outcome.error } : { model: outcome.depthModel };
     log.info({ taskId, state: outcome.state, ms: Date.now() - started, timings, ...detail }, 'task ended');
-    await this.finish(taskId, outcome);
+    await this.finish(taskId, kind, outcome);
   };
 
   /** A storage call, tried again after each pause while it fails transiently. */
@@ -82,10 +87,14 @@ export class TaskRunner {
     }
   }
 
-  private async finish(taskId: string, outcome: TaskOutcome): Promise<void> {
-    // The store records the callback delivery with the outcome; only the run that ended the task does.
+  private async finish(taskId: string, kind: TaskKind, outcome: TaskOutcome): Promise<void> {
+    // The store records the callback delivery with the outcome; only the run that ended the task
+    // does (and counts it, so a duplicate run never counts a task twice).
     try {
-      if (await this.options.tasks.finish(taskId, outcome)) this.options.onFinished?.(taskId);
+      if (await this.options.tasks.finish(taskId, outcome)) {
+        (this.options.metrics ?? noMetrics).taskFinished(kind, outcome.state);
+        this.options.onFinished?.(taskId);
+      }
     } catch (error) {
       // Never silent: the task stays unfinished in the store and runs again at the next start.
       this.options.log.error({ taskId, err: error instanceof Error ? error.message : String(error) }, 'could not record the end of the task');
