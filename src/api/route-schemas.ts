@@ -234,6 +234,16 @@ export const readyRoute = {
   response: { 200: json(ReadyAnswer, 'ready'), 503: json(ReadyAnswer, '503: not ready, and which part does not answer') },
 } satisfies FastifySchema & Record<string, unknown>;
 
+export const metricsRoute = {
+  tags: ['operations'],
+  operationId: 'metrics',
+  summary: 'Prometheus metrics of this process (no token, no rate limit; keep it off the internet)',
+  description:
+    'The Prometheus text format (version 0.0.4): request latency by route and status, tasks by state and kind, queue depth, stage durations by model, callback deliveries, credits, and the process\'s own figures. Absent with `DEPTHMILL_METRICS=0`. README "Metrics" lists each.',
+  security: [],
+  response: { 200: { description: 'the metrics', content: { 'text/plain': { schema: z.string() } } } },
+} satisfies FastifySchema & Record<string, unknown>;
+
 /** The Hitem3D family's query-task for any kind of task: here every task is a depth task. */
 export const anyQueryTaskRoute = {
   ...queryTaskRoute,
