@@ -217,6 +217,16 @@ export const ReadyAnswer = envelope(
   'each part a task needs, and whether it answers',
 );
 
+export const metricsRoute = {
+  tags: ['operations'],
+  operationId: 'metrics',
+  summary: 'Prometheus metrics of this process (no token, no rate limit; keep it off the internet)',
+  description:
+    'The Prometheus text format (version 0.0.4): request latency by route and status, tasks by state and kind, queue depth, stage durations by model, callback deliveries, credits, and the process\'s own figures. Absent with `DEPTHMILL_METRICS=0`. README "Metrics" lists each.',
+  security: [],
+  response: { 200: { description: 'the metrics', content: { 'text/plain': { schema: z.string() } } } },
+} satisfies FastifySchema & Record<string, unknown>;
+
 export const healthRoute = {
   tags: ['operations'],
   operationId: 'health',
@@ -232,16 +242,6 @@ export const readyRoute = {
   description: 'Each part is checked with a 2 s limit; the models were checked at start-up, which does not finish without them.',
   security: [],
   response: { 200: json(ReadyAnswer, 'ready'), 503: json(ReadyAnswer, '503: not ready, and which part does not answer') },
-} satisfies FastifySchema & Record<string, unknown>;
-
-export const metricsRoute = {
-  tags: ['operations'],
-  operationId: 'metrics',
-  summary: 'Prometheus metrics of this process (no token, no rate limit; keep it off the internet)',
-  description:
-    'The Prometheus text format (version 0.0.4): request latency by route and status, tasks by state and kind, queue depth, stage durations by model, callback deliveries, credits, and the process\'s own figures. Absent with `DEPTHMILL_METRICS=0`. README "Metrics" lists each.',
-  security: [],
-  response: { 200: { description: 'the metrics', content: { 'text/plain': { schema: z.string() } } } },
 } satisfies FastifySchema & Record<string, unknown>;
 
 /** The Hitem3D family's query-task for any kind of task: here every task is a depth task. */
