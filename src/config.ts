@@ -73,6 +73,13 @@ const configSchema = z.object({
   /** A task not done after this long fails with 5001001. */
   taskTimeoutMs: positiveInt,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Prometheus metrics: the API's /metrics and a worker's metrics port (DEPTHMILL_METRICS=0: neither). */
+  metrics: z.enum(['0', '1'], { error: 'must be 0 or 1' }).transform((value) => value === '1'),
+  /**
+   * Role worker only (it has no API port): the port of its own /metrics page; unset, none. Off by
+   * default so that two workers on one host do not clash; 0 picks a free port (printed at start).
+   */
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -116,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionHours: env.DEPTHMILL_RETENTION_HOURS ?? 7 * 24,
     housekeepingIntervalMs: env.DEPTHMILL_HOUSEKEEPING_INTERVAL_MS ?? 60_000,
     logLevel: env.DEPTHMILL_LOG_LEVEL ?? 'info',
+    metrics: env.DEPTHMILL_METRICS || '1',
+    metricsPort: env.DEPTHMILL_METRICS_PORT || undefined,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);

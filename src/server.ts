@@ -3,6 +3,8 @@
 // task runner and callback delivery (it never opens the HTTP port); all: both, in one process.
 import type { Logger } from 'pino';
 import { openAdapters } from './adapters/index.js';
+import { serveMetrics } from './adapters/metrics-server.js';
+import { PrometheusMetrics } from './adapters/prometheus-metrics.js';
 import { createSafeFetch } from './adapters/safe-fetch.js';
 import { ThreadEngine } from './adapters/thread-pool.js';
 import { buildApp } from './api/app.js';
@@ -18,6 +20,8 @@ import { TaskService } from './tasks/task-service.js';
 export interface RunningServer {
   /** Where the API listens (undefined for a worker). */
   url: string | undefined;
+  /** A worker's own metrics page (DEPTHMILL_METRICS_PORT), when it has one. */
+  metricsUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -62,6 +66,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const { store, blobs, queue, links, serverSecret } = adapters;
   let closeHttp = async (): Promise<void> => undefined;
   const closeWorker: (() => Promise<void>)[] = [];
+  // One registry per process. The store's and the queue's counts are the whole deployment's: the
+  // API side reports them (a worker would only repeat them).
+  const metrics = config.metrics ? new PrometheusMetrics(runsApi ? { tasks: () => store.countByState(), queueWaiting: () => queue.waiting() } : {}, logger) : undefined;
+  if (metrics && runsApi && config.metricsPort !== undefined) logger.warn('DEPTHMILL_METRICS_PORT is for role worker: this process serves /metrics on its API port');
 
   let url: string | undefined;
   if (runsApi) {
@@ -73,9 +81,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       taskTimeoutMs: config.taskTimeoutMs,
       retentionHours: config.retentionHours,
       creditCosts: config.creditCosts,
+      metrics,
     });
     const tokens = new TokenIssuer(serverSecret, store);
-    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis, rateLimitNamespace: adapters.rateLimitNamespace, readiness: { database: store, queue, blobs } });
+    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis, rateLimitNamespace: adapters.rateLimitNamespace, readiness: { database: store, queue, blobs }, metrics });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -107,8 +116,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       baseUrl,
       log: logger,
       requestTimeoutMs: config.callbackTimeoutMs,
+      metrics,
     });
-    const runner = new TaskRunner({ tasks: store, blobs, engine, taskTimeoutMs: config.taskTimeoutMs, log: logger, onFinished: () => callbacks.wake() });
+    const runner = new TaskRunner({ tasks: store, blobs, engine, taskTimeoutMs: config.taskTimeoutMs, log: logger, onFinished: () => callbacks.wake(), metrics });
     const housekeeping = new Housekeeping({
       tasks: store,
       blobs,
@@ -117,6 +127,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       intervalMs: config.housekeepingIntervalMs,
       log: logger,
       onFinished: () => callbacks.wake(),
+      metrics,
     });
     queue.start(runner.run);
     callbacks.start();
@@ -132,8 +143,16 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     if (unfinished.length > 0) logger.info({ count: unfinished.length }, 'recovered unfinished tasks');
   }
 
+  let metricsUrl: string | undefined;
+  if (metrics && !runsApi && config.metricsPort !== undefined) {
+    const page = await serveMetrics(metrics, config.metricsPort, config.host, logger);
+    metricsUrl = `http://${hostForUrl(config.host)}:${page.port}/metrics`;
+    closeWorker.push(() => page.close());
+  }
+
   return {
     url,
+    metricsUrl,
     async close() {
       // HTTP first (no new tasks), then the queue (running tasks finish), then the rest.
       await closeHttp();

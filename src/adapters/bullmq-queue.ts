@@ -64,6 +64,13 @@ export class BullmqQueue implements JobQueue {
     await this.queue.getJobCounts('waiting');
   }
 
+  async waiting(): Promise<number> {
+    // Not started yet: waiting its turn, delayed (a retry in its backoff) or prioritized (BullMQ
+    // keeps jobs with a priority apart from waiting ones; none has one today).
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'prioritized');
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  }
+
   start(handler: (taskId: string) => Promise<void>): void {
     const lockDuration = this.options.lockDurationMs ?? 30_000;
     this.worker = new Worker(QUEUE_NAME, (job) => handler((job.data as { taskId: string }).taskId), {

@@ -4,7 +4,7 @@
 import type { JobQueue } from '../tasks/ports.js';
 
 export class LocalQueue implements JobQueue {
-  private readonly waiting: string[] = [];
+  private readonly notStarted: string[] = [];
   private readonly queued = new Set<string>();
   private running = 0;
   private handler: ((taskId: string) => Promise<void>) | undefined;
@@ -16,12 +16,16 @@ export class LocalQueue implements JobQueue {
   async enqueue(taskId: string): Promise<void> {
     if (this.closing || this.queued.has(taskId)) return;
     this.queued.add(taskId);
-    this.waiting.push(taskId);
+    this.notStarted.push(taskId);
     this.pump();
   }
 
   async ping(): Promise<void> {
     if (this.closing) throw new Error('the queue is closing');
+  }
+
+  async waiting(): Promise<number> {
+    return this.notStarted.length;
   }
 
   start(handler: (taskId: string) => Promise<void>): void {
@@ -31,7 +35,7 @@ export class LocalQueue implements JobQueue {
 
   async close(): Promise<void> {
     this.closing = true;
-    this.waiting.length = 0;
+    this.notStarted.length = 0;
     if (this.running === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
@@ -39,8 +43,8 @@ export class LocalQueue implements JobQueue {
   private pump(): void {
     const handler = this.handler;
     if (!handler) return;
-    while (!this.closing && this.running < this.concurrency && this.waiting.length > 0) {
-      const taskId = this.waiting.shift()!;
+    while (!this.closing && this.running < this.concurrency && this.notStarted.length > 0) {
+      const taskId = this.notStarted.shift()!;
       this.running += 1;
       // The handler reports its own failures (it ends the task as failed); this catch only keeps
       // one unexpected rejection from stopping the queue.

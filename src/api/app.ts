@@ -11,12 +11,13 @@ import { clientErrorHandler, frameworkErrors } from './connection-errors.js';
 import { MAX_FIELD_BYTES } from './create-task-form.js';
 import { tooLarge } from './fetch-image.js';
 import { registerHealth, type ReadinessChecks } from './health.js';
+import { registerMetrics, routeLabel, type ApiMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes, type RouteDeps } from './routes.js';
 import { registerWeb } from './web.js';
 
 /** Routes clients poll: their successful answers are logged at debug. */
-const POLLED = new Set(['/open-api/v1/depth/query-task', '/open-api/v1/query-task', '/healthz', '/readyz']);
+const POLLED = new Set(['/open-api/v1/depth/query-task', '/open-api/v1/query-task', '/healthz', '/readyz', '/metrics']);
 
 /** Errors Fastify and its multipart plugin raise, mapped onto the catalog. */
 function fromFastifyError(error: FastifyError, request: FastifyRequest, maxImageBytes: number): ApiError | undefined {
@@ -53,6 +54,8 @@ export interface AppDeps extends RouteDeps {
   rateLimitNamespace?: string;
   /** What /readyz asks. */
   readiness: ReadinessChecks;
+  /** Request latencies are recorded here and /metrics serves it; undefined: no /metrics. */
+  metrics?: ApiMetrics | undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -77,7 +80,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // One line per request: at info, except the answers a poller gets again and again (a query-task
   // that is not new news, the probes), which go to debug so polling does not flood the log.
+  // Its latency is observed here too, by the route's pattern (never the raw URL).
   app.addHook('onResponse', async (request, reply) => {
+    deps.metrics?.httpRequest(request.method, routeLabel(request), reply.statusCode, reply.elapsedTime / 1000);
     const routine = reply.statusCode < 400 && (POLLED.has(request.routeOptions.url ?? '') || request.method === 'HEAD');
     request.log[routine ? 'debug' : 'info']({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
@@ -132,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, config.maxImageBytes);
   registerRoutes(app, deps);
   registerHealth(app, deps.readiness);
+  if (deps.metrics) registerMetrics(app, deps.metrics);
   await registerWeb(app, config);
   return app;
 }

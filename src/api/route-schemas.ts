@@ -220,6 +220,16 @@ export const ReadyAnswer = envelope(
   'each part a task needs, and whether it answers',
 );
 
+export const metricsRoute = {
+  tags: ['operations'],
+  operationId: 'metrics',
+  summary: 'Prometheus metrics of this process (no token, no rate limit; keep it off the internet)',
+  description:
+    'The Prometheus text format (version 0.0.4): request latency by route and status, tasks by state and kind, queue depth, stage durations by model, callback deliveries, credits, and the process\'s own figures. Absent with `DEPTHMILL_METRICS=0`. README "Metrics" lists each.',
+  security: [],
+  response: { 200: { description: 'the metrics', content: { 'text/plain': { schema: z.string() } } } },
+} satisfies FastifySchema & Record<string, unknown>;
+
 export const healthRoute = {
   tags: ['operations'],
   operationId: 'health',

@@ -40,6 +40,7 @@ program
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       throw new Error(`port ${config.port} on ${config.host} is already in use (another depthmill?): stop it, or choose another port with --port or PORT (0 picks a free one)`);
     });
+    if (server.metricsUrl) console.log(`depthmill worker metrics on ${server.metricsUrl}`);
     console.log(server.url ? `depthmill listening on ${server.url}` : `depthmill worker ready (concurrency ${config.concurrency})`);
     let stopping = false;
     const stop = (signal: string) => {

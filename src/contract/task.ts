@@ -1,5 +1,5 @@
 // What a task is: its states, parameters and outcome, independent of storage and transport.
-import { isMeshFormat, type OutputFormat } from './formats.js';
+import type { OutputFormat } from './formats.js';
 
 export { OUTPUT_FORMATS, type FormatCode, type OutputFormat } from './formats.js';
 
@@ -89,13 +89,6 @@ export interface Task {
   updatedAt: number;
   /** When the retention collector deleted the task's input and result. */
   expiredAt?: number;
-}
-
-/** What a task is for credits and metrics: a depth map, or a relief mesh (lithophanes included). */
-export type TaskKind = 'depth_map' | 'relief';
-
-export function taskKind(params: Pick<TaskParams, 'format'>): TaskKind {
-  return isMeshFormat(params.format) ? 'relief' : 'depth_map';
 }
 
 export function isFinished(state: TaskState): boolean {

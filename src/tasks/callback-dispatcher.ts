@@ -2,7 +2,7 @@
 // backoff and jitter for about an hour. Deliveries live in the store, so a restart resumes them;
 // delivery is at least once (a crash after the POST and before the record repeats it).
 import type { Logger } from 'pino';
-import type { BlobStore, CallbackDelivery, CallbackStore, ClientStore, OutboundFetch, TaskStore } from './ports.js';
+import { noMetrics, type BlobStore, type CallbackDelivery, type CallbackStore, type ClientStore, type Metrics, type OutboundFetch, type TaskStore } from './ports.js';
 import { signCallback, SIGNATURE_HEADER } from '../contract/callback-signature.js';
 import { taskQueryBody } from './task-view.js';
 
@@ -20,6 +20,8 @@ export interface CallbackDispatcherOptions {
   requestTimeoutMs?: number;
   /** Give up on a delivery this long after its first attempt. */
   giveUpAfterMs?: number;
+  /** Where each attempt's outcome is counted (default: nowhere). */
+  metrics?: Metrics;
 }
 
 const MAX_BACKOFF_MS = 10 * 60 * 1000;
@@ -71,24 +73,29 @@ export class CallbackDispatcher {
 
   private async deliver(delivery: CallbackDelivery): Promise<void> {
     const { callbacks, tasks, clients, blobs, baseUrl, log } = this.options;
+    const metrics = this.options.metrics ?? noMetrics;
     this.inFlight.add(delivery.id);
     try {
       const task = await tasks.get(delivery.taskId);
       const client = task && (await clients.getClient(task.clientId));
       if (!task || !client) {
         await callbacks.markAttempt(delivery.id, 'task or client no longer exists', undefined);
+        metrics.callbackAttempt('gave_up');
         return;
       }
       const body = JSON.stringify(await taskQueryBody(task, blobs, baseUrl));
       const error = await post(this.options.fetch, delivery.url, body, signCallback(client.callbackKey, body), this.options.requestTimeoutMs ?? 10_000);
       if (error === undefined) {
         await callbacks.markDelivered(delivery.id, Date.now());
+        metrics.callbackAttempt('delivered');
         log.info({ taskId: task.id, attempts: delivery.attempts + 1 }, 'callback delivered');
         return;
       }
       const giveUpAt = delivery.createdAt + (this.options.giveUpAfterMs ?? 60 * 60 * 1000);
       const next = Date.now() + nextDelayMs(delivery.attempts);
       await callbacks.markAttempt(delivery.id, error, next < giveUpAt ? next : undefined);
+      // One outcome per attempt: a failed attempt that ends the delivery counts as gave_up only.
+      metrics.callbackAttempt(next < giveUpAt ? 'failed_attempt' : 'gave_up');
       log.warn({ taskId: task.id, attempts: delivery.attempts + 1, error, gaveUp: next >= giveUpAt }, 'callback not delivered');
     } finally {
       this.inFlight.delete(delivery.id);

@@ -3,7 +3,8 @@
 // create-task left (`created`, never acknowledged) are removed. Each pass is idempotent, so
 // several workers may run it at once.
 import type { Logger } from 'pino';
-import type { BlobStore, TaskStore } from './ports.js';
+import type { BlobStore, Metrics, TaskStore } from './ports.js';
+import { countEnded, countRefund } from './task-metrics.js';
 
 /** Longer than any create-task takes from taking its place to queueing the task (an upload's seconds). */
 const ABANDONED_AFTER_MS = 10 * 60 * 1000;
@@ -16,6 +17,8 @@ export interface HousekeepingOptions {
   log: Logger;
   intervalMs?: number;
   onFinished?: (taskId: string) => void;
+  /** Where the tasks it fails overdue are counted (default: nowhere). */
+  metrics?: Metrics;
 }
 
 /** The reason a task gets when it ran out of time (API.md: 60 minutes by default). */
@@ -58,12 +61,14 @@ export class Housekeeping {
         // Never acknowledged: its create-task died between taking the place and queueing it.
         await Promise.all([blobs.delete(task.inputKey), task.maskKey ? blobs.delete(task.maskKey) : undefined]);
         await tasks.removeUnacknowledged(task.id);
+        countRefund(this.options.metrics, task);
         log.warn({ taskId: task.id }, 'unacknowledged task removed');
         continue;
       }
       if (now - task.createdAt <= taskTimeoutMs) continue;
       if (await tasks.finish(task.id, { state: 'failed', error: overdueError(taskTimeoutMs) })) {
         log.warn({ taskId: task.id }, 'task failed: overdue');
+        countEnded(this.options.metrics, task, 'failed');
         this.options.onFinished?.(task.id);
       }
     }

@@ -2,6 +2,7 @@
 // All are asynchronous so that networked implementations (PostgreSQL, Redis, S3) fit unchanged.
 import type { StageReporter } from '../contract/progress.js';
 import type { MeshSummary, Task, TaskParams, TaskState } from '../contract/task.js';
+import type { TaskKind } from '../contract/task-kind.js';
 
 export interface TaskStore {
   /**
@@ -32,13 +33,15 @@ export interface TaskStore {
   ping(): Promise<void>;
   /** Tasks that were acknowledged but have not ended: what a restart must pick up again. */
   listUnfinished(): Promise<Task[]>;
+  /** How many tasks are in each state, by kind (a gauge of the metrics, counted when scraped). */
+  countByState(): Promise<TaskCount[]>;
   /** Ended tasks last changed before `before` whose files have not been deleted yet. */
   listExpirable(before: number, limit: number): Promise<Task[]>;
   markExpired(id: string, at: number): Promise<void>;
 }
 
-/** What insertWithinQuota decided; `balance` is the client's balance when it was too low. */
-export type Admission = { accepted: true } | { accepted: false; reason: 'quota' } | { accepted: false; reason: 'balance'; balance: number };
+/** What insertWithinQuota decided: the credits it took, or why not (`balance`: the client's, when too low). */
+export type Admission = { accepted: true; credits: number } | { accepted: false; reason: 'quota' } | { accepted: false; reason: 'balance'; balance: number };
 
 /**
  * A success names the depth model that made the map (query-task's `depth_model`) and, for a
@@ -122,11 +125,49 @@ export interface JobQueue {
   enqueue(taskId: string): Promise<void>;
   /** Resolves when the queue answers (the readiness probe); throws, or never settles, when it does not. */
   ping(): Promise<void>;
+  /** Tasks accepted and not started yet (retries waiting for their turn included): the queue depth of the metrics. */
+  waiting(): Promise<number>;
   /** Starts taking jobs; the handler's promise settles when the job is done. */
   start(handler: (taskId: string) => Promise<void>): void;
   /** Stops taking new jobs and waits for running ones. */
   close(): Promise<void>;
 }
+
+export interface TaskCount {
+  state: TaskState;
+  kind: TaskKind;
+  count: number;
+}
+
+/** How a callback delivery attempt ended: delivered, failed (tried again later), or failed for good. */
+export type CallbackOutcome = 'delivered' | 'failed_attempt' | 'gave_up';
+
+/**
+ * What the task code records for monitoring (adapters/prometheus-metrics.ts serves it as /metrics).
+ * Recording never throws and never waits. `noMetrics` records nothing: the default, so a task
+ * component built without metrics (the tests, the command line) needs no change.
+ */
+export interface Metrics {
+  /** A task ended on this process (its run, or housekeeping failing it overdue). */
+  taskFinished(kind: TaskKind, state: 'success' | 'failed'): void;
+  /** The engine's milliseconds per stage for one task, by the depth model that made it. */
+  stageTimings(model: string, timings: Record<string, number>): void;
+  callbackAttempt(outcome: CallbackOutcome): void;
+  /**
+   * Credits taken from a client's balance when a task is accepted (TaskService.create), and given
+   * back when it fails or is removed unacknowledged (tasks/task-metrics.ts countRefund).
+   */
+  creditsSpent(kind: TaskKind, credits: number): void;
+  creditsRefunded(kind: TaskKind, credits: number): void;
+}
+
+export const noMetrics: Metrics = {
+  taskFinished: () => undefined,
+  stageTimings: () => undefined,
+  callbackAttempt: () => undefined,
+  creditsSpent: () => undefined,
+  creditsRefunded: () => undefined,
+};
 
 export interface DepthResult {
   bytes: Buffer;

@@ -3,11 +3,13 @@
 // out of here, so one bad task never stops the queue. Storage that is briefly away (TransientError
 // from a blob store) is tried again, with growing pauses, before the task fails for it.
 import type { Logger } from 'pino';
-import type { BlobStore, DepthEngine, TaskOutcome, TaskStore } from './ports.js';
+import { noMetrics, type BlobStore, type DepthEngine, type Metrics, type TaskOutcome, type TaskStore } from './ports.js';
 import { overdueError } from './housekeeping.js';
 import { TransientError, clientFailureMessage, failureReport } from '../contract/errors.js';
 import { PROGRESS_STARTED, progressOf, type StageReport } from '../contract/progress.js';
-import { isFinished, taskKind, type TaskKind } from '../contract/task.js';
+import { isFinished, type Task } from '../contract/task.js';
+import { countEnded } from './task-metrics.js';
+import { taskKind, type TaskKind } from '../contract/task-kind.js';
 
 export interface TaskRunnerOptions {
   tasks: TaskStore;
@@ -19,6 +21,8 @@ export interface TaskRunnerOptions {
   onFinished?: (taskId: string) => void;
   /** Pauses before each further try of a storage call that failed transiently (default about 30 s in all). */
   storageRetryDelaysMs?: readonly number[];
+  /** Where stage durations and ended tasks are counted (default: nowhere). */
+  metrics?: Metrics;
 }
 
 const STORAGE_RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000];
@@ -30,12 +34,13 @@ export class TaskRunner {
     const { tasks, blobs, engine, log } = this.options;
     const task = await tasks.get(taskId);
     if (!task || isFinished(task.state)) return;
+    const kind = taskKind(task.params);
     if (Date.now() - task.createdAt > this.options.taskTimeoutMs) {
-      await this.finish(taskId, { state: 'failed', error: overdueError(this.options.taskTimeoutMs) });
+      await this.finish(task, { state: 'failed', error: overdueError(this.options.taskTimeoutMs) });
       return;
     }
     await tasks.setState(taskId, 'processing');
-    const progress = this.progressWriter(taskId, taskKind(task.params));
+    const progress = this.progressWriter(taskId, kind);
     const started = Date.now();
     // The task's time runs from its creation: past its end the engine stops at its next stage, not
     // only the task is marked failed (housekeeping does that too), so no late result is written and
@@ -49,6 +54,7 @@ export class TaskRunner {
         Promise.all([blobs.get(task.inputKey), task.maskKey ? blobs.get(task.maskKey) : undefined]),
       );
       const result = await engine.run(input, task.params, { userMask, deadline, report: progress.report });
+      if (result.timings) (this.options.metrics ?? noMetrics).stageTimings(result.model, result.timings);
       if (late()) throw new Error('the task ran past its time limit');
       timings = result.timings;
       const resultKey = `results/${taskId}.${result.extension}`;
@@ -68,7 +74,7 @@ export class TaskRunner {
     log.info({ taskId, state: outcome.state, ms: Date.now() - started, timings, ...detail }, 'task ended');
     // The last progress write lands before the end is recorded (it would change nothing after).
     await progress.settled();
-    await this.finish(taskId, outcome);
+    await this.finish(task, outcome);
   };
 
   /**
@@ -104,10 +110,15 @@ export class TaskRunner {
     }
   }
 
-  private async finish(taskId: string, outcome: TaskOutcome): Promise<void> {
-    // The store records the callback delivery with the outcome; only the run that ended the task does.
+  private async finish(task: Task, outcome: TaskOutcome): Promise<void> {
+    const taskId = task.id;
+    // The store records the callback delivery with the outcome; only the run that ended the task
+    // does (and counts it, so a duplicate run never counts a task twice).
     try {
-      if (await this.options.tasks.finish(taskId, outcome)) this.options.onFinished?.(taskId);
+      if (await this.options.tasks.finish(taskId, outcome)) {
+        countEnded(this.options.metrics, task, outcome.state);
+        this.options.onFinished?.(taskId);
+      }
     } catch (error) {
       // Never silent: the task stays unfinished in the store and runs again at the next start.
       this.options.log.error({ taskId, err: error instanceof Error ? error.message : String(error) }, 'could not record the end of the task');

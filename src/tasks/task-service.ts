@@ -1,8 +1,10 @@
 // The task lifecycle as the API sees it: accept a task, answer about it. Storage, queue and
 // blobs come in through ports, so the same code serves the embedded and distributed modes.
 import { ApiError, Errors, StorageFull } from '../contract/errors.js';
-import type { BlobStore, JobQueue, TaskStore } from './ports.js';
-import { isFinished, taskKind, type Task, type TaskKind, type TaskParams } from '../contract/task.js';
+import { noMetrics, type BlobStore, type JobQueue, type Metrics, type TaskStore } from './ports.js';
+import { countEnded, countRefund } from './task-metrics.js';
+import { isFinished, type Task, type TaskParams } from '../contract/task.js';
+import { taskKind } from '../contract/task-kind.js';
 import { overdueError } from './housekeeping.js';
 import { newTaskId } from './task-id.js';
 
@@ -23,8 +25,9 @@ export interface TaskServiceOptions {
   taskTimeoutMs: number;
   /** How long inputs and results are kept, for the message about an expired task. */
   retentionHours: number;
-  /** Credits a task of each kind costs a client with a metered balance. */
-  creditCosts: Record<TaskKind, number>;
+  /** Credits a task of each kind costs a client with a metered balance (a lithophane is a relief). */
+  creditCosts: { depth_map: number; relief: number };
+  metrics?: Metrics | undefined;
 }
 
 /** Room that must stay free beside a new task's inputs: for results and the database. */
@@ -36,7 +39,11 @@ function refuseWhenFull(error: unknown): never {
 }
 
 export class TaskService {
-  constructor(private readonly options: TaskServiceOptions) {}
+  private readonly metrics: Metrics;
+
+  constructor(private readonly options: TaskServiceOptions) {
+    this.metrics = options.metrics ?? noMetrics;
+  }
 
   async create(clientId: string, params: TaskParams, inputs: TaskInputs): Promise<Task> {
     const { tasks, blobs, queue, concurrentTaskQuota } = this.options;
@@ -46,7 +53,8 @@ export class TaskService {
     if (blobs.room && (await blobs.room()) < size + MIN_ROOM_BYTES) throw new ApiError(Errors.storageFull);
     const now = Date.now();
     const id = newTaskId(new Date(now));
-    const cost = this.options.creditCosts[taskKind(params)];
+    const kind = taskKind(params);
+    const cost = this.options.creditCosts[kind === 'depth_map' ? 'depth_map' : 'relief'];
     const task: Task = { id, clientId, state: 'created', params, inputKey: `inputs/${id}`, createdAt: now, updatedAt: now, credits: cost };
     if (inputs.mask) task.maskKey = `inputs/${id}.mask`;
     // The record first, `created`: it takes a place in the quota in the same step as the check,
@@ -64,18 +72,19 @@ export class TaskService {
         data: { totalBalance: admission.balance, cost },
       });
     }
+    if (admission.credits > 0) this.metrics.creditsSpent(kind, admission.credits);
     try {
       if (task.maskKey) await blobs.put(task.maskKey, inputs.mask!, inputs.maskType ?? 'application/octet-stream');
       await blobs.put(task.inputKey, inputs.image, inputs.imageType);
     } catch (error) {
-      await tasks.removeUnacknowledged(id).catch(() => undefined);
+      await tasks.removeUnacknowledged(id).then(() => countRefund(this.metrics, { params, credits: admission.credits }), () => undefined);
       await Promise.all([blobs.delete(task.inputKey), task.maskKey ? blobs.delete(task.maskKey) : undefined]).catch(() => undefined);
       refuseWhenFull(error);
     }
     // The record says queueing before the queue can start it, so states only move forward.
     await tasks.setState(id, 'queueing');
     await queue.enqueue(id);
-    return { ...task, state: 'queueing' };
+    return { ...task, state: 'queueing', credits: admission.credits };
   }
 
   /** The task if it belongs to this client; a task of another client is as unknown as a missing one. */
@@ -84,7 +93,7 @@ export class TaskService {
     const task = await tasks.get(id);
     if (!task || task.clientId !== clientId) throw new ApiError(Errors.taskNotFound);
     if (!isFinished(task.state) && Date.now() - task.createdAt > taskTimeoutMs) {
-      await tasks.finish(id, { state: 'failed', error: overdueError(taskTimeoutMs) });
+      if (await tasks.finish(id, { state: 'failed', error: overdueError(taskTimeoutMs) })) countEnded(this.metrics, task, 'failed');
       return (await tasks.get(id))!;
     }
     if (task.expiredAt !== undefined) {

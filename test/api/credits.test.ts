@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient, DepthmillError, INSUFFICIENT_BALANCE } from '../../src/client/index.js';
 import { createTask, form, queryTask, token, waitForTask, type Envelope } from '../helpers/api.js';
+import { scrape, total } from '../helpers/prometheus.js';
 import { cli, cliAsync, backendEnv, createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
 
 const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
@@ -57,6 +58,7 @@ describe('credits', () => {
   it('takes a task\'s cost at acceptance, refuses what the balance does not cover with 30010000, and refunds a failure', async () => {
     const { clientId, clientSecret } = createClientCredentials(server.dataDir, 'metered');
     const accessToken = await token(server.url, clientId, clientSecret);
+    const before = await scrape(`${server.url}/metrics`);
     expect(credit(server, clientId, 4)).toContain('4 credits');
     expect((await balance(server, accessToken)).body.data).toMatchObject({ totalBalance: 4, unlimited: false });
 
@@ -81,6 +83,10 @@ describe('credits', () => {
 
     expect((await waitForTask(server.url, accessToken, failing.body.data.task_id)).body.code).toBe(5001001);
     expect((await balance(server, accessToken)).body.data.totalBalance).toBe(3);
+    // The operator's metrics count the same credits.
+    const after = await scrape(`${server.url}/metrics`);
+    const moved = (name: string, kind: string) => total(after, name, { kind }) - total(before, name, { kind });
+    expect([moved('depthmill_credits_spent_total', 'depth_map'), moved('depthmill_credits_spent_total', 'relief'), moved('depthmill_credits_refunded_total', 'relief')]).toEqual([1, 3, 3]);
     expect(JSON.parse(cli(server.dataDir, ['clients', 'list', '--json']).stdout)).toContainEqual(expect.objectContaining({ client_id: clientId, balance: 3 }));
 
     // Too few for a relief (3 left, it costs 3: accepted; then 0 < 3 refused).

@@ -28,7 +28,7 @@ describe('progress', () => {
     for (;;) {
       const { body } = await queryTask(server.url, accessToken, taskId);
       expect(body.code, body.msg).toBe(200);
-      const { state, progress } = body.data as { state: string; progress: number };
+      const { state, progress = -1 } = body.data;
       expect(Number.isInteger(progress) && progress >= 0 && progress <= 100).toBe(true);
       if (seen.at(-1)?.progress !== progress || seen.at(-1)?.state !== state) seen.push({ state, progress });
       if (state === 'success') break;

@@ -76,6 +76,8 @@ export interface TaskData {
   url?: string;
   /** The depth model that made the result, on success. */
   depth_model?: string;
+  /** How far the work is, 0..100 (beyond Hitem3D). */
+  progress?: number;
 }
 
 export async function queryTask(baseUrl: string, accessToken: string | undefined, taskId?: string) {

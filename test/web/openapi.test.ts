@@ -44,8 +44,8 @@ describe('OpenAPI document', () => {
   it('describes every route, with schemes and answers', () => {
     expect(document.openapi).toBe('3.1.0');
     const paths = document.paths as Record<string, Record<string, { responses: Record<string, unknown>; operationId: string }>>;
-    expect(Object.keys(paths).sort()).toEqual(['/files/{key}', '/healthz', '/open-api/v1/auth/token', '/open-api/v1/balance', '/open-api/v1/depth/create-task', '/open-api/v1/depth/query-task', '/open-api/v1/query-task', '/readyz']);
-    expect(Object.values(paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).sort()).toEqual(['createTask', 'download', 'getBalance', 'getToken', 'health', 'queryAnyTask', 'queryTask', 'ready']);
+    expect(Object.keys(paths).sort()).toEqual(['/files/{key}', '/healthz', '/metrics', '/open-api/v1/auth/token', '/open-api/v1/balance', '/open-api/v1/depth/create-task', '/open-api/v1/depth/query-task', '/open-api/v1/query-task', '/readyz']);
+    expect(Object.values(paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).sort()).toEqual(['createTask', 'download', 'getBalance', 'getToken', 'health', 'metrics', 'queryAnyTask', 'queryTask', 'ready']);
 
     // Every reference points at something.
     const refs = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];

@@ -7,6 +7,7 @@ import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
 import { migrate } from './migrations.js';
+import { toTaskCounts, type TaskCountRow } from '../task-counts.js';
 
 const UNFINISHED = `state NOT IN ('success', 'failed')`;
 
@@ -85,7 +86,7 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken],
       );
-      return { accepted: true };
+      return { accepted: true, credits: taken };
     });
   }
 
@@ -143,6 +144,13 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
   async listUnfinished(): Promise<Task[]> {
     const { rows } = await this.pool.query<TaskRow>(`SELECT * FROM tasks WHERE ${UNFINISHED} ORDER BY created_at`);
     return rows.map(toTask);
+  }
+
+  async countByState() {
+    const { rows } = await this.pool.query<TaskCountRow>(
+      `SELECT state, params::json->>'format' AS format, params::json->>'reliefMode' AS relief_mode, count(*) AS n FROM tasks GROUP BY 1, 2, 3`,
+    );
+    return toTaskCounts(rows);
   }
 
   async listExpirable(before: number, limit: number): Promise<Task[]> {

@@ -15,6 +15,7 @@ import type {
 import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { openDatabase } from './database.js';
+import { toTaskCounts, type TaskCountRow } from '../task-counts.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
 
 /**
@@ -76,7 +77,7 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken);
-      return { accepted: true };
+      return { accepted: true, credits: taken };
     }).immediate();
   }
 
@@ -151,6 +152,16 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
       .prepare(`SELECT * FROM tasks WHERE state NOT IN ('success', 'failed') ORDER BY created_at`)
       .all() as TaskRow[];
     return rows.map(toTask);
+  }
+
+  async countByState() {
+    const rows = this.db
+      .prepare(
+        `SELECT state, json_extract(params, '$.format') AS format, json_extract(params, '$.reliefMode') AS relief_mode, count(*) AS n
+         FROM tasks GROUP BY 1, 2, 3`,
+      )
+      .all() as TaskCountRow[];
+    return toTaskCounts(rows);
   }
 
   async listExpirable(before: number, limit: number): Promise<Task[]> {
