@@ -9,6 +9,7 @@ import { startServer } from '../server.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerModelCommands } from './models.js';
 import { registerReliefCommand } from './relief.js';
+import { serveVariablesHelp } from './serve-help.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -26,6 +27,7 @@ program
   .option('-c, --concurrency <n>', 'tasks run at once (env DEPTHMILL_CONCURRENCY, default: one per core)')
   .option('--models <dir>', 'model folder (env DEPTHMILL_MODELS, default: the install cache)')
   .option('--role <role>', 'all | api | worker (env DEPTHMILL_ROLE, default all); api and worker need DEPTHMILL_QUEUE')
+  .addHelpText('after', serveVariablesHelp())
   .action(async (options: { port?: string; host?: string; data?: string; concurrency?: string; models?: string; role?: string }) => {
     const config = loadConfig({
       ...process.env,
