@@ -15,6 +15,7 @@ import { DEPTH_TASK_PREFIX } from '../tasks/task-id.js';
 import { taskQueryBody } from '../tasks/task-view.js';
 import { basicCredentials, requireClient } from './authenticate.js';
 import { readCreateTask } from './create-task-form.js';
+import { linkBase } from './link-base.js';
 import { ApiError, Errors } from '../contract/errors.js';
 import { anyQueryTaskRoute, balanceRoute, createTaskRoute, downloadRoute, queryTaskRoute, refuseInvalid, tokenRoute, UNLIMITED_BALANCE } from './route-schemas.js';
 import type { TokenIssuer } from './tokens.js';
@@ -58,7 +59,7 @@ const TOKEN_BODY_LIMIT = 1024;
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, tasks, clients, blobs, tokens, links, outbound } = deps;
-  const baseUrlOf = (request: FastifyRequest) => config.publicUrl ?? `${request.protocol}://${request.host}`;
+  const baseUrlOf = linkBase(config.publicUrl, config.host, app.log);
 
   // Sign-in is limited per address before any secret is checked (each check is a scrypt).
   const signInLimit = { max: config.signInPerMinute, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `signin:${request.ip}` };

@@ -1,6 +1,7 @@
 // The wire contract of API.md: envelope, codes, HTTP statuses, validation messages and defaults,
 // checked against the real server the way an existing Hitem3D client talks to it.
 import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -312,6 +313,30 @@ describe('tasks', () => {
     const otherFile = new URL(b);
     otherFile.pathname = otherFile.pathname.replace(/\.bmp$/, '.exr');
     expect((await download(otherFile.toString())).status).toBe(403);
+  });
+
+  it("puts download links on the address the client reached when its Host header names another host (a client pinned to Hitem3D's)", async () => {
+    const created = await createTask(server.url, aliceToken, form({ format: '6', model_type: 'base', rmbg: '0' }, photo()));
+    const taskId = created.body.data.task_id;
+    await waitForTask(server.url, aliceToken, taskId);
+    // fetch will not send another Host: node:http does.
+    const queryWithHost = (host: string) =>
+      new Promise<{ data: { url?: string } }>((resolve, reject) => {
+        const target = new URL(`${server.url}/open-api/v1/depth/query-task?task_id=${taskId}`);
+        const request = httpGet(target, { headers: { host, authorization: `Bearer ${aliceToken}` } }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve(JSON.parse(text) as { data: { url?: string } }));
+        });
+        request.once('error', reject);
+      });
+    const pinned = new URL((await queryWithHost('api.hitem3d.ai')).data.url!);
+    if (!pinned.searchParams.has('expires')) return; // S3 presigned links name the store, not this server
+    expect(pinned.origin).toBe(new URL(server.url).origin);
+    expect((await download(pinned.toString())).status).toBe(200);
+    // A Host that names this machine is kept as the client wrote it.
+    const port = new URL(server.url).port;
+    expect(new URL((await queryWithHost(`localhost:${port}`)).data.url!).host).toBe(`localhost:${port}`);
   });
 
   it('answers unknown routes with the envelope', async () => {
