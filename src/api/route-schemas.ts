@@ -109,7 +109,13 @@ export const QueryTaskAnswer = envelope(
     state: z.enum(['created', 'queueing', 'processing', 'success', 'failed']).describe('in this order'),
     id: z.string().optional().describe('`<task_id>_0`, on success'),
     url: z.string().optional().describe('signed download link, valid one hour (ask again for a fresh one), on success'),
-    progress: z.number().int().min(0).max(100).describe('how far the work is: 0 until a worker takes the task, then from the stages it reaches (decode, depth passes, mask, refine, relief, encode), 100 on success; beyond Hitem3D'),
+    progress: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('how far the work is: 0 until a worker takes the task, then from the stages it reaches (decode, depth passes, mask, refine, relief, encode), 100 on success; absent from a failed task\'s answer (`{task_id, state}`); beyond Hitem3D'),
     depth_model: z.string().optional().describe('the depth model that made the result, like `fastdepth` (`npx depthmill models list`), on success; beyond Hitem3D'),
     mesh: z
       .object({
@@ -147,7 +153,7 @@ export const tokenRoute = {
   summary: 'Exchange client credentials for an access token',
   description: 'Basic authentication with `client_id:client_secret`; the body may be empty or `{}`. Credentials come from `depthmill clients create <name>`.',
   security: [{ clientCredentials: [] }],
-  response: { 200: json(TokenAnswer, 'the token, valid 24 hours'), ...errorAnswers(Errors.invalidCredentials, Errors.rateLimited) },
+  response: { 200: json(TokenAnswer, 'the token, valid 24 hours'), ...errorAnswers(Errors.invalidField, Errors.invalidCredentials, Errors.rateLimited) },
 } satisfies FastifySchema & Record<string, unknown>;
 
 export const createTaskRoute = {
@@ -284,7 +290,7 @@ export const downloadRoute = {
   tags: ['depth'],
   operationId: 'download',
   summary: 'Download a result by the signed link query-task gave',
-  description: 'Use the `url` from query-task as it is; it is valid one hour.',
+  description: 'Use the `url` from query-task as it is; it is valid one hour. Streamed, with `Range` (206), `HEAD` and conditional requests (`ETag`, `Last-Modified`: 304).',
   security: [],
   querystring: z.object({ expires: z.string().regex(/^\d+$/), signature: z.string().regex(/^[0-9a-f]{64}$/) }),
   response: {
@@ -292,6 +298,10 @@ export const downloadRoute = {
       description: 'the file',
       content: Object.fromEntries(OUTPUT_FORMAT_TABLE.map((row) => [row.mediaType, { schema: z.string().meta({ format: 'binary' }) }])),
     },
-    ...errorAnswers(Errors.linkInvalid, Errors.taskExpired),
+    206: {
+      description: 'the part of the file a `Range` header asked for (`Content-Range` says which)',
+      content: Object.fromEntries(OUTPUT_FORMAT_TABLE.map((row) => [row.mediaType, { schema: z.string().meta({ format: 'binary' }) }])),
+    },
+    ...errorAnswers(Errors.linkInvalid, Errors.taskExpired, Errors.rangeNotSatisfiable),
   },
 } satisfies FastifySchema & Record<string, unknown>;
