@@ -3,7 +3,7 @@
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { errorEnvelope } from '../contract/envelope.js';
 import { redactUrl } from '../logger.js';
 import { ApiError, Errors } from '../contract/errors.js';
@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler: clientErrorHandler(deps.logger),
     frameworkErrors,
     // One line per request, written below when the answer is sent (Fastify's own are two).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   // One line per request: at info, except the answers a poller gets again and again (a query-task
