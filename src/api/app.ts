@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { errorEnvelope } from '../contract/envelope.js';
 import { redactUrl } from '../logger.js';
 import { ApiError, Errors } from '../contract/errors.js';
+import type { TlsFiles } from '../tls.js';
 import { clientErrorHandler, frameworkErrors } from './connection-errors.js';
 import { MAX_FIELD_BYTES } from './create-task-form.js';
 import { tooLarge } from './fetch-image.js';
@@ -53,10 +54,22 @@ export interface AppDeps extends RouteDeps {
   rateLimitNamespace?: string;
   /** What /readyz asks. */
   readiness: ReadinessChecks;
+  /** Certificate and key: the API speaks HTTPS (HTTP/1.1); undefined: plain HTTP. */
+  tls?: TlsFiles | undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // Options of Node's HTTP/1.1 server. Fastify hands `http` to http.createServer only; with `https`
+  // it passes that object alone to https.createServer (which takes the same options), so these go
+  // inside it there. requestTimeout, keepAliveTimeout and clientError Fastify sets on either server.
+  const nodeServerOptions = {
+    headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))),
+  };
+  // HTTP/1.1 even over TLS, never HTTP/2: downloads stream through @fastify/send on request.raw,
+  // and the slow-request protection above is the HTTP/1 server's (README "HTTPS").
+  const nodeServer = deps.tls ? { https: { ...deps.tls, ...nodeServerOptions } } : { http: nodeServerOptions };
   const app = Fastify({
     loggerInstance: deps.logger,
     // Room for the multipart overhead around a maximum-size image.
@@ -65,10 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A request must arrive, headers and body, within this time: a body trickled a byte at a time
     // is cut off (408). Node checks open requests every connectionsCheckingInterval.
     requestTimeout: config.requestTimeoutMs,
-    http: {
-      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
-      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))),
-    },
+    ...nodeServer,
     clientErrorHandler: clientErrorHandler(deps.logger),
     frameworkErrors,
     // One line per request, written below when the answer is sent (Fastify's own are two).
