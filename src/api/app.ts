@@ -46,6 +46,12 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest, maxImage
   }
 }
 
+/** Whether the request came with a body (a bodyless one may not be marked complete yet when answered). */
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 export interface AppDeps extends RouteDeps {
   logger: FastifyBaseLogger;
   /** Shared rate-limit counters (distributed mode); undefined: counters in this process. */
@@ -90,6 +96,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     const routine = reply.statusCode < 400 && (POLLED.has(request.routeOptions.url ?? '') || request.method === 'HEAD');
     request.log[routine ? 'debug' : 'info']({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  // An answer given before the request's body was read to its end (a refused upload: a second
+  // image, a wrong field) closes the connection, as Fastify does for its own body errors: the rest of
+  // the body is still coming and nothing will read it. Over TLS Node then stops reading that socket
+  // altogether, so a client that sent its next request on the same connection waited forever.
+  app.addHook('onSend', async (request, reply) => {
+    if (hasBody(request) && !request.raw.complete) reply.header('connection', 'close');
   });
 
   await app.register(rateLimit, {

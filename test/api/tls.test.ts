@@ -69,6 +69,26 @@ describe('an HTTPS server', () => {
     });
   });
 
+  it('closes the connection after refusing an upload it did not read to the end, so the next requests do not hang', async () => {
+    await trustingTheCertificate(async () => {
+      const { accessToken } = await signIn(server, 'uploader');
+      const photo = { bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' };
+      // A second image is refused mid-body. Without the close, the request after next (sent on
+      // this connection once the client finished writing the body) waited forever over TLS.
+      for (let round = 0; round < 3; round++) {
+        const two = await createTask(server.url, accessToken, form({ format: '1' }, [photo, photo]));
+        expect(two.body.code).toBe(40020009);
+        expect(two.headers.get('connection')).toBe('close');
+        for (let next = 0; next < 2; next++) {
+          const notAnImage = await createTask(server.url, accessToken, form({ format: '1' }, [{ bytes: Buffer.from('not an image'), name: 'a.png' }]));
+          expect(notAnImage.body.code).toBe(40020004);
+          // Read to its end: the connection stays open.
+          expect(notAnImage.headers.get('connection')).toBe('keep-alive');
+        }
+      }
+    });
+  }, 20_000);
+
   it('is refused by a client that does not trust its certificate (a certificate error, not an answer)', async () => {
     const error = await fetch(`${server.url}/healthz`).then(
       () => undefined,
