@@ -46,12 +46,6 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest, maxImage
   }
 }
 
-/** Whether the request came with a body (a bodyless one may not be marked complete yet when answered). */
-function hasBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
 export interface AppDeps extends RouteDeps {
   logger: FastifyBaseLogger;
   /** Shared rate-limit counters (distributed mode); undefined: counters in this process. */
@@ -98,12 +92,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log[routine ? 'debug' : 'info']({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  // An answer given before the request's body was read to its end (a refused upload: a second
-  // image, a wrong field) closes the connection, as Fastify does for its own body errors: the rest of
-  // the body is still coming and nothing will read it. Over TLS Node then stops reading that socket
-  // altogether, so a client that sent its next request on the same connection waited forever.
-  app.addHook('onSend', async (request, reply) => {
-    if (hasBody(request) && !request.raw.complete) reply.header('connection', 'close');
+  // A request answered before its body was read to the end (an upload refused mid-way: a second
+  // image, a file over the limit) still has the rest of its body coming: read and drop it, as Node
+  // does for a body nobody touched, so the connection serves the client's next request. Over TLS,
+  // Node otherwise stopped reading that socket and the next request sent on it hung. (Closing the
+  // connection instead cut off clients still writing the body: EPIPE before they read the answer.)
+  // DEPTHMILL_REQUEST_TIMEOUT_MS still bounds how long the rest may take.
+  app.addHook('onResponse', async (request) => {
+    if (!request.raw.complete) request.raw.resume();
   });
 
   await app.register(rateLimit, {

@@ -69,21 +69,22 @@ describe('an HTTPS server', () => {
     });
   });
 
-  it('closes the connection after refusing an upload it did not read to the end, so the next requests do not hang', async () => {
+  it('serves the next requests after refusing an upload it did not read to the end', async () => {
     await trustingTheCertificate(async () => {
       const { accessToken } = await signIn(server, 'uploader');
       const photo = { bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' };
-      // A second image is refused mid-body. Without the close, the request after next (sent on
-      // this connection once the client finished writing the body) waited forever over TLS.
-      for (let round = 0; round < 3; round++) {
-        const two = await createTask(server.url, accessToken, form({ format: '1' }, [photo, photo]));
-        expect(two.body.code).toBe(40020009);
-        expect(two.headers.get('connection')).toBe('close');
-        for (let next = 0; next < 2; next++) {
-          const notAnImage = await createTask(server.url, accessToken, form({ format: '1' }, [{ bytes: Buffer.from('not an image'), name: 'a.png' }]));
-          expect(notAnImage.body.code).toBe(40020004);
-          // Read to its end: the connection stays open.
-          expect(notAnImage.headers.get('connection')).toBe('keep-alive');
+      // A second image is refused mid-body, a token before the body is read at all. Left unread,
+      // the rest of such a body stalled the connection over TLS: the request after next, sent on
+      // it once the client had written the body, hung (seen in the https project's contract run
+      // and by a plain script; timing-dependent, so not reliably here). Closing the connection
+      // instead failed the token case: the client, still writing, got EPIPE, not the 401.
+      for (const refused of [{ accessToken, images: [photo, photo], code: 40020009 }, { accessToken: 'not-a-jwt', images: [photo], code: 401 }]) {
+        for (let round = 0; round < 3; round++) {
+          expect((await createTask(server.url, refused.accessToken, form({ format: '1' }, refused.images))).body.code).toBe(refused.code);
+          for (let next = 0; next < 2; next++) {
+            const notAnImage = await createTask(server.url, accessToken, form({ format: '1' }, [{ bytes: Buffer.from('not an image'), name: 'a.png' }]));
+            expect(notAnImage.body.code).toBe(40020004);
+          }
         }
       }
     });
