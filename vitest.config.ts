@@ -40,8 +40,27 @@ export default defineConfig({
         test: {
           name: 'distributed',
           include: ['test/api/**/*.test.ts', 'test/distributed/**/*.test.ts'],
+          // HTTPS is the HTTP layer's alone, the same whatever the backend (and S3 serves its own links).
+          exclude: ['test/api/tls.test.ts'],
           env: { DEPTHMILL_TEST_BACKEND: 'distributed' },
           globalSetup: ['test/distributed/setup.ts'],
+        },
+      },
+      {
+        // The API contract over HTTPS: the same files, unchanged, against servers started with a
+        // self-signed certificate made for the run; the tests' fetch and the CLI trust it, with
+        // certificate checks on. Files that speak to the server only through the helpers' fetch
+        // (no raw sockets or hand-written http:// URLs to it), and of those the ones whose answers
+        // carry links (download, callback), plus balance and progress, which Hitem3D clients read:
+        // the other such files pass too but repeat the wire.
+        // test/api/tls.test.ts checks what only HTTPS has (refusals, HTTP/1.1, timeouts).
+        extends: true,
+        test: {
+          name: 'https',
+          include: ['test/api/{contract,roundtrip,image-url-and-callbacks,secrets-in-logs,credits,progress}.test.ts'],
+          env: { DEPTHMILL_TEST_TLS: '1' },
+          globalSetup: ['test/https/setup.ts'],
+          setupFiles: ['test/https/trust.ts'],
         },
       },
     ],

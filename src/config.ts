@@ -42,8 +42,15 @@ const configSchema = z.object({
   workerNice: z.coerce.number().int().min(0).max(19),
   /** ONNX Runtime threads per worker thread; undefined: every core, up to 4 (adapters/thread-pool.ts). */
   inferenceThreads: positiveInt.optional(),
-  /** Base of download links in callbacks (and in query-task when set); default http://host:port. */
+  /** Base of download links in callbacks (and in query-task when set); default http(s)://host:port. */
   publicUrl: z.string().url().optional(),
+  /**
+   * PEM files of the certificate (with its chain) and its private key: with both the API speaks
+   * HTTPS (HTTP/1.1), with neither plain HTTP. Paths only: the server reads them when it starts
+   * (tls.ts), so commands that never listen do not need to read a key.
+   */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
   /** Upper bound on an uploaded or fetched image. */
   maxImageBytes: positiveInt,
   /** Unfinished tasks one client may have at once (Hitem3D's default is 10). */
@@ -108,6 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerNice: env.DEPTHMILL_WORKER_NICE ?? 10,
     inferenceThreads: env.DEPTHMILL_INFERENCE_THREADS || undefined,
     publicUrl: env.DEPTHMILL_PUBLIC_URL || undefined,
+    tlsCert: env.DEPTHMILL_TLS_CERT ? resolve(env.DEPTHMILL_TLS_CERT) : undefined,
+    tlsKey: env.DEPTHMILL_TLS_KEY ? resolve(env.DEPTHMILL_TLS_KEY) : undefined,
     maxImageBytes: env.DEPTHMILL_MAX_IMAGE_BYTES ?? 20 * 1024 * 1024,
     taskQuota: env.DEPTHMILL_TASK_QUOTA ?? 10,
     maxMeshTriangles: env.DEPTHMILL_MAX_TRIANGLES ?? 2_000_000,
@@ -133,5 +142,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.data.role !== 'all' && !parsed.data.queue) {
     throw new Error(`invalid configuration: role ${parsed.data.role} needs a shared queue (DEPTHMILL_QUEUE=redis://…); the in-process queue only works with role all`);
   }
+  checkTlsPair(parsed.data);
   return parsed.data;
+}
+
+/** A certificate without its key (or the other way round) is a mistake, not a wish for plain HTTP. */
+function checkTlsPair({ tlsCert, tlsKey }: Pick<Config, 'tlsCert' | 'tlsKey'>): void {
+  if ((tlsCert === undefined) === (tlsKey === undefined)) return;
+  const [set, unset] = tlsCert === undefined ? ['DEPTHMILL_TLS_KEY', 'DEPTHMILL_TLS_CERT'] : ['DEPTHMILL_TLS_CERT', 'DEPTHMILL_TLS_KEY'];
+  throw new Error(`invalid configuration: ${set} is set but ${unset} is not; HTTPS needs both the certificate (DEPTHMILL_TLS_CERT) and its private key (DEPTHMILL_TLS_KEY), plain HTTP neither`);
 }

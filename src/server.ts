@@ -16,6 +16,7 @@ import { CallbackDispatcher } from './tasks/callback-dispatcher.js';
 import { Housekeeping } from './tasks/housekeeping.js';
 import { TaskRunner } from './tasks/task-runner.js';
 import { TaskService } from './tasks/task-service.js';
+import { readTlsFiles } from './tls.js';
 
 export interface RunningServer {
   /** Where the API listens (undefined for a worker). */
@@ -56,6 +57,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const runsApi = config.role !== 'worker';
   const runsWorker = config.role !== 'api';
   const modelDir = config.modelsDir ?? modelCacheDir();
+  // Before anything opens: a certificate that cannot be read stops the start at once.
+  const tls = runsApi ? readTlsFiles(config) : undefined;
+  const scheme = config.tlsCert ? 'https' : 'http';
   if (runsWorker) {
     checkModelsInstalled(config.models, modelDir);
     logModels(config.models, logger);
@@ -84,11 +88,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       metrics,
     });
     const tokens = new TokenIssuer(serverSecret, store);
-    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis, rateLimitNamespace: adapters.rateLimitNamespace, readiness: { database: store, queue, blobs }, metrics });
+    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis, rateLimitNamespace: adapters.rateLimitNamespace, readiness: { database: store, queue, blobs }, metrics, tls });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    url = `http://${hostForUrl(config.host)}:${port}`;
+    url = `${scheme}://${hostForUrl(config.host)}:${port}`;
     closeHttp = () => app.close();
   }
 
@@ -106,7 +110,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         decodeLimits: config.decodeLimits,
       },
     });
-    const baseUrl = config.publicUrl ?? url ?? `http://${hostForUrl(config.host)}:${config.port}`;
+    const baseUrl = config.publicUrl ?? url ?? `${scheme}://${hostForUrl(config.host)}:${config.port}`;
     const callbacks = new CallbackDispatcher({
       callbacks: store,
       tasks: store,

@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { errorEnvelope } from '../contract/envelope.js';
 import { redactUrl } from '../logger.js';
 import { ApiError, Errors } from '../contract/errors.js';
+import type { TlsFiles } from '../tls.js';
 import { clientErrorHandler, frameworkErrors } from './connection-errors.js';
 import { MAX_FIELD_BYTES } from './create-task-form.js';
 import { tooLarge } from './fetch-image.js';
@@ -56,10 +57,22 @@ export interface AppDeps extends RouteDeps {
   readiness: ReadinessChecks;
   /** Request latencies are recorded here and /metrics serves it; undefined: no /metrics. */
   metrics?: ApiMetrics | undefined;
+  /** Certificate and key: the API speaks HTTPS (HTTP/1.1); undefined: plain HTTP. */
+  tls?: TlsFiles | undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // Options of Node's HTTP/1.1 server. Fastify hands `http` to http.createServer only; with `https`
+  // it passes that object alone to https.createServer (which takes the same options), so these go
+  // inside it there. requestTimeout, keepAliveTimeout and clientError Fastify sets on either server.
+  const nodeServerOptions = {
+    headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))),
+  };
+  // HTTP/1.1 even over TLS, never HTTP/2: downloads stream through @fastify/send on request.raw,
+  // and the slow-request protection above is the HTTP/1 server's (README "HTTPS").
+  const nodeServer = deps.tls ? { https: { ...deps.tls, ...nodeServerOptions } } : { http: nodeServerOptions };
   const app = Fastify({
     loggerInstance: deps.logger,
     // Room for the multipart overhead around a maximum-size image.
@@ -68,10 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A request must arrive, headers and body, within this time: a body trickled a byte at a time
     // is cut off (408). Node checks open requests every connectionsCheckingInterval.
     requestTimeout: config.requestTimeoutMs,
-    http: {
-      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
-      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))),
-    },
+    ...nodeServer,
     clientErrorHandler: clientErrorHandler(deps.logger),
     frameworkErrors,
     // One line per request, written below when the answer is sent (Fastify's own are two).
@@ -85,6 +95,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.metrics?.httpRequest(request.method, routeLabel(request), reply.statusCode, reply.elapsedTime / 1000);
     const routine = reply.statusCode < 400 && (POLLED.has(request.routeOptions.url ?? '') || request.method === 'HEAD');
     request.log[routine ? 'debug' : 'info']({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  // A request answered before its body was read to the end (an upload refused mid-way: a second
+  // image, a file over the limit) still has the rest of its body coming: read and drop it, as Node
+  // does for a body nobody touched, so the connection serves the client's next request. Over TLS,
+  // Node otherwise stopped reading that socket and the next request sent on it hung. (Closing the
+  // connection instead cut off clients still writing the body: EPIPE before they read the answer.)
+  // DEPTHMILL_REQUEST_TIMEOUT_MS still bounds how long the rest may take.
+  app.addHook('onResponse', async (request) => {
+    if (!request.raw.complete) request.raw.resume();
   });
 
   await app.register(rateLimit, {

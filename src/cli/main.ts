@@ -27,8 +27,10 @@ program
   .option('-c, --concurrency <n>', 'tasks run at once (env DEPTHMILL_CONCURRENCY, default: one per core)')
   .option('--models <dir>', 'model folder (env DEPTHMILL_MODELS, default: the install cache)')
   .option('--role <role>', 'all | api | worker (env DEPTHMILL_ROLE, default all); api and worker need DEPTHMILL_QUEUE')
+  .option('--tls-cert <file>', 'PEM certificate (chain): serve HTTPS, with --tls-key (env DEPTHMILL_TLS_CERT)')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert (env DEPTHMILL_TLS_KEY)')
   .addHelpText('after', serveVariablesHelp())
-  .action(async (options: { port?: string; host?: string; data?: string; concurrency?: string; models?: string; role?: string }) => {
+  .action(async (options: { port?: string; host?: string; data?: string; concurrency?: string; models?: string; role?: string; tlsCert?: string; tlsKey?: string }) => {
     const config = loadConfig({
       ...process.env,
       ...(options.port !== undefined ? { PORT: options.port } : {}),
@@ -37,6 +39,8 @@ program
       ...(options.concurrency !== undefined ? { DEPTHMILL_CONCURRENCY: options.concurrency } : {}),
       ...(options.models !== undefined ? { DEPTHMILL_MODELS: options.models } : {}),
       ...(options.role !== undefined ? { DEPTHMILL_ROLE: options.role } : {}),
+      ...(options.tlsCert !== undefined ? { DEPTHMILL_TLS_CERT: options.tlsCert } : {}),
+      ...(options.tlsKey !== undefined ? { DEPTHMILL_TLS_KEY: options.tlsKey } : {}),
     });
     const server = await startServer(config).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;

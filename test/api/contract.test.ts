@@ -1,11 +1,10 @@
 // The wire contract of API.md: envelope, codes, HTTP statuses, validation messages and defaults,
 // checked against the real server the way an existing Hitem3D client talks to it.
 import { readFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, createTask, download, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
+import { basic, createTask, download, form, getWithHost, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
 import { cli, createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
 
 const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
@@ -319,17 +318,8 @@ describe('tasks', () => {
     const created = await createTask(server.url, aliceToken, form({ format: '6', model_type: 'base', rmbg: '0' }, photo()));
     const taskId = created.body.data.task_id;
     await waitForTask(server.url, aliceToken, taskId);
-    // fetch will not send another Host: node:http does.
-    const queryWithHost = (host: string) =>
-      new Promise<{ data: { url?: string } }>((resolve, reject) => {
-        const target = new URL(`${server.url}/open-api/v1/depth/query-task?task_id=${taskId}`);
-        const request = httpGet(target, { headers: { host, authorization: `Bearer ${aliceToken}` } }, (response) => {
-          let text = '';
-          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => resolve(JSON.parse(text) as { data: { url?: string } }));
-        });
-        request.once('error', reject);
-      });
+    const queryWithHost = async (host: string) =>
+      JSON.parse(await getWithHost(`${server.url}/open-api/v1/depth/query-task?task_id=${taskId}`, host, { authorization: `Bearer ${aliceToken}` })) as { data: { url?: string } };
     const pinned = new URL((await queryWithHost('api.hitem3d.ai')).data.url!);
     if (!pinned.searchParams.has('expires')) return; // S3 presigned links name the store, not this server
     expect(pinned.origin).toBe(new URL(server.url).origin);

@@ -1,5 +1,10 @@
 // A plain HTTP client for the depth API, as an existing Hitem3D client would speak it (fetch and
 // FormData, nothing of the project's own), so the tests check the wire contract itself.
+import { readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { inject } from 'vitest';
 
 export interface Envelope<T = Record<string, unknown>> {
   code: number;
@@ -115,4 +120,21 @@ export async function produce(baseUrl: string, accessToken: string, image: Buffe
   const file = await download(done.body.data.url!);
   if (file.status !== 200) throw new Error(`download answered HTTP ${file.status}`);
   return file;
+}
+
+/**
+ * A GET with another Host header than the URL's (fetch will not send one; node:http does), over
+ * HTTPS too: the certificate is still checked, against the address the URL names.
+ */
+export function getWithHost(url: string, host: string, headers: Record<string, string> = {}): Promise<string> {
+  const target = new URL(url);
+  const tls = target.protocol === 'https:' ? { ca: readFileSync(inject('tlsCert')), servername: 'localhost', checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(target.hostname, cert) } : {};
+  return new Promise((resolve, reject) => {
+    const request = (target.protocol === 'https:' ? httpsGet : httpGet)(target, { headers: { ...headers, host }, ...tls }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve(text));
+    });
+    request.once('error', reject);
+  });
 }

@@ -20,6 +20,19 @@ export function tempDir(prefix: string): string {
 /** Which adapters the suite runs against: the embedded defaults, or PostgreSQL + Redis + S3. */
 export const DISTRIBUTED = process.env.DEPTHMILL_TEST_BACKEND === 'distributed';
 
+/** Whether the test servers speak HTTPS with the run's certificate (the `https` project: test/https/setup.ts). */
+export const TLS = process.env.DEPTHMILL_TEST_TLS === '1';
+
+/** What makes a served process speak HTTPS with the run's certificate; nothing outside the https project. */
+function serverTlsEnv(): Record<string, string> {
+  return TLS ? { DEPTHMILL_TLS_CERT: inject('tlsCert'), DEPTHMILL_TLS_KEY: inject('tlsKey') } : {};
+}
+
+/** What makes a Node client process (the CLI, the SDK) trust the run's certificate, checks on. */
+function clientTlsEnv(): Record<string, string> {
+  return TLS ? { NODE_EXTRA_CA_CERTS: inject('tlsCert') } : {};
+}
+
 /**
  * The environment that points a process at this data directory's backend. Embedded: the data
  * directory itself. Distributed: a PostgreSQL schema, a Redis key prefix and an S3 prefix named
@@ -42,7 +55,7 @@ export function backendEnv(dataDir: string): Record<string, string> {
 
 /** Runs the command line synchronously with this data directory; returns its output and status. */
 export function cli(dataDir: string, args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...backendEnv(dataDir) }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...clientTlsEnv(), ...backendEnv(dataDir) }, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -57,7 +70,7 @@ export function cliAsync(args: string[], env: Record<string, string> = {}): Prom
 /** Runs a Node script (the CLI, an install script) with these extra variables, without blocking. */
 export function nodeAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...clientTlsEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -100,7 +113,7 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--role', options.role ?? 'all'], {
     // The tests' own HTTP servers (images, callback receivers) live on loopback, which the SSRF
     // guard refuses unless allowlisted; the SSRF suite starts its servers without this.
-    env: { ...process.env, ...backendEnv(dataDir), DEPTHMILL_LOG_LEVEL: 'warn', DEPTHMILL_FETCH_ALLOWLIST: '127.0.0.1', ...options.env },
+    env: { ...process.env, ...backendEnv(dataDir), ...serverTlsEnv(), DEPTHMILL_LOG_LEVEL: 'warn', DEPTHMILL_FETCH_ALLOWLIST: '127.0.0.1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -111,7 +124,7 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${output}`)), 30_000);
     const onData = () => {
-      const match = /depthmill listening on (http:\/\/\S+)|depthmill worker ready/.exec(output);
+      const match = /depthmill listening on (https?:\/\/\S+)|depthmill worker ready/.exec(output);
       if (match) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
@@ -124,6 +137,9 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
       reject(new Error(`server exited with ${code}:\n${output}`));
     });
   });
+
+  // The https project must never pass by talking plain HTTP to a server that ignored the certificate.
+  if (TLS && url && !url.startsWith('https://')) throw new Error(`DEPTHMILL_TEST_TLS is set but the server listens on ${url}`);
 
   return {
     url,
