@@ -59,14 +59,17 @@ describe('depthmill/client against a real server', () => {
     const taskId = await sdk.createTask({ file: APPLE, filename: 'apple.jpg', format: 'png', modelType: 'base', rmbg: false, callbackUrl: `${fixture.url}/hook` });
     expect(taskId).toMatch(/^depth_\d{8}_[0-9a-f]{12}$/);
 
-    const seen: TaskState[] = [];
-    const task = await sdk.waitForTask(taskId, { onProgress: (progress) => seen.push(progress.state), intervalMs: 100 });
-    expect(task).toMatchObject({ taskId, state: 'success', id: `${taskId}_0` });
-    expect(seen.at(-1)).toBe('success');
-    // Reported once per state, in the API's order.
-    const order = seen.map((state) => STATE_ORDER.indexOf(state));
+    const seen: { state: TaskState; progress: number | undefined }[] = [];
+    const task = await sdk.waitForTask(taskId, { onProgress: ({ state, progress }) => seen.push({ state, progress }), intervalMs: 100 });
+    expect(task).toMatchObject({ taskId, state: 'success', id: `${taskId}_0`, progress: 100 });
+    expect(seen.at(-1)).toEqual({ state: 'success', progress: 100 });
+    // Reported once per change of state or progress, in the API's order, progress never going back.
+    const order = seen.map(({ state }) => STATE_ORDER.indexOf(state));
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(new Set(seen).size).toBe(seen.length);
+    const steps = seen.map(({ state, progress }) => `${state} ${progress}`);
+    expect(new Set(steps).size).toBe(steps.length);
+    const progress = seen.map((step) => step.progress!);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
 
     const png = await sdk.download(task);
     const meta = await sharp(png).metadata();
