@@ -19,6 +19,7 @@ import { runPipeline } from '../../src/pipeline/run.js';
 import type { ModelSessions } from '../../src/pipeline/sessions.js';
 import { resizeArea } from '../../src/pipeline/upsample.js';
 import { DEFAULT_RELIEF_OPTIONS, heightField, type HeightField, type ReliefParams } from '../../src/relief/heightfield.js';
+import { RELIEF_DEFAULTS } from '../../src/contract/task.js';
 import { readGroundTruth, type GroundTruth, type Pair, type SceneKind } from './dataset.js';
 import { toSize } from './metrics.js';
 import { fineShapeRms, normalAngle, rakingShade, ssim, textureCorrelation } from './relief-quality.js';
@@ -36,7 +37,7 @@ export interface ReliefVariant {
 
 export const RELIEF_VARIANTS: ReliefVariant[] = [
   { name: 'linear', what: 'the depth scaled as it is (relief_detail 0, relief_smooth 0): what versions before the engine made', params: { ...API_RELIEF, reliefDetail: 0, reliefSmooth: 0 } },
-  { name: 'engine', what: 'the bas-relief engine at the API defaults (relief_detail 0.6, relief_smooth 0.2 mm)', params: API_RELIEF },
+  { name: 'engine', what: `the bas-relief engine at the API defaults (relief_detail ${RELIEF_DEFAULTS.reliefDetail}, relief_smooth ${RELIEF_DEFAULTS.reliefSmooth} mm)`, params: API_RELIEF },
 ];
 
 /** A variant with these relief fields over the API defaults, e.g. '{"reliefDetail":0.8}'. */

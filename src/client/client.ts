@@ -322,7 +322,16 @@ export class DepthmillClient {
       return await this.fetchImpl(url, init);
     } catch (error) {
       if (init.signal?.aborted) throw abortError(init.signal);
-      const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+      const inner = error instanceof Error ? (error.cause as (Error & { code?: string }) | undefined) : undefined;
+      const cause = error instanceof Error ? (inner?.message ?? error.message) : String(error);
+      // A certificate this machine does not trust reaches the server fine: say what to do about it.
+      if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(inner?.code ?? '')) {
+        throw new DepthmillError(
+          `the Depthmill server at ${this.baseUrl} answered with a TLS certificate this client does not trust (${cause}): for a self-signed or private one, trust its certificate (in Node: NODE_EXTRA_CA_CERTS=cert.pem)`,
+          0,
+          0,
+        );
+      }
       throw new DepthmillError(`cannot reach the Depthmill server at ${this.baseUrl} (${cause}): is it running, and is the URL right?`, 0, 0);
     }
   }

@@ -7,6 +7,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DepthmillClient, DepthmillError } from '../../src/client/index.js';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
 import { cliAsync, SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { makeSelfSignedCertificate, type CertificateFiles } from '../helpers/tls.js';
@@ -96,6 +97,11 @@ describe('an HTTPS server', () => {
       (failure: unknown) => failure as Error & { cause?: { code?: string } },
     );
     expect(error?.cause?.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY/);
+    // The SDK (and `generate --server`) says it is the certificate, and how to trust it.
+    const sdk = new DepthmillClient({ baseUrl: server.url, clientId: 'dm_x', clientSecret: 'secret' });
+    const refused = (await sdk.accessToken().catch((failure: unknown) => failure)) as Error;
+    expect(refused).toBeInstanceOf(DepthmillError);
+    expect(refused.message).toMatch(/TLS certificate this client does not trust .*NODE_EXTRA_CA_CERTS/);
   });
 
   it('gives plain HTTP on the same port no API answer', async () => {
