@@ -32,13 +32,16 @@ const FIELD_DOCS: Record<FieldName, string> = {
   shape_base: 'Base plate shape: `0` square, `1` circle (meshes only).',
   thickness_base: 'Base plate thickness in millimetres (meshes only).',
   sculpmode: '`0` emboss (near parts stand out), `1` engrave (near parts are cut in) (meshes only).',
+  relief_style:
+    '`detailed` (the default): the photo\'s own detail (eyes, nostrils and mouths, fur, wing patterns, window frames, lettering) is carved over the depth\'s volume, crisp where the photo has edges, `detail_height` deep; where the depth has a real step, the step wins. `smooth`: the depth alone (the engine before this field). Reliefs from a photo only (meshes only; a `depth_map` relief has no photo and is the depth alone). Beyond Hitem3D.',
+  detail_height: 'How deep, in millimetres, the photo\'s detail is carved in the `detailed` style (most of it, the 2nd to 98th percentile, spans this); the relief still spans `height_relief` in all (meshes only; `0` carves none). Beyond Hitem3D.',
   relief_detail:
     'How much the relief is shaped to be read at a few millimetres (meshes only): `0` the depth map scaled as it is; higher flattens large depth steps and raises the small shape (a face, folds, petals) against them. Beyond Hitem3D.',
   relief_smooth: 'Shape finer than this many millimetres is smoothed away as photo texture, not shape (meshes only; `0` keeps it). Beyond Hitem3D.',
   min_feature:
     'The narrowest part, in millimetres, a relief keeps (meshes only): thinner parts of a cut-out (antennae, whiskers, hair strands) are dropped, and so are pieces smaller than a square of this side. Default two 0.4 mm nozzle widths; `0` keeps everything. Beyond Hitem3D.',
   relief_mode:
-    '`relief` (the default): the depth relief. `lithophane`: a plate for back-lit prints whose thickness follows the photo\'s lightness, dark = thick (`litho_max`), light = thin (`litho_min`); no depth model runs. Only with `format` 3, 4 or 5. A lithophane is always the whole photo as a flat plate (`shape_base` square or circle still applies, `width` is its X extent): it ignores `rmbg`, `height_relief`, `thickness_base`, `sculpmode`, `relief_detail`, `relief_smooth` and `min_feature`; not with `mask`, `subject_box` or `depth_map`. Beyond Hitem3D.',
+    '`relief` (the default): the depth relief. `lithophane`: a plate for back-lit prints whose thickness follows the photo\'s lightness, dark = thick (`litho_max`), light = thin (`litho_min`); no depth model runs. Only with `format` 3, 4 or 5. A lithophane is always the whole photo as a flat plate (`shape_base` square or circle still applies, `width` is its X extent): it ignores `rmbg`, `height_relief`, `thickness_base`, `sculpmode`, `relief_style`, `detail_height`, `relief_detail`, `relief_smooth` and `min_feature`; not with `mask`, `subject_box` or `depth_map`. Beyond Hitem3D.',
   litho_min: 'Lithophanes (`relief_mode=lithophane`): the thickness in millimetres of the lightest part of the photo. Must be less than `litho_max`. Beyond Hitem3D.',
   litho_max: 'Lithophanes (`relief_mode=lithophane`): the thickness in millimetres of the darkest part of the photo and of the frame. Must be more than `litho_min`. Beyond Hitem3D.',
   litho_frame: 'Lithophanes (`relief_mode=lithophane`): millimetres of full-thickness (`litho_max`) border around the picture, inside `width`; `0` none. Beyond Hitem3D.',

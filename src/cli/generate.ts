@@ -27,6 +27,8 @@ export interface GenerateOptions {
   shapeBase?: 'square' | 'circle';
   thicknessBase?: string;
   sculpmode?: 'emboss' | 'engrave';
+  reliefStyle?: 'detailed' | 'smooth';
+  detailHeight?: string;
   reliefDetail?: string;
   reliefSmooth?: string;
   minFeature?: string;
@@ -305,6 +307,8 @@ export function registerGenerateCommand(program: Command): void {
     .option('--no-rmbg', 'keep the background')
     .option('--degree-rmbg <n>', `how much background to remove: higher removes more${rangeOf('degree_rmbg')}`);
   addLithophaneOptions(addReliefOptions(command, ', meshes only'))
+    .addOption(new Option('--relief-style <style>', 'detailed: the photo\'s own detail (eyes, fur, patterns, lettering) carved over the depth\'s volume; smooth: the depth alone, meshes only (default detailed)').choices(['detailed', 'smooth']))
+    .option('--detail-height <mm>', `how deep the photo's detail is carved in the detailed style, meshes only${rangeOf('detail_height')}`)
     .option('--subject-box <box>', 'where the subject is, "x0,y0,x1,y1" as shares 0..1 of the width and height (left, top, right, bottom): the background removal keeps to this box')
     .option('--mask <file>', 'your own background mask for the (one) photo, replacing the model\'s: its alpha, else its grey (white = keep), any resolution of the same photo')
     .option('--mask-out <path>', 'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several')

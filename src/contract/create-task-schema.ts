@@ -78,6 +78,8 @@ export const createTaskFields = z.object({
   sculpmode: choice(['0', '1'], '0'),
   subject_box: subjectBox().optional(),
   // Beyond Hitem3D: the bas-relief engine and what a printer can make (src/relief).
+  relief_style: choice(['detailed', 'smooth'], RELIEF_DEFAULTS.reliefStyle),
+  detail_height: decimal(0, 2, RELIEF_DEFAULTS.detailHeight),
   relief_detail: decimal(0, 1, RELIEF_DEFAULTS.reliefDetail),
   relief_smooth: decimal(0, 5, RELIEF_DEFAULTS.reliefSmooth),
   min_feature: decimal(0, 5, RELIEF_DEFAULTS.minFeature),
@@ -121,6 +123,8 @@ export function toTaskParams(fields: CreateTaskFields): TaskParams {
     thicknessBase: fields.thickness_base,
     sculpmode: fields.sculpmode === '1' ? 'engrave' : 'emboss',
     ...(fields.subject_box === undefined ? {} : { subjectBox: fields.subject_box }),
+    reliefStyle: fields.relief_style,
+    detailHeight: fields.detail_height,
     reliefDetail: fields.relief_detail,
     reliefSmooth: fields.relief_smooth,
     minFeature: fields.min_feature,

@@ -31,6 +31,13 @@ export interface TaskOptions {
    * left origin: the background removal keeps to this box. Only with rmbg (the default).
    */
   subjectBox?: SubjectBox;
+  /**
+   * detailed (default): the photo's own detail (eyes, fur, patterns, lettering) carved over the
+   * depth's volume; smooth: the depth alone. Reliefs made from a photo only. Meshes only.
+   */
+  reliefStyle?: 'detailed' | 'smooth';
+  /** mm (0..2, default 0.4): how deep the photo's detail is carved in the detailed style. Meshes only. */
+  detailHeight?: number;
   /** 0..1, default 0.7: how much the relief is shaped to read at a few mm (0: the depth as it is). Meshes only. */
   reliefDetail?: number;
   /** mm (0..5, default 0.5): shape finer than this is smoothed away as texture. Meshes only. */
@@ -87,6 +94,8 @@ export function taskFields(options: TaskFieldValues): Record<string, string> {
   if (options.shapeBase !== undefined) fields.shape_base = options.shapeBase === 'circle' ? '1' : '0';
   if (options.thicknessBase !== undefined) fields.thickness_base = decimalText(options.thicknessBase);
   if (options.sculpmode !== undefined) fields.sculpmode = options.sculpmode === 'engrave' ? '1' : '0';
+  if (options.reliefStyle !== undefined) fields.relief_style = options.reliefStyle;
+  if (options.detailHeight !== undefined) fields.detail_height = decimalText(options.detailHeight);
   if (options.reliefDetail !== undefined) fields.relief_detail = decimalText(options.reliefDetail);
   if (options.reliefSmooth !== undefined) fields.relief_smooth = decimalText(options.reliefSmooth);
   if (options.minFeature !== undefined) fields.min_feature = decimalText(options.minFeature);
@@ -103,9 +112,11 @@ export function taskFields(options: TaskFieldValues): Record<string, string> {
 
 /** The options a task was made with, as a client would send them again (the command line's --server). */
 export function taskOptionsOf(params: TaskParams): Omit<TaskOptions, 'format'> {
-  const { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode, subjectBox, reliefDetail, reliefSmooth, minFeature, reliefMode, lithoMin, lithoMax, lithoFrame } = params;
+  const { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode, subjectBox, reliefStyle, detailHeight, reliefDetail, reliefSmooth, minFeature, reliefMode, lithoMin, lithoMax, lithoFrame } = params;
   const options: Omit<TaskOptions, 'format'> = { modelType, rmbg, degreeRmbg, heightRelief, width, shapeBase, thicknessBase, sculpmode };
   if (subjectBox) options.subjectBox = subjectBox;
+  if (reliefStyle !== undefined) options.reliefStyle = reliefStyle;
+  if (detailHeight !== undefined) options.detailHeight = detailHeight;
   if (reliefDetail !== undefined) options.reliefDetail = reliefDetail;
   if (reliefSmooth !== undefined) options.reliefSmooth = reliefSmooth;
   if (minFeature !== undefined) options.minFeature = minFeature;

@@ -31,6 +31,12 @@ export interface TaskParams {
   reliefSmooth?: number;
   minFeature?: number;
   /**
+   * Reliefs from a photo: detailed carves the photo's own detail (detailHeight mm of it) over the
+   * depth's volume; smooth is the depth alone. Absent on tasks made before it: detailed.
+   */
+  reliefStyle?: 'detailed' | 'smooth';
+  detailHeight?: number;
+  /**
    * The input is a depth map the client brought (create-task's depth_map, formats 3-5 only), not a
    * photo: the worker skips the models and makes the relief from it. rmbg then says whether the
    * map's alpha is the footprint. Stored in params (JSON), so the task tables need no new column.
@@ -53,7 +59,7 @@ export interface TaskParams {
  * relief code falls back to them for tasks stored before a field existed. Chosen on the relief
  * section of `npm run eval` (README "The bas-relief engine", "Lithophanes").
  */
-export const RELIEF_DEFAULTS = { reliefDetail: 0.7, reliefSmooth: 0.5, minFeature: 0.8 } as const;
+export const RELIEF_DEFAULTS = { reliefStyle: 'detailed', detailHeight: 0.4, reliefDetail: 0.7, reliefSmooth: 0.5, minFeature: 0.8 } as const;
 export const LITHOPHANE_DEFAULTS = { lithoMin: 0.8, lithoMax: 3, lithoFrame: 0 } as const;
 
 /** What a relief result is made of: a slicer's first questions about a file. */

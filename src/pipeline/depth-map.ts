@@ -6,4 +6,9 @@ export interface DepthMap {
   depth: Float32Array;
   /** Row-major coverage 0..1 (1 = object) when the background was removed (rmbg=1); absent otherwise. */
   alpha?: Float32Array;
+  /**
+   * Row-major lightness 0..1 of the photo the map was made from, at the map's size: a relief's
+   * detailed style carves it over the depth's volume. Absent for a depth map a client brought.
+   */
+  lightness?: Float32Array;
 }

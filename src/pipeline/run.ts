@@ -400,7 +400,9 @@ export async function runPipeline(
     rawUnit: rawUnit(depthModel),
   };
   // alpha is exactly the foreground mask: 1 on the object, 0 where depth was zeroed.
+  // The photo's lightness at the output size comes along for the relief's detailed style.
+  const lightness = guideHigh.data;
   return mask
-    ? { width, height, depth, alpha: mask, timings, metadata }
-    : { width, height, depth, timings, metadata };
+    ? { width, height, depth, alpha: mask, lightness, timings, metadata }
+    : { width, height, depth, lightness, timings, metadata };
 }

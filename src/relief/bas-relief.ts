@@ -20,6 +20,12 @@ export interface BasReliefOptions {
   detail: number;
   /** Shape finer than this (mm) is smoothed away as texture; 0 keeps it. */
   smooth: number;
+  /**
+   * Whether the depth's small-scale shape is boosted (steps 3 and 5; default true). The detailed
+   * style leaves it: the photo's own detail is carved there instead, and the depth's small shape
+   * is mostly the upsampling's blur of it.
+   */
+  boost?: boolean;
 }
 
 /** Inputs on the relief's sample grid: depth 0..1 (near = 1) where `inside` is 1. */
@@ -102,9 +108,10 @@ export function basRelief(grid: BasReliefGrid, options: BasReliefOptions): Float
   attenuate(gy);
 
   // Unsharp masking of the gradients: what varies within DETAIL_SCALE_MM is strengthened.
-  const gain = GRADIENT_GAIN * detail;
+  const boost = options.boost ?? true;
+  const gain = boost ? GRADIENT_GAIN * detail : 0;
   const scale = DETAIL_SCALE_MM / grid.mmPerSample;
-  for (const g of [gx, gy]) {
+  for (const g of gain > 0 ? [gx, gy] : []) {
     const coarse = maskedBlur(g, inside, cols, rows, scale);
     for (let i = 0; i < n; i++) if (inside[i]) g[i] = g[i]! + gain * (g[i]! - coarse[i]!);
   }
@@ -117,7 +124,7 @@ export function basRelief(grid: BasReliefGrid, options: BasReliefOptions): Float
   const heights = integrate(gx, gy, inside, cols, rows, anchor);
   // Then the shape within DETAIL_SCALE_MM is raised against what is larger (Kerber et al. 2009's
   // base / detail split): at a few millimetres of height, that is what a viewer reads.
-  const split = DETAIL_SPLIT * detail;
+  const split = boost ? DETAIL_SPLIT * detail : 0;
   if (split > 0) {
     const base = maskedBlur(heights, inside, cols, rows, scale);
     for (let i = 0; i < n; i++) if (inside[i]) heights[i] = base[i]! + (1 + split) * (heights[i]! - base[i]!);
@@ -205,7 +212,7 @@ const ANCHOR = 1e-4;
  * The heights h minimising sum over inside neighbour pairs of (h[j] - h[i] - g)^2 + ANCHOR (h - anchor)^2:
  * coarse to fine, each level starting from the one below, upsampled.
  */
-function integrate(gx: Float32Array, gy: Float32Array, inside: Uint8Array, cols: number, rows: number, anchor: Float32Array): Float32Array {
+export function integrate(gx: Float32Array, gy: Float32Array, inside: Uint8Array, cols: number, rows: number, anchor: Float32Array): Float32Array {
   const levels: Level[] = [{ cols, rows, inside, gx, gy, anchor }];
   while (Math.max(levels.at(-1)!.cols, levels.at(-1)!.rows) > COARSEST) levels.push(coarser(levels.at(-1)!));
   let h: Float32Array = Float32Array.from(levels.at(-1)!.anchor);

@@ -7,6 +7,7 @@ import type { DepthMap } from '../pipeline/depth-map.js';
 import { distanceToBackground } from '../pipeline/inflate.js';
 import { basRelief } from './bas-relief.js';
 import { runComponents } from './components.js';
+import { photoDetail } from './photo-detail.js';
 
 /** The create-task fields that shape a relief (the same names as TaskParams). */
 export interface ReliefParams {
@@ -26,6 +27,13 @@ export interface ReliefParams {
   reliefSmooth?: number;
   /** A cut-out's parts narrower than this many mm, and pieces smaller than its square, are dropped. Default MIN_FEATURE. */
   minFeature?: number;
+  /**
+   * detailed: the photo's own detail (photo-detail.ts) carved over the depth's volume, where the
+   * map comes with the photo's lightness; smooth: the depth alone. Default detailed.
+   */
+  reliefStyle?: 'detailed' | 'smooth';
+  /** Millimetres the photo's detail spans in the detailed style. Default DETAIL_HEIGHT. */
+  detailHeight?: number;
 }
 
 /** The engine's defaults, chosen on the relief section of `npm run eval` and by eye (README "Reliefs"). */
@@ -33,6 +41,12 @@ export const RELIEF_DETAIL = RELIEF_DEFAULTS.reliefDetail;
 export const RELIEF_SMOOTH = RELIEF_DEFAULTS.reliefSmooth;
 /** Two widths of a 0.4 mm nozzle: what an FDM printer makes reliably. */
 export const MIN_FEATURE = RELIEF_DEFAULTS.minFeature;
+export const DETAIL_HEIGHT = RELIEF_DEFAULTS.detailHeight;
+
+/** Whether a relief of this map carries the photo's detail: the detailed style, and a photo to take it from. */
+export function isDetailed(map: Pick<DepthMap, 'lightness'>, params: Pick<ReliefParams, 'reliefStyle'>): boolean {
+  return map.lightness !== undefined && (params.reliefStyle ?? 'detailed') === 'detailed';
+}
 
 /** Tuning of the mesh; every field has a default fit for FDM and resin printers. */
 export interface ReliefOptions {
@@ -59,6 +73,14 @@ export interface ReliefOptions {
 }
 
 export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = { maxError: 0.03, maxTriangles: 1_000_000, maxMeshTriangles: 2_000_000, minSpacing: 0.05, minBlobArea: 0.25 };
+
+/**
+ * The detailed style's mesh: samples 0.1 mm apart (a resin printer's line, a quarter of an FDM
+ * nozzle: the photo's detail finer than that prints as nothing) and a 0.03 mm bound (a fine layer),
+ * whatever the relief's height: the detail's fraction of a millimetre must get through the
+ * simplification, and a bound of a hundredth of the height would mesh the photo's every sample.
+ */
+export const DETAILED_RELIEF_OPTIONS: Required<ReliefOptions> = { ...DEFAULT_RELIEF_OPTIONS, maxError: 0.03, minSpacing: 0.1 };
 
 /** The default mesh error: a share of the relief's height, capped by DEFAULT_RELIEF_OPTIONS.maxError. */
 export const RELATIVE_ERROR = 0.01;
@@ -190,7 +212,7 @@ function foregroundBox(map: DepthMap, alpha: Float32Array): Rect | undefined {
  * Drops foreground specks and fills background holes smaller than `minSamples` samples. A filled
  * hole takes the mean depth of the foreground around it.
  */
-function cleanMask(field: Float32Array, depth: Float32Array, cols: number, rows: number, minSamples: number): void {
+function cleanMask(field: Float32Array, planes: Float32Array[], cols: number, rows: number, minSamples: number): void {
   const inside = new Uint8Array(field.length);
   for (let i = 0; i < field.length; i++) inside[i] = field[i]! > 0 ? 1 : 0;
   const blobs = runComponents(inside, cols, rows, true);
@@ -207,33 +229,37 @@ function cleanMask(field: Float32Array, depth: Float32Array, cols: number, rows:
   const outside = new Uint8Array(inside.length);
   for (let i = 0; i < inside.length; i++) outside[i] = 1 - inside[i]!;
   const holes = runComponents(outside, cols, rows, false);
-  const sum = new Float64Array(holes.count);
-  const count = new Int32Array(holes.count);
   const small = (c: number) => !holes.border[c] && holes.size[c]! < minSamples;
-  for (let r = 0; r < holes.runs; r++) {
-    const c = holes.component[r]!;
-    if (!small(c)) continue;
-    const y = holes.row[r]!;
-    for (let x = holes.from[r]!; x <= holes.to[r]!; x++) {
-      const i = y * cols + x;
-      // Not on the border (the hole does not touch it), so all four neighbours exist.
-      for (const n of [i - 1, i + 1, i - cols, i + cols]) {
-        if (field[n]! > 0) {
-          sum[c]! += depth[n]!;
-          count[c]!++;
+  for (const plane of planes) {
+    const sum = new Float64Array(holes.count);
+    const count = new Int32Array(holes.count);
+    for (let r = 0; r < holes.runs; r++) {
+      const c = holes.component[r]!;
+      if (!small(c)) continue;
+      const y = holes.row[r]!;
+      for (let x = holes.from[r]!; x <= holes.to[r]!; x++) {
+        const i = y * cols + x;
+        // Not on the border (the hole does not touch it), so all four neighbours exist.
+        for (const n of [i - 1, i + 1, i - cols, i + cols]) {
+          if (field[n]! > 0) {
+            sum[c]! += plane[n]!;
+            count[c]!++;
+          }
         }
       }
     }
+    for (let r = 0; r < holes.runs; r++) {
+      const c = holes.component[r]!;
+      if (!small(c)) continue;
+      const fill = count[c]! > 0 ? sum[c]! / count[c]! : 0;
+      const offset = holes.row[r]! * cols;
+      for (let x = holes.from[r]!; x <= holes.to[r]!; x++) plane[offset + x] = fill;
+    }
   }
   for (let r = 0; r < holes.runs; r++) {
-    const c = holes.component[r]!;
-    if (!small(c)) continue;
-    const fill = count[c]! > 0 ? sum[c]! / count[c]! : 0;
+    if (!small(holes.component[r]!)) continue;
     const offset = holes.row[r]! * cols;
-    for (let x = holes.from[r]!; x <= holes.to[r]!; x++) {
-      field[offset + x] = 0.5;
-      depth[offset + x] = fill;
-    }
+    for (let x = holes.from[r]!; x <= holes.to[r]!; x++) field[offset + x] = 0.5;
   }
 }
 
@@ -310,15 +336,19 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
   const rows = mode === 'circle' ? cols : Math.max(2, Math.round((rect.h * cols) / rect.w));
   const n = cols * rows;
 
+  const detailed = isDetailed(map, params);
   let depth: Float32Array;
+  let lightness: Float32Array | undefined;
   const field = new Float32Array(n);
   let mmPerSample: number;
   if (alpha) {
     const coverage = resample(alpha, imageWidth, rect, cols, rows);
     depth = resample(map.depth, imageWidth, rect, cols, rows, alpha);
+    lightness = detailed ? resample(map.lightness!, imageWidth, rect, cols, rows, alpha) : undefined;
     for (let i = 0; i < n; i++) {
       const a = coverage[i]!;
       depth[i] = a > 1e-6 ? depth[i]! / a : 0;
+      if (lightness) lightness[i] = a > 1e-6 ? lightness[i]! / a : 0;
       field[i] = a - 0.5;
     }
     mmPerSample = (mmPerPixel * rect.w) / cols;
@@ -326,9 +356,10 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
     if (minFeature > 0) dropThinParts(field, cols, rows, minFeature / mmPerSample);
     const minArea = Math.max(options.minBlobArea, minFeature * minFeature);
     const minSamples = Math.max(4, Math.ceil(minArea / (mmPerSample * mmPerSample)));
-    cleanMask(field, depth, cols, rows, minSamples);
+    cleanMask(field, lightness ? [depth, lightness] : [depth], cols, rows, minSamples);
   } else if (mode === 'circle') {
     depth = resample(map.depth, imageWidth, rect, cols, rows);
+    lightness = detailed ? resample(map.lightness!, imageWidth, rect, cols, rows) : undefined;
     // Half a sample inside the grid, so the outline never touches the grid's edge.
     const centre = (cols - 1) / 2;
     const radius = centre - 0.5;
@@ -336,6 +367,7 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
     mmPerSample = params.width / (2 * radius);
   } else {
     depth = resample(map.depth, imageWidth, rect, cols, rows);
+    lightness = detailed ? resample(map.lightness!, imageWidth, rect, cols, rows) : undefined;
     field.fill(1);
     mmPerSample = params.width / (cols - 1);
   }
@@ -355,9 +387,14 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
   const span = high - low;
   // Stretched to 0..1 over the region; a flat region keeps its depth.
   for (let i = 0; i < n; i++) if (inside[i]) depth[i] = span > 0 ? (depth[i]! - low) / span : Math.min(1, Math.max(0, depth[i]!));
-  const shaped = basRelief({ cols, rows, depth, inside, mmPerSample }, { detail: params.reliefDetail ?? RELIEF_DETAIL, smooth: params.reliefSmooth ?? RELIEF_SMOOTH });
-  const z = new Float32Array(n);
+  const shaped = basRelief({ cols, rows, depth, inside, mmPerSample }, {
+    detail: params.reliefDetail ?? RELIEF_DETAIL,
+    smooth: params.reliefSmooth ?? RELIEF_SMOOTH,
+    boost: !lightness,
+  });
   const { thicknessBase, heightRelief } = params;
+  if (lightness) carveDetail(shaped, { cols, rows, inside, mmPerSample, lightness, shape: shaped, heightRelief }, params.detailHeight ?? DETAIL_HEIGHT);
+  const z = new Float32Array(n);
   const engrave = params.sculpmode === 'engrave';
   let peak = -1;
   let peakZ = -Infinity;
@@ -371,4 +408,24 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
     }
   }
   return { cols, rows, z, field, inside, peak, mmPerSample, region: rect };
+}
+
+/**
+ * The photo's detail carved into the shape (0..1, in place), which is then stretched to 0..1 again:
+ * the surface still spans exactly heightRelief mm, the depth's volume taking what the detail does not.
+ */
+function carveDetail(shape: Float32Array, grid: Parameters<typeof photoDetail>[0], detailHeight: number): void {
+  const offsets = photoDetail(grid, detailHeight);
+  const { inside, heightRelief } = grid;
+  let low = Infinity;
+  let high = -Infinity;
+  const carved = new Float32Array(shape.length);
+  for (let i = 0; i < shape.length; i++) {
+    if (!inside[i]) continue;
+    carved[i] = shape[i]! + offsets[i]! / heightRelief;
+    low = Math.min(low, carved[i]!);
+    high = Math.max(high, carved[i]!);
+  }
+  const span = high - low;
+  for (let i = 0; i < shape.length; i++) if (inside[i]) shape[i] = span > 0 ? (carved[i]! - low) / span : shape[i]!;
 }

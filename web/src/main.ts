@@ -246,15 +246,18 @@ function depthInput(format: OutputFormat, source: Source): CreateTaskInput {
 }
 
 /**
- * A relief task (stl, glb, 3mf; the preview is its glb) for the relief options on screen, made
- * from the result's own depth map: the model does not run again, and the PNG holds the depth the
- * photo gives (16 bits) with the cut as its alpha, so the mesh is the one the photo would give.
- * A lithophane is made from the photo: its light is the height.
+ * A relief task (stl, glb, 3mf; the preview is its glb) for the relief options on screen. The
+ * detailed style carves the photo's own detail, so it is made from the photo with the result's
+ * options and corrections (the model runs again). The smooth style is made from the result's own
+ * depth map: the model does not run again, and the PNG holds the depth the photo gives (16 bits)
+ * with the cut as its alpha, so the mesh is the one the photo would give. A lithophane is made from
+ * the photo: its light is the height.
  */
 function reliefInput(format: OutputFormat, source: Source): CreateTaskInput | { problem: string; control: HTMLElement } {
   const read = readOptions(ui.options);
   if ('problem' in read) return read;
   const relief = reliefOptions(read.options);
+  if (relief.reliefMode !== 'lithophane' && relief.reliefStyle !== 'smooth') return { ...depthInput(format, source), ...relief };
   if (relief.reliefMode === 'lithophane' || !source.depthPng) return { file: source.photo, filename: source.photo.name, format, ...relief };
   return { depthMap: source.depthPng, depthMapFilename: fileName('png'), format, rmbg: source.options.rmbg ?? true, ...relief };
 }

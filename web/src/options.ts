@@ -61,9 +61,10 @@ export function readOptions(form: HTMLFormElement): { options: Omit<TaskOptions,
     rmbg: (form.elements.namedItem('rmbg') as HTMLInputElement).checked,
     shapeBase: value('shape_base') === '1' ? 'circle' : 'square',
     sculpmode: value('sculpmode') === '1' ? 'engrave' : 'emboss',
+    reliefStyle: value('relief_style') === 'smooth' ? 'smooth' : 'detailed',
   };
   // Number fields by form name; left empty, the server's default applies.
-  const numbers = { degree_rmbg: 'degreeRmbg', width: 'width', height_relief: 'heightRelief', thickness_base: 'thicknessBase', relief_detail: 'reliefDetail', relief_smooth: 'reliefSmooth', min_feature: 'minFeature' } as const;
+  const numbers = { degree_rmbg: 'degreeRmbg', width: 'width', height_relief: 'heightRelief', thickness_base: 'thicknessBase', detail_height: 'detailHeight', relief_detail: 'reliefDetail', relief_smooth: 'reliefSmooth', min_feature: 'minFeature' } as const;
   const lithoNumbers = { litho_min: 'lithoMin', litho_max: 'lithoMax', litho_frame: 'lithoFrame' } as const;
   const lithophane = value('relief_mode') === 'lithophane';
   if (lithophane) options.reliefMode = 'lithophane';

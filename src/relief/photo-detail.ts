@@ -1,0 +1,123 @@
+// The photo's own detail in a relief (relief_style=detailed, the default for photos).
+//
+// What makes a subject recognisable (eyes, nostrils, a mouth, fur and whisker pads, a wing's
+// pattern, window frames, lettering) is in the photo's lightness, not in a 224-pixel depth model's
+// output. Carvers and the bas-relief-from-photograph literature (Weyrich et al. 2007, Kerber et
+// al., Ji et al. 2014, Wu et al. 2013 for faces) take it from the image's gradients, which keeps
+// edges crisp without the halos a high-pass filter draws beside them:
+//   1. the lightness, freed of grain, sensor noise and JPEG blocks by a blur of DENOISE_MM;
+//   2. its gradients, with the faint ones (what is left of noise) cored away and the strong ones
+//      compressed (a dark eye and a fur stripe both read; neither swamps the other);
+//   3. damped where the relief's own shape has a real step: there the depth wins over the paint;
+//   4. integrated back into heights (the bas-relief engine's Poisson solve), its slow drift
+//      (shading, vignetting: shape the depth already gives) taken out beyond LOW_CUT_MM;
+//   5. scaled so most of it (2nd to 98th percentile) spans the detail height asked for (less where
+//      the photo has little contrast).
+// Lighter is higher: dark eyes, nostrils and mouths sink, as they do on a face.
+import { integrate, maskedBlur } from './bas-relief.js';
+
+export interface PhotoDetailGrid {
+  cols: number;
+  rows: number;
+  inside: Uint8Array;
+  mmPerSample: number;
+  /** The photo's lightness 0..1 on the relief's grid. */
+  lightness: Float32Array;
+  /** The relief's own shape 0..1 (near = 1) after the bas-relief engine. */
+  shape: Float32Array;
+  /** Millimetres that shape spans: its slopes in mm per mm say where a step is. */
+  heightRelief: number;
+}
+
+/** Blur (mm, Gaussian sigma) that takes grain, noise and JPEG blocks out of the lightness. */
+const DENOISE_MM = 0.1;
+/** Gradients below this share of the median gradient are noise: cored away (at least NOISE_GRADIENT). */
+const CORING = 0.5;
+/** Lightness steps between neighbouring samples below this are noise whatever the photo (a quarter of an 8-bit level). */
+const NOISE_GRADIENT = 0.001;
+/** The detail's range (lightness) that gets the whole detail height: less contrast is carved in proportion. */
+const MIN_CONTRAST = 0.1;
+/** Gradients beyond this many median gradients are compressed (logarithmically). */
+const KNEE = 4;
+/** A relief slope (mm per mm) of this much is a step of the depth; steeper damps the photo's edges more. */
+const STEP_SLOPE = 0.3;
+/** Detail broader than this (mm) is the depth's business: taken out of the photo's. */
+const LOW_CUT_MM = 3;
+
+/**
+ * Height offsets in mm (0 outside, about 0 on average inside) carrying the photo's detail: its
+ * 2nd-98th percentile range spans `heightMm`.
+ */
+export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Array {
+  const { cols, rows, inside, mmPerSample } = grid;
+  const n = cols * rows;
+  const out = new Float32Array(n);
+  if (!(heightMm > 0)) return out;
+  const light = maskedBlur(grid.lightness, inside, cols, rows, DENOISE_MM / mmPerSample);
+  const gx = new Float32Array(n);
+  const gy = new Float32Array(n);
+  const magnitudes: number[] = [];
+  forEachPair(inside, cols, rows, (i, j, g) => {
+    const d = light[j]! - light[i]!;
+    g[i] = d;
+    if (d !== 0) magnitudes.push(Math.abs(d));
+  }, gx, gy);
+  if (magnitudes.length === 0) return out;
+  const typical = quantile(Float32Array.from(magnitudes), 0.5);
+  if (!(typical > 0)) return out;
+  const core = Math.max(CORING * typical, NOISE_GRADIENT);
+  const knee = KNEE * typical;
+  // The relief's slope across each pair: a step of the depth silences the photo's edge there.
+  const toSlope = grid.heightRelief / mmPerSample;
+  const shape = grid.shape;
+  forEachPair(inside, cols, rows, (i, j, g) => {
+    const value = g[i]!;
+    const m = Math.abs(value);
+    if (m === 0) return;
+    const cored = (m * m) / (m * m + core * core);
+    const compressed = m <= knee ? m : knee * (1 + Math.log(m / knee));
+    // Across a step of the depth the edge is kept, turned the depth's way: the step wins, and stays crisp.
+    const step = (shape[j]! - shape[i]!) * toSlope;
+    const w = (step * step) / (step * step + STEP_SLOPE * STEP_SLOPE);
+    const sign = (1 - w) * Math.sign(value) + w * Math.sign(step);
+    g[i] = sign * compressed * cored;
+  }, gx, gy);
+  const heights = integrate(gx, gy, inside, cols, rows, new Float32Array(n));
+  const drift = maskedBlur(heights, inside, cols, rows, LOW_CUT_MM / mmPerSample);
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!inside[i]) continue;
+    out[i] = heights[i]! - drift[i]!;
+    values.push(out[i]!);
+  }
+  const sorted = Float32Array.from(values).sort();
+  const low = quantile(sorted, 0.02, true);
+  const high = quantile(sorted, 0.98, true);
+  const middle = quantile(sorted, 0.5, true);
+  // A photo with little contrast (a plain wall, a blurred background) is carved as little as it has:
+  // its grain is not stretched to the full detail height.
+  const scale = heightMm / Math.max(high - low, MIN_CONTRAST);
+  for (let i = 0; i < n; i++) if (inside[i]) out[i] = (out[i]! - middle) * scale;
+  return out;
+}
+
+/**
+ * Calls visit(i, j, g) for each pair of inside neighbours: j the right one with g = gx, then j the
+ * one below with g = gy.
+ */
+function forEachPair(inside: Uint8Array, cols: number, rows: number, visit: (i: number, j: number, g: Float32Array) => void, gx: Float32Array, gy: Float32Array): void {
+  for (let y = 0; y < rows; y++) {
+    for (let x = 0; x < cols; x++) {
+      const i = y * cols + x;
+      if (!inside[i]) continue;
+      if (x + 1 < cols && inside[i + 1]) visit(i, i + 1, gx);
+      if (y + 1 < rows && inside[i + cols]) visit(i, i + cols, gy);
+    }
+  }
+}
+
+/** The q-quantile of the values (sorted in place unless `sorted`). */
+function quantile(values: Float32Array, q: number, sorted = false): number {
+  if (!sorted) values.sort();
+  return values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))] ?? 0;
+}
