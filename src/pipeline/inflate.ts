@@ -1,11 +1,11 @@
 // A smooth volume from a silhouette (rmbg=1): what a relief of a single object needs and what an
 // indoor-trained depth model does not give (it sees an apple as a lumpy, often hollow, patch).
 //
-// The height over each object pixel is that of a sphere section through the outline: with d the
-// Euclidean distance to the background and R the largest d, h = sqrt(d (2R - d)). A disc becomes
-// exactly a hemisphere; elongated parts become rounded tubes; the height is 0 on the outline.
-// A masked blur then rounds the crease a distance transform leaves along the medial axis.
-import { maskedBoxMean } from './box.js';
+// The height is that of a membrane inflated through the outline (the Poisson equation -Δu = 1
+// inside, u = 0 on the outline: Teddy's and Monster Mash's inflation), h = 2 sqrt(u). A disc
+// becomes exactly a hemisphere (u = (R² - r²) / 4); elongated parts become rounded tubes; the
+// height is 0 on the outline and smooth everywhere inside. A distance transform's sphere profile,
+// used before, folds along the medial axis: a straight crease down a body, facets at its corners.
 import { resizeArea, resizeBilinear } from './upsample.js';
 
 const INF = 1e20;
@@ -86,29 +86,73 @@ export function distanceToBackground(mask: Float32Array, width: number, height: 
   return out;
 }
 
+/** Over-relaxation of the Poisson solve's Gauss-Seidel sweeps (red-black). */
+const OMEGA = 1.85;
+/** Sweeps on each level of the solve, and on the coarsest (whose long side is at most COARSEST_SIDE). */
+const SWEEPS = 40;
+const COARSE_SWEEPS = 400;
+const COARSEST_SIDE = 24;
+
 /**
- * Heights (in pixels) of the inflated silhouette: 0 on the background and on the outline, R (the
- * largest inscribed radius) at the thickest point, smoothed inside the mask over `smooth` x R.
+ * u with -Δu = 1 on the inside samples, u = 0 on the outside ones; the image's border is a mirror
+ * (an object cut by the frame goes on beyond it), unless nothing is outside: then the frame is the
+ * outline. Red-black SOR, started from the solution at half the resolution (itself solved so).
  */
-export function inflate(mask: Float32Array, width: number, height: number, smooth = 0.15): Float32Array {
-  const distance = distanceToBackground(mask, width, height);
-  let radius = 0;
-  for (const value of distance) if (value > radius) radius = value;
-  const out = new Float32Array(distance.length);
-  if (radius === 0) return out;
-  for (let i = 0; i < out.length; i++) {
-    const t = distance[i]!;
-    out[i] = t > 0 ? Math.sqrt(t * (2 * radius - t)) : 0;
+function membrane(inside: Uint8Array, width: number, height: number, frameOutside: boolean): Float64Array {
+  let start: Float64Array | undefined;
+  if (Math.max(width, height) > COARSEST_SIDE) {
+    const w = Math.ceil(width / 2);
+    const h = Math.ceil(height / 2);
+    // A coarse cell is inside when all its fine cells are: the coarse outline never leaves the fine one.
+    const coarse = new Uint8Array(w * h).fill(1);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (!inside[y * width + x]) coarse[(y >> 1) * w + (x >> 1)] = 0;
+    const u = membrane(coarse, w, h, frameOutside);
+    // u grows with the square of the grid step: a coarse sample's u is a quarter of the fine one's.
+    start = new Float64Array(width * height);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (inside[y * width + x]) start[y * width + x] = 4 * u[(y >> 1) * w + (x >> 1)]!;
   }
-  const r = Math.round(smooth * radius);
-  if (r < 1) return out;
-  const weight = new Float32Array(mask.length);
-  for (let i = 0; i < weight.length; i++) weight[i] = mask[i]! > 0.5 ? 1 : 0;
-  let smoothed: Float32Array = out;
-  for (let pass = 0; pass < 2; pass++) smoothed = maskedBoxMean(smoothed, weight, width, height, r);
-  // Keep the outline at 0 and the background untouched.
-  for (let i = 0; i < smoothed.length; i++) if (weight[i] === 0) smoothed[i] = 0;
-  return smoothed;
+  const u = start ?? new Float64Array(width * height);
+  const sweeps = start ? SWEEPS : COARSE_SWEEPS;
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    for (let colour = 0; colour < 2; colour++) {
+      for (let y = 0; y < height; y++) {
+        for (let x = (y + colour) & 1; x < width; x += 2) {
+          const i = y * width + x;
+          if (!inside[i]) continue;
+          // A neighbour beyond the frame is the outline (frameOutside) or a mirror of this sample.
+          let sum = 1;
+          let count = 0;
+          if (x > 0) (sum += u[i - 1]!), count++;
+          else if (frameOutside) count++;
+          if (x + 1 < width) (sum += u[i + 1]!), count++;
+          else if (frameOutside) count++;
+          if (y > 0) (sum += u[i - width]!), count++;
+          else if (frameOutside) count++;
+          if (y + 1 < height) (sum += u[i + width]!), count++;
+          else if (frameOutside) count++;
+          if (count > 0) u[i] = u[i]! + OMEGA * (sum / count - u[i]!);
+        }
+      }
+    }
+  }
+  return u;
+}
+
+/**
+ * Heights (in pixels) of the inflated silhouette (mask > 0.5): 0 on the background and on the
+ * outline, a disc of radius R becomes a hemisphere of height R, smooth inside.
+ */
+export function inflate(mask: Float32Array, width: number, height: number): Float32Array {
+  const inside = new Uint8Array(mask.length);
+  let outside = false;
+  for (let i = 0; i < mask.length; i++) {
+    inside[i] = mask[i]! > 0.5 ? 1 : 0;
+    if (!inside[i]) outside = true;
+  }
+  const u = membrane(inside, width, height, !outside);
+  const out = new Float32Array(mask.length);
+  for (let i = 0; i < out.length; i++) out[i] = inside[i] ? 2 * Math.sqrt(Math.max(0, u[i]!)) : 0;
+  return out;
 }
 
 /** Long side at which the volume is computed: it is smooth, so a coarse grid loses nothing visible. */

@@ -96,16 +96,17 @@ export function basRelief(grid: BasReliefGrid, options: BasReliefOptions): Float
   if (count === 0 || sum === 0) return normalise(depth, inside);
 
   // Attenuation: gradients above a tenth of the mean shrink, the ones below grow (up to MAX_GAIN).
+  // The factor follows the gradient's length, not each component's: scaled apart, the component
+  // near zero along a dome's axes was raised up to MAX_GAIN and drew a cross on every dome.
   const a = (0.1 * sum) / count;
   const beta = 1 - COMPRESSION * detail;
-  const attenuate = (g: Float32Array) => {
-    for (let i = 0; i < n; i++) {
-      const m = Math.abs(g[i]!);
-      if (m > 0) g[i] = g[i]! * Math.min(MAX_GAIN, Math.pow(m / a, beta - 1));
-    }
-  };
-  attenuate(gx);
-  attenuate(gy);
+  for (let i = 0; i < n; i++) {
+    const m = Math.hypot(gx[i]!, gy[i]!);
+    if (m === 0) continue;
+    const factor = Math.min(MAX_GAIN, Math.pow(m / a, beta - 1));
+    gx[i] = gx[i]! * factor;
+    gy[i] = gy[i]! * factor;
+  }
 
   // Unsharp masking of the gradients: what varies within DETAIL_SCALE_MM is strengthened.
   const boost = options.boost ?? true;

@@ -56,31 +56,36 @@ export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Arr
   const light = maskedBlur(grid.lightness, inside, cols, rows, DENOISE_MM / mmPerSample);
   const gx = new Float32Array(n);
   const gy = new Float32Array(n);
-  const magnitudes: number[] = [];
-  forEachPair(inside, cols, rows, (i, j, g) => {
-    const d = light[j]! - light[i]!;
-    g[i] = d;
-    if (d !== 0) magnitudes.push(Math.abs(d));
-  }, gx, gy);
-  if (magnitudes.length === 0) return out;
-  const typical = quantile(Float32Array.from(magnitudes), 0.5);
+  forEachPair(inside, cols, rows, (i, j, g) => (g[i] = light[j]! - light[i]!), gx, gy);
+  const lengths = new Float32Array(n);
+  let moving = 0;
+  for (let i = 0; i < n; i++) {
+    lengths[i] = Math.hypot(gx[i]!, gy[i]!);
+    if (lengths[i]! > 0) lengths[moving++] = lengths[i]!;
+  }
+  if (moving === 0) return out;
+  const typical = quantile(lengths.subarray(0, moving), 0.5);
   if (!(typical > 0)) return out;
   const core = Math.max(CORING * typical, NOISE_GRADIENT);
   const knee = KNEE * typical;
-  // The relief's slope across each pair: a step of the depth silences the photo's edge there.
+  // Cored and compressed by the gradient's length (scaled by component, edges along the axes
+  // would be treated unlike diagonal ones).
+  for (let i = 0; i < n; i++) {
+    const m = Math.hypot(gx[i]!, gy[i]!);
+    if (m === 0) continue;
+    const cored = (m * m) / (m * m + core * core);
+    const compressed = m <= knee ? m : knee * (1 + Math.log(m / knee));
+    const factor = (cored * compressed) / m;
+    gx[i] = gx[i]! * factor;
+    gy[i] = gy[i]! * factor;
+  }
+  // Across a step of the depth the edge is kept, turned the depth's way: the step wins, and stays crisp.
   const toSlope = grid.heightRelief / mmPerSample;
   const shape = grid.shape;
   forEachPair(inside, cols, rows, (i, j, g) => {
-    const value = g[i]!;
-    const m = Math.abs(value);
-    if (m === 0) return;
-    const cored = (m * m) / (m * m + core * core);
-    const compressed = m <= knee ? m : knee * (1 + Math.log(m / knee));
-    // Across a step of the depth the edge is kept, turned the depth's way: the step wins, and stays crisp.
     const step = (shape[j]! - shape[i]!) * toSlope;
     const w = (step * step) / (step * step + STEP_SLOPE * STEP_SLOPE);
-    const sign = (1 - w) * Math.sign(value) + w * Math.sign(step);
-    g[i] = sign * compressed * cored;
+    g[i] = g[i]! * (1 - w) + Math.abs(g[i]!) * Math.sign(step) * w;
   }, gx, gy);
   const heights = integrate(gx, gy, inside, cols, rows, new Float32Array(n));
   const drift = maskedBlur(heights, inside, cols, rows, LOW_CUT_MM / mmPerSample);
