@@ -2,7 +2,7 @@
 // ../shared/eval (pairs.csv + photos/). Prints one table per dataset, writes JSON and contact
 // sheets. Protocol: bench/eval/metrics.ts and README "Depth quality".
 //
-//   npm run eval -- <eval-dir> [--json <file>] [--out <dir>] [--variants a,b] [--ablation]
+//   npm run eval -- <eval-dir> [--json <file>] [--out <dir>] [--variants a,b] [--ablation] [--split A|B]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import type { SubjectMaskOptions } from '../src/pipeline/subject-mask.js';
 import { runPipeline, TUNING, type DepthTuning, type PipelineParams, type PipelineResult } from '../src/pipeline/run.js';
 import { ModelSessions } from '../src/pipeline/sessions.js';
 import { resizeBilinear, type FloatPlane } from '../src/pipeline/upsample.js';
-import { listPhotos, readGroundTruth, readPairs, type GroundTruth, type Pair } from './eval/dataset.js';
+import { listPhotos, readGroundTruth, readPairs, splitPairs, type GroundTruth, type Half, type Pair } from './eval/dataset.js';
 import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
 import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
 import { MACHINE, median } from './report.js';
@@ -100,6 +100,8 @@ interface Options {
   /** The --try variants (also shown on the contact sheets). */
   tries: Variant[];
   docs?: string;
+  /** --split: one half of the scene split only. */
+  split?: Half;
 }
 
 const HELP = `Usage: npm run eval -- <eval-dir> [options]
@@ -115,6 +117,8 @@ Options:
   --out <dir>          contact sheets and per-image scores (default ./eval-out)
   --variants <a,b>     only these variants (names as printed); default: the main ones
   --ablation           also run the ablations (feeding, filtering, tiles, object weights)
+  --split A|B          score one half of the scene split only (bench/eval/dataset.ts: halves by
+                       scene group, never by frame); without it, every table is also printed per half
   --objects <regex>    datasets on which the rmbg variants are scored (default Middlebury)
   --try <v>:<json>     also run variant v with these tuning overrides (repeatable), e.g.
                        --try 'pro:{"guided":[{"radius":8,"eps":0.0001}]}'
@@ -155,6 +159,7 @@ function parseOptions(argv: string[]): Options {
       'relief-try': { type: 'string', multiple: true, default: [] },
       'mask-try': { type: 'string', multiple: true, default: [] },
       'mask-variants': { type: 'string' },
+      split: { type: 'string' },
     },
   });
   if (values.help) {
@@ -165,6 +170,8 @@ function parseOptions(argv: string[]): Options {
   const evalDir = positionals[0]!;
   const only = values.only;
   if (only !== undefined && only !== 'depth' && only !== 'masks' && only !== 'relief') throw new Error('--only takes depth, masks or relief');
+  const split = values.split?.toUpperCase();
+  if (split !== undefined && split !== 'A' && split !== 'B') throw new Error('--split takes A or B');
   const names = values.variants?.split(',');
   const ablation = values.ablation;
   const tries: Variant[] = values.try.map((spec) => {
@@ -195,6 +202,7 @@ function parseOptions(argv: string[]): Options {
     reliefVariants: [...RELIEF_VARIANTS, ...values['relief-try'].map(reliefTry)],
     ...(values.json !== undefined ? { json: values.json } : {}),
     ...(values.docs !== undefined ? { docs: values.docs } : {}),
+    ...(split !== undefined ? { split } : {}),
   };
   const all = [...MAIN, ...ABLATION];
   let variants = ablation ? all : MAIN;
@@ -211,8 +219,8 @@ function parseOptions(argv: string[]): Options {
 
 interface Row {
   /** What the row averages over: one pair, one dataset, one kind of scene, or every pair. */
-  level: 'pair' | 'dataset' | 'kind' | 'all';
-  /** The pair's id, the dataset's name, the kind (indoor | outdoor | object), or 'all'. */
+  level: 'pair' | 'dataset' | 'kind' | 'all' | 'half';
+  /** The pair's id, the dataset's name, the kind (indoor | outdoor | object), 'all', or for a half 'A/indoor' ... 'B/all'. */
   dataset: string;
   variant: string;
   pairs: number;
@@ -400,11 +408,12 @@ async function docsPicture(evalDir: string, sessions: ModelSessions, file: strin
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const pairs = readPairs(options.evalDir);
+  const pairs = splitPairs(readPairs(options.evalDir), options.split);
+  if (pairs.length === 0) throw new Error(`no pairs in half ${options.split}`);
   mkdirSync(options.out, { recursive: true });
   const sessions = new ModelSessions(SESSION_OPTIONS);
   const machine = MACHINE;
-  process.stdout.write(`Depthmill depth quality on ${options.evalDir} (${pairs.length} pairs)\nmachine: ${machine}\n\n`);
+  process.stdout.write(`Depthmill depth quality on ${options.evalDir} (${pairs.length} pairs${options.split ? `, half ${options.split}` : ''})\nmachine: ${machine}\n\n`);
 
   const rows: object[] = [];
   if (options.scores && options.sections.depth) rows.push(...(await scoreAll(options, pairs, sessions, machine)));
@@ -475,6 +484,16 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
     ...[...new Set(pairs.map((p) => p.dataset))].map((d) => ({ level: 'dataset' as const, name: d, title: d, has: (p: Pair) => p.dataset === d })),
     ...(['indoor', 'outdoor', 'object'] as const).map((k) => ({ level: 'kind' as const, name: k, title: `Kind: ${k}`, has: (p: Pair) => p.kind === k })),
     { level: 'all', name: 'all', title: 'All pairs (mean over pairs; rmbg variants: object datasets only)', has: () => true },
+    // The scene split (bench/eval/dataset.ts): each half per kind and over all its pairs.
+    ...[...new Set(pairs.map((p) => p.half))].sort().flatMap((h) => [
+      ...(['indoor', 'outdoor', 'object'] as const).map((k) => ({
+        level: 'half' as const,
+        name: `${h}/${k}`,
+        title: `Half ${h}: ${k}`,
+        has: (p: Pair) => p.half === h && p.kind === k,
+      })),
+      { level: 'half' as const, name: `${h}/all`, title: `Half ${h}: all (${pairs.filter((p) => p.half === h).map((p) => p.id).join(', ')})`, has: (p: Pair) => p.half === h },
+    ]),
   ];
   let report = '';
   for (const group of groups) {

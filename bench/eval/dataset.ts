@@ -19,6 +19,79 @@ export interface Pair {
   /** Divisor from stored value to metres ("meters = v/1000") or to disparity px ("disparity_px = v/4"). */
   divisor: number;
   invalid: 'zero' | 'inf';
+  /** The scene it shows (SCENE_GROUPS): frames of one scene are never split between halves. */
+  scene: string;
+  /** Which half of the evaluation it belongs to (SPLIT_HALVES): tune on one, verify on the other. */
+  half: Half;
+}
+
+/** The two halves of the scene split (README "Depth quality"). */
+export type Half = 'A' | 'B';
+
+/**
+ * Scene groups of ../shared/eval (MANIFEST.md, "Duplicates"): frames that show one room, one desk,
+ * one drive or one stereo scene are one group, so no scene is seen on both sides of the split.
+ * The three NYU test frames are one basement too (not in MANIFEST's list, but pairs.csv notes say
+ * "basement" and the same wardrobe stands in frames 00000 and 00100). A pair not listed is its own
+ * group.
+ */
+const SCENE_GROUPS: Record<string, string> = {
+  nyu_m3d_00000: 'nyu-basement',
+  nyu_m3d_00050: 'nyu-basement',
+  nyu_m3d_00100: 'nyu-basement',
+  // nyu_open3d_raw (not in pairs.csv: unregistered) is the same scene as nyu_m3d_00000.
+  nyu_open3d_raw: 'nyu-basement',
+  nyu_unidepth_demo: 'nyu-living-room',
+  kinect_sb2_1: 'kinect-dining-room',
+  kinect_sb2_2: 'kinect-dining-room',
+  kinect_sb2_3: 'kinect-dining-room',
+  kinect_sb2_4: 'kinect-dining-room',
+  kinect_sb2_5: 'kinect-dining-room',
+  tum_open3d: 'tum-office',
+  tum_sb2_1: 'tum-desk',
+  tum_sb2_2: 'tum-desk',
+  sun_open3d: 'sun-corridor',
+  kitti_m3d_0005: 'kitti-drive',
+  kitti_m3d_0050: 'kitti-drive',
+  kitti_m3d_0100: 'kitti-drive',
+  mb2014Q_Motorcycle: 'mb-motorcycle',
+  'mb2003_cones-im6': 'mb-cones',
+  mb2003_cones: 'mb-cones',
+  mb2001_tsukuba: 'mb-tsukuba',
+  mb2001_venus: 'mb-venus',
+};
+
+/**
+ * The halves, by scene group: each has rooms from both Kinect sensors' datasets (NYU-like and TUM)
+ * and Middlebury objects of two different years. KITTI is the only outdoor scene (one drive), so
+ * it can be in one half only: B. A: 10 pairs of 5 scenes, B: 11 pairs of 6 scenes.
+ */
+const SPLIT_HALVES: Record<string, Half> = {
+  'kinect-dining-room': 'A',
+  'tum-office': 'A',
+  'sun-corridor': 'A',
+  'mb-cones': 'A',
+  'mb-venus': 'A',
+  'nyu-basement': 'B',
+  'nyu-living-room': 'B',
+  'tum-desk': 'B',
+  'kitti-drive': 'B',
+  'mb-motorcycle': 'B',
+  'mb-tsukuba': 'B',
+};
+
+/** A scene group's half: the table's, else a stable hash of its name (another folder's scenes). */
+export function halfOf(scene: string): Half {
+  const listed = SPLIT_HALVES[scene];
+  if (listed) return listed;
+  let hash = 2166136261;
+  for (let i = 0; i < scene.length; i++) hash = Math.imul(hash ^ scene.charCodeAt(i), 16777619) >>> 0;
+  return hash % 2 === 0 ? 'A' : 'B';
+}
+
+/** The pairs of one half (or all of them without one). */
+export function splitPairs(pairs: Pair[], half?: Half): Pair[] {
+  return half ? pairs.filter((p) => p.half === half) : pairs;
 }
 
 export interface GroundTruth {
@@ -66,8 +139,11 @@ export function readPairs(evalDir: string): Pair[] {
     const divisor = Number(/v\s*\/\s*([\d.]+)/.exec(row.to_metric_or_px ?? '')?.[1] ?? '1');
     if (!(divisor > 0)) throw new Error(`pairs.csv ${row.id}: cannot read the decode rule "${row.to_metric_or_px}"`);
     const dataset = shortDataset(row.dataset!);
+    const scene = SCENE_GROUPS[row.id!] ?? row.id!;
     return {
       id: row.id!,
+      scene,
+      half: halfOf(scene),
       dataset,
       kind: sceneKind(dataset),
       rgbPath: join(evalDir, row.rgb!),
