@@ -120,16 +120,12 @@ function membrane(inside: Uint8Array, width: number, height: number, frameOutsid
           const i = y * width + x;
           if (!inside[i]) continue;
           // A neighbour beyond the frame is the outline (frameOutside) or a mirror of this sample.
-          let sum = 1;
-          let count = 0;
-          if (x > 0) (sum += u[i - 1]!), count++;
-          else if (frameOutside) count++;
-          if (x + 1 < width) (sum += u[i + 1]!), count++;
-          else if (frameOutside) count++;
-          if (y > 0) (sum += u[i - width]!), count++;
-          else if (frameOutside) count++;
-          if (y + 1 < height) (sum += u[i + width]!), count++;
-          else if (frameOutside) count++;
+          const left = x > 0;
+          const right = x + 1 < width;
+          const up = y > 0;
+          const down = y + 1 < height;
+          const sum = 1 + (left ? u[i - 1]! : 0) + (right ? u[i + 1]! : 0) + (up ? u[i - width]! : 0) + (down ? u[i + width]! : 0);
+          const count = frameOutside ? 4 : Number(left) + Number(right) + Number(up) + Number(down);
           if (count > 0) u[i] = u[i]! + OMEGA * (sum / count - u[i]!);
         }
       }
