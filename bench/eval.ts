@@ -18,7 +18,8 @@ import { listPhotos, readGroundTruth, readPairs, splitPairs, type GroundTruth, t
 import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
 import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
 import { MACHINE, median } from './report.js';
-import { evaluateMasks, type MaskVariant } from './eval/mask-section.js';
+import { evaluateMasks, maskPhotoSheet, type MaskVariant } from './eval/mask-section.js';
+import type { MaskHalf } from './eval/masks.js';
 import { runSinglePass } from './eval/single-pass.js';
 import { evaluateReliefs, RELIEF_VARIANTS, reliefTry, type ReliefVariant } from './eval/relief-section.js';
 import { DEFAULT_DEGREE_RMBG } from '../src/pipeline/mask.js';
@@ -102,6 +103,10 @@ interface Options {
   docs?: string;
   /** --split: one half of the scene split only. */
   split?: Half;
+  /** --mask-split: score one half of masks/ only. */
+  maskSplit?: MaskHalf;
+  /** --mask-photos: sheets of the mask variants' cuts over these photos of <eval-dir>/photos. */
+  maskPhotos?: RegExp;
 }
 
 const HELP = `Usage: npm run eval -- <eval-dir> [options]
@@ -133,6 +138,10 @@ Options:
   --relief-try <json>  also run the relief engine with these relief fields (repeatable), e.g.
                        --relief-try '{"reliefDetail":0.8,"reliefSmooth":0.3}'
   --mask-variants <a,b> only these background removal variants (default: all whose model is installed)
+  --mask-split A|B     score one half of masks/ only (the halves of issue 24: tune on one, verify on
+                       the other; the tables always show both halves besides the whole set)
+  --mask-photos <regex> with the masks section: a sheet of the base cut over each photo of
+                       <eval-dir>/photos whose file name matches (default none)
   --mask-try <json>    also run the base mask stage with these subjectMask options (repeatable), e.g.
                        --mask-try '{"saliency":2}'
   --help               this text
@@ -160,6 +169,8 @@ function parseOptions(argv: string[]): Options {
       'mask-try': { type: 'string', multiple: true, default: [] },
       'mask-variants': { type: 'string' },
       split: { type: 'string' },
+      'mask-split': { type: 'string' },
+      'mask-photos': { type: 'string' },
     },
   });
   if (values.help) {
@@ -203,7 +214,10 @@ function parseOptions(argv: string[]): Options {
     ...(values.json !== undefined ? { json: values.json } : {}),
     ...(values.docs !== undefined ? { docs: values.docs } : {}),
     ...(split !== undefined ? { split } : {}),
+    ...(values['mask-photos'] !== undefined ? { maskPhotos: new RegExp(values['mask-photos'], 'i') } : {}),
   };
+  const maskSplit = values['mask-split'];
+  if (maskSplit !== undefined && maskSplit !== 'A' && maskSplit !== 'B') throw new Error('--mask-split takes A or B');
   const all = [...MAIN, ...ABLATION];
   let variants = ablation ? all : MAIN;
   if (names) {
@@ -214,7 +228,7 @@ function parseOptions(argv: string[]): Options {
     });
   }
   const maskVariants = [...chosenMasks, ...maskTries];
-  return { ...options, evalDir: resolve(evalDir), variants: [...variants, ...tries], tries, maskVariants };
+  return { ...options, evalDir: resolve(evalDir), variants: [...variants, ...tries], tries, maskVariants, ...(maskSplit ? { maskSplit } : {}) };
 }
 
 interface Row {
@@ -418,10 +432,15 @@ async function main(): Promise<void> {
   const rows: object[] = [];
   if (options.scores && options.sections.depth) rows.push(...(await scoreAll(options, pairs, sessions, machine)));
   if (options.scores && options.sections.masks) {
-    const masks = await evaluateMasks(options.evalDir, options.maskVariants, sessions, SESSION_OPTIONS, options.out, options.sheets);
+    const masks = await evaluateMasks(options.evalDir, options.maskVariants, sessions, SESSION_OPTIONS, options.out, options.sheets, options.maskSplit);
     process.stdout.write(masks.report);
     writeFileSync(join(options.out, 'masks.md'), `machine: ${machine}\n\n${masks.report}`);
     rows.push(...masks.rows);
+  }
+  if (options.sections.masks && options.maskPhotos) {
+    for (const photo of listPhotos(options.evalDir).filter((p) => options.maskPhotos!.test(basename(p)))) {
+      process.stderr.write(`  wrote ${await maskPhotoSheet(photo, options.maskVariants, sessions, options.out)}\n`);
+    }
   }
   if (options.sections.relief) {
     const reliefs = await evaluateReliefs(options.evalDir, pairs, options.reliefVariants, sessions, options.out, options.sheets);

@@ -2,14 +2,14 @@
 // against the ground truth (bench/eval/masks.ts), with tables per scene kind, one JSON record per
 // variant and level, and a contact sheet per photo (photo | truth | each variant's mask over it).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { decodeImage } from '../../src/pipeline/decode.js';
 import { isInstalled } from '../../src/pipeline/model-cache.js';
 import { runPipeline, type DepthTuning, type PipelineParams } from '../../src/pipeline/run.js';
 import { ModelSessions, type SessionOptions } from '../../src/pipeline/sessions.js';
 import type { FloatPlane } from '../../src/pipeline/upsample.js';
 import { median } from '../report.js';
-import { MASK_SCENE_KINDS, maskScores, readMaskPairs, readMaskTruth, type MaskPair, type MaskScores } from './masks.js';
+import { MASK_SCENE_KINDS, maskHalf, maskScores, type MaskHalf, readMaskPairs, readMaskTruth, type MaskPair, type MaskScores } from './masks.js';
 import { contactSheet, greyPanel, overlayPanel, photoPanel, type Panel } from './render.js';
 
 export interface MaskVariant {
@@ -111,8 +111,10 @@ export async function evaluateMasks(
   sessionOptions: SessionOptions,
   out: string,
   sheets: boolean,
+  /** Score one half only (the other is for verifying what was tuned on this one). */
+  split?: MaskHalf,
 ): Promise<{ report: string; rows: MaskRow[] }> {
-  const pairs = readMaskPairs(evalDir);
+  const pairs = readMaskPairs(evalDir).filter((p) => split === undefined || maskHalf(p.id) === split);
   if (pairs.length === 0) return { report: '', rows: [] };
   const skipped = wanted.filter((v) => v.maskModel && !isInstalled(v.maskModel));
   const variants = wanted.filter((v) => !skipped.includes(v));
@@ -140,11 +142,17 @@ export async function evaluateMasks(
   }
 
   const rows: MaskRow[] = [];
-  let report = `## Background removal (${pairs.length} photos with ground-truth mattes, ${evalDir}/masks)\n\n`;
-  const groups: { level: MaskRow['level']; name: string; has: (p: MaskPair) => boolean }[] = [
-    { level: 'all', name: 'all', has: () => true },
-    ...MASK_SCENE_KINDS.map((k) => ({ level: 'kind' as const, name: k, has: (p: MaskPair) => p.kind === k })),
-  ];
+  let report = `## Background removal (${pairs.length} photos with ground-truth mattes, ${evalDir}/masks${split ? `, half ${split}` : ''})\n\n`;
+  // The whole set and its kinds, then each half and its kinds (rows named 'A: animal' and so on).
+  const halves: (MaskHalf | undefined)[] = [undefined, 'A', 'B'];
+  const groups: { level: MaskRow['level']; name: string; has: (p: MaskPair) => boolean }[] = halves.flatMap((half) => {
+    const inHalf = (p: MaskPair): boolean => half === undefined || maskHalf(p.id) === half;
+    const prefix = half ? `${half}: ` : '';
+    return [
+      { level: 'all' as const, name: `${prefix}all`, has: inHalf },
+      ...MASK_SCENE_KINDS.map((k) => ({ level: 'kind' as const, name: `${prefix}${k}`, has: (p: MaskPair) => inHalf(p) && p.kind === k })),
+    ];
+  });
   for (const group of groups) {
     const groupRows = variants.flatMap((v) => {
       const list = (scored.get(v.name) ?? []).filter((x) => group.has(x.pair));
@@ -152,7 +160,7 @@ export async function evaluateMasks(
     });
     if (groupRows.length === 0) continue;
     rows.push(...groupRows);
-    report += table(group.name === 'all' ? 'All photos' : `Kind: ${group.name}`, groupRows) + '\n';
+    report += table(group.name.endsWith('all') ? `All photos${group.name === 'all' ? '' : ` of half ${group.name[0]}`}` : `Kind: ${group.name}`, groupRows) + '\n';
   }
   const pairRows = variants.flatMap((v) => (scored.get(v.name) ?? []).map((x) => summarize('pair', x.pair.id, v.name, [x])));
   rows.push(...pairRows);
@@ -177,4 +185,24 @@ async function maskSheet(pair: MaskPair, truth: FloatPlane, masks: { label: stri
     });
   }
   writeFileSync(join(out, `masks-${pair.id}.png`), await contactSheet(rows, `${pair.id} (${pair.kind}): the cut over the photo (removed part dimmed and tinted) | soft alpha`));
+}
+
+/** photo | each variant's cut over it and its soft alpha, for a photo without ground truth (--mask-photos). */
+export async function maskPhotoSheet(path: string, variants: MaskVariant[], sessions: ModelSessions, out: string): Promise<string> {
+  const bytes = readFileSync(path);
+  const decoded = await decodeImage(bytes);
+  const h = 240;
+  const w = Math.round((h * decoded.width) / decoded.height);
+  const photo = await photoPanel(decoded.rgb, decoded.width, decoded.height, w, h);
+  const rows: { label: string; panels: Panel[] }[] = [];
+  for (const v of variants.filter((x) => !x.maskModel)) {
+    const result = await runPipeline(bytes, v.params, sessions, v.tuning);
+    const alpha = { width: result.width, height: result.height, data: result.alpha ?? new Float32Array(result.width * result.height).fill(1) };
+    let kept = 0;
+    for (const a of alpha.data) kept += a >= 0.5 ? 1 : 0;
+    rows.push({ label: `${v.name}: ${((100 * kept) / alpha.data.length).toFixed(1)} % kept, mask stage ${Math.round(result.timings.mask)} ms`, panels: [photo, overlayPanel(photo, alpha), greyPanel(alpha, w, h)] });
+  }
+  const file = join(out, `maskphoto-${basename(path).replace(/\.[^.]+$/, '')}.png`);
+  writeFileSync(file, await contactSheet(rows, `${basename(path)}: photo | the cut over it (removed part dimmed and tinted) | soft alpha`));
+  return file;
 }

@@ -10,6 +10,26 @@ import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/
 export type MaskSceneKind = 'single object' | 'animal' | 'person' | 'several objects';
 export const MASK_SCENE_KINDS: readonly MaskSceneKind[] = ['single object', 'animal', 'person', 'several objects'];
 
+/**
+ * The two halves of masks/ for tuning without fooling oneself (issue 24): tune on one, verify on the
+ * other, keep what helps on both. Split by scene: half A is alphamatting GT01, 03, ... 17 (odd), the
+ * DAVIS sequences blackswan, breakdance, camel, car-shadow, cows, dog and Weizmann horse282, 285;
+ * half B the rest.
+ */
+export type MaskHalf = 'A' | 'B';
+const HALF_A_DAVIS = ['blackswan', 'breakdance', 'camel', 'car-shadow', 'cows', 'dog'];
+const HALF_A_HORSES = ['horse282', 'horse285'];
+
+export function maskHalf(id: string): MaskHalf {
+  const gt = /^alphamatting_GT(\d+)$/.exec(id);
+  if (gt) return Number(gt[1]) % 2 === 1 ? 'A' : 'B';
+  const davis = /^davis2016_(.+)_\d+$/.exec(id);
+  if (davis) return HALF_A_DAVIS.includes(davis[1]!) ? 'A' : 'B';
+  const horse = /^weizmannhorse_(.+)$/.exec(id);
+  if (horse) return HALF_A_HORSES.includes(horse[1]!) ? 'A' : 'B';
+  return 'B';
+}
+
 export interface MaskPair {
   id: string;
   /** alphamatting, davis2016, weizmannhorse: the id's prefix. */

@@ -95,7 +95,7 @@ const BASE_TUNING: DepthTuning = {
   // with FastDepth's depth it cost IoU on every kind of scene (0.870 without it, 0.865 at 0.5).
   // The cut's grid is 320 px, not 384: the same masks (IoU 0.869 against 0.870) in 60 % of the time,
   // which keeps the 12 MP mask stage within its budget (README "Background removal").
-  subjectMask: { gridLongSide: 320, cropBelow: 0.5, saliency: 1, neutral: 0.1, colour: 1, depth: 0, smoothness: 10, iterations: 2, holeArea: 0.002, holeSaliency: 0.5, alphaContrast: 1 },
+  subjectMask: { gridLongSide: 320, cropBelow: 0.5, saliency: 1, neutral: 0.1, colour: 1, depth: 0, smoothness: 10, iterations: 2, holeArea: 0.002, holeSaliency: 0.5, alphaContrast: 1, unsure: 0, backgroundPrior: 4 },
   objects: { volume: 2, model: 0.3 },
   // Chosen on the evaluation (README "Depth quality"); both fade out on rooms (roomness). The
   // subject costs a mask model run (~350 ms on 2 cores) on every photo that is not a room: pro's.
@@ -271,8 +271,8 @@ export async function objectMask(
     const rgb = sameGrid ? cues.guideImage : await resizeRgb(cues.guideImage, cutSize.width, cutSize.height);
     const saliency = await twoScaleSaliency(model, decoded, cutSize.width, cutSize.height, options.cropBelow);
     const allowed = hints.subjectBox ? boxPlane(hints.subjectBox, cutSize.width, cutSize.height) : undefined;
-    // A subject box is GrabCut's rectangle: inside it, at least an even chance of subject.
-    if (allowed) for (let i = 0; i < saliency.length; i++) saliency[i] = allowed[i] ? 0.5 + 0.5 * saliency[i]! : 0;
+    // A subject box is GrabCut's rectangle: outside it, surely background; inside, the cut decides.
+    if (allowed) for (let i = 0; i < saliency.length; i++) if (!allowed[i]) saliency[i] = 0;
     const alphaCut = sameGrid ? lowAlpha : imageAlphaAt(decoded, cutSize.width, cutSize.height)?.data;
     if (alphaCut) for (let i = 0; i < saliency.length; i++) if (alphaCut[i]! < 0.5) saliency[i] = 0;
     const depth = cues.inverseDepth && (sameGrid ? cues.inverseDepth : resizeBilinear({ ...guideSize, data: cues.inverseDepth }, cutSize.width, cutSize.height).data);

@@ -38,6 +38,15 @@ export interface SubjectMaskOptions {
   holeSaliency: number;
   /** Steepness of the soft alpha around the outline: 1 keeps the guided filter's ramp, 2 halves its width. */
   alphaContrast: number;
+  /**
+   * The first foreground colour model also learns, at this share of the salient pixels' weight, the
+   * colours of the unsure pixels (neither salient nor in the frame's border band): GrabCut's "inside
+   * the rectangle". A part of the subject the saliency missed (leaves around a pot, a kiwi beside an
+   * orange) then joins it unless its colours are the background's. 0: the salient pixels only.
+   */
+  unsure: number;
+  /** The saliency's prior for background is at most this many nats (a miss of the saliency is common, a false alarm rare). */
+  backgroundPrior: number;
 }
 
 export interface SubjectCutInput {
@@ -53,6 +62,8 @@ export interface SubjectCutInput {
   allowed?: Float32Array;
   /** The API's degree_rmbg: higher removes more; 0.02 (the default) is neutral. */
   degreeRmbg: number;
+  /** 1 on open sky (scene-priors.ts' skyMask): never the subject, and the background's colour where there is no compact subject. */
+  sky?: Uint8Array;
 }
 
 const COLOUR_BITS = 4;
@@ -157,45 +168,128 @@ function depthBins(inverse: Float32Array): Uint8Array {
   return Uint8Array.from(inverse, (v) => Math.min(DEPTH_BINS - 1, Math.max(0, Math.floor((v - lo) * scale))));
 }
 
+/** The frame's border band, where a subject is rare: GrabCut's outside of the rectangle, this share of the short side. */
+const BORDER_BAND = 0.05;
+
+/**
+ * Where the cut starts (see subjectCut): `forbidden` 1 where the subject may not be (outside the
+ * user's box, the image's own transparency, open sky); the first models' weights of each pixel.
+ */
+function sureRegions(input: SubjectCutInput, options: Pick<SubjectMaskOptions, 'neutral' | 'unsure'>): { forbidden: Uint8Array; foreground: Float32Array; background: Float32Array } {
+  const { width, height, saliency, allowed, sky } = input;
+  const n = width * height;
+  const forbidden = new Uint8Array(n);
+  for (let i = 0; i < n; i++) forbidden[i] = (allowed && !(allowed[i]! >= 0.5)) || (sky && sky[i]) ? 1 : 0;
+  // With a box (or the image's transparency), the background's first model is what is outside it
+  // and the not salient border band inside it; without, every not salient pixel (a border band
+  // alone was no better on either half of the evaluation: README "Background removal").
+  let anyForbidden = false;
+  for (let i = 0; i < n && !anyForbidden; i++) anyForbidden = forbidden[i] === 1;
+  // The border band of the allowed region: pixels within `band` of a forbidden pixel or the frame's edge.
+  const band = Math.max(1, Math.round(BORDER_BAND * Math.min(width, height)));
+  const near = nearForbidden(forbidden, width, height, band);
+  const foreground = new Float32Array(n);
+  const background = new Float32Array(n);
+  let salient = 0;
+  let unsure = 0;
+  for (let i = 0; i < n; i++) {
+    if (forbidden[i]) background[i] = 1;
+    else if (saliency[i]! >= 0.5) {
+      foreground[i] = 1;
+      salient++;
+    } else if ((near[i] || !anyForbidden) && saliency[i]! < options.neutral / 2) background[i] = 1;
+    else unsure++;
+  }
+  // Nothing salient where the subject may be: the allowed region is the subject's first model (GrabCut).
+  if (salient === 0) {
+    for (let i = 0; i < n; i++) if (!forbidden[i] && !background[i]) foreground[i] = 1;
+  } else if (unsure > 0 && options.unsure > 0) {
+    const w = (options.unsure * salient) / unsure;
+    for (let i = 0; i < n; i++) if (!forbidden[i] && !background[i] && !foreground[i]) foreground[i] = w;
+  }
+  // No border band to learn the background from (a box over the whole frame, a subject filling it): the not salient pixels.
+  let bgTotal = 0;
+  for (let i = 0; i < n; i++) bgTotal += background[i]!;
+  if (bgTotal < 0.01 * n) for (let i = 0; i < n; i++) if (!forbidden[i] && saliency[i]! < options.neutral / 2) background[i] = 1;
+  return { forbidden, foreground, background };
+}
+
+/** 1 on pixels within `band` (Chebyshev distance) of a forbidden pixel or of the frame's edge. */
+function nearForbidden(forbidden: Uint8Array, width: number, height: number, band: number): Uint8Array {
+  // A square dilation, separable: along the rows, then along the columns.
+  const dilate = (src: Uint8Array, count: number, length: number, index: (line: number, k: number) => number): Uint8Array => {
+    const out = new Uint8Array(src.length);
+    for (let line = 0; line < count; line++) {
+      let last = -Infinity;
+      for (let k = 0; k < length; k++) {
+        if (src[index(line, k)]) last = k;
+        if (k - last <= band) out[index(line, k)] = 1;
+      }
+      last = Infinity;
+      for (let k = length - 1; k >= 0; k--) {
+        if (src[index(line, k)]) last = k;
+        if (last - k <= band) out[index(line, k)] = 1;
+      }
+    }
+    return out;
+  };
+  const rows = dilate(forbidden, height, width, (y, x) => y * width + x);
+  const out = dilate(rows, width, height, (x, y) => y * width + x);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (x < band || y < band || x >= width - band || y >= height - band) out[y * width + x] = 1;
+  }
+  return out;
+}
+
 /** The cut: 1 = subject, 0 = background, at the grid. */
 export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions): Uint8Array {
-  const { width, height, rgb, saliency, allowed } = input;
+  const { width, height, rgb, saliency } = input;
   const n = width * height;
+  // degree_rmbg 1: the bias is infinite (the logit of 1), nothing is subject.
+  if (input.degreeRmbg >= 1) return new Uint8Array(n);
   const shift = 8 - COLOUR_BITS;
   const colourBin = new Uint16Array(n);
   for (let i = 0; i < n; i++) colourBin[i] = ((rgb[i * 3]! >> shift) << (2 * COLOUR_BITS)) | ((rgb[i * 3 + 1]! >> shift) << COLOUR_BITS) | (rgb[i * 3 + 2]! >> shift);
   const depth = input.inverseDepth && options.depth > 0 ? depthBins(input.inverseDepth) : undefined;
 
-  // The prior, in log-odds: saliency above `neutral` leans foreground, below it background, at
-  // most PRIOR_LIMIT nats either way; degree_rmbg moves the balance (its default does not).
-  const bias = logit(input.degreeRmbg) - logit(NEUTRAL_DEGREE);
+  // The prior, in log-odds: saliency above `neutral` leans foreground (at most PRIOR_LIMIT nats),
+  // below it background (at most `backgroundPrior`).
   const neutral = logit(options.neutral);
   const priorFg = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const odds = options.saliency * (logit(saliency[i]!) - neutral);
-    priorFg[i] = -Math.min(PRIOR_LIMIT, Math.max(-PRIOR_LIMIT, odds)) + bias;
+    priorFg[i] = -Math.min(PRIOR_LIMIT, Math.max(-options.backgroundPrior, odds));
   }
   const pairwise = smoothnessWeights(rgb, width, height, options.smoothness);
 
-  // First models: the salient pixels, and the clearly not salient ones.
-  let fgWeight = Float32Array.from(saliency, (s) => (s >= 0.5 ? 1 : 0));
-  let bgWeight = Float32Array.from(saliency, (s) => (s < options.neutral / 2 ? 1 : 0));
+  // GrabCut's start: what is surely background (outside the user's box, open sky, the frame's
+  // border band where nothing is salient) and what is surely subject (salient, or the whole box when
+  // nothing in it is), the rest unsure. The models are learnt from the sure pixels, the foreground's
+  // also from the unsure ones at a small weight.
+  const sure = sureRegions(input, options);
+  let fgWeight = sure.foreground;
+  let bgWeight = sure.background;
   let labels: Uint8Array = new Uint8Array(n);
   const toBackground = new Float32Array(n);
   const toForeground = new Float32Array(n);
+  // degree_rmbg biases only the last cut, the models being learnt without it: the cuts of one photo
+  // at different degrees then differ by a constant on every pixel's cost, and a min cut's subject
+  // only grows as the cost of subject falls (parametric max-flow), so lower keeps more, always.
+  const bias = logit(input.degreeRmbg) - logit(NEUTRAL_DEGREE);
   for (let round = 0; round < options.iterations; round++) {
     const fgColour = histogramCosts(colourBin, COLOUR_BINS, fgWeight, n, blurColour);
     const bgColour = histogramCosts(colourBin, COLOUR_BINS, bgWeight, n, blurColour);
     const fgDepth = depth && histogramCosts(depth, DEPTH_BINS, fgWeight, n, blurDepth);
     const bgDepth = depth && histogramCosts(depth, DEPTH_BINS, bgWeight, n, blurDepth);
+    const shift = round === options.iterations - 1 ? bias : 0;
     for (let i = 0; i < n; i++) {
-      let fg = priorFg[i]! + options.colour * fgColour[colourBin[i]!]!;
+      let fg = priorFg[i]! + shift + options.colour * fgColour[colourBin[i]!]!;
       let bg = options.colour * bgColour[colourBin[i]!]!;
       if (depth && fgDepth && bgDepth) {
         fg += options.depth * fgDepth[depth[i]!]!;
         bg += options.depth * bgDepth[depth[i]!]!;
       }
-      if (allowed && !(allowed[i]! >= 0.5)) fg = FORBIDDEN;
+      if (sure.forbidden[i]) fg = FORBIDDEN;
       // Only the difference matters to the cut; keep both non-negative.
       const low = Math.min(fg, bg);
       toForeground[i] = fg - low;
@@ -203,7 +297,7 @@ export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions):
     }
     labels = minCut({ width, height, toBackground, toForeground, pairwise });
     fgWeight = Float32Array.from(labels);
-    bgWeight = Float32Array.from(labels, (l) => 1 - l);
+    bgWeight = Float32Array.from(labels, (l, i) => (sure.forbidden[i] ? 1 : 1 - l));
   }
   return cleanUp(labels, saliency, width, height, options);
 }

@@ -411,8 +411,9 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
 }
 
 /**
- * The photo's detail carved into the shape (0..1, in place), which is then stretched to 0..1 again:
- * the surface still spans exactly heightRelief mm, the depth's volume taking what the detail does not.
+ * The photo's detail carved into the shape (0..1, in place), brought back within 0..1: the surface
+ * spans at most heightRelief mm, the depth's volume taking what the detail does not. A flat shape is
+ * not stretched: the little detail of a flat photo stays little.
  */
 function carveDetail(shape: Float32Array, grid: Parameters<typeof photoDetail>[0], detailHeight: number): void {
   const offsets = photoDetail(grid, detailHeight);
@@ -426,6 +427,6 @@ function carveDetail(shape: Float32Array, grid: Parameters<typeof photoDetail>[0
     low = Math.min(low, carved[i]!);
     high = Math.max(high, carved[i]!);
   }
-  const span = high - low;
-  for (let i = 0; i < shape.length; i++) if (inside[i]) shape[i] = span > 0 ? (carved[i]! - low) / span : shape[i]!;
+  const scale = high - low > 1 ? 1 / (high - low) : 1;
+  for (let i = 0; i < shape.length; i++) if (inside[i]) shape[i] = (carved[i]! - low) * scale;
 }

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { maskScores, readMaskPairs, readMaskTruth, type MaskScores } from '../../bench/eval/masks.js';
 import { runPipeline, TUNING, type PipelineParams } from '../../src/pipeline/run.js';
-import { cleanUp } from '../../src/pipeline/subject-mask.js';
+import { cleanUp, subjectCut } from '../../src/pipeline/subject-mask.js';
+import { boxPlane } from '../../src/pipeline/user-mask.js';
 import { sharedDir, testSessions } from './helpers.js';
 
 const params: PipelineParams = { modelType: 'base', rmbg: true, degreeRmbg: 0.02 };
@@ -93,5 +94,89 @@ describe('cleanUp', () => {
     expect(out[15 * width + 15]).toBe(1);
     expect(out[14 * width + 32]).toBe(1);
     expect(out[22 * width + 18]).toBe(0);
+  });
+});
+
+describe('subjectCut on made-up photos', () => {
+  const width = 120;
+  const height = 90;
+  /** A deterministic noise source, so the photos are the same at every run. */
+  function noise(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 2147483648 - 0.5;
+    };
+  }
+  /** A grey, noisy backdrop with discs of the given colours painted on it. */
+  function photo(discs: { cx: number; cy: number; r: number; colour: [number, number, number] }[]): { rgb: Uint8Array; inDisc: Int8Array } {
+    const rnd = noise(7);
+    const rgb = new Uint8Array(width * height * 3);
+    const inDisc = new Int8Array(width * height).fill(-1);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const d = discs.findIndex((c) => (x - c.cx) ** 2 + (y - c.cy) ** 2 <= c.r ** 2);
+        const base = d >= 0 ? discs[d]!.colour : ([128, 128, 120] as const);
+        inDisc[i] = d;
+        for (let k = 0; k < 3; k++) rgb[i * 3 + k] = Math.max(0, Math.min(255, Math.round(base[k]! + 24 * rnd())));
+      }
+    }
+    return { rgb, inDisc };
+  }
+  const kept = (cut: Uint8Array, inDisc: Int8Array, d: number): number => {
+    let all = 0;
+    let on = 0;
+    for (let i = 0; i < cut.length; i++) {
+      if (inDisc[i] !== d) continue;
+      all++;
+      on += cut[i]!;
+    }
+    return on / all;
+  };
+
+  it('keeps both blobs of a subject in two pieces, the second one only half seen by the saliency', () => {
+    const { rgb, inDisc } = photo([
+      { cx: 35, cy: 45, r: 18, colour: [220, 40, 40] },
+      { cx: 85, cy: 45, r: 14, colour: [40, 60, 220] },
+    ]);
+    // The saliency sees the red blob whole, and the left half of the blue one (its right half only faintly).
+    const saliency = Float32Array.from(inDisc, (d, i) => (d === 0 || (d === 1 && i % width < 85) ? 1 : d === 1 ? 0.08 : 0));
+    const cut = subjectCut({ width, height, rgb, saliency, degreeRmbg: 0.02 }, options);
+    expect(kept(cut, inDisc, 0)).toBeGreaterThan(0.95);
+    expect(kept(cut, inDisc, 1)).toBeGreaterThan(0.95);
+    expect(kept(cut, inDisc, -1)).toBeLessThan(0.02);
+  });
+
+  it('with a subject box, removes the background inside the box too (GrabCut\'s rectangle)', () => {
+    const { rgb, inDisc } = photo([{ cx: 60, cy: 45, r: 16, colour: [40, 170, 60] }]);
+    // The saliency saw nothing; the user's box is much larger than the subject.
+    const saliency = new Float32Array(width * height);
+    const allowed = boxPlane([0.2, 0.1, 0.8, 0.9], width, height);
+    const cut = subjectCut({ width, height, rgb, saliency, allowed, degreeRmbg: 0.02 }, options);
+    expect(kept(cut, inDisc, 0)).toBeGreaterThan(0.95);
+    let insideBackground = 0;
+    let insideKept = 0;
+    for (let i = 0; i < cut.length; i++) {
+      if (allowed[i] && inDisc[i] === -1) {
+        insideBackground++;
+        insideKept += cut[i]!;
+      }
+      if (!allowed[i]) expect(cut[i]).toBe(0);
+    }
+    expect(insideKept / insideBackground).toBeLessThan(0.02);
+  });
+
+  it('never keeps less as degree_rmbg is lowered', () => {
+    // A subject whose second part looks like neither it nor the backdrop: what to keep is a judgement call.
+    const { rgb, inDisc } = photo([
+      { cx: 45, cy: 45, r: 20, colour: [165, 115, 105] },
+      { cx: 80, cy: 40, r: 12, colour: [145, 125, 110] },
+    ]);
+    const saliency = Float32Array.from(inDisc, (d) => (d === 0 ? 0.9 : d === 1 ? 0.3 : 0.02));
+    const degrees = [0, 0.005, 0.02, 0.1, 0.3, 0.6, 0.9, 1];
+    const areas = degrees.map((degreeRmbg) => subjectCut({ width, height, rgb, saliency, degreeRmbg }, options).reduce((a, v) => a + v, 0));
+    for (let k = 1; k < areas.length; k++) expect(areas[k], `degree ${degrees[k]} keeps ${areas[k]} px, ${degrees[k - 1]} keeps ${areas[k - 1]}`).toBeLessThanOrEqual(areas[k - 1]!);
+    expect(areas[0]).toBeGreaterThan(areas.at(-1)!);
   });
 });
