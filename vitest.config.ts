@@ -27,7 +27,7 @@ export default defineConfig({
             'test/eval/**/*.test.ts',
             'test/formats/{bmp,encode-relief,index,png16,stl,threemf,glb}.test.ts',
             'test/pipeline/{decode,decode-fuzz,filters,fuse,golden,graph-cut,units}.test.ts',
-            'test/relief/{bas-relief,lithophane,tin}.test.ts',
+            'test/relief/{bas-relief,lithophane,photo-detail,tin}.test.ts',
             'test/models/{adapters,best-model}.test.ts',
             'test/cli/inputs.test.ts',
           ],

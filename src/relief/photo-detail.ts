@@ -12,7 +12,7 @@
 //   4. integrated back into heights (the bas-relief engine's Poisson solve), its slow drift
 //      (shading, vignetting: shape the depth already gives) taken out beyond LOW_CUT_MM;
 //   5. scaled so most of it (2nd to 98th percentile) spans the detail height asked for (less where
-//      the photo has little contrast).
+//      the photo has little contrast), what lies beyond saturating softly at that height.
 // Lighter is higher: dark eyes, nostrils and mouths sink, as they do on a face.
 import { integrate, maskedBlur } from './bas-relief.js';
 
@@ -57,15 +57,16 @@ export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Arr
   const gx = new Float32Array(n);
   const gy = new Float32Array(n);
   forEachPair(inside, cols, rows, (i, j, g) => (g[i] = light[j]! - light[i]!), gx, gy);
+  // The typical gradient is that of the photo's texture: the median over the samples where the
+  // lightness changes by more than noise (an evenly lit plain area would make it zero).
   const lengths = new Float32Array(n);
   let moving = 0;
   for (let i = 0; i < n; i++) {
-    lengths[i] = Math.hypot(gx[i]!, gy[i]!);
-    if (lengths[i]! > 0) lengths[moving++] = lengths[i]!;
+    const m = Math.hypot(gx[i]!, gy[i]!);
+    if (m > NOISE_GRADIENT) lengths[moving++] = m;
   }
   if (moving === 0) return out;
   const typical = quantile(lengths.subarray(0, moving), 0.5);
-  if (!(typical > 0)) return out;
   const core = Math.max(CORING * typical, NOISE_GRADIENT);
   const knee = KNEE * typical;
   // Cored and compressed by the gradient's length (scaled by component, edges along the axes
@@ -102,7 +103,9 @@ export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Arr
   // A photo with little contrast (a plain wall, a blurred background) is carved as little as it has:
   // its grain is not stretched to the full detail height.
   const scale = heightMm / Math.max(high - low, MIN_CONTRAST);
-  for (let i = 0; i < n; i++) if (inside[i]) out[i] = (out[i]! - middle) * scale;
+  // What lies beyond the range (a small dark pupil on an even face) saturates softly at the detail
+  // height either way: no feature is carved deeper than detail_height asks.
+  for (let i = 0; i < n; i++) if (inside[i]) out[i] = heightMm * Math.tanh(((out[i]! - middle) * scale) / heightMm);
   return out;
 }
 

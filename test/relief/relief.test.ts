@@ -83,7 +83,7 @@ describe('reliefs of real photos', () => {
 describe('accuracy against the depth map', () => {
   // 1024 x 683 at 60 mm: 0.059 mm pixels, coarser than minSpacing, so every pixel is a sample. The
   // mesh against the heights it was given: the depth as it is (no bas-relief engine, no smoothing).
-  const params: ReliefParams = { ...HI3D, width: 60, heightRelief: 3, reliefDetail: 0, reliefSmooth: 0 };
+  const params: ReliefParams = { ...HI3D, width: 60, heightRelief: 3, reliefStyle: 'smooth', reliefDetail: 0, reliefSmooth: 0 };
   const maxError = 0.05;
 
   /** Top heights at every pixel's position: pixel (x, row) sits at (x, height - 1 - row) steps. */
@@ -149,13 +149,16 @@ describe('accuracy against the depth map', () => {
     }
   });
 
-  it('averages a 2K map down to minSpacing (0.05 mm at 40 mm: 800 samples), or keeps every pixel with 0', async () => {
+  it('averages a 2K map down to minSpacing (0.05 mm at 40 mm: 800 samples; 0.1 mm, 400, in the detailed style), or keeps every pixel with 0', async () => {
     const map = await photoMap('apple', false, 'pro');
     expect(map.width).toBe(2048);
-    const coarse = buildRelief(map, HI3D);
+    const coarse = buildRelief(map, { ...HI3D, reliefStyle: 'smooth' });
     expect(coarse.stats.cols).toBe(800);
     expect(coarse.stats.mmPerSample).toBeGreaterThanOrEqual(0.05);
-    const full = buildRelief(map, HI3D, { minSpacing: 0 });
+    const detailed = buildRelief(map, HI3D);
+    expect(detailed.stats.cols).toBe(400);
+    expect(detailed.stats.mmPerSample).toBeGreaterThanOrEqual(0.1);
+    const full = buildRelief(map, { ...HI3D, reliefStyle: 'smooth' }, { minSpacing: 0 });
     expect(full.stats.cols).toBe(2048);
     expect(meshBounds(full.mesh).max[0]).toBeCloseTo(40, 4);
   });
@@ -272,7 +275,7 @@ describe('the bas-relief engine on photos', () => {
   /** RMS (mm) of the top height minus its 2 mm blur inside the footprint: the fine shape the issue measures. */
   async function fineShape(photo: keyof typeof PHOTOS, extra: Partial<ReliefParams>): Promise<number> {
     const map = await photoMap(photo, true, 'pro');
-    return fineShapeRms(heightField(map, { ...HI3D, ...extra }, DEFAULT_RELIEF_OPTIONS));
+    return fineShapeRms(heightField(map, { ...HI3D, reliefStyle: 'smooth', ...extra }, DEFAULT_RELIEF_OPTIONS));
   }
 
   it('gives cut-outs at the API defaults more fine shape than the same depth scaled as it is', { timeout: 300_000 }, async () => {
@@ -290,8 +293,8 @@ describe('the bas-relief engine on photos', () => {
 });
 
 describe('a relief from the depth PNG of a task', () => {
-  // The web UI makes its preview and its mesh downloads from the depth PNG on screen (create-task's
-  // depth_map), not from the photo again: that must be the mesh the photo gives.
+  // The web UI makes its smooth-style preview and mesh downloads from the depth PNG on screen
+  // (create-task's depth_map), not from the photo again: that must be the mesh the photo gives.
   it.each([
     { kind: 'cut-out', rmbg: true },
     { kind: 'plate', rmbg: false },
@@ -299,7 +302,7 @@ describe('a relief from the depth PNG of a task', () => {
     const map = await photoMap('apple', rmbg);
     const png = await encodeDepthMap('png', map);
     const reread = await readDepthMap(png.bytes, { ignoreAlpha: !rmbg });
-    const fromPhoto = buildRelief(map, HI3D);
+    const fromPhoto = buildRelief(map, { ...HI3D, reliefStyle: 'smooth' });
     const fromPng = buildRelief(reread, HI3D);
     expect(meshBounds(fromPng.mesh)).toEqual(meshBounds(fromPhoto.mesh));
     expect(Math.abs(fromPng.stats.triangles.total - fromPhoto.stats.triangles.total)).toBeLessThanOrEqual(0.03 * fromPhoto.stats.triangles.total);
