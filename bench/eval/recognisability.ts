@@ -15,13 +15,14 @@ import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/
 import { maskedBlur } from '../../src/relief/bas-relief.js';
 import type { Rect, ReliefParams } from '../../src/relief/heightfield.js';
 import type { ReliefMesh } from '../../src/relief/index.js';
+import { fineShape, fineShapeRms } from './relief-quality.js';
 import { pearson } from './stats.js';
 
 /** Grid pitch (mm): finer than a resin printer's pixel, so the mesh's own detail is all there. */
 export const GRID_MM = 0.1;
 /** The edges' scale (mm): about a nozzle's width, the finest detail a print shows. */
 const EDGE_MM = 0.3;
-/** What "fine" and "big" shape are split at (mm), as in relief-quality.ts's fine shape. */
+/** What "fine" and "big" shape are split at (mm), as in relief-quality.ts's fineShape. */
 const BIG_MM = 2;
 /** Margin (mm) left out along the outline. */
 const ERODE_MM = 1.5;
@@ -191,18 +192,13 @@ function correlationWhere(a: Float32Array, b: Float32Array, where: Uint8Array): 
   return xs.length >= 16 ? pearson(xs, ys) : Number.NaN;
 }
 
-/** The top less its 2 mm blur: the shape that reads as detail. */
-function fineOf(top: TopGrid): Float32Array {
-  const blurred = maskedBlur(top.z, top.inside, top.cols, top.rows, BIG_MM / top.mmPerSample);
-  return top.z.map((z, i) => (top.inside[i] ? z - blurred[i]! : 0));
-}
-
 /** Recognisability of a relief's top: correlation of the photo's edge strength with its fine shape's. `light` is on the top's grid. */
 export function recognisability(top: TopGrid, light: Float32Array, where = erodeFootprint(top)): number {
   const { cols, rows, inside } = top;
   const sigma = EDGE_MM / top.mmPerSample;
   const edges = (v: Float32Array) => gradientMagnitude(maskedBlur(v, inside, cols, rows, sigma), inside, cols, rows);
-  return correlationWhere(edges(light), edges(fineOf(top)), where);
+  // fineShape: the top less its 2 mm blur, the shape that reads as detail.
+  return correlationWhere(edges(light), edges(fineShape(top)), where);
 }
 
 /** Big shape: correlation of the top's height with the depth (on the top's grid), both blurred 2 mm. Engrave: with 1 − depth. */
@@ -234,18 +230,10 @@ export function scoreRelief(mesh: ReliefMesh, map: DepthMap, luma: FloatPlane, p
   const region = reliefRegion(map, params.shapeBase);
   const grid = (plane: FloatPlane) => cropToGrid(plane, region, map.width, map.height, top.cols, top.rows);
   const where = erodeFootprint(top);
-  const fine = fineOf(top);
-  let ss = 0;
-  let n = 0;
-  for (let i = 0; i < fine.length; i++) {
-    if (!top.inside[i]) continue;
-    ss += fine[i]! ** 2;
-    n++;
-  }
   return {
     recognisability: recognisability(top, grid(luma), where),
     bigShape: bigShape(top, grid({ width: map.width, height: map.height, data: map.depth }), params.sculpmode, where),
-    fineMm: Math.sqrt(ss / Math.max(1, n)),
+    fineMm: fineShapeRms(top),
     top,
   };
 }
