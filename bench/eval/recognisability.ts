@@ -216,6 +216,12 @@ export interface ReliefScore {
   bigShape: number;
   /** RMS (mm) of the fine shape over the footprint. */
   fineMm: number;
+  /**
+   * How far (mm) the mesh's height is from the region's at the mesh's width: ~0 when the photo
+   * lies on the mesh as measured; more when the cut-out lost an outer part (thinner than
+   * min_feature), so the mesh's box is not the alpha's and the photo is stretched over it.
+   */
+  fitMm: number;
   /** The rasterised top, for renders. */
   top: TopGrid;
 }
@@ -234,6 +240,7 @@ export function scoreRelief(mesh: ReliefMesh, map: DepthMap, luma: FloatPlane, p
     recognisability: recognisability(top, grid(luma), where),
     bigShape: bigShape(top, grid({ width: map.width, height: map.height, data: map.depth }), params.sculpmode, where),
     fineMm: fineShapeRms(top),
+    fitMm: Math.abs(top.rows - (region.h * top.cols) / region.w) * top.mmPerSample,
     top,
   };
 }

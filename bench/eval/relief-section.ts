@@ -141,6 +141,8 @@ interface PhotoScore {
   recognisability: number;
   bigShape: number;
   fineMm: number;
+  /** recognisability.ts ReliefScore.fitMm: whether the photo lies on the mesh as measured. */
+  fitMm: number;
   triangles: number;
   /** buildRelief's time (height field and mesh). */
   ms: number;
@@ -238,13 +240,15 @@ export async function evaluateReliefs(
           } catch (error) {
             // A cut that leaves nothing printable: the API fails the task; here the photo scores nothing.
             if (!(error instanceof ReliefInputError)) throw error;
-            photoScores.push({ set, split, kind, photo: name, variant: variant.name, recognisability: Number.NaN, bigShape: Number.NaN, fineMm: Number.NaN, triangles: 0, ms: 0 });
+            photoScores.push({ set, split, kind, photo: name, variant: variant.name, recognisability: Number.NaN, bigShape: Number.NaN, fineMm: Number.NaN, fitMm: Number.NaN, triangles: 0, ms: 0 });
             panels.push(blankPanel(w, PANEL_HEIGHT));
             continue;
           }
           const ms = performance.now() - start;
           const s = scoreRelief(relief.mesh, map, luma, variant.params);
-          photoScores.push({ set, split, kind, photo: name, variant: variant.name, recognisability: s.recognisability, bigShape: s.bigShape, fineMm: s.fineMm, triangles: relief.stats.triangles.total, ms });
+          const { recognisability, bigShape, fineMm, fitMm } = s;
+          photoScores.push({ set, split, kind, photo: name, variant: variant.name, recognisability, bigShape, fineMm, fitMm, triangles: relief.stats.triangles.total, ms });
+          if (fitMm > 0.5) process.stderr.write(`  relief: ${name} ${kind} ${variant.name}: the mesh's box is ${fitMm.toFixed(1)} mm off the cut's; its scores compare a stretched photo\n`);
           // Rendered from the rasterised mesh: the sheet shows what the file keeps.
           panels.push(shadedPanel(s.top));
         }

@@ -2,6 +2,7 @@
 // a known surface, and recognisability tells a relief carrying the photo's pattern from one
 // carrying another. Synthetic inputs only: no shared data.
 import { describe, expect, it } from 'vitest';
+import { photoName, photoSplit } from '../../bench/eval/dataset.js';
 import { bigShape, rasteriseTop, recognisability, scoreRelief } from '../../bench/eval/recognisability.js';
 import { mulberry32 } from '../../bench/eval/stats.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
@@ -114,5 +115,17 @@ describe('recognisability and big shape, on the mesh buildRelief writes', () => 
     const engraved = { ...PLATE, sculpmode: 'engrave' as const };
     expect(scoreRelief(buildRelief(map, engraved).mesh, map, photoOf(texture), engraved).bigShape).toBeGreaterThan(0.95);
     expect(bigShape(flat, light)).toBeNaN();
+  });
+});
+
+describe('the photos\' halves', () => {
+  it('holds out the photos issue 24 names and tunes on the rest', () => {
+    const heldOut = ['cadene_cat', 'facerec_biden', 'facerec_two_people', 'opencv_orange', 'metric3d_david-kohler-VFRTXGw1VjU-unsplash', 'metric3d_jonathan-borba-CnthDZXCdoY-unsplash'];
+    heldOut.push('alphamatting_GT02', 'alphamatting_GT12', 'alphamatting_GT18', 'davis2016_goat_00045', 'davis2016_kite-surf_00025', 'weizmannhorse_horse300');
+    const tune = ['cadene_croco', 'facerec_obama', 'opencv_apple', 'metric3d_randy-fath-G1yhU1Ej-9A-unsplash', 'alphamatting_GT01', 'alphamatting_GT11', 'davis2016_dog_00030', 'weizmannhorse_horse282'];
+    expect(heldOut.map(photoSplit)).toEqual(heldOut.map(() => 'held-out'));
+    expect(tune.map(photoSplit)).toEqual(tune.map(() => 'tune'));
+    expect(photoName('/eval/masks/alphamatting_GT01.rgb.png')).toBe('alphamatting_GT01');
+    expect(photoName('/eval/photos/cadene_cat.jpg')).toBe('cadene_cat');
   });
 });
