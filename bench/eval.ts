@@ -14,7 +14,7 @@ import type { SubjectMaskOptions } from '../src/pipeline/subject-mask.js';
 import { runPipeline, TUNING, type DepthTuning, type PipelineParams, type PipelineResult } from '../src/pipeline/run.js';
 import { ModelSessions } from '../src/pipeline/sessions.js';
 import { resizeBilinear, type FloatPlane } from '../src/pipeline/upsample.js';
-import { listPhotos, readGroundTruth, readPairs, splitPairs, type GroundTruth, type Half, type Pair } from './eval/dataset.js';
+import { listPhotos, readGroundTruth, readPairs, splitPairs, type GroundTruth, type Half, type Pair, type PhotoSplit } from './eval/dataset.js';
 import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
 import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
 import { MACHINE, median } from './report.js';
@@ -97,6 +97,8 @@ interface Options {
   objects: RegExp;
   sheets: boolean;
   photos: RegExp;
+  /** The relief section's half of the photos (default both). */
+  photoSplit?: PhotoSplit;
   scores: boolean;
   /** The --try variants (also shown on the contact sheets). */
   tries: Variant[];
@@ -128,13 +130,18 @@ Options:
   --try <v>:<json>     also run variant v with these tuning overrides (repeatable), e.g.
                        --try 'pro:{"guided":[{"radius":8,"eps":0.0001}]}'
   --no-sheets          skip the contact sheets
-  --photos <regex>     contact sheets only for the photos whose file name matches
+  --photos <regex>     contact sheets (depth section), and the relief section's photos, only for
+                       the photos whose file name matches
   --sheets-only        skip the scoring (contact sheets, and --docs, only)
   --docs <file>        also write the README picture of the output convention
   --only depth|masks|relief
                        one section only (default all: depth on pairs.csv, masks on masks/pairs.csv,
                        relief: the relief of the predicted depth against that of the true depth on
-                       pairs.csv, and the fine shape of cut-outs of photos/ and masks/)
+                       pairs.csv, and recognisability and big shape of the photos of photos/ and
+                       masks/ as cut-outs and plates, measured on the mesh)
+  --photo-split tune|held-out
+                       the relief section's photos: the tuning half or the held-out half only
+                       (default both, each with its own rows; dataset.ts photoSplit)
   --relief-try <json>  also run the relief engine with these relief fields (repeatable), e.g.
                        --relief-try '{"reliefDetail":0.8,"reliefSmooth":0.3}'
   --mask-variants <a,b> only these background removal variants (default: all whose model is installed)
@@ -166,6 +173,7 @@ function parseOptions(argv: string[]): Options {
       docs: { type: 'string' },
       only: { type: 'string' },
       'relief-try': { type: 'string', multiple: true, default: [] },
+      'photo-split': { type: 'string' },
       'mask-try': { type: 'string', multiple: true, default: [] },
       'mask-variants': { type: 'string' },
       split: { type: 'string' },
@@ -183,6 +191,8 @@ function parseOptions(argv: string[]): Options {
   if (only !== undefined && only !== 'depth' && only !== 'masks' && only !== 'relief') throw new Error('--only takes depth, masks or relief');
   const split = values.split?.toUpperCase();
   if (split !== undefined && split !== 'A' && split !== 'B') throw new Error('--split takes A or B');
+  const photoSplit = values['photo-split'];
+  if (photoSplit !== undefined && photoSplit !== 'tune' && photoSplit !== 'held-out') throw new Error('--photo-split takes tune or held-out');
   const names = values.variants?.split(',');
   const ablation = values.ablation;
   const tries: Variant[] = values.try.map((spec) => {
@@ -211,6 +221,7 @@ function parseOptions(argv: string[]): Options {
     objects: new RegExp(values.objects, 'i'),
     sections: only === undefined ? { depth: true, masks: true, relief: true } : { depth: only === 'depth', masks: only === 'masks', relief: only === 'relief' },
     reliefVariants: [...RELIEF_VARIANTS, ...values['relief-try'].map(reliefTry)],
+    ...(photoSplit !== undefined ? { photoSplit } : {}),
     ...(values.json !== undefined ? { json: values.json } : {}),
     ...(values.docs !== undefined ? { docs: values.docs } : {}),
     ...(split !== undefined ? { split } : {}),
@@ -443,7 +454,10 @@ async function main(): Promise<void> {
     }
   }
   if (options.sections.relief) {
-    const reliefs = await evaluateReliefs(options.evalDir, pairs, options.reliefVariants, sessions, options.out, options.sheets);
+    const reliefs = await evaluateReliefs(options.evalDir, pairs, options.reliefVariants, sessions, options.out, options.sheets, {
+      match: options.photos,
+      ...(options.photoSplit ? { split: options.photoSplit } : {}),
+    });
     process.stdout.write(reliefs.report);
     writeFileSync(join(options.out, 'relief.md'), `machine: ${machine}\n\n${reliefs.report}`);
     rows.push(...reliefs.rows);

@@ -3,7 +3,7 @@
 // gt_kind is disparity is decoded as disparity, whatever its file format, and turned into depth
 // (metres with a calibration, else 1/disparity in arbitrary units: every score is scale-invariant).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 
 /** What a scene is, for the per-kind tables: the bundled model's prior fits only the first. */
@@ -175,6 +175,36 @@ export function listPhotos(evalDir: string): string[] {
     .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
     .sort()
     .map((f) => join(dir, f));
+}
+
+/** The photos of masks/ (each with a ground-truth matte beside it), for the relief section. */
+export function listMaskPhotos(evalDir: string): string[] {
+  const dir = join(evalDir, 'masks');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.rgb\.(jpe?g|png|webp)$/i.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** A photo's name in tables and file names: 'cadene_cat', 'davis2016_goat_00045'. */
+export function photoName(path: string): string {
+  return basename(path).replace(/\.(rgb\.)?(png|jpe?g|webp)$/i, '');
+}
+
+/** The two halves of the photos: styles are tuned on one and judged on the other, never looked at while tuning. */
+export type PhotoSplit = 'tune' | 'held-out';
+
+/**
+ * The held-out half (issue 24): of photos/ a cat, two faces, a fruit and two scenes; of masks/
+ * the even alphamatting GTs, five DAVIS frames and three Weizmann horses. Each half mixes the
+ * kinds (animals, people, objects, scenes) so a style tuned on one is fairly tried on the other.
+ */
+const HELD_OUT =
+  /^(cadene_cat|facerec_biden|facerec_two_people|opencv_orange|metric3d_david-kohler|metric3d_jonathan-borba|alphamatting_GT(0[2468]|1[02468])$|davis2016_(goat|kite-surf|libby|scooter-black|soapbox)_|weizmannhorse_horse(295|300|320)$)/;
+
+export function photoSplit(name: string): PhotoSplit {
+  return HELD_OUT.test(name) ? 'held-out' : 'tune';
 }
 
 /** 16-bit binary PGM (P5), big-endian as the Netpbm spec says. */

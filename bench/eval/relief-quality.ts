@@ -13,8 +13,14 @@ const LIGHT_ELEVATION = (25 * Math.PI) / 180;
 /** Towards the light, in the image's axes (x right, y down, z up out of the relief). */
 const LIGHT = [-Math.cos(LIGHT_ELEVATION) / Math.SQRT2, -Math.cos(LIGHT_ELEVATION) / Math.SQRT2, Math.sin(LIGHT_ELEVATION)] as const;
 
+/**
+ * What the measures below read of a relief's top: the engine's HeightField, or the top of its mesh
+ * rasterised from outside (recognisability.ts's TopGrid).
+ */
+export type Surface = Pick<HeightField, 'cols' | 'rows' | 'z' | 'inside' | 'mmPerSample'>;
+
 /** Height slopes (mm per mm) along the grid's columns and rows (x right, y down the image), inside the footprint. */
-function slopes(hf: HeightField): { zx: Float32Array; zy: Float32Array } {
+function slopes(hf: Surface): { zx: Float32Array; zy: Float32Array } {
   const { cols, rows, z, inside, mmPerSample } = hf;
   const zx = new Float32Array(cols * rows);
   const zy = new Float32Array(cols * rows);
@@ -34,7 +40,7 @@ function slopes(hf: HeightField): { zx: Float32Array; zy: Float32Array } {
 }
 
 /** Lambert shading (0..1) of the relief at its true height under the raking light; 0 outside. */
-export function rakingShade(hf: HeightField): Float32Array {
+export function rakingShade(hf: Surface): Float32Array {
   const { zx, zy } = slopes(hf);
   const out = new Float32Array(hf.z.length);
   for (let i = 0; i < out.length; i++) {
@@ -47,7 +53,7 @@ export function rakingShade(hf: HeightField): Float32Array {
 }
 
 /** Mean angle (degrees) between the two reliefs' surface normals (same grid) over the samples in `where`. */
-export function normalAngle(a: HeightField, b: HeightField, where: Uint8Array): number {
+export function normalAngle(a: Surface, b: Surface, where: Uint8Array): number {
   const sa = slopes(a);
   const sb = slopes(b);
   let sum = 0;
@@ -101,13 +107,13 @@ export function ssim(a: Float32Array, b: Float32Array, inside: Uint8Array, cols:
 }
 
 /** The fine shape: height minus its 2 mm Gaussian blur inside the footprint (what reads as detail). */
-export function fineShape(hf: HeightField): Float32Array {
+export function fineShape(hf: Surface): Float32Array {
   const blurred = maskedBlur(hf.z, hf.inside, hf.cols, hf.rows, 2 / hf.mmPerSample);
   return hf.z.map((z, i) => (hf.inside[i] ? z - blurred[i]! : 0));
 }
 
 /** RMS (mm) of the fine shape inside the footprint. */
-export function fineShapeRms(hf: HeightField): number {
+export function fineShapeRms(hf: Surface): number {
   const fine = fineShape(hf);
   let ss = 0;
   let n = 0;

@@ -4,26 +4,31 @@
 //    relief of the predicted depth against the relief the same engine makes of the true depth,
 //    both rendered under a raking light and compared by SSIM, and by the mean angle between their
 //    surface normals; the fine shape (RMS of height minus its 2 mm blur) of both.
-// 2. On the photos (photos/ and the photos of masks/; cut-outs, rmbg 1, pro, the API defaults):
-//    the fine shape, and its correlation with the photo's own fine luminance (texture passed off as
-//    shape scores near ±1).
-// Per variant of the engine: the depth scaled as it is, the defaults, and any --relief-try.
+// 2. On the photos (photos/ and the photos of masks/; as cut-outs, rmbg 1, and square plates,
+//    rmbg 0; pro, the API defaults), measured from outside on the mesh buildRelief writes
+//    (recognisability.ts): recognisability (the photo's edges drawn by the relief's fine shape) and
+//    big shape (the depth's volume kept). The photos split into a tuning and a held-out half
+//    (dataset.ts photoSplit).
+// Per variant (RELIEF_VARIANTS: the depth scaled as it is, the engine's defaults; and any --relief-try).
 // Contact sheets: relief-<pair or photo>.png, each relief shaded under the same light.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { decodeImage, type DecodedImage } from '../../src/pipeline/decode.js';
 import { lumaPlane } from '../../src/pipeline/image-ops.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import type { ModelSessions } from '../../src/pipeline/sessions.js';
+import { DEFAULT_DEGREE_RMBG } from '../../src/pipeline/mask.js';
 import { resizeArea } from '../../src/pipeline/upsample.js';
-import { DEFAULT_RELIEF_OPTIONS, heightField, type HeightField, type ReliefParams } from '../../src/relief/heightfield.js';
+import { DEFAULT_RELIEF_OPTIONS, heightField, ReliefInputError, type ReliefParams } from '../../src/relief/heightfield.js';
+import { buildRelief } from '../../src/relief/index.js';
 import { RELIEF_DEFAULTS } from '../../src/contract/task.js';
-import { readGroundTruth, type GroundTruth, type Pair, type SceneKind } from './dataset.js';
+import { listMaskPhotos, listPhotos, photoName, photoSplit, readGroundTruth, type GroundTruth, type Pair, type PhotoSplit, type SceneKind } from './dataset.js';
 import { toSize } from './metrics.js';
-import { fineShapeRms, normalAngle, rakingShade, ssim, textureCorrelation } from './relief-quality.js';
-import { contactSheet, greyPanel, photoPanel, type Panel } from './render.js';
+import { scoreRelief } from './recognisability.js';
+import { fineShapeRms, normalAngle, rakingShade, ssim, type Surface } from './relief-quality.js';
+import { blankPanel, contactSheet, greyPanel, photoPanel, type Panel } from './render.js';
 import { median } from '../report.js';
 
 /** What a Hitem3D client sends for a relief: 40 mm wide, 1.3 mm of relief on 1 mm. */
@@ -100,7 +105,7 @@ function fillHoles(values: Float32Array, known: Uint8Array, width: number, heigh
   }
 }
 
-function shadedPanel(hf: HeightField): Panel {
+function shadedPanel(hf: Surface): Panel {
   const width = Math.max(1, Math.round((PANEL_HEIGHT * hf.cols) / hf.rows));
   return greyPanel({ width: hf.cols, height: hf.rows, data: rakingShade(hf) }, width, PANEL_HEIGHT);
 }
@@ -119,13 +124,34 @@ interface PairScore {
   ms: number;
 }
 
+/** How a photo becomes a relief: cut out (rmbg 1) or a square plate of the whole photo (rmbg 0). */
+type ReliefKind = 'cut-out' | 'plate';
+const RELIEF_KINDS: { kind: ReliefKind; rmbg: boolean }[] = [
+  { kind: 'cut-out', rmbg: true },
+  { kind: 'plate', rmbg: false },
+];
+
 interface PhotoScore {
   set: string;
+  split: PhotoSplit;
+  kind: ReliefKind;
   photo: string;
   variant: string;
+  /** NaN where the relief could not be made (ReliefInputError) or the region is too small. */
+  recognisability: number;
+  bigShape: number;
   fineMm: number;
-  texture: number;
+  /** recognisability.ts ReliefScore.fitMm: whether the photo lies on the mesh as measured. */
+  fitMm: number;
+  triangles: number;
+  /** buildRelief's time (height field and mesh). */
   ms: number;
+}
+
+/** Which photos the relief section scores: file names matching `match`, of one half or both. */
+export interface PhotoSelection {
+  match: RegExp;
+  split?: PhotoSplit;
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
@@ -137,6 +163,7 @@ export async function evaluateReliefs(
   sessions: ModelSessions,
   outDir: string,
   sheets: boolean,
+  selection: PhotoSelection = { match: /./ },
 ): Promise<{ report: string; rows: object[] }> {
   const pairScores: PairScore[] = [];
   for (const pair of pairs) {
@@ -185,36 +212,60 @@ export async function evaluateReliefs(
 
   const photoScores: PhotoScore[] = [];
   const photoSets: [string, string[]][] = [
-    ['photos', readdirSync(join(evalDir, 'photos')).map((f) => join(evalDir, 'photos', f))],
-    ['masks photos', readdirSync(join(evalDir, 'masks')).filter((f) => f.includes('.rgb.')).map((f) => join(evalDir, 'masks', f))],
+    ['photos', listPhotos(evalDir)],
+    ['masks photos', listMaskPhotos(evalDir)],
   ];
   for (const [set, photos] of photoSets) {
     for (const path of photos) {
+      const name = photoName(path);
+      const split = photoSplit(name);
+      if (!selection.match.test(name) || (selection.split && selection.split !== split)) continue;
       const bytes = readFileSync(path);
-      const map = await runPipeline(bytes, { modelType: 'pro', rmbg: true, degreeRmbg: 0.02 }, sessions);
       const decoded = await decodeImage(bytes);
-      const luma = lumaPlane(decoded).data;
-      const name = basename(path).replace(/\.(rgb\.)?(png|jpe?g)$/i, '');
-      const panels: Panel[] = [await photoPanelOf(decoded, decoded.width / decoded.height)];
-      for (const variant of variants) {
-        const start = performance.now();
-        const hf = heightField(map, variant.params, DEFAULT_RELIEF_OPTIONS);
-        const ms = performance.now() - start;
-        photoScores.push({ set, photo: name, variant: variant.name, fineMm: fineShapeRms(hf), texture: textureCorrelation(hf, luma, decoded.width, decoded.height, map.width, map.height), ms });
-        panels.push(shadedPanel(hf));
+      const luma = lumaPlane(decoded);
+      const rows: { label: string; panels: Panel[] }[] = [];
+      for (const { kind, rmbg } of RELIEF_KINDS) {
+        const map = await runPipeline(bytes, { modelType: 'pro', rmbg, degreeRmbg: DEFAULT_DEGREE_RMBG }, sessions);
+        const w = Math.round((PANEL_HEIGHT * map.width) / map.height);
+        const panels: Panel[] = [
+          await photoPanelOf(decoded, map.width / map.height),
+          greyPanel({ width: map.width, height: map.height, data: map.depth }, w, PANEL_HEIGHT),
+          map.alpha ? greyPanel({ width: map.width, height: map.height, data: map.alpha }, w, PANEL_HEIGHT) : blankPanel(w, PANEL_HEIGHT),
+        ];
+        for (const variant of variants) {
+          const start = performance.now();
+          let relief;
+          try {
+            relief = buildRelief(map, variant.params);
+          } catch (error) {
+            // A cut that leaves nothing printable: the API fails the task; here the photo scores nothing.
+            if (!(error instanceof ReliefInputError)) throw error;
+            photoScores.push({ set, split, kind, photo: name, variant: variant.name, recognisability: Number.NaN, bigShape: Number.NaN, fineMm: Number.NaN, fitMm: Number.NaN, triangles: 0, ms: 0 });
+            panels.push(blankPanel(w, PANEL_HEIGHT));
+            continue;
+          }
+          const ms = performance.now() - start;
+          const s = scoreRelief(relief.mesh, map, luma, variant.params);
+          const { recognisability, bigShape, fineMm, fitMm } = s;
+          photoScores.push({ set, split, kind, photo: name, variant: variant.name, recognisability, bigShape, fineMm, fitMm, triangles: relief.stats.triangles.total, ms });
+          if (fitMm > 0.5) process.stderr.write(`  relief: ${name} ${kind} ${variant.name}: the mesh's box is ${fitMm.toFixed(1)} mm off the cut's; its scores compare a stretched photo\n`);
+          // Rendered from the rasterised mesh: the sheet shows what the file keeps.
+          panels.push(shadedPanel(s.top));
+        }
+        rows.push({ label: `${kind} (rmbg ${rmbg ? 1 : 0}): photo | depth | cut | ${variants.map((v) => v.name).join(' | ')}`, panels });
       }
       if (sheets) {
-        const sheet = await contactSheet([{ label: `photo, then the cut-out's relief: ${variants.map((v) => v.name).join(' | ')}`, panels }], `${name}: 40 mm cut-out, 1.3 mm relief, raking light`);
+        const sheet = await contactSheet(rows, `${name} (${split}): 40 mm, 1.3 mm relief, pro; the mesh's top under a raking light from the upper left`);
         await writeFile(join(outDir, `relief-${name}.png`), sheet);
       }
       process.stderr.write(`  relief: ${name}\n`);
     }
   }
 
-  return { report: reliefReport(pairScores, photoScores, variants), rows: reliefRows(pairScores, photoScores) };
+  return { report: reliefReport(pairScores, photoScores, variants, selection), rows: reliefRows(pairScores, photoScores, variants) };
 }
 
-function reliefReport(pairScores: PairScore[], photoScores: PhotoScore[], variants: ReliefVariant[]): string {
+function reliefReport(pairScores: PairScore[], photoScores: PhotoScore[], variants: ReliefVariant[], selection: PhotoSelection): string {
   const f = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
   let report = '## Reliefs of the predicted depth against reliefs of the true depth\n\n';
   report += 'Plates (rmbg 0, pro), 40 mm, 1.3 mm: the same engine variant on both; raking light 25° from the upper left. Mean over pairs.\n\n';
@@ -228,18 +279,7 @@ function reliefReport(pairScores: PairScore[], photoScores: PhotoScore[], varian
       report += `| ${kind} | ${variant.name} | ${list.length} | ${f(mean(list.map((s) => s.ssim)), 3)} | ${f(mean(list.map((s) => s.normalDeg)), 2)} | ${f(mean(list.map((s) => s.fineMm)), 3)} | ${f(mean(list.map((s) => s.truthFineMm)), 3)} | ${Math.round(median(list.map((s) => s.ms)))} |\n`;
     }
   }
-  report += '\n## Cut-outs of photos: fine shape, and whether it is the photo\'s texture\n\n';
-  report += 'rmbg 1, pro, 40 mm, 1.3 mm. Fine shape: RMS of height minus its 2 mm blur; texture: mean |correlation| of that with the photo\'s fine luminance.\n\n';
-  report += '| photos | variant | n | fine shape mm ↑ | photos ≥ 0.08 mm | texture \\|r\\| | height field ms (median) |\n';
-  report += '| --- | --- | ---: | ---: | ---: | ---: | ---: |\n';
-  for (const set of ['photos', 'masks photos', 'all']) {
-    for (const variant of variants) {
-      const list = photoScores.filter((s) => s.variant === variant.name && (set === 'all' || s.set === set));
-      if (list.length === 0) continue;
-      const reached = list.filter((s) => s.fineMm >= 0.08).length;
-      report += `| ${set} | ${variant.name} | ${list.length} | ${f(mean(list.map((s) => s.fineMm)), 3)} | ${reached} | ${f(mean(list.map((s) => Math.abs(s.texture))), 2)} | ${Math.round(median(list.map((s) => s.ms)))} |\n`;
-    }
-  }
+  report += photoReport(photoScores, variants, selection);
   report += '\nPer pair (SSIM / normal angle °), per variant:\n\n';
   report += `| pair | kind | ${variants.map((v) => v.name).join(' | ')} |\n| --- | --- |${variants.map(() => ' ---: |').join('')}\n`;
   for (const pair of [...new Set(pairScores.map((s) => s.pair))]) {
@@ -250,12 +290,75 @@ function reliefReport(pairScores: PairScore[], photoScores: PhotoScore[], varian
     report += `| ${pair.id} | ${pair.kind} | ${cells.join(' | ')} |\n`;
   }
   report += '\nVariants:\n' + variants.map((v) => `- ${v.name}: ${v.what}`).join('\n') + '\n';
-  report += '\nContact sheets: relief-<pair>.png (photo, predicted reliefs; true reliefs below), relief-<photo>.png (photo, cut-out reliefs).\n';
+  report += '\nContact sheets: relief-<pair>.png (photo, predicted reliefs; true reliefs below), relief-<photo>.png (cut-out, then plate: photo | depth | cut | the mesh of each variant).\n';
   return report;
 }
 
-function reliefRows(pairScores: PairScore[], photoScores: PhotoScore[]): object[] {
+/** Mean and min of the finite values (a relief that could not be made counts in neither). */
+function meanMin(values: number[]): { mean: number; min: number; n: number } {
+  const finite = values.filter(Number.isFinite);
+  return { mean: finite.length ? mean(finite) : Number.NaN, min: finite.length ? Math.min(...finite) : Number.NaN, n: finite.length };
+}
+
+/** Per half (and both, when both ran), kind and variant: the table's rows, also written to the JSON. */
+function photoSummaries(photoScores: PhotoScore[], variants: ReliefVariant[]) {
+  const splits = [...new Set(photoScores.map((s) => s.split))].sort().reverse();
+  return (splits.length > 1 ? [...splits, 'all'] : splits).flatMap((split) =>
+    RELIEF_KINDS.flatMap(({ kind }) =>
+      variants.flatMap((variant) => {
+        const list = photoScores.filter((s) => s.variant === variant.name && s.kind === kind && (split === 'all' || s.split === split));
+        if (list.length === 0) return [];
+        const recognisability = meanMin(list.map((s) => s.recognisability));
+        const made = list.filter((s) => s.triangles > 0);
+        return [
+          {
+            split,
+            kind,
+            variant: variant.name,
+            photos: list.length,
+            n: recognisability.n,
+            recognisability,
+            bigShape: meanMin(list.map((s) => s.bigShape)),
+            fineMm: meanMin(list.map((s) => s.fineMm)).mean,
+            triangles: made.length ? Math.round(median(made.map((s) => s.triangles))) : undefined,
+            ms: made.length ? Math.round(median(made.map((s) => s.ms))) : undefined,
+          },
+        ];
+      }),
+    ),
+  );
+}
+
+function photoReport(photoScores: PhotoScore[], variants: ReliefVariant[], selection: PhotoSelection): string {
+  const f = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+  const half = selection.split === undefined ? 'both halves (tune and held-out)' : selection.split === 'tune' ? 'the tuning half' : 'the held-out half';
+  const chosen = selection.match.source === '.' ? '' : `, names matching /${selection.match.source}/`;
+  let report = `\n## Photos as reliefs, measured on the mesh: ${half}${chosen}\n\n`;
+  report +=
+    'pro, 40 mm, 1.3 mm, the mesh buildRelief writes rasterised to 0.1 mm, inside its footprint less 1.5 mm. ' +
+    'Recognisability: r of the photo\'s edge strength |∇G(L)| with the relief\'s fine-shape edge strength |∇G(z − G2mm(z))|, G 0.3 mm. ' +
+    'Big shape: r of height and depth after a 2 mm blur. Fine shape: RMS of height minus its 2 mm blur.\n\n';
+  report += '| split | kind | variant | n | recognisability ↑ mean | min | big shape ↑ mean | min | fine shape mm | triangles (median) | relief ms (median) |\n';
+  report += '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+  for (const g of photoSummaries(photoScores, variants)) {
+    report += `| ${g.split} | ${g.kind} | ${g.variant} | ${g.n}${g.n < g.photos ? ` of ${g.photos}` : ''} | ${f(g.recognisability.mean, 3)} | ${f(g.recognisability.min, 3)} | ${f(g.bigShape.mean, 3)} | ${f(g.bigShape.min, 3)} | ${f(g.fineMm, 3)} | ${g.triangles ?? '–'} | ${g.ms ?? '–'} |\n`;
+  }
+  report += `\nPer photo, recognisability / big shape, per kind and variant:\n\n`;
+  const columns = RELIEF_KINDS.flatMap(({ kind }) => variants.map((v) => ({ kind, variant: v.name })));
+  report += `| photo | split | ${columns.map((c) => `${c.kind} ${c.variant}`).join(' | ')} |\n| --- | --- |${columns.map(() => ' ---: |').join('')}\n`;
+  for (const photo of [...new Set(photoScores.map((s) => s.photo))]) {
+    const cells = columns.map(({ kind, variant }) => {
+      const s = photoScores.find((x) => x.photo === photo && x.kind === kind && x.variant === variant);
+      return s ? `${f(s.recognisability, 2)} / ${f(s.bigShape, 2)}` : '';
+    });
+    report += `| ${photo} | ${photoSplit(photo)} | ${cells.join(' | ')} |\n`;
+  }
+  return report;
+}
+
+function reliefRows(pairScores: PairScore[], photoScores: PhotoScore[], variants: ReliefVariant[]): object[] {
   return [
+    ...photoSummaries(photoScores, variants).map((g) => ({ section: 'relief', level: 'photos', ...g })),
     ...pairScores.map(({ pair, ...s }) => ({ section: 'relief', level: 'pair', pair: pair.id, dataset: pair.dataset, kind: pair.kind, ...s })),
     ...photoScores.map((s) => ({ section: 'relief', level: 'photo', ...s })),
   ];
