@@ -9,7 +9,7 @@
 //    (recognisability.ts): recognisability (the photo's edges drawn by the relief's fine shape) and
 //    big shape (the depth's volume kept). The photos split into a tuning and a held-out half
 //    (dataset.ts photoSplit).
-// Per variant (RELIEF_VARIANTS: the depth scaled as it is, the engine's defaults; and any --relief-try).
+// Per variant (RELIEF_VARIANTS: the depth scaled as it is, the smooth style, the detailed style at the API defaults; and any --relief-try).
 // Contact sheets: relief-<pair or photo>.png, each relief shaded under the same light.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -21,7 +21,7 @@ import { runPipeline } from '../../src/pipeline/run.js';
 import type { ModelSessions } from '../../src/pipeline/sessions.js';
 import { DEFAULT_DEGREE_RMBG } from '../../src/pipeline/mask.js';
 import { resizeArea } from '../../src/pipeline/upsample.js';
-import { DEFAULT_RELIEF_OPTIONS, heightField, ReliefInputError, type ReliefParams } from '../../src/relief/heightfield.js';
+import { DEFAULT_RELIEF_OPTIONS, DETAILED_RELIEF_OPTIONS, heightField, isDetailed, ReliefInputError, type ReliefParams } from '../../src/relief/heightfield.js';
 import { buildRelief } from '../../src/relief/index.js';
 import { RELIEF_DEFAULTS } from '../../src/contract/task.js';
 import { listMaskPhotos, listPhotos, photoName, photoSplit, readGroundTruth, type GroundTruth, type Pair, type PhotoSplit, type SceneKind } from './dataset.js';
@@ -41,8 +41,9 @@ export interface ReliefVariant {
 }
 
 export const RELIEF_VARIANTS: ReliefVariant[] = [
-  { name: 'linear', what: 'the depth scaled as it is (relief_detail 0, relief_smooth 0): what versions before the engine made', params: { ...API_RELIEF, reliefDetail: 0, reliefSmooth: 0 } },
-  { name: 'engine', what: `the bas-relief engine at the API defaults (relief_detail ${RELIEF_DEFAULTS.reliefDetail}, relief_smooth ${RELIEF_DEFAULTS.reliefSmooth} mm)`, params: API_RELIEF },
+  { name: 'linear', what: 'the depth scaled as it is (relief_style smooth, relief_detail 0, relief_smooth 0): what versions before the engine made', params: { ...API_RELIEF, reliefStyle: 'smooth', reliefDetail: 0, reliefSmooth: 0 } },
+  { name: 'smooth', what: `the depth alone through the bas-relief engine (relief_style smooth, relief_detail ${RELIEF_DEFAULTS.reliefDetail}, relief_smooth ${RELIEF_DEFAULTS.reliefSmooth} mm): the default before relief_style`, params: { ...API_RELIEF, reliefStyle: 'smooth' } },
+  { name: 'detailed', what: `the API defaults: the photo's detail (detail_height ${RELIEF_DEFAULTS.detailHeight} mm) over the depth's volume (relief_style detailed)`, params: API_RELIEF },
 ];
 
 /** A variant with these relief fields over the API defaults, e.g. '{"reliefDetail":0.8}'. */
@@ -172,13 +173,21 @@ export async function evaluateReliefs(
     const bytes = readFileSync(pair.rgbPath);
     const result = await runPipeline(bytes, { modelType: 'pro', rmbg: false, degreeRmbg: 0.02 }, sessions);
     // The prediction on the truth's grid: both reliefs then sample the same places.
-    const predicted: DepthMap = { width: gt.width, height: gt.height, depth: toSize({ width: result.width, height: result.height, data: result.depth }, gt.width, gt.height) };
+    // It carries the photo's lightness, as the API's does: the detailed style's relief is scored
+    // against the true shape (the truth's relief is the depth alone, on the same grid).
+    const predicted: DepthMap = {
+      width: gt.width,
+      height: gt.height,
+      depth: toSize({ width: result.width, height: result.height, data: result.depth }, gt.width, gt.height),
+      lightness: toSize({ width: result.width, height: result.height, data: result.lightness! }, gt.width, gt.height),
+    };
     const panels: Panel[] = [await photoPanelOf(await decodeImage(bytes), gt.width / gt.height)];
     const truthPanels: Panel[] = [];
     for (const variant of variants) {
-      const ofTruth = heightField(truth.map, variant.params, DEFAULT_RELIEF_OPTIONS);
+      const options = isDetailed(predicted, variant.params) ? DETAILED_RELIEF_OPTIONS : DEFAULT_RELIEF_OPTIONS;
+      const ofTruth = heightField(truth.map, variant.params, options);
       const start = performance.now();
-      const ofPrediction = heightField(predicted, variant.params, DEFAULT_RELIEF_OPTIONS);
+      const ofPrediction = heightField(predicted, variant.params, options);
       const ms = performance.now() - start;
       // Scored where the truth was measured: samples of the relief's grid with a measurement in
       // them (KITTI's lidar is sparse: a few points per sample, the rest filled between them).
