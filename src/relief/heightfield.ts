@@ -411,22 +411,27 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
 }
 
 /**
- * The photo's detail carved into the shape (0..1, in place), brought back within 0..1: the surface
- * spans at most heightRelief mm, the depth's volume taking what the detail does not. A flat shape is
- * not stretched: the little detail of a flat photo stays little.
+ * The photo's detail carved into the shape (0..1, in place), brought back to 0..1: the surface spans
+ * exactly heightRelief mm, the depth's volume taking what the detail does not. A flat shape (a flat
+ * depth) is only brought within 0..1, never stretched: the little detail of a flat photo stays little.
  */
 function carveDetail(shape: Float32Array, grid: Parameters<typeof photoDetail>[0], detailHeight: number): void {
   const offsets = photoDetail(grid, detailHeight);
   const { inside, heightRelief } = grid;
   let low = Infinity;
   let high = -Infinity;
+  let shapeLow = Infinity;
+  let shapeHigh = -Infinity;
   const carved = new Float32Array(shape.length);
   for (let i = 0; i < shape.length; i++) {
     if (!inside[i]) continue;
+    shapeLow = Math.min(shapeLow, shape[i]!);
+    shapeHigh = Math.max(shapeHigh, shape[i]!);
     carved[i] = shape[i]! + offsets[i]! / heightRelief;
     low = Math.min(low, carved[i]!);
     high = Math.max(high, carved[i]!);
   }
-  const scale = high - low > 1 ? 1 / (high - low) : 1;
+  const flat = !(shapeHigh > shapeLow);
+  const scale = high > low && (!flat || high - low > 1) ? 1 / (high - low) : 1;
   for (let i = 0; i < shape.length; i++) if (inside[i]) shape[i] = (carved[i]! - low) * scale;
 }

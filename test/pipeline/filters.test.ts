@@ -146,6 +146,21 @@ describe('distanceToBackground and inflate', () => {
     for (let x = 11; x < 50; x++) expect(at(x + 1, 50)).toBeGreaterThanOrEqual(at(x, 50) - 1e-4);
   });
 
+  it('inflates a long body into a round tube with no crease down its middle', () => {
+    // A bar 200 x 41: a distance transform's profile folds along the middle row.
+    const [w, h] = [240, 61];
+    const mask = Float32Array.from({ length: w * h }, (_, i) => ((i % w) >= 20 && (i % w) < 220 && Math.floor(i / w) >= 10 && Math.floor(i / w) <= 50 ? 1 : 0));
+    const height = inflate(mask, w, h);
+    const at = (y: number) => height[y * w + 120]!;
+    // Across the bar: highest in the middle, and its curvature there no sharper than beside it.
+    expect(at(30)).toBeGreaterThan(at(20));
+    const bend = (y: number) => Math.abs(at(y - 1) - 2 * at(y) + at(y + 1));
+    expect(bend(30)).toBeLessThan(1.5 * Math.max(bend(26), bend(34)));
+    // The tube is about as high as it is wide: a section of radius ~20 px, not of the bar's length.
+    expect(at(30)).toBeGreaterThan(15);
+    expect(at(30)).toBeLessThan(40);
+  });
+
   it('objectDepth turns a hollow model prediction of a round object into a dome', () => {
     // The model sees the disc as a bowl: its centre farther (smaller inverse depth) than its rim.
     const [size, R] = [81, 30];

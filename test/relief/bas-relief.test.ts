@@ -95,3 +95,30 @@ describe('basRelief', () => {
     expect(smooth.bumps).toBeLessThan(raw.bumps / 3);
   });
 });
+
+describe('round volumes stay round', () => {
+  it('shapes a dome the same along its axes and its diagonals: no cross, no crease', () => {
+    const size = 161;
+    const radius = 70;
+    const depth = new Float32Array(size * size);
+    const inside = new Uint8Array(size * size);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const r = Math.hypot(x - 80, y - 80) / radius;
+        if (r > 1) continue;
+        inside[y * size + x] = 1;
+        depth[y * size + x] = Math.sqrt(1 - r * r);
+      }
+    }
+    const h = basRelief({ cols: size, rows: size, depth, inside, mmPerSample: 0.1 }, { detail: 0.7, smooth: 0.5 });
+    // Heights at the same distance from the centre, on an axis and on a diagonal, all the way out.
+    let worst = 0;
+    for (let r = 5; r < radius - 5; r += 5) {
+      const d = Math.round(r / Math.SQRT2);
+      const axis = [h[80 * size + 80 + r]!, h[(80 + r) * size + 80]!];
+      const diagonal = [h[(80 + d) * size + 80 + d]!, h[(80 - d) * size + 80 + d]!];
+      for (const a of axis) for (const b of diagonal) worst = Math.max(worst, Math.abs(a - b));
+    }
+    expect(worst).toBeLessThan(0.03);
+  });
+});

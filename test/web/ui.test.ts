@@ -217,14 +217,15 @@ describe('web UI', () => {
     expect(await page.inputValue('#compare-slider')).toBe('55');
     expect(await page.locator('#compare').evaluate((element: { style: { getPropertyValue(name: string): string } }) => element.style.getPropertyValue('--split'))).toBe('55%');
 
-    // The 3D preview is the server's relief, made from the depth map on screen (no photo sent again),
-    // and it draws shaded and turns when dragged.
+    // The 3D preview is the server's relief in the detailed style (the default): made from the
+    // photo, whose detail it carves, with the depth map's own options; it draws shaded and turns
+    // when dragged.
     const embossed = await previewTriangles(page);
     expect(embossed).toBeGreaterThan(1000);
     const previewForm = (await formsSent(page)).at(-1)!;
-    expect(previewForm).toMatchObject({ format: '4', rmbg: '1', sculpmode: '0' });
-    expect(previewForm.depth_map).toMatch(/^file:\d+/);
-    expect(previewForm).not.toHaveProperty('image');
+    expect(previewForm).toMatchObject({ format: '4', rmbg: '1', model_type: 'base', sculpmode: '0', relief_style: 'detailed' });
+    expect(previewForm.image).toMatch(/^file:\d+/);
+    expect(previewForm).not.toHaveProperty('depth_map');
     await page.locator('#viewer canvas').scrollIntoViewIfNeeded();
     const before = await canvasStats(page);
     expect(before.covered).toBeGreaterThan(0.1);
@@ -261,13 +262,22 @@ describe('web UI', () => {
     const [stlDownload] = await Promise.all([page.waitForEvent('download'), stlLink.click()]);
     expect(stlTriangles(await readFile((await stlDownload.path())!))).toBe(engraved);
 
+    // The smooth style (the depth alone) is made from the depth map on screen: no photo sent again.
+    await page.selectOption('#relief_style', 'smooth');
+    const smooth = await previewTriangles(page, String(engraved));
+    const smoothForm = (await formsSent(page)).at(-1)!;
+    expect(smoothForm).toMatchObject({ format: '4', rmbg: '1', relief_style: 'smooth' });
+    expect(smoothForm.depth_map).toMatch(/^file:\d+/);
+    expect(smoothForm).not.toHaveProperty('image');
+    expect(smooth).not.toBe(engraved);
+
     // A lithophane: its own fields, made from the photo (no depth model), previewed like a relief.
     expect(await page.isVisible('#litho_max')).toBe(false);
     await page.selectOption('#relief_mode', 'lithophane');
     expect(await page.isVisible('#litho_max')).toBe(true);
     expect(await page.isVisible('#height_relief')).toBe(false);
     expect(await page.isVisible('a[data-format="stl"]')).toBe(false); // the engraved STL is not offered for it
-    await previewTriangles(page, String(engraved));
+    await previewTriangles(page, String(smooth));
     const lithoForm = (await formsSent(page)).at(-1)!;
     expect(lithoForm).toMatchObject({ format: '4', relief_mode: 'lithophane', litho_min: '0.8', litho_max: '3' });
     expect(lithoForm.image).toMatch(/^file:\d+/);
