@@ -111,6 +111,8 @@ describe('POST /open-api/v1/depth/create-task validation', () => {
     ['shape_base', { shape_base: '2' }, /shape_base must be one of 0, 1/],
     ['thickness_base', { thickness_base: '25' }, /thickness_base must be a number from 0.1 to 20/],
     ['sculpmode', { sculpmode: '3' }, /sculpmode must be one of 0, 1/],
+    ['relief_style', { relief_style: 'bumpy' }, /relief_style must be one of detailed, smooth \(got "bumpy"\)/],
+    ['detail_height', { detail_height: '3' }, /detail_height must be a number from 0 to 2/],
     ['subject_box not four numbers', { subject_box: '0.1,0.2,0.8' }, /subject_box must be four numbers "x0,y0,x1,y1" .* \(got "0.1,0.2,0.8"\)/],
     ['subject_box not numbers', { subject_box: 'left,top,right,bottom' }, /subject_box must be four numbers "x0,y0,x1,y1"/],
     ['subject_box in pixels', { subject_box: '10,20,300,400' }, /subject_box must be four numbers from 0 to 1 \(shares of the width and height, not pixels\)/],

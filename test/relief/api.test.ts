@@ -12,6 +12,8 @@ const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
 const STREET = readFileSync(join(SHARED, 'eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg'));
 // Many sweets: the cut leaves many separate pieces.
 const SMARTIES = readFileSync(join(SHARED, 'eval/photos/opencv_smarties.png'));
+// A face: what the detailed style is for.
+const FACE = readFileSync(join(SHARED, 'eval/photos/facerec_obama.jpg'));
 
 let server: TestServer;
 let accessToken: string;
@@ -47,6 +49,23 @@ describe('reliefs through the API', () => {
     expect(gcode.length).toBeGreaterThan(10_000);
     expect(gcode).toMatch(/^;LAYER_CHANGE$/m);
     expect(gcode).toMatch(/^G1 X[\d.]+ Y[\d.]+ E[\d.]+/m);
+  });
+
+  it('a 100 mm relief of a face in the detailed style (the default) is under 10 MB, clean in ADMesh and sliced by PrusaSlicer; smooth is another mesh', async () => {
+    const fields = { format: '3', model_type: 'pro', width: '100' };
+    const detailed = await relief(FACE, fields);
+    expect(detailed.bytes.length).toBeLessThan(10_000_000);
+    const path = writeTemp('face-detailed.stl', detailed.bytes);
+    const report = admesh(path);
+    expect([report.edgesFixed, report.facetsRemoved, report.facetsAdded, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0, 0]);
+    const info = slicerInfo(path);
+    expect(info.manifold).toBe(true);
+    expect(info.size[0]).toBeCloseTo(100, 1);
+    expect(info.size[2]).toBeCloseTo(2.3, 3);
+    expect(slice(path)).toMatch(/^;LAYER_CHANGE$/m);
+    const smooth = await relief(FACE, { ...fields, relief_style: 'smooth' });
+    // The photo's detail takes triangles the depth alone does not need.
+    expect(detailed.bytes.readUInt32LE(80)).toBeGreaterThan(smooth.bytes.readUInt32LE(80));
   });
 
   it('format 3 follows the mesh fields: an engraved disk plate, 60 mm across, 2 + 5 mm high', async () => {
