@@ -276,8 +276,10 @@ export async function objectMask(
     const alphaCut = sameGrid ? lowAlpha : imageAlphaAt(decoded, cutSize.width, cutSize.height)?.data;
     if (alphaCut) for (let i = 0; i < saliency.length; i++) if (alphaCut[i]! < 0.5) saliency[i] = 0;
     const depth = cues.inverseDepth && (sameGrid ? cues.inverseDepth : resizeBilinear({ ...guideSize, data: cues.inverseDepth }, cutSize.width, cutSize.height).data);
+    // Open sky is never the subject, and where there is no compact subject it is all the background.
+    const sky = skyMask(rgb);
     const cut = subjectCut(
-      { ...cutSize, rgb: rgb.rgb, saliency, inverseDepth: depth, allowed: allowed ?? (alphaCut && Float32Array.from(alphaCut, (a) => (a >= 0.5 ? 1 : 0))), degreeRmbg: hints.degreeRmbg },
+      { ...cutSize, rgb: rgb.rgb, saliency, inverseDepth: depth, allowed: allowed ?? (alphaCut && Float32Array.from(alphaCut, (a) => (a >= 0.5 ? 1 : 0))), degreeRmbg: hints.degreeRmbg, sky },
       options,
     );
     const cutPlane = { ...cutSize, data: Float32Array.from(cut) };

@@ -62,7 +62,7 @@ export interface SubjectCutInput {
   allowed?: Float32Array;
   /** The API's degree_rmbg: higher removes more; 0.02 (the default) is neutral. */
   degreeRmbg: number;
-  /** 1 on open sky (scene-priors.ts' skyMask): never the subject, and the background's colour where there is no compact subject. */
+  /** 1 on open sky (scene-priors.ts' skyMask): in a scene without a compact subject (isScene), the background, everything else the subject. */
   sky?: Uint8Array;
 }
 
@@ -175,11 +175,16 @@ const BORDER_BAND = 0.05;
  * Where the cut starts (see subjectCut): `forbidden` 1 where the subject may not be (outside the
  * user's box, the image's own transparency, open sky); the first models' weights of each pixel.
  */
-function sureRegions(input: SubjectCutInput, options: Pick<SubjectMaskOptions, 'neutral' | 'unsure'>): { forbidden: Uint8Array; foreground: Float32Array; background: Float32Array } {
+function sureRegions(input: SubjectCutInput, options: Pick<SubjectMaskOptions, 'neutral' | 'unsure'>): { forbidden: Uint8Array; foreground: Float32Array; background: Float32Array; scene: boolean } {
   const { width, height, saliency, allowed, sky } = input;
   const n = width * height;
+  // A scene: the sky is the background, everything else the subject's first model; the cut then
+  // decides only what looks like sky (the sky through an arch, the haze at the horizon).
+  if (sky && !allowed && isScene(saliency, sky, width, height)) {
+    return { forbidden: Uint8Array.from(sky), foreground: Float32Array.from(sky, (s) => 1 - s), background: Float32Array.from(sky), scene: true };
+  }
   const forbidden = new Uint8Array(n);
-  for (let i = 0; i < n; i++) forbidden[i] = (allowed && !(allowed[i]! >= 0.5)) || (sky && sky[i]) ? 1 : 0;
+  for (let i = 0; i < n; i++) forbidden[i] = allowed && !(allowed[i]! >= 0.5) ? 1 : 0;
   // With a box (or the image's transparency), the background's first model is what is outside it
   // and the not salient border band inside it; without, every not salient pixel (a border band
   // alone was no better on either half of the evaluation: README "Background removal").
@@ -211,7 +216,64 @@ function sureRegions(input: SubjectCutInput, options: Pick<SubjectMaskOptions, '
   let bgTotal = 0;
   for (let i = 0; i < n; i++) bgTotal += background[i]!;
   if (bgTotal < 0.01 * n) for (let i = 0; i < n; i++) if (!forbidden[i] && saliency[i]! < options.neutral / 2) background[i] = 1;
-  return { forbidden, foreground, background };
+  return { forbidden, foreground, background, scene: false };
+}
+
+/** A sky under this share of the frame does not make a scene (blue between leaves, a strip above a horse). */
+const SCENE_SKY = 0.15;
+/** The salient parts spanning this share of the frame's width, scattered over their box, are no compact subject. */
+const SCENE_WIDTH = 0.9;
+
+/**
+ * A scene without one compact subject (a building, a landscape): open sky (at least SCENE_SKY of
+ * the frame) at the top, the land under it reaching the bottom and both sides of the frame, and
+ * nothing salient, or salient parts strewn across the whole width (a building's tower tops: at least
+ * SCENE_WIDTH of it, filling less than half of their box). A compact subject in front of the sky (a
+ * person, a horse, a toy before a landscape) fills its box or leaves the sides free. Removing a
+ * scene's background removes the sky and keeps the rest: a saliency model finds only a building's
+ * most striking parts, and the colours it learns from the rest throw the facade away.
+ */
+export function isScene(saliency: Float32Array, sky: Uint8Array, width: number, height: number): boolean {
+  const n = width * height;
+  let skyArea = 0;
+  for (let i = 0; i < n; i++) skyArea += sky[i]!;
+  if (skyArea < SCENE_SKY * n || skyArea > (1 - SCENE_SKY) * n) return false;
+  // The land reaches the bottom row and both side columns (in the frame's lower half).
+  let bottom = 0;
+  for (let x = 0; x < width; x++) bottom += sky[(height - 1) * width + x] ? 0 : 1;
+  let left = false;
+  let right = false;
+  for (let y = Math.floor(height / 2); y < height; y++) {
+    if (!sky[y * width]) left = true;
+    if (!sky[y * width + width - 1]) right = true;
+  }
+  if (bottom < 0.9 * width || !left || !right) return false;
+  const box = grownBox(saliency, width, height, 0);
+  if (box === undefined) return true;
+  let salient = 0;
+  for (let i = 0; i < n; i++) if (saliency[i]! >= 0.5) salient++;
+  return box.x1 - box.x0 >= SCENE_WIDTH * width && salient < 0.5 * (box.x1 - box.x0) * (box.y1 - box.y0);
+}
+
+/** The box of the salient pixels (>= 0.5) grown by `margin` of its size on every side, clipped to the frame (x1, y1 exclusive). */
+function grownBox(saliency: Float32Array, width: number, height: number, margin: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!(saliency[y * width + x]! >= 0.5)) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  if (x1 < 0) return undefined;
+  const mx = margin * (x1 + 1 - x0);
+  const my = margin * (y1 + 1 - y0);
+  return { x0: Math.max(0, Math.floor(x0 - mx)), y0: Math.max(0, Math.floor(y0 - my)), x1: Math.min(width, Math.ceil(x1 + 1 + mx)), y1: Math.min(height, Math.ceil(y1 + 1 + my)) };
 }
 
 /** 1 on pixels within `band` (Chebyshev distance) of a forbidden pixel or of the frame's edge. */
@@ -254,9 +316,11 @@ export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions):
 
   // The prior, in log-odds: saliency above `neutral` leans foreground (at most PRIOR_LIMIT nats),
   // below it background (at most `backgroundPrior`).
+  const sure = sureRegions(input, options);
   const neutral = logit(options.neutral);
   const priorFg = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
+  // In a scene the saliency has no say: it is what missed the scene.
+  for (let i = 0; i < n && !sure.scene; i++) {
     const odds = options.saliency * (logit(saliency[i]!) - neutral);
     priorFg[i] = -Math.min(PRIOR_LIMIT, Math.max(-options.backgroundPrior, odds));
   }
@@ -266,7 +330,6 @@ export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions):
   // border band where nothing is salient) and what is surely subject (salient, or the whole box when
   // nothing in it is), the rest unsure. The models are learnt from the sure pixels, the foreground's
   // also from the unsure ones at a small weight.
-  const sure = sureRegions(input, options);
   let fgWeight = sure.foreground;
   let bgWeight = sure.background;
   let labels: Uint8Array = new Uint8Array(n);

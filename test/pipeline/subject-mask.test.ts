@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { maskScores, readMaskPairs, readMaskTruth, type MaskScores } from '../../bench/eval/masks.js';
 import { runPipeline, TUNING, type PipelineParams } from '../../src/pipeline/run.js';
-import { cleanUp, subjectCut } from '../../src/pipeline/subject-mask.js';
+import { skyMask } from '../../src/pipeline/scene-priors.js';
+import { cleanUp, isScene, subjectCut } from '../../src/pipeline/subject-mask.js';
 import { boxPlane } from '../../src/pipeline/user-mask.js';
 import { sharedDir, testSessions } from './helpers.js';
 
@@ -165,6 +166,65 @@ describe('subjectCut on made-up photos', () => {
       if (!allowed[i]) expect(cut[i]).toBe(0);
     }
     expect(insideKept / insideBackground).toBeLessThan(0.02);
+  });
+
+  /** A "building": smooth blue sky over the top third, a textured stone facade across the whole width and down to the bottom, three towers rising into the sky. */
+  function building(): { rgb: Uint8Array; isSky: Uint8Array; towerTop: Uint8Array } {
+    const rnd = noise(11);
+    const rgb = new Uint8Array(width * height * 3);
+    const isSky = new Uint8Array(width * height);
+    const towerTop = new Uint8Array(width * height);
+    const towers = [8, 60, 112];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const tower = towers.some((tx) => Math.abs(x - tx) <= 5) && y >= 12;
+        const stone = y >= 30 || tower;
+        if (tower && y < 30) towerTop[i] = 1;
+        isSky[i] = stone ? 0 : 1;
+        // Sky: a smooth gradient, lighter towards the horizon; stone: sandy, textured, with dark courses every 8 rows.
+        const base: [number, number, number] = stone ? (y % 8 === 0 ? [120, 100, 80] : [190, 165, 125]) : [90 + y, 140 + y, 220];
+        for (let k = 0; k < 3; k++) rgb[i * 3 + k] = Math.max(0, Math.min(255, Math.round(base[k]! + (stone ? 40 * rnd() : 0))));
+      }
+    }
+    return { rgb, isSky, towerTop };
+  }
+
+  it('in a scene without a compact subject (a building under the sky), removes the sky and keeps the building', () => {
+    const { rgb, isSky, towerTop } = building();
+    const sky = skyMask({ width, height, rgb });
+    // The saliency sees the tower tops only, as it does on a real building.
+    const saliency = Float32Array.from(towerTop);
+    expect(isScene(saliency, sky, width, height)).toBe(true);
+    const cut = subjectCut({ width, height, rgb, saliency, degreeRmbg: 0.02, sky }, options);
+    let skyKept = 0;
+    let skyAll = 0;
+    let stoneKept = 0;
+    let stoneAll = 0;
+    for (let i = 0; i < cut.length; i++) {
+      if (isSky[i]) {
+        skyAll++;
+        skyKept += cut[i]!;
+      } else {
+        stoneAll++;
+        stoneKept += cut[i]!;
+      }
+    }
+    expect(skyKept / skyAll).toBeLessThan(0.02);
+    expect(stoneKept / stoneAll).toBeGreaterThan(0.97);
+    // Without the sky (no sky input), the same photo is cut around its salient parts, as before.
+    const plain = subjectCut({ width, height, rgb, saliency, degreeRmbg: 0.02 }, options);
+    expect(plain.reduce((a, v) => a + v, 0)).toBeLessThan(0.5 * stoneAll);
+  });
+
+  it('a compact subject in front of the sky is no scene: its background is removed as usual', () => {
+    const { rgb } = building();
+    const sky = skyMask({ width, height, rgb });
+    // One salient blob in the middle (a person before the building): compact, not strewn across the width.
+    const saliency = Float32Array.from({ length: width * height }, (_, i) => ((i % width) - 60) ** 2 + (Math.floor(i / width) - 55) ** 2 <= 15 ** 2 ? 1 : 0);
+    expect(isScene(saliency, sky, width, height)).toBe(false);
+    // Nothing salient at all under a wide sky over the land is a scene (a landscape).
+    expect(isScene(new Float32Array(width * height), sky, width, height)).toBe(true);
   });
 
   it('never keeps less as degree_rmbg is lowered', () => {
