@@ -227,7 +227,7 @@ describe('depthmill generate, locally (no server)', () => {
     expect(help.stdout).toMatch(/--subject-box <box>\s+where the subject is, "x0,y0,x1,y1"/);
     expect(help.stdout).toMatch(/--mask <file>\s+your own background mask/);
     expect(help.stdout).toMatch(/--mask-out <path>\s+also write the mask/);
-    expect(help.stdout).toMatch(/--detail-height <mm>\s+how deep the photo's detail is carved .*\(0 to 2, default 0\.4\)/);
+    expect(help.stdout).toMatch(/--detail-height <mm>\s+how deep the photo's detail is carved in the\s+detailed style, meshes only \(0 to 2, default 0\.4\)/);
   });
 
   it('makes lithophanes with --relief-mode lithophane, without a model, litho_min to litho_max thick', async () => {
