@@ -3,12 +3,13 @@
 // What makes a subject recognisable (eyes, nostrils, a mouth, fur and whisker pads, a wing's
 // pattern, window frames, lettering) is in the photo's lightness, not in a 224-pixel depth model's
 // output. Carvers and the bas-relief-from-photograph literature (Weyrich et al. 2007, Kerber et
-// al., Ji et al. 2014, Wu et al. 2013 for faces) take it from the image's gradients, which keeps
-// edges crisp without the halos a high-pass filter draws beside them:
+// al., Ji et al. 2014, Wu et al. 2013 for faces) take it from the image's gradients: an edge stays
+// a crisp step, compressed, instead of the overshooting rims a high-pass of the photo draws:
 //   1. the lightness, freed of grain, sensor noise and JPEG blocks by a blur of DENOISE_MM;
 //   2. its gradients, with the faint ones (what is left of noise) cored away and the strong ones
 //      compressed (a dark eye and a fur stripe both read; neither swamps the other);
-//   3. damped where the relief's own shape has a real step: there the depth wins over the paint;
+//   3. turned the depth's way where the relief's own shape has a real step: there the depth wins
+//      over the paint, and the step stays crisp;
 //   4. integrated back into heights (the bas-relief engine's Poisson solve), its slow drift
 //      (shading, vignetting: shape the depth already gives) taken out beyond LOW_CUT_MM;
 //   5. scaled so most of it (2nd to 98th percentile) spans the detail height asked for (less where
@@ -69,8 +70,8 @@ export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Arr
   const typical = quantile(lengths.subarray(0, moving), 0.5);
   const core = Math.max(CORING * typical, NOISE_GRADIENT);
   const knee = KNEE * typical;
-  // Cored and compressed by the gradient's length (scaled by component, edges along the axes
-  // would be treated unlike diagonal ones).
+  // Cored and compressed by the gradient's length (scaled by component, an edge along an axis
+  // would be treated unlike a diagonal one).
   for (let i = 0; i < n; i++) {
     const m = Math.hypot(gx[i]!, gy[i]!);
     if (m === 0) continue;
@@ -90,16 +91,18 @@ export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Arr
   }, gx, gy);
   const heights = integrate(gx, gy, inside, cols, rows, new Float32Array(n));
   const drift = maskedBlur(heights, inside, cols, rows, LOW_CUT_MM / mmPerSample);
-  const values: number[] = [];
+  const sorted = new Float32Array(n);
+  let count = 0;
   for (let i = 0; i < n; i++) {
     if (!inside[i]) continue;
     out[i] = heights[i]! - drift[i]!;
-    values.push(out[i]!);
+    sorted[count++] = out[i]!;
   }
-  const sorted = Float32Array.from(values).sort();
-  const low = quantile(sorted, 0.02, true);
-  const high = quantile(sorted, 0.98, true);
-  const middle = quantile(sorted, 0.5, true);
+  sorted.subarray(0, count).sort();
+  const inner = sorted.subarray(0, count);
+  const low = quantile(inner, 0.02, true);
+  const high = quantile(inner, 0.98, true);
+  const middle = quantile(inner, 0.5, true);
   // A photo with little contrast (a plain wall, a blurred background) is carved as little as it has:
   // its grain is not stretched to the full detail height.
   const scale = heightMm / Math.max(high - low, MIN_CONTRAST);
