@@ -210,7 +210,7 @@ function foregroundBox(map: DepthMap, alpha: Float32Array): Rect | undefined {
 
 /**
  * Drops foreground specks and fills background holes smaller than `minSamples` samples. A filled
- * hole takes the mean depth of the foreground around it.
+ * hole takes, in each plane (the depth, the photo's lightness), the mean of the foreground around it.
  */
 function cleanMask(field: Float32Array, planes: Float32Array[], cols: number, rows: number, minSamples: number): void {
   const inside = new Uint8Array(field.length);
