@@ -15,7 +15,7 @@ import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/
 import { maskedBlur } from '../../src/relief/bas-relief.js';
 import type { Rect, ReliefParams } from '../../src/relief/heightfield.js';
 import type { ReliefMesh } from '../../src/relief/index.js';
-import { fineShape, fineShapeRms } from './relief-quality.js';
+import { fineShape, fineShapeRms, slopes } from './relief-quality.js';
 import { pearson } from './stats.js';
 
 /** Grid pitch (mm): finer than a resin printer's pixel, so the mesh's own detail is all there. */
@@ -161,23 +161,10 @@ export function erodeFootprint(top: TopGrid, mm = ERODE_MM): Uint8Array {
   return out;
 }
 
-/** |∇v| by central differences inside the footprint (one-sided at its edge). */
+/** |∇v| per cell (central differences inside the footprint, one-sided at its edge): relief-quality.ts' slopes at a unit pitch. */
 function gradientMagnitude(values: Float32Array, inside: Uint8Array, cols: number, rows: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let y = 0; y < rows; y++) {
-    for (let x = 0; x < cols; x++) {
-      const i = y * cols + x;
-      if (!inside[i]) continue;
-      const left = x > 0 && inside[i - 1] ? i - 1 : i;
-      const right = x + 1 < cols && inside[i + 1] ? i + 1 : i;
-      const up = y > 0 && inside[i - cols] ? i - cols : i;
-      const down = y + 1 < rows && inside[i + cols] ? i + cols : i;
-      const gx = right === left ? 0 : (values[right]! - values[left]!) / (right - left);
-      const gy = down === up ? 0 : (values[down]! - values[up]!) / ((down - up) / cols);
-      out[i] = Math.hypot(gx, gy);
-    }
-  }
-  return out;
+  const { zx, zy } = slopes({ cols, rows, z: values, inside, mmPerSample: 1 });
+  return zx.map((gx, i) => Math.hypot(gx, zy[i]!));
 }
 
 /** Pearson's r of a and b over the cells in `where` (NaN with fewer than 16 cells or a flat series). */

@@ -20,7 +20,7 @@ const LIGHT = [-Math.cos(LIGHT_ELEVATION) / Math.SQRT2, -Math.cos(LIGHT_ELEVATIO
 export type Surface = Pick<HeightField, 'cols' | 'rows' | 'z' | 'inside' | 'mmPerSample'>;
 
 /** Height slopes (mm per mm) along the grid's columns and rows (x right, y down the image), inside the footprint. */
-function slopes(hf: Surface): { zx: Float32Array; zy: Float32Array } {
+export function slopes(hf: Surface): { zx: Float32Array; zy: Float32Array } {
   const { cols, rows, z, inside, mmPerSample } = hf;
   const zx = new Float32Array(cols * rows);
   const zy = new Float32Array(cols * rows);
