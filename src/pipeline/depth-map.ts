@@ -11,4 +11,9 @@ export interface DepthMap {
    * detailed style carves it over the depth's volume. Absent for a depth map a client brought.
    */
   lightness?: Float32Array;
+  /**
+   * How many of the map's pixels one of the photo's own pixels spans (1 unless the photo was
+   * smaller than the map and upscaled to it): finer than that, the lightness holds no detail.
+   */
+  photoPixel?: number;
 }

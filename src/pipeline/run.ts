@@ -405,7 +405,8 @@ export async function runPipeline(
   // alpha is exactly the foreground mask: 1 on the object, 0 where depth was zeroed.
   // The photo's lightness at the output size comes along for the relief's detailed style.
   const lightness = guideHigh.data;
+  const photoPixel = Math.max(1, width / decoded.width);
   return mask
-    ? { width, height, depth, alpha: mask, lightness, timings, metadata }
-    : { width, height, depth, lightness, timings, metadata };
+    ? { width, height, depth, alpha: mask, lightness, photoPixel, timings, metadata }
+    : { width, height, depth, lightness, photoPixel, timings, metadata };
 }

@@ -38,8 +38,8 @@ export interface Relief {
  * lowest point; each separate blob is its own closed shell. The X extent is `width` mm in every case.
  */
 export function buildRelief(map: DepthMap, params: ReliefParams, options: ReliefOptions = {}): Relief {
-  const defaults = isDetailed(map, params) ? DETAILED_RELIEF_OPTIONS : { ...DEFAULT_RELIEF_OPTIONS, maxError: Math.min(DEFAULT_RELIEF_OPTIONS.maxError, RELATIVE_ERROR * params.heightRelief) };
-  const settings = { ...defaults, ...options };
+  const defaults = isDetailed(map, params) ? DETAILED_RELIEF_OPTIONS : DEFAULT_RELIEF_OPTIONS;
+  const settings = { ...defaults, maxError: Math.min(defaults.maxError, RELATIVE_ERROR * params.heightRelief), ...options };
   if (!(settings.maxError > 0)) throw new RangeError(`maxError must be positive, got ${settings.maxError}`);
   if (!(settings.minSpacing >= 0)) throw new RangeError(`minSpacing must be 0 or more, got ${settings.minSpacing}`);
   const hf = heightField(map, params, settings);

@@ -5,7 +5,8 @@
 // output. Carvers and the bas-relief-from-photograph literature (Weyrich et al. 2007, Kerber et
 // al., Ji et al. 2014, Wu et al. 2013 for faces) take it from the image's gradients: an edge stays
 // a crisp step, compressed, instead of the overshooting rims a high-pass of the photo draws:
-//   1. the lightness, freed of grain, sensor noise and JPEG blocks by a blur of DENOISE_MM;
+//   1. the lightness, freed of grain, sensor noise and JPEG blocks by a blur of DENOISE_MM (or of
+//      one of the photo's own pixels, when a small photo makes a large relief);
 //   2. its gradients, with the faint ones (what is left of noise) cored away and the strong ones
 //      compressed (a dark eye and a fur stripe both read; neither swamps the other);
 //   3. turned the depth's way where the relief's own shape has a real step: there the depth wins
@@ -28,6 +29,8 @@ export interface PhotoDetailGrid {
   shape: Float32Array;
   /** Millimetres that shape spans: its slopes in mm per mm say where a step is. */
   heightRelief: number;
+  /** Millimetres one of the photo's own pixels spans on the relief (a small photo made large: more than a sample). */
+  photoPixelMm: number;
 }
 
 /**
@@ -58,7 +61,8 @@ export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Arr
   const n = cols * rows;
   const out = new Float32Array(n);
   if (!(heightMm > 0)) return out;
-  const light = maskedBlur(grid.lightness, inside, cols, rows, DENOISE_MM / mmPerSample);
+  // A photo's own pixel holds no detail finer than itself, only its JPEG blocks and noise magnified.
+  const light = maskedBlur(grid.lightness, inside, cols, rows, Math.max(DENOISE_MM, grid.photoPixelMm) / mmPerSample);
   const gx = new Float32Array(n);
   const gy = new Float32Array(n);
   forEachPair(inside, cols, rows, (i, j, g) => (g[i] = light[j]! - light[i]!), gx, gy);
