@@ -86,7 +86,7 @@ export async function twoScaleSaliency(model: LoadedModel, image: DecodedImage, 
 }
 
 /** The bounding box of the pixels with saliency >= 0.5 (x1, y1 exclusive), or undefined when none. */
-function salientBox(saliency: Float32Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+export function salientBox(saliency: Float32Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
   let x0 = width;
   let y0 = height;
   let x1 = -1;

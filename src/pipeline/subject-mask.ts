@@ -14,6 +14,7 @@
 // islands are dropped and holes inside the subject filled.
 import { runComponents, type RunComponents } from '../relief/components.js';
 import { minCut } from './graph-cut.js';
+import { salientBox } from './mask.js';
 
 export interface SubjectMaskOptions {
   /** Long side of the grid the cut is made on (px). */
@@ -248,32 +249,11 @@ export function isScene(saliency: Float32Array, sky: Uint8Array, width: number, 
     if (!sky[y * width + width - 1]) right = true;
   }
   if (bottom < 0.9 * width || !left || !right) return false;
-  const box = grownBox(saliency, width, height, 0);
+  const box = salientBox(saliency, width, height);
   if (box === undefined) return true;
   let salient = 0;
   for (let i = 0; i < n; i++) if (saliency[i]! >= 0.5) salient++;
   return box.x1 - box.x0 >= SCENE_WIDTH * width && salient < 0.5 * (box.x1 - box.x0) * (box.y1 - box.y0);
-}
-
-/** The box of the salient pixels (>= 0.5) grown by `margin` of its size on every side, clipped to the frame (x1, y1 exclusive). */
-function grownBox(saliency: Float32Array, width: number, height: number, margin: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!(saliency[y * width + x]! >= 0.5)) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      y1 = y;
-    }
-  }
-  if (x1 < 0) return undefined;
-  const mx = margin * (x1 + 1 - x0);
-  const my = margin * (y1 + 1 - y0);
-  return { x0: Math.max(0, Math.floor(x0 - mx)), y0: Math.max(0, Math.floor(y0 - my)), x1: Math.min(width, Math.ceil(x1 + 1 + mx)), y1: Math.min(height, Math.ceil(y1 + 1 + my)) };
 }
 
 /** 1 on pixels within `band` (Chebyshev distance) of a forbidden pixel or of the frame's edge. */
