@@ -59,8 +59,9 @@ async function depthMap(sessions: ModelSessions, photo: string, size: string, va
     image = await sharp(image).resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
   }
   const [modelType, rmbg] = variant.split('+') as ['base' | 'pro', string | undefined];
-  const { width, height, depth, alpha } = await runPipeline(image, { modelType, rmbg: rmbg === 'rmbg', degreeRmbg: 0.02 }, sessions);
-  return alpha ? { width, height, depth, alpha } : { width, height, depth };
+  // Without the pipeline's timings and metadata, with what a relief uses: the photo's lightness too.
+  const { width, height, depth, alpha, lightness, photoPixel } = await runPipeline(image, { modelType, rmbg: rmbg === 'rmbg', degreeRmbg: 0.02 }, sessions);
+  return { width, height, depth, ...(alpha ? { alpha } : {}), ...(lightness ? { lightness, photoPixel } : {}) };
 }
 
 async function main(): Promise<void> {
