@@ -83,6 +83,12 @@ export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = { maxError: 0.03,
  */
 export const DETAILED_RELIEF_OPTIONS: Required<ReliefOptions> = { ...DEFAULT_RELIEF_OPTIONS, minSpacing: 0.1 };
 
+/**
+ * The detailed style's bound is never below 5 µm, under any printer's layer: a hundredth of a
+ * 0.1 mm relief (1 µm) would mesh nearly every sample of the photo's texture, for nothing.
+ */
+export const DETAILED_MIN_ERROR = 0.005;
+
 /** The default mesh error: a share of the relief's height, capped by DEFAULT_RELIEF_OPTIONS.maxError. */
 export const RELATIVE_ERROR = 0.01;
 
