@@ -11,6 +11,7 @@
 // (the outline's walls and the blurs' edges would otherwise dominate the edges).
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
 import { distanceToBackground } from '../../src/pipeline/inflate.js';
+import { salientBox } from '../../src/pipeline/mask.js';
 import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/upsample.js';
 import { maskedBlur } from '../../src/relief/bas-relief.js';
 import type { Rect, ReliefParams } from '../../src/relief/heightfield.js';
@@ -109,22 +110,9 @@ export function rasteriseTop(mesh: ReliefMesh, pitch = GRID_MM): TopGrid {
  */
 export function reliefRegion(map: DepthMap, shapeBase: ReliefParams['shapeBase']): Rect {
   const { width, height, alpha } = map;
-  if (alpha) {
-    let x0 = width;
-    let y0 = height;
-    let x1 = -1;
-    let y1 = -1;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        if (!(alpha[y * width + x]! >= 0.5)) continue;
-        x0 = Math.min(x0, x);
-        x1 = Math.max(x1, x);
-        y0 = Math.min(y0, y);
-        y1 = Math.max(y1, y);
-      }
-    }
-    if (x1 >= 0) return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
-  }
+  // The box of alpha >= 0.5: the same rule as the saliency's box.
+  const box = alpha && salientBox(alpha, width, height);
+  if (box) return { x: box.x0, y: box.y0, w: box.x1 - box.x0, h: box.y1 - box.y0 };
   if (shapeBase === 'circle') {
     const side = Math.min(width, height);
     return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), w: side, h: side };
