@@ -21,7 +21,7 @@ import { runPipeline } from '../../src/pipeline/run.js';
 import type { ModelSessions } from '../../src/pipeline/sessions.js';
 import { DEFAULT_DEGREE_RMBG } from '../../src/pipeline/mask.js';
 import { resizeArea } from '../../src/pipeline/upsample.js';
-import { DEFAULT_RELIEF_OPTIONS, DETAILED_RELIEF_OPTIONS, heightField, isDetailed, ReliefInputError, type ReliefParams } from '../../src/relief/heightfield.js';
+import { heightField, ReliefInputError, reliefSettings, type ReliefParams } from '../../src/relief/heightfield.js';
 import { buildRelief } from '../../src/relief/index.js';
 import { RELIEF_DEFAULTS } from '../../src/contract/task.js';
 import { listMaskPhotos, listPhotos, photoName, photoSplit, readGroundTruth, type GroundTruth, type Pair, type PhotoSplit, type SceneKind } from './dataset.js';
@@ -184,7 +184,7 @@ export async function evaluateReliefs(
     const panels: Panel[] = [await photoPanelOf(await decodeImage(bytes), gt.width / gt.height)];
     const truthPanels: Panel[] = [];
     for (const variant of variants) {
-      const options = isDetailed(predicted, variant.params) ? DETAILED_RELIEF_OPTIONS : DEFAULT_RELIEF_OPTIONS;
+      const options = reliefSettings(predicted, variant.params);
       const ofTruth = heightField(truth.map, variant.params, options);
       const start = performance.now();
       const ofPrediction = heightField(predicted, variant.params, options);

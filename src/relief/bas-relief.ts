@@ -112,9 +112,11 @@ export function basRelief(grid: BasReliefGrid, options: BasReliefOptions): Float
   const boost = options.boost ?? true;
   const gain = boost ? GRADIENT_GAIN * detail : 0;
   const scale = DETAIL_SCALE_MM / grid.mmPerSample;
-  for (const g of gain > 0 ? [gx, gy] : []) {
-    const coarse = maskedBlur(g, inside, cols, rows, scale);
-    for (let i = 0; i < n; i++) if (inside[i]) g[i] = g[i]! + gain * (g[i]! - coarse[i]!);
+  if (gain > 0) {
+    for (const g of [gx, gy]) {
+      const coarse = maskedBlur(g, inside, cols, rows, scale);
+      for (let i = 0; i < n; i++) if (inside[i]) g[i] = g[i]! + gain * (g[i]! - coarse[i]!);
+    }
   }
 
   // Each piece's level comes from the depth, scaled by how much the gradients were scaled overall.

@@ -7,7 +7,7 @@ import type { DepthMap } from '../pipeline/depth-map.js';
 import { distanceToBackground } from '../pipeline/inflate.js';
 import { basRelief } from './bas-relief.js';
 import { runComponents } from './components.js';
-import { photoDetail } from './photo-detail.js';
+import { photoDetail, type PhotoDetailGrid } from './photo-detail.js';
 
 /** The create-task fields that shape a relief (the same names as TaskParams). */
 export interface ReliefParams {
@@ -91,6 +91,17 @@ export const DETAILED_MIN_ERROR = 0.005;
 
 /** The default mesh error: a share of the relief's height, capped by DEFAULT_RELIEF_OPTIONS.maxError. */
 export const RELATIVE_ERROR = 0.01;
+
+/**
+ * The mesh settings a relief of this map is built with: its style's defaults, the bound a share of
+ * the height (never below DETAILED_MIN_ERROR in the detailed style), and the caller's own over them.
+ */
+export function reliefSettings(map: Pick<DepthMap, 'lightness'>, params: Pick<ReliefParams, 'heightRelief' | 'reliefStyle'>, options: ReliefOptions = {}): Required<ReliefOptions> {
+  const detailed = isDetailed(map, params);
+  const defaults = detailed ? DETAILED_RELIEF_OPTIONS : DEFAULT_RELIEF_OPTIONS;
+  const relative = Math.min(defaults.maxError, RELATIVE_ERROR * params.heightRelief);
+  return { ...defaults, maxError: detailed ? Math.max(DETAILED_MIN_ERROR, relative) : relative, ...options };
+}
 
 /** The input cannot become a relief (an empty foreground): the task fails with this message. */
 export class ReliefInputError extends TaskInputError {
@@ -343,21 +354,20 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
   const rows = mode === 'circle' ? cols : Math.max(2, Math.round((rect.h * cols) / rect.w));
   const n = cols * rows;
 
-  const detailed = isDetailed(map, params);
-  let depth: Float32Array;
-  let lightness: Float32Array | undefined;
+  // A plane on the grid: area-averaged, over the foreground only when there is one.
+  const coverage = alpha && resample(alpha, imageWidth, rect, cols, rows);
+  const sample = (plane: Float32Array): Float32Array => {
+    if (!alpha || !coverage) return resample(plane, imageWidth, rect, cols, rows);
+    const out = resample(plane, imageWidth, rect, cols, rows, alpha);
+    for (let i = 0; i < n; i++) out[i] = coverage[i]! > 1e-6 ? out[i]! / coverage[i]! : 0;
+    return out;
+  };
+  const depth = sample(map.depth);
+  const lightness = map.lightness && isDetailed(map, params) ? sample(map.lightness) : undefined;
   const field = new Float32Array(n);
   let mmPerSample: number;
-  if (alpha) {
-    const coverage = resample(alpha, imageWidth, rect, cols, rows);
-    depth = resample(map.depth, imageWidth, rect, cols, rows, alpha);
-    lightness = detailed ? resample(map.lightness!, imageWidth, rect, cols, rows, alpha) : undefined;
-    for (let i = 0; i < n; i++) {
-      const a = coverage[i]!;
-      depth[i] = a > 1e-6 ? depth[i]! / a : 0;
-      if (lightness) lightness[i] = a > 1e-6 ? lightness[i]! / a : 0;
-      field[i] = a - 0.5;
-    }
+  if (coverage) {
+    for (let i = 0; i < n; i++) field[i] = coverage[i]! - 0.5;
     mmPerSample = (mmPerPixel * rect.w) / cols;
     const minFeature = params.minFeature ?? MIN_FEATURE;
     if (minFeature > 0) dropThinParts(field, cols, rows, minFeature / mmPerSample);
@@ -365,16 +375,12 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
     const minSamples = Math.max(4, Math.ceil(minArea / (mmPerSample * mmPerSample)));
     cleanMask(field, lightness ? [depth, lightness] : [depth], cols, rows, minSamples);
   } else if (mode === 'circle') {
-    depth = resample(map.depth, imageWidth, rect, cols, rows);
-    lightness = detailed ? resample(map.lightness!, imageWidth, rect, cols, rows) : undefined;
     // Half a sample inside the grid, so the outline never touches the grid's edge.
     const centre = (cols - 1) / 2;
     const radius = centre - 0.5;
     for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) field[y * cols + x] = radius - Math.hypot(x - centre, y - centre);
     mmPerSample = params.width / (2 * radius);
   } else {
-    depth = resample(map.depth, imageWidth, rect, cols, rows);
-    lightness = detailed ? resample(map.lightness!, imageWidth, rect, cols, rows) : undefined;
     field.fill(1);
     mmPerSample = params.width / (cols - 1);
   }
@@ -425,7 +431,7 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
  * exactly heightRelief mm, the depth's volume taking what the detail does not. A flat shape (a flat
  * depth) is only brought within 0..1, never stretched: the little detail of a flat photo stays little.
  */
-function carveDetail(shape: Float32Array, grid: Parameters<typeof photoDetail>[0], detailHeight: number): void {
+function carveDetail(shape: Float32Array, grid: PhotoDetailGrid, detailHeight: number): void {
   const offsets = photoDetail(grid, detailHeight);
   const { inside, heightRelief } = grid;
   let low = Infinity;

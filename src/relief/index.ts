@@ -3,7 +3,7 @@
 //   heightField: the region (image, disk or foreground) and its heights in mm, at a printable pitch
 //     -> buildSolid: adaptive top surface (greedy Delaunay TIN, tin.ts, within maxError), flat bottom, walls; X = width
 import type { DepthMap } from '../pipeline/depth-map.js';
-import { DEFAULT_RELIEF_OPTIONS, DETAILED_MIN_ERROR, DETAILED_RELIEF_OPTIONS, heightField, isDetailed, RELATIVE_ERROR, type ReliefOptions, type ReliefParams } from './heightfield.js';
+import { heightField, reliefSettings, type ReliefOptions, type ReliefParams } from './heightfield.js';
 import { shellCount, type ReliefMesh } from './mesh.js';
 import { buildSolid } from './solid.js';
 
@@ -38,10 +38,7 @@ export interface Relief {
  * lowest point; each separate blob is its own closed shell. The X extent is `width` mm in every case.
  */
 export function buildRelief(map: DepthMap, params: ReliefParams, options: ReliefOptions = {}): Relief {
-  const detailed = isDetailed(map, params);
-  const defaults = detailed ? DETAILED_RELIEF_OPTIONS : DEFAULT_RELIEF_OPTIONS;
-  const relative = Math.min(defaults.maxError, RELATIVE_ERROR * params.heightRelief);
-  const settings = { ...defaults, maxError: detailed ? Math.max(DETAILED_MIN_ERROR, relative) : relative, ...options };
+  const settings = reliefSettings(map, params, options);
   if (!(settings.maxError > 0)) throw new RangeError(`maxError must be positive, got ${settings.maxError}`);
   if (!(settings.minSpacing >= 0)) throw new RangeError(`minSpacing must be 0 or more, got ${settings.minSpacing}`);
   const hf = heightField(map, params, settings);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/eval/stats.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
-import { DEFAULT_RELIEF_OPTIONS, DETAILED_RELIEF_OPTIONS, heightField, type HeightField } from '../../src/relief/heightfield.js';
+import { heightField, reliefSettings, type HeightField } from '../../src/relief/heightfield.js';
 import { buildRelief, type ReliefParams } from '../../src/relief/index.js';
 import { topology } from './helpers.js';
 
@@ -35,8 +35,8 @@ const dome = (x: number, y: number) => Math.max(0, 1 - ((x - 200) ** 2 + (y - 15
 const withEyes = (x: number, y: number) => (EYES.some(([ex, ey]) => Math.hypot(x - ex, y - ey) <= 12) ? 0.15 : 0.75);
 
 function fieldOf(map: DepthMap, params: Partial<ReliefParams>): HeightField {
-  const style = params.reliefStyle ?? 'detailed';
-  return heightField(map, { ...HI3D, ...params }, style === 'detailed' && map.lightness ? DETAILED_RELIEF_OPTIONS : DEFAULT_RELIEF_OPTIONS);
+  const full = { ...HI3D, ...params };
+  return heightField(map, full, reliefSettings(map, full));
 }
 
 /** Mean height (mm) of the samples within `r0`..`r1` map pixels of (px, py). */

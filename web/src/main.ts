@@ -257,8 +257,10 @@ function reliefInput(format: OutputFormat, source: Source): CreateTaskInput | { 
   const read = readOptions(ui.options);
   if ('problem' in read) return read;
   const relief = reliefOptions(read.options);
-  if (relief.reliefMode !== 'lithophane' && relief.reliefStyle !== 'smooth') return { ...depthInput(format, source), ...relief };
-  if (relief.reliefMode === 'lithophane' || !source.depthPng) return { file: source.photo, filename: source.photo.name, format, ...relief };
+  const photo = { file: source.photo, filename: source.photo.name, format, ...relief };
+  if (relief.reliefMode === 'lithophane') return photo;
+  if (relief.reliefStyle !== 'smooth') return { ...depthInput(format, source), ...relief };
+  if (!source.depthPng) return photo;
   return { depthMap: source.depthPng, depthMapFilename: fileName('png'), format, rmbg: source.options.rmbg ?? true, ...relief };
 }
 
