@@ -2,7 +2,7 @@
 // Frames of one scene must never be on both sides, or the "unseen" half is not unseen.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { halfOf, readPairs, splitPairs } from '../../bench/eval/dataset.js';
+import { readPairs, splitPairs } from '../../bench/eval/dataset.js';
 import { sharedDir } from '../pipeline/helpers.js';
 
 const pairs = readPairs(resolve(sharedDir, 'eval'));
@@ -35,10 +35,5 @@ describe('scene split', () => {
     // KITTI is one drive: the only outdoor scene, so in one half only.
     expect(new Set(pairs.filter((p) => p.kind === 'outdoor').map((p) => p.half)).size).toBe(1);
     expect(splitPairs(pairs)).toHaveLength(pairs.length);
-  });
-
-  it('gives a scene of another folder a stable half', () => {
-    expect(halfOf('some-new-scene')).toBe(halfOf('some-new-scene'));
-    expect(['A', 'B']).toContain(halfOf('another'));
   });
 });

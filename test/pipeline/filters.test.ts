@@ -146,19 +146,24 @@ describe('distanceToBackground and inflate', () => {
     for (let x = 11; x < 50; x++) expect(at(x + 1, 50)).toBeGreaterThanOrEqual(at(x, 50) - 1e-4);
   });
 
-  it('inflates a long body into a round tube with no crease down its middle', () => {
-    // A bar 200 x 41: a distance transform's profile folds along the middle row.
-    const [w, h] = [240, 61];
-    const mask = Float32Array.from({ length: w * h }, (_, i) => ((i % w) >= 20 && (i % w) < 220 && Math.floor(i / w) >= 10 && Math.floor(i / w) <= 50 ? 1 : 0));
+  it('inflates an arm of a body into a round tube with no crease down its middle', () => {
+    // A disc (radius 50) with a bar 21 px wide reaching out of it: a sphere profile over the
+    // distance transform folds along the bar's middle row (there its curvature was 10x that beside
+    // it) and stands the arm up to the body's radius.
+    const [w, h] = [260, 121];
+    const mask = Float32Array.from({ length: w * h }, (_, i) => {
+      const [x, y] = [i % w, Math.floor(i / w)];
+      return Math.hypot(x - 60, y - 60) <= 50 || (x >= 60 && x < 240 && Math.abs(y - 60) <= 10) ? 1 : 0;
+    });
     const height = inflate(mask, w, h);
-    const at = (y: number) => height[y * w + 120]!;
-    // Across the bar: highest in the middle, and its curvature there no sharper than beside it.
-    expect(at(30)).toBeGreaterThan(at(20));
+    const at = (y: number) => height[y * w + 170]!;
+    // Across the arm: highest in the middle, and its curvature there no sharper than beside it.
+    expect(at(60)).toBeGreaterThan(at(55));
     const bend = (y: number) => Math.abs(at(y - 1) - 2 * at(y) + at(y + 1));
-    expect(bend(30)).toBeLessThan(1.5 * Math.max(bend(26), bend(34)));
-    // The tube is about as high as it is wide: a section of radius ~20 px, not of the bar's length.
-    expect(at(30)).toBeGreaterThan(15);
-    expect(at(30)).toBeLessThan(40);
+    expect(bend(60)).toBeLessThan(1.5 * Math.max(bend(56), bend(64)));
+    // A tube about as high as the arm is wide (half-width 10 px), not as high as the body.
+    expect(at(60)).toBeGreaterThan(8);
+    expect(at(60)).toBeLessThan(20);
   });
 
   it('objectDepth turns a hollow model prediction of a round object into a dome', () => {

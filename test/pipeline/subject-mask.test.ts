@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { maskScores, readMaskPairs, readMaskTruth, type MaskScores } from '../../bench/eval/masks.js';
+import { mulberry32 } from '../../bench/eval/stats.js';
 import { runPipeline, TUNING, type PipelineParams } from '../../src/pipeline/run.js';
 import { skyMask } from '../../src/pipeline/scene-priors.js';
 import { cleanUp, isScene, subjectCut } from '../../src/pipeline/subject-mask.js';
@@ -101,13 +102,10 @@ describe('cleanUp', () => {
 describe('subjectCut on made-up photos', () => {
   const width = 120;
   const height = 90;
-  /** A deterministic noise source, so the photos are the same at every run. */
+  /** Seeded noise in -0.5..0.5, so the photos are the same at every run. */
   function noise(seed: number): () => number {
-    let state = seed;
-    return () => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return state / 2147483648 - 0.5;
-    };
+    const next = mulberry32(seed);
+    return () => next() - 0.5;
   }
   /** A grey, noisy backdrop with discs of the given colours painted on it. */
   function photo(discs: { cx: number; cy: number; r: number; colour: [number, number, number] }[]): { rgb: Uint8Array; inDisc: Int8Array } {
