@@ -8,7 +8,7 @@ import { errorEnvelope } from '../contract/envelope.js';
 import { redactUrl } from '../logger.js';
 import { ApiError, Errors } from '../contract/errors.js';
 import type { TlsFiles } from '../tls.js';
-import { clientErrorHandler, frameworkErrors } from './connection-errors.js';
+import { clientErrorHandler, frameworkErrors, requireOneHost } from './connection-errors.js';
 import { MAX_FIELD_BYTES } from './create-task-form.js';
 import { tooLarge } from './fetch-image.js';
 import { registerHealth, type ReadinessChecks } from './health.js';
@@ -47,6 +47,26 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest, maxImage
   }
 }
 
+/** The envelope of a path no route serves (the not-found handler's, and a file that cannot be served). */
+function notFound(request: FastifyRequest): ApiError {
+  return new ApiError(Errors.routeNotFound, `not found: ${request.method} ${request.url.split('?')[0]}`);
+}
+
+/**
+ * Refusals of @fastify/send, which serves the static files (/docs/static/*, the web UI's, the
+ * downloads): http-errors objects (a numeric `status`, `expose` set for a client error) that
+ * @fastify/static hands to the error handler. A path that climbs out of the folder (`..`: 403) or
+ * holds a NUL byte (400) names no file this server serves, so it is answered as any unknown path
+ * (404), not as a server fault; a Range past the end of a file gets its 416 with Content-Range.
+ */
+function fromFileError(error: Error, request: FastifyRequest): ApiError | undefined {
+  const { status, expose, headers } = error as { status?: unknown; expose?: unknown; headers?: Record<string, string> };
+  if (typeof status !== 'number' || expose !== true) return undefined;
+  if (status === 400 || status === 403 || status === 404) return notFound(request);
+  if (status === 416) return new ApiError(Errors.rangeNotSatisfiable, undefined, { headers: headers?.['Content-Range'] ? { 'content-range': headers['Content-Range'] } : {} });
+  return undefined;
+}
+
 export interface AppDeps extends RouteDeps {
   logger: FastifyBaseLogger;
   /** Shared rate-limit counters (distributed mode); undefined: counters in this process. */
@@ -66,13 +86,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Options of Node's HTTP/1.1 server. Fastify hands `http` to http.createServer only; with `https`
   // it passes that object alone to https.createServer (which takes the same options), so these go
   // inside it there. requestTimeout, keepAliveTimeout and clientError Fastify sets on either server.
+  const headersTimeout = Math.min(60_000, config.requestTimeoutMs);
   const nodeServerOptions = {
-    headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+    headersTimeout,
     connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))),
+    // Node answers an HTTP/1.1 request without Host with an empty 400 of its own, before Fastify
+    // sees it: requireOneHost (connection-errors.ts) does that check, in the envelope, instead.
+    requireHostHeader: false,
   };
   // HTTP/1.1 even over TLS, never HTTP/2: downloads stream through @fastify/send on request.raw,
-  // and the slow-request protection above is the HTTP/1 server's (README "HTTPS").
-  const nodeServer = deps.tls ? { https: { ...deps.tls, ...nodeServerOptions } } : { http: nodeServerOptions };
+  // and the slow-request protection above is the HTTP/1 server's (README "HTTPS"). That protection
+  // starts once the TLS handshake is done: the handshake itself gets the same bound as the headers
+  // (node:tls holds a connection that stops mid-handshake for 120 s by default).
+  const nodeServer = deps.tls ? { https: { ...deps.tls, ...nodeServerOptions, handshakeTimeout: headersTimeout } } : { http: nodeServerOptions };
   const app = Fastify({
     loggerInstance: deps.logger,
     // Room for the multipart overhead around a maximum-size image.
@@ -87,6 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One line per request, written below when the answer is sent (Fastify's own are two).
     logController: new LogController({ disableRequestLogging: true }),
   });
+
+  // First of all hooks (before the rate limit's): a request without exactly one Host is refused.
+  app.addHook('onRequest', requireOneHost);
 
   // One line per request: at info, except the answers a poller gets again and again (a query-task
   // that is not new news, the probes), which go to debug so polling does not flood the log.
@@ -137,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error instanceof ApiError ? error : fromFastifyError(error, request, config.maxImageBytes);
+    const known = error instanceof ApiError ? error : (fromFastifyError(error, request, config.maxImageBytes) ?? fromFileError(error, request));
     if (known) {
       return reply.code(known.entry.status).headers(known.headers).send(errorEnvelope(known.entry, known.message, known.data));
     }
@@ -151,10 +180,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorEnvelope(Errors.routeNotFound, `not found: ${request.method} ${request.url.split('?')[0]}`));
+    const missing = notFound(request);
+    reply.code(missing.entry.status).send(errorEnvelope(missing.entry, missing.message));
   });
 
-  await registerOpenApi(app, config.maxImageBytes);
+  await registerOpenApi(app, config.maxImageBytes, { https: deps.tls !== undefined });
   registerRoutes(app, deps);
   registerHealth(app, deps.readiness);
   if (deps.metrics) registerMetrics(app, deps.metrics);

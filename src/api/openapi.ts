@@ -86,7 +86,7 @@ function finish(generated: Json, maxImageBytes: number): Json {
  * Swagger UI over the same document, its files served from the package (offline; no CDN).
  * Register before the routes: @fastify/swagger collects them as they are added.
  */
-export async function registerOpenApi(app: FastifyInstance, maxImageBytes: number): Promise<void> {
+export async function registerOpenApi(app: FastifyInstance, maxImageBytes: number, { https }: { https: boolean }): Promise<void> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(swagger, {
@@ -108,8 +108,14 @@ export async function registerOpenApi(app: FastifyInstance, maxImageBytes: numbe
     // No call to the public validator badge: the page reaches nothing but this server.
     uiConfig: { validatorUrl: null, docExpansion: 'list', deepLinking: true, defaultModelsExpandDepth: 0 },
     // Its own policy, narrowed to this server (no https: sources) and with the inline styles Swagger
-    // UI sets on its elements allowed.
+    // UI sets on its elements allowed. Its `upgrade-insecure-requests` only where the server speaks
+    // HTTPS: on a plain HTTP port the browser would fetch the page's scripts and styles over HTTPS
+    // from that port and show a blank page (browsers spare only localhost). The page's sources are
+    // all this origin, so over HTTPS (here or at a proxy in front) the directive changes nothing.
     staticCSP: true,
-    transformStaticCSP: (header) => header.replaceAll(' https:', '').replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+    transformStaticCSP: (header) => {
+      const policy = header.replaceAll(' https:', '').replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+      return https ? policy : policy.replace(/\s*upgrade-insecure-requests;?/, '');
+    },
   });
 }

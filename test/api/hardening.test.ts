@@ -57,6 +57,39 @@ describe('answers in the envelope', () => {
     expect(text).not.toMatch(/s3cr3tsignature/);
   });
 
+  it('an HTTP/1.1 request without Host, or any request with two (400, not an empty 400 or a 200)', async () => {
+    for (const [head, msg] of [
+      ['GET /healthz HTTP/1.1', /an HTTP\/1\.1 request needs a Host header/],
+      ['GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: other.example', /more than one Host header/],
+      ['GET /nope HTTP/1.0\r\nHost: a\r\nhost: a', /more than one Host header/],
+    ] as const) {
+      const answer = await raw((socket) => socket.end(`${head}\r\n\r\n`));
+      expect(envelopeOf(answer), head).toEqual({ status: 400, body: { code: 40020003, data: {}, msg: expect.stringMatching(msg) } });
+      expect(answer, head).toMatch(/\r\nconnection: close\r\n/i);
+    }
+    // HTTP/1.0 may leave it out (RFC 9112 3.2).
+    const old = await raw((socket) => socket.end('GET /healthz HTTP/1.0\r\n\r\n'));
+    expect(envelopeOf(old)).toMatchObject({ status: 200, body: { code: 200 } });
+  });
+
+  it('a /docs/static path that climbs out of its folder or holds a NUL byte (404, logged at info)', async () => {
+    const before = server.output().length;
+    // Sent as written (curl --path-as-is): fetch() would resolve the dot segments first.
+    const paths = ['/docs/static/../../../../package.json', '/docs/static/%2e%2e/%2e%2e/package.json', '/docs/static/index.html%00', '/docs/static/swagger-ui.css%00.map'];
+    for (const path of paths) {
+      const answer = await raw((socket) => socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      expect(envelopeOf(answer), path).toEqual({ status: 404, body: { code: 404, data: {}, msg: `not found: GET ${path}` } });
+    }
+    // The file server's other refusal: a Range past the end of one of its files.
+    const beyond = await fetch(`${server.url}/docs/static/swagger-ui.css`, { headers: { range: 'bytes=99999999-' } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toMatch(/^bytes \*\/\d+$/);
+    expect(await beyond.json()).toEqual({ code: 416, data: {}, msg: 'requested range not satisfiable' });
+    // Each is one request line at info; none an error with a stack.
+    await expect.poll(() => server.output().slice(before), { timeout: 5000 }).toMatch(/"status":416/);
+    expect(server.output().slice(before)).not.toMatch(/"level":50|unexpected error/);
+  });
+
   it('headers too large (431)', async () => {
     const answer = await raw((socket) => socket.end(`GET /open-api/v1/depth/query-task HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
     expect(envelopeOf(answer)).toEqual({ status: 431, body: { code: 431, data: {}, msg: 'request headers too large' } });

@@ -3,6 +3,7 @@
 // client that does not trust the certificate, and plain HTTP on the same port. It stays HTTP/1.1
 // with the HTTP/1 server's slow-request protection, and a half-configured TLS stops the start.
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
@@ -134,6 +135,37 @@ describe('an HTTPS server', () => {
     // so without headersTimeout and connectionsCheckingInterval there the 408 came after 30 s.
     expect(Date.now() - started).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 500);
     expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS + 5000);
+  });
+
+  it('closes a connection that stops in the middle of its handshake at DEPTHMILL_REQUEST_TIMEOUT_MS, not after 120 s', async () => {
+    /** How long the server keeps a raw TCP connection that sent these bytes and then nothing. */
+    const heldFor = (bytes: Buffer) =>
+      new Promise<number>((resolve) => {
+        const started = Date.now();
+        const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+        const giveUp = setTimeout(() => socket.destroy(), 30_000);
+        socket.resume();
+        socket.on('error', () => undefined); // a reset is a close too
+        socket.once('close', () => {
+          clearTimeout(giveUp);
+          resolve(Date.now() - started);
+        });
+      });
+    const [silent, halfHello] = await Promise.all([
+      heldFor(Buffer.alloc(0)),
+      // A handshake record announcing a 512-byte ClientHello, and 4 bytes of it.
+      heldFor(Buffer.from('1603010200' + '010001fc', 'hex')),
+    ]);
+    expect(silent).toBeLessThan(REQUEST_TIMEOUT_MS + 5000);
+    expect(halfHello).toBeLessThan(REQUEST_TIMEOUT_MS + 5000);
+  }, 40_000);
+
+  it('keeps upgrade-insecure-requests in the policy of /docs, which it serves over HTTPS', async () => {
+    await trustingTheCertificate(async () => {
+      const docs = await fetch(`${server.url}/docs/`);
+      expect(docs.status).toBe(200);
+      expect(docs.headers.get('content-security-policy')).toMatch(/upgrade-insecure-requests/);
+    });
   });
 });
 

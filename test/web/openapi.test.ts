@@ -138,6 +138,9 @@ describe('/docs and the static UI', () => {
     const policy = response.headers.get('content-security-policy') ?? '';
     expect(policy).toMatch(/default-src 'self'/);
     expect(policy).not.toMatch(/https?:/);
+    // Not over plain HTTP: the browser would fetch the page's files over HTTPS from this HTTP port,
+    // and the page would be blank on any address but loopback (tls.test.ts: kept over HTTPS).
+    expect(policy).not.toMatch(/upgrade-insecure-requests/);
     const html = await response.text();
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
     const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
