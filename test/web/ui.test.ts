@@ -46,7 +46,9 @@ beforeAll(async () => {
   credentials = createClientCredentials(server.dataDir, 'designer');
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    // depthmill.test: a name the browser treats as a remote host (not loopback, so no secure-context
+    // exemptions), resolved to the test server on 127.0.0.1.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--host-resolver-rules=MAP depthmill.test 127.0.0.1'],
   });
 });
 
@@ -410,5 +412,14 @@ describe('web UI', () => {
     await page.close();
     expect(external).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  it('shows the API documentation over plain HTTP on an address other than loopback', async () => {
+    // With upgrade-insecure-requests in its policy the page asked for its scripts over HTTPS from
+    // this HTTP port and stayed blank; browsers skip that upgrade for loopback only.
+    const page = await browser.newPage();
+    await page.goto(`http://depthmill.test:${new URL(server.url).port}/docs`);
+    await page.locator('.opblock', { hasText: '/open-api/v1/depth/create-task' }).first().waitFor({ timeout: 20_000 });
+    await page.close();
   });
 });
