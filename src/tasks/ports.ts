@@ -85,19 +85,32 @@ export interface ClientStore {
 export interface CallbackDelivery {
   id: number;
   taskId: string;
+  /** The task's client ('' when the task is gone): whose places in the dispatcher it takes. */
+  clientId: string;
   url: string;
   attempts: number;
   nextAttemptAt: number;
   createdAt: number;
 }
 
+/** How many deliveries a claim may take: in all, and per client counting those it still has in flight. */
+export interface CallbackSlots {
+  limit: number;
+  perClient: number;
+  /** Deliveries this process has in flight, by client id. */
+  busy: ReadonlyMap<string, number>;
+}
+
 export interface CallbackStore {
   /**
-   * Takes up to `limit` deliveries that are due, and moves their next attempt to now + leaseMs in
-   * the same step, so another process polling at once does not take them too; if this process
-   * dies before recording the attempt, the lease runs out and another one delivers.
+   * Takes up to `slots.limit` deliveries that are due, and moves their next attempt to now +
+   * leaseMs in the same step, so another process polling at once does not take them too; if this
+   * process dies before recording the attempt, the lease runs out and another one delivers.
+   * Clients take turns: each client's oldest due delivery comes before any client's second, and
+   * no client gets more than `perClient` minus its busy count, so a client with many due
+   * deliveries (a dead endpoint) never crowds out the others.
    */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]>;
+  claimDue(now: number, leaseMs: number, slots: CallbackSlots): Promise<CallbackDelivery[]>;
   markDelivered(id: number, at: number): Promise<void>;
   /** Records a failed attempt; nextAttemptAt undefined means give up. */
   markAttempt(id: number, error: string, nextAttemptAt: number | undefined): Promise<void>;

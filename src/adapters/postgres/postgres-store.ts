@@ -2,7 +2,7 @@
 // port as the SQLite store, shared by every API and worker process.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Admission, CallbackDelivery, CallbackStore, Client, ClientStore, CreditChange, TaskOutcome, TaskStore } from '../../tasks/ports.js';
+import type { Admission, CallbackDelivery, CallbackSlots, CallbackStore, Client, ClientStore, CreditChange, TaskOutcome, TaskStore } from '../../tasks/ports.js';
 import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
@@ -211,16 +211,34 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     return rows[0]!.value;
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]> {
-    // SKIP LOCKED: two workers polling at the same moment take different rows, never the same one.
+  async claimDue(now: number, leaseMs: number, slots: CallbackSlots): Promise<CallbackDelivery[]> {
+    // Each client's due deliveries numbered oldest first (its turn); a client's busy count moves
+    // its turns back, and turns beyond perClient wait. A window function cannot sit beside FOR
+    // UPDATE, so the picked rows are locked in a second step: SKIP LOCKED, and the due condition
+    // checked again on the row's latest version, so two workers polling at the same moment never
+    // take the same row (the later one just takes fewer) and never wait on each other.
+    const busy = [...slots.busy];
     const { rows } = await this.pool.query<CallbackRow>(
-      `UPDATE callbacks SET next_attempt_at = $1
+      `WITH busy AS (SELECT * FROM unnest($4::text[], $5::int[]) AS busy(client_id, n)),
+       ranked AS (
+         SELECT c.id, c.next_attempt_at, COALESCE(t.client_id, '') AS client_id,
+                row_number() OVER (PARTITION BY COALESCE(t.client_id, '') ORDER BY c.next_attempt_at, c.id) AS turn
+         FROM callbacks c LEFT JOIN tasks t ON t.id = c.task_id
+         WHERE c.delivered_at IS NULL AND c.gave_up_at IS NULL AND c.next_attempt_at <= $2
+       ),
+       picked AS (
+         SELECT ranked.id FROM ranked LEFT JOIN busy ON busy.client_id = ranked.client_id
+         WHERE ranked.turn + COALESCE(busy.n, 0) <= $6
+         ORDER BY ranked.turn + COALESCE(busy.n, 0), ranked.next_attempt_at, ranked.id LIMIT $3
+       )
+       UPDATE callbacks SET next_attempt_at = $1
        WHERE id IN (
          SELECT id FROM callbacks
-         WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
-         ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING id, task_id, url, attempts, $2::bigint AS next_attempt_at, created_at`,
-      [now + leaseMs, now, limit],
+         WHERE id IN (SELECT id FROM picked) AND delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id, task_id, COALESCE((SELECT t.client_id FROM tasks t WHERE t.id = callbacks.task_id), '') AS client_id,
+                 url, attempts, $2::bigint AS next_attempt_at, created_at`,
+      [now + leaseMs, now, slots.limit, busy.map(([client]) => client), busy.map(([, n]) => n), slots.perClient],
     );
     return rows.map(toDelivery);
   }

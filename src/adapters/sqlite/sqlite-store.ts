@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import type {
   Admission,
   CallbackDelivery,
+  CallbackSlots,
   CreditChange,
   CallbackStore,
   Client,
@@ -215,15 +216,24 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     return row.value;
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]> {
+  async claimDue(now: number, leaseMs: number, slots: CallbackSlots): Promise<CallbackDelivery[]> {
     return this.db.transaction(() => {
+      // Each client's due deliveries numbered oldest first (its turn); a client's busy count
+      // (json_each of {client: n}) moves its turns back, and turns beyond perClient wait.
       const rows = this.db
         .prepare(
-          `SELECT id, task_id, url, attempts, next_attempt_at, created_at FROM callbacks
-           WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?
-           ORDER BY next_attempt_at LIMIT ?`,
+          `WITH ranked AS (
+             SELECT c.id, c.task_id, COALESCE(t.client_id, '') AS client_id, c.url, c.attempts, c.next_attempt_at, c.created_at,
+                    ROW_NUMBER() OVER (PARTITION BY COALESCE(t.client_id, '') ORDER BY c.next_attempt_at, c.id) AS turn
+             FROM callbacks c LEFT JOIN tasks t ON t.id = c.task_id
+             WHERE c.delivered_at IS NULL AND c.gave_up_at IS NULL AND c.next_attempt_at <= ?
+           )
+           SELECT ranked.id, task_id, client_id, url, attempts, next_attempt_at, created_at
+           FROM ranked LEFT JOIN json_each(?) AS busy ON busy.key = ranked.client_id
+           WHERE ranked.turn + COALESCE(busy.value, 0) <= ?
+           ORDER BY ranked.turn + COALESCE(busy.value, 0), ranked.next_attempt_at, ranked.id LIMIT ?`,
         )
-        .all(now, limit) as CallbackRow[];
+        .all(now, JSON.stringify(Object.fromEntries(slots.busy)), slots.perClient, slots.limit) as CallbackRow[];
       const lease = this.db.prepare('UPDATE callbacks SET next_attempt_at = ? WHERE id = ?');
       for (const row of rows) lease.run(now + leaseMs, row.id);
       return rows.map(toDelivery);
