@@ -10,8 +10,11 @@ export interface TaskStore {
    * a metered balance below the task's `credits` (its cost). The count, the charge and the insert
    * are one step: two requests can never both take the last place or spend the same credits.
    * The task is recorded with the credits actually taken (0 when the balance is unlimited).
+   * With `room`, the task also keeps `room.reserve` bytes for its result until it ends, and is
+   * refused (`storage`) when the room kept by every unfinished task and this one's would be more
+   * than `room.free`: in the same step, so two requests never both take the last room.
    */
-  insertWithinQuota(task: Task, quota: number): Promise<Admission>;
+  insertWithinQuota(task: Task, quota: number, room?: RoomCheck): Promise<Admission>;
   /** Deletes a task still `created` (a reservation whose inputs never got stored), giving its credits back. */
   removeUnacknowledged(id: string): Promise<void>;
   get(id: string): Promise<Task | undefined>;
@@ -41,7 +44,13 @@ export interface TaskStore {
 }
 
 /** What insertWithinQuota decided: the credits it took, or why not (`balance`: the client's, when too low). */
-export type Admission = { accepted: true; credits: number } | { accepted: false; reason: 'quota' } | { accepted: false; reason: 'balance'; balance: number };
+export type Admission = { accepted: true; credits: number } | { accepted: false; reason: 'quota' } | { accepted: false; reason: 'storage' } | { accepted: false; reason: 'balance'; balance: number };
+
+/** Disk a new task's result needs (`reserve`), and what the disk has for results (`free`), in bytes. */
+export interface RoomCheck {
+  free: number;
+  reserve: number;
+}
 
 /**
  * A success names the depth model that made the map (query-task's `depth_model`) and, for a

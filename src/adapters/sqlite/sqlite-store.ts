@@ -9,6 +9,7 @@ import type {
   CreditChange,
   CallbackStore,
   Client,
+  RoomCheck,
   ClientStore,
   TaskOutcome,
   TaskStore,
@@ -51,22 +52,26 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     this.db.close();
   }
 
-  async insertWithinQuota(task: Task, quota: number): Promise<Admission> {
+  async insertWithinQuota(task: Task, quota: number, room?: RoomCheck): Promise<Admission> {
     // IMMEDIATE: the write lock is taken before the count, so other processes wait for this step.
     try {
-      return this.insertTransaction(task, quota);
+      return this.insertTransaction(task, quota, room);
     } catch (error) {
       if (isFull(error)) throw new StorageFull('the database disk is full', { cause: error });
       throw error;
     }
   }
 
-  private insertTransaction(task: Task, quota: number): Admission {
+  private insertTransaction(task: Task, quota: number, room: RoomCheck | undefined): Admission {
     return this.db.transaction((): Admission => {
       const { n } = this.db
         .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
         .get(task.clientId) as { n: number };
       if (n >= quota) return { accepted: false, reason: 'quota' };
+      if (room) {
+        const { kept } = this.db.prepare(`SELECT COALESCE(SUM(result_reserve), 0) AS kept FROM tasks WHERE state NOT IN ('success', 'failed')`).get() as { kept: number };
+        if (kept + room.reserve > room.free) return { accepted: false, reason: 'storage' };
+      }
       const cost = task.credits ?? 0;
       const { balance } = (this.db.prepare('SELECT balance FROM clients WHERE id = ?').get(task.clientId) as { balance: number | null } | undefined) ?? { balance: null };
       if (balance !== null && balance < cost) return { accepted: false, reason: 'balance', balance };
@@ -74,10 +79,10 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
       if (taken > 0) this.db.prepare('UPDATE clients SET balance = balance - ? WHERE id = ?').run(taken, task.clientId);
       this.db
         .prepare(
-          `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken);
+        .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken, room?.reserve ?? 0);
       return { accepted: true, credits: taken };
     }).immediate();
   }
