@@ -36,6 +36,7 @@ export interface ClientRow {
 export interface CallbackRow {
   id: number;
   task_id: string;
+  client_id: string;
   url: string;
   attempts: number;
   next_attempt_at: number;
@@ -46,6 +47,7 @@ export function toDelivery(row: CallbackRow): CallbackDelivery {
   return {
     id: Number(row.id),
     taskId: row.task_id,
+    clientId: row.client_id,
     url: row.url,
     attempts: Number(row.attempts),
     nextAttemptAt: Number(row.next_attempt_at),

@@ -8,6 +8,9 @@ export const TASK_STATES = ['created', 'queueing', 'processing', 'success', 'fai
 export type TaskState = (typeof TASK_STATES)[number];
 
 
+/** Long side of the output per model_type (API.md, Outputs): the depth map's, and a relief's map's. */
+export const OUTPUT_LONG_SIDE = { base: 1024, pro: 2048 } as const;
+
 /** Where the subject is: x0, y0, x1, y1 as shares (0..1) of the photo's width and height, top left origin. */
 export type SubjectBox = readonly [number, number, number, number];
 

@@ -8,6 +8,7 @@
 // pro: the global pass plus overlapping tiles at twice the scale, guided upsampling to 2048.
 // The numbers behind each choice are in README "Depth quality" (bench/eval.ts measures them).
 import type { StageReporter } from '../contract/progress.js';
+import { OUTPUT_LONG_SIDE } from '../contract/task.js';
 import { checkPhotoShape, decodeImage, type DecodeLimits, type DecodedImage } from './decode.js';
 import { predictInverseDepth } from './depth.js';
 import type { DepthMap } from './depth-map.js';
@@ -40,8 +41,7 @@ export interface PipelineParams {
   subjectBox?: SubjectBox;
 }
 
-/** Long side of the output per model_type (API.md, Outputs). */
-export const OUTPUT_LONG_SIDE = { base: 1024, pro: 2048 } as const;
+export { OUTPUT_LONG_SIDE };
 
 /**
  * The knobs of the depth stages. Each model_type has its defaults (TUNING); the evaluation

@@ -22,6 +22,10 @@ export interface CallbackDispatcherOptions {
   giveUpAfterMs?: number;
   /** Where each attempt's outcome is counted (default: nowhere). */
   metrics?: Metrics;
+  /** Attempts in flight at once on this process (default 64). */
+  maxInFlight?: number;
+  /** Attempts in flight at once for one client (default 8): all a dead endpoint can hold. */
+  maxInFlightPerClient?: number;
 }
 
 const MAX_BACKOFF_MS = 10 * 60 * 1000;
@@ -32,10 +36,19 @@ export function nextDelayMs(attempts: number, random = Math.random): number {
   return Math.round(base * (0.5 + random() * 0.5));
 }
 
+/** Deliveries in flight at once on one process, in all and per client (defaults of the options). */
+const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT_PER_CLIENT = 8;
+
 export class CallbackDispatcher {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private readonly inFlight = new Set<number>();
+  private claiming: Promise<void> | undefined;
+  /** A wake came while claiming: claim again once it is done (the places or the due rows changed). */
+  private claimAgain = false;
+  /** The attempts under way, by delivery id. */
+  private readonly inFlight = new Map<number, Promise<void>>();
+  /** How many of the attempts under way are each client's. */
+  private readonly busy = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly options: CallbackDispatcherOptions) {}
@@ -46,60 +59,87 @@ export class CallbackDispatcher {
     this.wake();
   }
 
-  /** Looks for due deliveries now (called when a task ends, so callbacks do not wait a poll). */
+  /**
+   * Looks for due deliveries now (called when a task ends, so callbacks do not wait a poll, and
+   * when an attempt ends, so its place is used at once). Attempts are not waited for as a batch:
+   * each runs on its own, and a client's endpoint that hangs holds only that client's places.
+   */
   wake(): void {
-    if (this.stopped || this.running) return;
-    this.running = this.deliverDue().finally(() => {
-      this.running = undefined;
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = this.claim().finally(() => {
+      this.claiming = undefined;
+      if (this.claimAgain) {
+        this.claimAgain = false;
+        this.wake();
+      }
     });
   }
 
+  /** Stops claiming, and waits for the attempts under way (each ends within its timeout). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await this.claiming;
+    await Promise.all(this.inFlight.values());
   }
 
-  private async deliverDue(): Promise<void> {
+  private async claim(): Promise<void> {
+    const free = (this.options.maxInFlight ?? MAX_IN_FLIGHT) - this.inFlight.size;
+    if (free <= 0) return;
     try {
       // The lease outlasts one POST (its timeout) with room to record the outcome.
       const leaseMs = (this.options.requestTimeoutMs ?? 10_000) + 5_000;
-      const due = await this.options.callbacks.claimDue(Date.now(), 20, leaseMs);
-      await Promise.all(due.filter((delivery) => !this.inFlight.has(delivery.id)).map((delivery) => this.deliver(delivery)));
+      const slots = { limit: free, perClient: this.options.maxInFlightPerClient ?? MAX_IN_FLIGHT_PER_CLIENT, busy: new Map(this.busy) };
+      const due = await this.options.callbacks.claimDue(Date.now(), leaseMs, slots);
+      for (const delivery of due) if (!this.inFlight.has(delivery.id)) this.begin(delivery);
     } catch (error) {
       this.options.log.error({ err: error }, 'callback dispatch failed');
     }
   }
 
+  private begin(delivery: CallbackDelivery): void {
+    const client = delivery.clientId;
+    this.busy.set(client, (this.busy.get(client) ?? 0) + 1);
+    const attempt = this.deliver(delivery)
+      .catch((error: unknown) => this.options.log.error({ err: error }, 'callback dispatch failed'))
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        const left = (this.busy.get(client) ?? 1) - 1;
+        if (left > 0) this.busy.set(client, left);
+        else this.busy.delete(client);
+        this.wake();
+      });
+    this.inFlight.set(delivery.id, attempt);
+  }
+
   private async deliver(delivery: CallbackDelivery): Promise<void> {
     const { callbacks, tasks, clients, blobs, baseUrl, log } = this.options;
     const metrics = this.options.metrics ?? noMetrics;
-    this.inFlight.add(delivery.id);
-    try {
-      const task = await tasks.get(delivery.taskId);
-      const client = task && (await clients.getClient(task.clientId));
-      if (!task || !client) {
-        await callbacks.markAttempt(delivery.id, 'task or client no longer exists', undefined);
-        metrics.callbackAttempt('gave_up');
-        return;
-      }
-      const body = JSON.stringify(await taskQueryBody(task, blobs, baseUrl));
-      const error = await post(this.options.fetch, delivery.url, body, signCallback(client.callbackKey, body), this.options.requestTimeoutMs ?? 10_000);
-      if (error === undefined) {
-        await callbacks.markDelivered(delivery.id, Date.now());
-        metrics.callbackAttempt('delivered');
-        log.info({ taskId: task.id, attempts: delivery.attempts + 1 }, 'callback delivered');
-        return;
-      }
-      const giveUpAt = delivery.createdAt + (this.options.giveUpAfterMs ?? 60 * 60 * 1000);
-      const next = Date.now() + nextDelayMs(delivery.attempts);
-      await callbacks.markAttempt(delivery.id, error, next < giveUpAt ? next : undefined);
-      // One outcome per attempt: a failed attempt that ends the delivery counts as gave_up only.
-      metrics.callbackAttempt(next < giveUpAt ? 'failed_attempt' : 'gave_up');
-      log.warn({ taskId: task.id, attempts: delivery.attempts + 1, error, gaveUp: next >= giveUpAt }, 'callback not delivered');
-    } finally {
-      this.inFlight.delete(delivery.id);
+    const task = await tasks.get(delivery.taskId);
+    const client = task && (await clients.getClient(task.clientId));
+    if (!task || !client) {
+      await callbacks.markAttempt(delivery.id, 'task or client no longer exists', undefined);
+      metrics.callbackAttempt('gave_up');
+      return;
     }
+    const body = JSON.stringify(await taskQueryBody(task, blobs, baseUrl));
+    const error = await post(this.options.fetch, delivery.url, body, signCallback(client.callbackKey, body), this.options.requestTimeoutMs ?? 10_000);
+    if (error === undefined) {
+      await callbacks.markDelivered(delivery.id, Date.now());
+      metrics.callbackAttempt('delivered');
+      log.info({ taskId: task.id, attempts: delivery.attempts + 1 }, 'callback delivered');
+      return;
+    }
+    const giveUpAt = delivery.createdAt + (this.options.giveUpAfterMs ?? 60 * 60 * 1000);
+    const next = Date.now() + nextDelayMs(delivery.attempts);
+    await callbacks.markAttempt(delivery.id, error, next < giveUpAt ? next : undefined);
+    // One outcome per attempt: a failed attempt that ends the delivery counts as gave_up only.
+    metrics.callbackAttempt(next < giveUpAt ? 'failed_attempt' : 'gave_up');
+    log.warn({ taskId: task.id, attempts: delivery.attempts + 1, error, gaveUp: next >= giveUpAt }, 'callback not delivered');
   }
 }
 

@@ -10,8 +10,11 @@ export interface TaskStore {
    * a metered balance below the task's `credits` (its cost). The count, the charge and the insert
    * are one step: two requests can never both take the last place or spend the same credits.
    * The task is recorded with the credits actually taken (0 when the balance is unlimited).
+   * With `room`, the task also keeps `room.reserve` bytes for its result until it ends, and is
+   * refused (`storage`) when the room kept by every unfinished task and this one's would be more
+   * than `room.free`: in the same step, so two requests never both take the last room.
    */
-  insertWithinQuota(task: Task, quota: number): Promise<Admission>;
+  insertWithinQuota(task: Task, quota: number, room?: RoomCheck): Promise<Admission>;
   /** Deletes a task still `created` (a reservation whose inputs never got stored), giving its credits back. */
   removeUnacknowledged(id: string): Promise<void>;
   get(id: string): Promise<Task | undefined>;
@@ -41,7 +44,13 @@ export interface TaskStore {
 }
 
 /** What insertWithinQuota decided: the credits it took, or why not (`balance`: the client's, when too low). */
-export type Admission = { accepted: true; credits: number } | { accepted: false; reason: 'quota' } | { accepted: false; reason: 'balance'; balance: number };
+export type Admission = { accepted: true; credits: number } | { accepted: false; reason: 'quota' } | { accepted: false; reason: 'storage' } | { accepted: false; reason: 'balance'; balance: number };
+
+/** Disk a new task's result needs (`reserve`), and what the disk has for results (`free`), in bytes. */
+export interface RoomCheck {
+  free: number;
+  reserve: number;
+}
 
 /**
  * A success names the depth model that made the map (query-task's `depth_model`) and, for a
@@ -85,19 +94,32 @@ export interface ClientStore {
 export interface CallbackDelivery {
   id: number;
   taskId: string;
+  /** The task's client ('' when the task is gone): whose places in the dispatcher it takes. */
+  clientId: string;
   url: string;
   attempts: number;
   nextAttemptAt: number;
   createdAt: number;
 }
 
+/** How many deliveries a claim may take: in all, and per client counting those it still has in flight. */
+export interface CallbackSlots {
+  limit: number;
+  perClient: number;
+  /** Deliveries this process has in flight, by client id. */
+  busy: ReadonlyMap<string, number>;
+}
+
 export interface CallbackStore {
   /**
-   * Takes up to `limit` deliveries that are due, and moves their next attempt to now + leaseMs in
-   * the same step, so another process polling at once does not take them too; if this process
-   * dies before recording the attempt, the lease runs out and another one delivers.
+   * Takes up to `slots.limit` deliveries that are due, and moves their next attempt to now +
+   * leaseMs in the same step, so another process polling at once does not take them too; if this
+   * process dies before recording the attempt, the lease runs out and another one delivers.
+   * Clients take turns: each client's oldest due delivery comes before any client's second, and
+   * no client gets more than `perClient` minus its busy count, so a client with many due
+   * deliveries (a dead endpoint) never crowds out the others.
    */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]>;
+  claimDue(now: number, leaseMs: number, slots: CallbackSlots): Promise<CallbackDelivery[]>;
   markDelivered(id: number, at: number): Promise<void>;
   /** Records a failed attempt; nextAttemptAt undefined means give up. */
   markAttempt(id: number, error: string, nextAttemptAt: number | undefined): Promise<void>;

@@ -7,6 +7,7 @@ import { isFinished, type Task, type TaskParams } from '../contract/task.js';
 import { taskKind } from '../contract/task-kind.js';
 import { overdueError } from './housekeeping.js';
 import { newTaskId } from './task-id.js';
+import { expectedResultBytes } from './result-size.js';
 
 /** What a task is made from: the photo, and optionally the user's mask (a second blob). */
 export interface TaskInputs {
@@ -30,7 +31,7 @@ export interface TaskServiceOptions {
   metrics?: Metrics | undefined;
 }
 
-/** Room that must stay free beside a new task's inputs: for results and the database. */
+/** Room that must stay free beside a new task's inputs and the results' room: for the database and estimates that fall short. */
 const MIN_ROOM_BYTES = 16 * 1024 * 1024;
 
 function refuseWhenFull(error: unknown): never {
@@ -47,10 +48,12 @@ export class TaskService {
 
   async create(clientId: string, params: TaskParams, inputs: TaskInputs): Promise<Task> {
     const { tasks, blobs, queue, concurrentTaskQuota } = this.options;
-    // A full disk refuses new work at once (507) instead of failing it halfway, and keeps room for
-    // the results of work already accepted.
+    // A full disk refuses new work at once (507) instead of failing it halfway: beside the inputs
+    // and a margin, every accepted and unfinished task keeps room for its result (checked and
+    // taken by the store in the admission step), so work already accepted can always be written.
     const size = inputs.image.length + (inputs.mask?.length ?? 0);
-    if (blobs.room && (await blobs.room()) < size + MIN_ROOM_BYTES) throw new ApiError(Errors.storageFull);
+    const room = blobs.room ? { free: (await blobs.room()) - size - MIN_ROOM_BYTES, reserve: expectedResultBytes(params) } : undefined;
+    if (room && room.free < 0) throw new ApiError(Errors.storageFull);
     const now = Date.now();
     const id = newTaskId(new Date(now));
     const kind = taskKind(params);
@@ -61,7 +64,8 @@ export class TaskService {
     // before any input is stored (refused requests store nothing). Then the inputs; a `created`
     // task is not acknowledged yet, and one left so by a crash is removed by housekeeping.
     // The credits are taken in the same step; a task that fails gives them back (TaskStore.finish).
-    const admission = await tasks.insertWithinQuota(task, concurrentTaskQuota).catch(refuseWhenFull);
+    const admission = await tasks.insertWithinQuota(task, concurrentTaskQuota, room).catch(refuseWhenFull);
+    if (!admission.accepted && admission.reason === 'storage') throw new ApiError(Errors.storageFull);
     if (!admission.accepted && admission.reason === 'quota') {
       throw new ApiError(Errors.concurrencyLimit, `concurrency limit reached: at most ${concurrentTaskQuota} unfinished tasks per client`, {
         headers: { 'retry-after': '5' },

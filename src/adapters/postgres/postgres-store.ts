@@ -2,7 +2,7 @@
 // port as the SQLite store, shared by every API and worker process.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Admission, CallbackDelivery, CallbackStore, Client, ClientStore, CreditChange, TaskOutcome, TaskStore } from '../../tasks/ports.js';
+import type { Admission, CallbackDelivery, CallbackSlots, CallbackStore, Client, ClientStore, CreditChange, RoomCheck, TaskOutcome, TaskStore } from '../../tasks/ports.js';
 import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
@@ -59,21 +59,28 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     }
   }
 
-  async insertWithinQuota(task: Task, quota: number): Promise<Admission> {
-    return this.insertTransaction(task, quota).catch((error: unknown) => {
+  async insertWithinQuota(task: Task, quota: number, room?: RoomCheck): Promise<Admission> {
+    return this.insertTransaction(task, quota, room).catch((error: unknown) => {
       // PostgreSQL's disk_full.
       if ((error as { code?: string }).code === '53100') throw new StorageFull('the database disk is full', { cause: error });
       throw error;
     });
   }
 
-  private insertTransaction(task: Task, quota: number): Promise<Admission> {
+  private insertTransaction(task: Task, quota: number, room: RoomCheck | undefined): Promise<Admission> {
     return this.transaction(async (client): Promise<Admission> => {
       // One client's creations take turns (a lock held to the end of the transaction): under READ
       // COMMITTED two of them would otherwise both count 9 and both insert the tenth.
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('depthmill-quota'), hashtext($1))`, [task.clientId]);
       const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE client_id = $1 AND ${UNFINISHED}`, [task.clientId]);
       if (Number(rows[0]!.n) >= quota) return { accepted: false, reason: 'quota' };
+      if (room) {
+        // The disk is everyone's: creations that keep room take turns on one lock (taken after the
+        // client's, always in that order), or two could both count the last room as free.
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext('depthmill-room'))`);
+        const kept = await client.query<{ kept: string }>(`SELECT COALESCE(SUM(result_reserve), 0) AS kept FROM tasks WHERE ${UNFINISHED}`);
+        if (Number(kept.rows[0]!.kept) + room.reserve > room.free) return { accepted: false, reason: 'storage' };
+      }
       // The row lock also orders the charge against refunds and `clients credit` from other processes.
       const cost = task.credits ?? 0;
       const found = await client.query<{ balance: string | null }>('SELECT balance FROM clients WHERE id = $1 FOR UPDATE', [task.clientId]);
@@ -82,9 +89,9 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
       const taken = balance === null ? 0 : cost;
       if (taken > 0) await client.query('UPDATE clients SET balance = balance - $1 WHERE id = $2', [taken, task.clientId]);
       await client.query(
-        `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken],
+        `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken, room?.reserve ?? 0],
       );
       return { accepted: true, credits: taken };
     });
@@ -211,16 +218,34 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
     return rows[0]!.value;
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]> {
-    // SKIP LOCKED: two workers polling at the same moment take different rows, never the same one.
+  async claimDue(now: number, leaseMs: number, slots: CallbackSlots): Promise<CallbackDelivery[]> {
+    // Each client's due deliveries numbered oldest first (its turn); a client's busy count moves
+    // its turns back, and turns beyond perClient wait. A window function cannot sit beside FOR
+    // UPDATE, so the picked rows are locked in a second step: SKIP LOCKED, and the due condition
+    // checked again on the row's latest version, so two workers polling at the same moment never
+    // take the same row (the later one just takes fewer) and never wait on each other.
+    const busy = [...slots.busy];
     const { rows } = await this.pool.query<CallbackRow>(
-      `UPDATE callbacks SET next_attempt_at = $1
+      `WITH busy AS (SELECT * FROM unnest($4::text[], $5::int[]) AS busy(client_id, n)),
+       ranked AS (
+         SELECT c.id, c.next_attempt_at, COALESCE(t.client_id, '') AS client_id,
+                row_number() OVER (PARTITION BY COALESCE(t.client_id, '') ORDER BY c.next_attempt_at, c.id) AS turn
+         FROM callbacks c LEFT JOIN tasks t ON t.id = c.task_id
+         WHERE c.delivered_at IS NULL AND c.gave_up_at IS NULL AND c.next_attempt_at <= $2
+       ),
+       picked AS (
+         SELECT ranked.id FROM ranked LEFT JOIN busy ON busy.client_id = ranked.client_id
+         WHERE ranked.turn + COALESCE(busy.n, 0) <= $6
+         ORDER BY ranked.turn + COALESCE(busy.n, 0), ranked.next_attempt_at, ranked.id LIMIT $3
+       )
+       UPDATE callbacks SET next_attempt_at = $1
        WHERE id IN (
          SELECT id FROM callbacks
-         WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
-         ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING id, task_id, url, attempts, $2::bigint AS next_attempt_at, created_at`,
-      [now + leaseMs, now, limit],
+         WHERE id IN (SELECT id FROM picked) AND delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= $2
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id, task_id, COALESCE((SELECT t.client_id FROM tasks t WHERE t.id = callbacks.task_id), '') AS client_id,
+                 url, attempts, $2::bigint AS next_attempt_at, created_at`,
+      [now + leaseMs, now, slots.limit, busy.map(([client]) => client), busy.map(([, n]) => n), slots.perClient],
     );
     return rows.map(toDelivery);
   }

@@ -51,6 +51,8 @@ const MIGRATIONS: string[] = [
    ALTER TABLE tasks ADD COLUMN credits INTEGER NOT NULL DEFAULT 0;`,
   // How far a processing task is (query-task's progress), a few writes per task.
   `ALTER TABLE tasks ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;`,
+  // Disk kept for the result while the task is unfinished (create-task's estimate; 0: none kept).
+  `ALTER TABLE tasks ADD COLUMN result_reserve INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function openDatabase(path: string): Database.Database {

@@ -5,9 +5,11 @@ import type Database from 'better-sqlite3';
 import type {
   Admission,
   CallbackDelivery,
+  CallbackSlots,
   CreditChange,
   CallbackStore,
   Client,
+  RoomCheck,
   ClientStore,
   TaskOutcome,
   TaskStore,
@@ -50,22 +52,26 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     this.db.close();
   }
 
-  async insertWithinQuota(task: Task, quota: number): Promise<Admission> {
+  async insertWithinQuota(task: Task, quota: number, room?: RoomCheck): Promise<Admission> {
     // IMMEDIATE: the write lock is taken before the count, so other processes wait for this step.
     try {
-      return this.insertTransaction(task, quota);
+      return this.insertTransaction(task, quota, room);
     } catch (error) {
       if (isFull(error)) throw new StorageFull('the database disk is full', { cause: error });
       throw error;
     }
   }
 
-  private insertTransaction(task: Task, quota: number): Admission {
+  private insertTransaction(task: Task, quota: number, room: RoomCheck | undefined): Admission {
     return this.db.transaction((): Admission => {
       const { n } = this.db
         .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
         .get(task.clientId) as { n: number };
       if (n >= quota) return { accepted: false, reason: 'quota' };
+      if (room) {
+        const { kept } = this.db.prepare(`SELECT COALESCE(SUM(result_reserve), 0) AS kept FROM tasks WHERE state NOT IN ('success', 'failed')`).get() as { kept: number };
+        if (kept + room.reserve > room.free) return { accepted: false, reason: 'storage' };
+      }
       const cost = task.credits ?? 0;
       const { balance } = (this.db.prepare('SELECT balance FROM clients WHERE id = ?').get(task.clientId) as { balance: number | null } | undefined) ?? { balance: null };
       if (balance !== null && balance < cost) return { accepted: false, reason: 'balance', balance };
@@ -73,10 +79,10 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
       if (taken > 0) this.db.prepare('UPDATE clients SET balance = balance - ? WHERE id = ?').run(taken, task.clientId);
       this.db
         .prepare(
-          `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken);
+        .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken, room?.reserve ?? 0);
       return { accepted: true, credits: taken };
     }).immediate();
   }
@@ -215,15 +221,24 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     return row.value;
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number): Promise<CallbackDelivery[]> {
+  async claimDue(now: number, leaseMs: number, slots: CallbackSlots): Promise<CallbackDelivery[]> {
     return this.db.transaction(() => {
+      // Each client's due deliveries numbered oldest first (its turn); a client's busy count
+      // (json_each of {client: n}) moves its turns back, and turns beyond perClient wait.
       const rows = this.db
         .prepare(
-          `SELECT id, task_id, url, attempts, next_attempt_at, created_at FROM callbacks
-           WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?
-           ORDER BY next_attempt_at LIMIT ?`,
+          `WITH ranked AS (
+             SELECT c.id, c.task_id, COALESCE(t.client_id, '') AS client_id, c.url, c.attempts, c.next_attempt_at, c.created_at,
+                    ROW_NUMBER() OVER (PARTITION BY COALESCE(t.client_id, '') ORDER BY c.next_attempt_at, c.id) AS turn
+             FROM callbacks c LEFT JOIN tasks t ON t.id = c.task_id
+             WHERE c.delivered_at IS NULL AND c.gave_up_at IS NULL AND c.next_attempt_at <= ?
+           )
+           SELECT ranked.id, task_id, client_id, url, attempts, next_attempt_at, created_at
+           FROM ranked LEFT JOIN json_each(?) AS busy ON busy.key = ranked.client_id
+           WHERE ranked.turn + COALESCE(busy.value, 0) <= ?
+           ORDER BY ranked.turn + COALESCE(busy.value, 0), ranked.next_attempt_at, ranked.id LIMIT ?`,
         )
-        .all(now, limit) as CallbackRow[];
+        .all(now, JSON.stringify(Object.fromEntries(slots.busy)), slots.perClient, slots.limit) as CallbackRow[];
       const lease = this.db.prepare('UPDATE callbacks SET next_attempt_at = ? WHERE id = ?');
       for (const row of rows) lease.run(now + leaseMs, row.id);
       return rows.map(toDelivery);
