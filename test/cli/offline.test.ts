@@ -58,12 +58,13 @@ function cliInNamespace(pid: number, args: string[], env: Record<string, string>
 }
 
 let server: ChildProcess | undefined;
-afterAll(() => {
-  // strace's child is the server; SIGTERM to it (strace alone would only detach).
-  if (server?.pid) {
-    const children = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    for (const pid of children) process.kill(Number(pid), 'SIGTERM');
-  }
+afterAll(async () => {
+  // strace's child is the server; SIGTERM to it (strace alone would only detach), and strace ends with it.
+  if (!server?.pid || server.exitCode !== null) return;
+  const exited = new Promise((resolve) => server!.once('exit', resolve));
+  const children = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  for (const pid of children) process.kill(Number(pid), 'SIGTERM');
+  await exited;
 });
 
 it.skipIf(skipReason !== undefined)(`makes no DNS query and reaches no address beyond loopback while and after it runs a task${skipReason ? ` (skipped: ${skipReason})` : ''}`, async () => {
