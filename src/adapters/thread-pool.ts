@@ -9,6 +9,8 @@ import type { DepthEngine, DepthResult, EngineRunOptions } from '../tasks/ports.
 import { TaskFailure } from '../contract/errors.js';
 import type { TaskParams } from '../contract/task.js';
 import type { SessionOptions } from '../pipeline/index.js';
+// The module itself, not the pipeline's index: the main thread need not load ONNX Runtime.
+import { disableOnnxRuntimeTelemetry } from '../pipeline/ort-telemetry.js';
 import type { EngineJob, EngineReply, EngineThreadData } from './thread-entry.js';
 
 export interface ThreadEngineOptions {
@@ -38,6 +40,9 @@ export class ThreadEngine implements DepthEngine {
     // More inference threads than cores in all: idle ones must not spin, or they take the cores
     // from the threads that have work.
     const allowSpinning = threads * intraOpNumThreads <= cores;
+    // Here, on the main thread and before the threads exist: set inside a worker thread, the
+    // switch would never reach ONNX Runtime (its process.env is a copy native code does not read).
+    disableOnnxRuntimeTelemetry();
     this.pool = new Piscina({
       filename: new URL('./thread-entry.js', import.meta.url).href,
       minThreads: threads,

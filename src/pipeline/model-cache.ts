@@ -28,6 +28,13 @@ export interface ModelInput {
   sizing?: 'fixed' | 'keep-aspect';
   /** Both sides are rounded to a multiple of this (Depth Anything's ViT patches are 14 px). */
   multipleOf?: number;
+  /**
+   * 'keep-aspect' only: the most the long side may be (a multiple of multipleOf); a longer photo is
+   * fed smaller as a whole, short side below `height`. A ViT's attention grows with the square of
+   * its patches: without a bound, a 16:1 photo would be 8288 x 518 px, 21,904 patches, some 11.5 GB
+   * of attention in Depth Anything V2 Small alone. Default: twice `height`, rounded down to multipleOf.
+   */
+  maxLongSide?: number;
 }
 
 /** What a model's output means; every depth kind is brought to inverse depth by the depth stage. */
@@ -108,6 +115,16 @@ function checkSource(source: ModelSource | undefined): source is ModelSource {
   return typeof source.url === 'string' || typeof source.path === 'string';
 }
 
+const isPositiveInteger = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0;
+
+/** Sizing, patch size and bound: a bound only on a keep-aspect model, a whole number of patches, at least one. */
+function checkSizing(input: Partial<ModelInput>): boolean {
+  if (input.sizing !== undefined && input.sizing !== 'fixed' && input.sizing !== 'keep-aspect') return false;
+  if (input.multipleOf !== undefined && !isPositiveInteger(input.multipleOf)) return false;
+  if (input.maxLongSide === undefined) return true;
+  return input.sizing === 'keep-aspect' && isPositiveInteger(input.maxLongSide) && input.maxLongSide % (input.multipleOf ?? 1) === 0;
+}
+
 function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
   // A hand edit that drops a field should fail loudly at start-up, not as an obscure ONNX Runtime
   // error in the middle of a task.
@@ -129,6 +146,7 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
     input.mean.length === 3 &&
     Array.isArray(input.std) &&
     input.std.length === 3 &&
+    checkSizing(input) &&
     output !== undefined &&
     OUTPUT_KINDS.includes(output.kind as OutputKind) &&
     (output.indoorOnly === undefined || typeof output.indoorOnly === 'boolean') &&
@@ -141,7 +159,8 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
   return { commercialUse: true, default: false, ...entry } as ModelEntry;
 }
 
-function loadRegistry(env: NodeJS.ProcessEnv): Record<string, ModelEntry> {
+/** The bundled registry plus DEPTHMILL_MODEL_REGISTRY's entries, each checked; throws on a malformed one. */
+export function loadRegistry(env: NodeJS.ProcessEnv): Record<string, ModelEntry> {
   const entries = Object.entries(registryJson).map(([name, value]) => [name, checkEntry(name, value, 'src/pipeline/models.json')] as const);
   // Operators add their own models (a mirror, a fine-tune, a local file) in a JSON file of the
   // same shape; its entries may not replace the bundled defaults.

@@ -22,13 +22,18 @@ function roundTo(value: number, multiple: number): number {
  * The size the model is fed at. 'fixed' models get their input size (the image squashed: every
  * input pixel keeps a place in the result, which a centre crop would not give; the output is
  * stretched back to the image's proportions afterwards). 'keep-aspect' models get the image with its
- * proportions, short side = input.height, both sides rounded to input.multipleOf.
+ * proportions, short side = input.height, both sides rounded to input.multipleOf, unless the long
+ * side would then pass input.maxLongSide: the image is then fed smaller as a whole, long side at the
+ * bound (the model's memory and time grow with the square of its input's patches, and a panorama
+ * at full height would be tens of thousands of them). The short side stays at least one multiple.
  */
 export function modelInputSize(imageWidth: number, imageHeight: number, input: ModelInput): { width: number; height: number } {
   if (input.sizing !== 'keep-aspect') return { width: input.width, height: input.height };
   const multiple = input.multipleOf ?? 1;
-  const scale = input.height / Math.min(imageWidth, imageHeight);
-  return { width: roundTo(imageWidth * scale, multiple), height: roundTo(imageHeight * scale, multiple) };
+  const bound = Math.max(multiple, Math.floor((input.maxLongSide ?? 2 * input.height) / multiple) * multiple);
+  const scale = Math.min(input.height / Math.min(imageWidth, imageHeight), bound / Math.max(imageWidth, imageHeight));
+  // Rounding to the multiple must not carry a side past the bound.
+  return { width: Math.min(bound, roundTo(imageWidth * scale, multiple)), height: Math.min(bound, roundTo(imageHeight * scale, multiple)) };
 }
 
 /** The image resized for the model and normalised as its registry entry says, float32 NCHW. */

@@ -9,6 +9,11 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import { defaultModelName, expectedChecksum, modelCacheDir, modelEntry, modelPath, type ModelEntry } from './model-cache.js';
+import { disableOnnxRuntimeTelemetry } from './ort-telemetry.js';
+
+// Before any session of this process: the command line, the benches and the tests create theirs on
+// the main thread (the server's worker threads rely on thread-pool.ts having done it).
+disableOnnxRuntimeTelemetry();
 
 export interface SessionOptions {
   /** Folder holding the model files; default: modelCacheDir(). */

@@ -5,9 +5,12 @@ import { describe, expect, it } from 'vitest';
 import type { DecodedImage } from '../../src/pipeline/decode.js';
 import { predictInverseDepth } from '../../src/pipeline/depth.js';
 import { predictSaliency } from '../../src/pipeline/mask.js';
-import { models, type ModelEntry } from '../../src/pipeline/model-cache.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRegistry, models, type ModelEntry, type ModelInput } from '../../src/pipeline/model-cache.js';
 import { modelInputSize, modelInputTensor } from '../../src/pipeline/model-input.js';
 import type { LoadedModel } from '../../src/pipeline/sessions.js';
+import { tempDir } from '../helpers/server.js';
 import { tinyDepthAnything, tinyFastDepth, tinyIsnet, tinyU2Netp } from '../helpers/tiny-models.js';
 
 async function load(name: string, bytes: Buffer): Promise<LoadedModel> {
@@ -30,10 +33,54 @@ function normalisedMean(rgb: [number, number, number], entry: ModelEntry): numbe
 describe('Depth Anything V2 adapter', () => {
   const entry = models['depth-anything-v2-small']!;
 
-  it('keeps the aspect ratio with the short side at 518, both sides multiples of 14', () => {
+  it('keeps the aspect ratio with the short side at 518 (up to 2:1), both sides multiples of 14', () => {
     expect(modelInputSize(300, 200, entry.input)).toEqual({ width: 784, height: 518 });
-    expect(modelInputSize(1000, 3000, entry.input)).toEqual({ width: 518, height: 1554 });
+    expect(modelInputSize(1000, 2000, entry.input)).toEqual({ width: 518, height: 1036 });
     expect(modelInputSize(640, 480, entry.input)).toEqual({ width: 686, height: 518 });
+  });
+
+  it('bounds the long side at 1036: a 16:1 photo is fed at 1036 x 70, not 8288 x 518 (22,000 patches)', async () => {
+    // Up to 2:1 (every camera's ratio) the short side stays at 518; beyond, the whole input shrinks.
+    expect(modelInputSize(2000, 1000, entry.input)).toEqual({ width: 1036, height: 518 });
+    expect(modelInputSize(3000, 1000, entry.input)).toEqual({ width: 1036, height: 350 });
+    expect(modelInputSize(100, 1600, entry.input)).toEqual({ width: 70, height: 1036 });
+    // Through the adapter and a model with Depth Anything's dynamic input, as a task runs it.
+    const model = await load('depth-anything-v2-small', tinyDepthAnything());
+    const out = await predictInverseDepth(model, twoTone(1600, 100, [200, 30, 90], [10, 240, 120]));
+    expect([out.width, out.height]).toEqual([1036, 70]);
+    expect((out.width / 14) * (out.height / 14)).toBe(370);
+  });
+
+  it('never feeds a Depth Anything model more than 1036 px or 74 x 37 patches, whatever the allowed photo', () => {
+    for (const name of ['depth-anything-v2-small', 'depth-anything-v2-small-int8', 'depth-anything-v2-base', 'depth-anything-v2-large']) {
+      const input = models[name]!.input;
+      for (const [width, height] of [[16, 16], [518, 517], [4000, 3000], [1920, 1080], [16 * 500, 500], [16, 256], [9999, 625], [17, 16 * 17]]) {
+        const size = modelInputSize(width!, height!, input);
+        expect(Math.max(size.width, size.height), `${name} ${width}x${height}`).toBeLessThanOrEqual(1036);
+        expect(Math.min(size.width, size.height)).toBeGreaterThanOrEqual(14);
+        expect(size.width % 14 === 0 && size.height % 14 === 0).toBe(true);
+        expect((size.width / 14) * (size.height / 14)).toBeLessThanOrEqual(74 * 37);
+      }
+    }
+  });
+
+  it('bounds an operator\'s keep-aspect model that names no bound at twice its short side', () => {
+    const input: ModelInput = { ...entry.input, maxLongSide: undefined, height: 384, width: 384, multipleOf: 16 };
+    expect(modelInputSize(1600, 100, input)).toEqual({ width: 768, height: 48 });
+    expect(modelInputSize(400, 300, input)).toEqual({ width: 512, height: 384 });
+  });
+
+  it('refuses a registry entry whose bound is not a whole number of patches of at least one, or is on a fixed-size model', () => {
+    const registry = (input: Record<string, unknown>) => {
+      const path = join(tempDir('registry'), 'models.json');
+      const { input: daInput, ...rest } = models['depth-anything-v2-small']!;
+      writeFileSync(path, JSON.stringify({ mine: { ...rest, fetchAtInstall: false, file: 'mine.onnx', input: { ...daInput, ...input } } }));
+      return () => loadRegistry({ DEPTHMILL_MODEL_REGISTRY: path });
+    };
+    expect(registry({ maxLongSide: 1400 })()).toHaveProperty('mine.input.maxLongSide', 1400);
+    for (const bad of [{ maxLongSide: 0 }, { maxLongSide: 7 }, { maxLongSide: 1000 }, { maxLongSide: '1036' }, { multipleOf: 0 }, { sizing: 'keep' }, { sizing: 'fixed', maxLongSide: 1036 }]) {
+      expect(registry(bad), JSON.stringify(bad)).toThrow(/model entry "mine" is malformed/);
+    }
   });
 
   it('feeds pixel_values with ImageNet normalisation and reads predicted_depth as disparity', async () => {
