@@ -17,3 +17,9 @@ export interface DepthMap {
    */
   photoPixel?: number;
 }
+
+/**
+ * Long side of the output per model_type (API.md, Outputs). Also the most a depth map a client
+ * brings is used at (formats/depth-input.ts): a relief can show no more of it than of ours.
+ */
+export const OUTPUT_LONG_SIDE = { base: 1024, pro: 2048 } as const;

@@ -10,7 +10,7 @@
 import type { StageReporter } from '../contract/progress.js';
 import { checkPhotoShape, decodeImage, type DecodeLimits, type DecodedImage } from './decode.js';
 import { predictInverseDepth } from './depth.js';
-import type { DepthMap } from './depth-map.js';
+import { OUTPUT_LONG_SIDE, type DepthMap } from './depth-map.js';
 import { gridSize, multiScaleInverseDepth, type FuseOptions } from './fuse.js';
 import { guidedUpsample, type GuidedFilterOptions } from './guided-filter.js';
 import { lumaPlane, resizeRgb } from './image-ops.js';
@@ -40,8 +40,7 @@ export interface PipelineParams {
   subjectBox?: SubjectBox;
 }
 
-/** Long side of the output per model_type (API.md, Outputs). */
-export const OUTPUT_LONG_SIDE = { base: 1024, pro: 2048 } as const;
+export { OUTPUT_LONG_SIDE } from './depth-map.js';
 
 /**
  * The knobs of the depth stages. Each model_type has its defaults (TUNING); the evaluation
