@@ -7,8 +7,11 @@ export { OUTPUT_FORMATS, type FormatCode, type OutputFormat } from './formats.js
 export const TASK_STATES = ['created', 'queueing', 'processing', 'success', 'failed'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
-
-/** Long side of the output per model_type (API.md, Outputs): the depth map's, and a relief's map's. */
+/**
+ * Long side of the output per model_type (API.md, Outputs): the depth map's, and a relief's map's.
+ * Also the most a depth map a client brings is used at (formats/depth-input.ts): a relief can show
+ * no more of it than of ours.
+ */
 export const OUTPUT_LONG_SIDE = { base: 1024, pro: 2048 } as const;
 
 /** Where the subject is: x0, y0, x1, y1 as shares (0..1) of the photo's width and height, top left origin. */

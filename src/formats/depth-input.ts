@@ -11,12 +11,19 @@
  * (the relief builder's cut, as for rmbg=1 results), every pixel without alpha; clamped to 0..1
  * outside it. Non-finite EXR
  * values (a renderer's empty sky) are left out of the footprint's range and become 0 (far).
+ *
+ * Bounded like a photo: the pixel limit and the decode deadline (DEPTHMILL_DECODE_TIMEOUT_S) on
+ * the read, and a map whose long side is over pro's output (2048 px) is area-averaged down to it.
+ * A relief can show no more of a map than of the ones we make, and a 7000 x 7000 PNG at full size
+ * took 190 s and 3.4 GB for a 600 mm relief.
  */
 import sharp, { type OutputInfo } from 'sharp';
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../pipeline/decode.js';
+import { decodeDeadline, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../pipeline/decode.js';
+import { OUTPUT_LONG_SIDE } from '../contract/task.js';
 import type { DepthMap } from '../pipeline/depth-map.js';
+import { outputSize, resizeArea } from '../pipeline/upsample.js';
 import { DepthMapInputError } from './depth-map-error.js';
-import { readExr } from './exr-read.js';
+import { readExr, readExrHeader } from './exr-read.js';
 
 export { DepthMapInputError } from './depth-map-error.js';
 
@@ -24,6 +31,9 @@ export type DepthMapType = 'png' | 'exr';
 
 /** Channels tried in order for an EXR's depth: ours (Y), a renderer's Z, a colour image's red. */
 const EXR_DEPTH_CHANNELS = ['Y', 'Z', 'R'] as const;
+
+/** The long side a depth map is used at, at most: that of pro's output, as for a photo. */
+export const DEPTH_MAP_LONG_SIDE = OUTPUT_LONG_SIDE.pro;
 
 /** PNG or EXR by the file's first bytes (its content, never its name). */
 export function sniffDepthMapType(bytes: Uint8Array): DepthMapType | undefined {
@@ -43,8 +53,9 @@ export async function readDepthMap(bytes: Uint8Array, options: ReadDepthMapOptio
   const limits = options.limits ?? DEFAULT_DECODE_LIMITS;
   const type = sniffDepthMapType(bytes);
   if (!type) throw new DepthMapInputError('the depth map must be a PNG (8 or 16-bit grey) or OpenEXR file (its content is neither)');
-  const raw = type === 'png' ? await readPng(bytes, limits) : readExrDepth(bytes, limits);
-  return normalise(raw.width, raw.height, raw.depth, options.ignoreAlpha ? undefined : raw.alpha);
+  const ignoreAlpha = options.ignoreAlpha ?? false;
+  const raw = type === 'png' ? await readPng(bytes, limits) : readExrDepth(bytes, limits, ignoreAlpha);
+  return shrink(normalise(raw.width, raw.height, raw.depth, ignoreAlpha ? undefined : raw.alpha), DEPTH_MAP_LONG_SIDE);
 }
 
 interface RawDepth {
@@ -70,6 +81,7 @@ async function readPng(bytes: Uint8Array, limits: DecodeLimits): Promise<RawDept
   } catch (error) {
     const detail = error instanceof Error ? (error.message.split('\n')[0] ?? '') : '';
     if (/pixel limit/i.test(detail)) throw new DepthMapInputError('the depth map is too large: more pixels than the limit (DEPTHMILL_MAX_PIXELS)', { cause: error });
+    if (/timeout/i.test(detail)) throw new DepthMapInputError('the depth map took too long to decode', { cause: error });
     throw new DepthMapInputError(`the depth map could not be decoded: ${detail.replace(/\bvips\w*:\s*/gi, '') || 'a broken PNG'}`, { cause: error });
   }
   const { width, height, channels } = info;
@@ -86,10 +98,13 @@ async function readPng(bytes: Uint8Array, limits: DecodeLimits): Promise<RawDept
   return { width, height, depth, ...(alpha ? { alpha } : {}) };
 }
 
-function readExrDepth(bytes: Uint8Array, limits: DecodeLimits): RawDepth {
-  const image = readExr(bytes, [...EXR_DEPTH_CHANNELS, 'A'], limits.maxPixels);
-  const name = EXR_DEPTH_CHANNELS.find((candidate) => image.channels.has(candidate));
+/** Only the depth channel (and A, unless ignored) is widened to float; the rest is skipped. */
+function readExrDepth(bytes: Uint8Array, limits: DecodeLimits, ignoreAlpha: boolean): RawDepth {
+  const deadline = decodeDeadline(limits);
+  const { channels } = readExrHeader(bytes, limits.maxPixels);
+  const name = EXR_DEPTH_CHANNELS.find((candidate) => channels.some((c) => c.name === candidate));
   if (!name) throw new DepthMapInputError('the depth map is not an EXR file we can read: no Y, Z or R channel holds the depth');
+  const image = readExr(bytes, ignoreAlpha ? [name] : [name, 'A'], { maxPixels: limits.maxPixels, deadline });
   const alpha = image.channels.get('A');
   return { width: image.width, height: image.height, depth: image.channels.get(name)!, ...(alpha ? { alpha } : {}) };
 }
@@ -98,7 +113,8 @@ function readExrDepth(bytes: Uint8Array, limits: DecodeLimits): RawDepth {
  * Stretches depth to 0..1 over the footprint; outside it the same stretch, clamped to 0..1. The
  * edge's half-transparent pixels keep their depth because the relief builder averages depth
  * weighted by alpha: zeroed, they would pull the outline down (by up to 0.09 mm at the defaults,
- * against the relief of the photo whose map this is). A fully opaque alpha is dropped.
+ * against the relief of the photo whose map this is). A fully opaque alpha is dropped. Works in
+ * place: the arrays are the reader's own, and a full-size copy of each would double the memory.
  */
 function normalise(width: number, height: number, depth: Float32Array, alpha: Float32Array | undefined): DepthMap {
   const n = width * height;
@@ -117,14 +133,31 @@ function normalise(width: number, height: number, depth: Float32Array, alpha: Fl
   if (min > max) throw new DepthMapInputError('the depth map has nothing to print: no pixel with a finite depth inside its footprint (alpha >= 0.5)');
   // A flat map is a valid, if dull, relief: every inside pixel at the far plane.
   const range = max - min;
-  const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const v = depth[i]!;
-    if (!Number.isFinite(v) || range === 0) continue;
-    out[i] = Math.min(1, Math.max(0, (v - min) / range));
+    depth[i] = !Number.isFinite(v) || range === 0 ? 0 : Math.min(1, Math.max(0, (v - min) / range));
   }
-  if (!cut) return { width, height, depth: out };
-  const coverage = new Float32Array(n);
-  for (let i = 0; i < n; i++) coverage[i] = Math.min(1, Math.max(0, cut[i]! || 0));
-  return { width, height, depth: out, alpha: coverage };
+  if (!cut) return { width, height, depth };
+  for (let i = 0; i < n; i++) cut[i] = Math.min(1, Math.max(0, cut[i]! || 0));
+  return { width, height, depth, alpha: cut };
+}
+
+/**
+ * A map whose long side is over `longSide`, area-averaged down to it (aspect kept): every pixel
+ * counts, so fine detail averages out instead of aliasing. With alpha, depth is averaged weighted
+ * by it, as the relief builder samples a map (heightfield.ts), so the background's depth does not
+ * pull the outline; alpha itself is averaged into a coverage the relief cuts at one half.
+ */
+function shrink(map: DepthMap, longSide: number): DepthMap {
+  if (Math.max(map.width, map.height) <= longSide) return map;
+  const { width, height } = outputSize(map.width, map.height, longSide);
+  const plane = (data: Float32Array) => resizeArea({ width: map.width, height: map.height, data }, width, height).data;
+  const { alpha } = map;
+  if (!alpha) return { width, height, depth: plane(map.depth) };
+  const weighted = map.depth;
+  for (let i = 0; i < weighted.length; i++) weighted[i] = weighted[i]! * alpha[i]!;
+  const coverage = plane(alpha);
+  const depth = plane(weighted);
+  for (let i = 0; i < depth.length; i++) depth[i] = coverage[i]! > 1e-6 ? Math.min(1, depth[i]! / coverage[i]!) : 0;
+  return { width, height, depth, alpha: coverage };
 }

@@ -28,6 +28,15 @@ export interface DecodeLimits {
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxPixels: 50_000_000, timeoutSeconds: 20 };
 
 /**
+ * Epoch ms by which a decode starting now must end. sharp gets limits.timeoutSeconds through its
+ * timeout(); a decoder of our own (the EXR reader) checks this between its pieces of work, so every
+ * input has the same bound.
+ */
+export function decodeDeadline(limits: DecodeLimits): number {
+  return Date.now() + limits.timeoutSeconds * 1000;
+}
+
+/**
  * The shapes a photo may have. A strip like 16383 x 1 is no photo of anything, yet at 2048 px it
  * becomes thousands of model windows (minutes of work) or an empty depth map: refused from the
  * header, before anything is decoded.

@@ -17,3 +17,4 @@ export interface DepthMap {
    */
   photoPixel?: number;
 }
+

@@ -7,8 +7,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExr } from '../../src/formats/exr.js';
 import { DepthmillClient } from '../../src/client/index.js';
-import { createTask, download, waitForTask } from '../helpers/api.js';
-import { signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { createTask, download, produce, waitForTask } from '../helpers/api.js';
+import { SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { channelNames, craftExr } from '../formats/exr-craft.js';
 import { admesh, writeTemp } from '../relief/helpers.js';
 
 let server: TestServer;
@@ -16,7 +17,8 @@ let accessToken: string;
 let sdk: DepthmillClient;
 
 beforeAll(async () => {
-  server = await startServer();
+  // Two workers, as on the 2-core host where two EXR bombs once held both for minutes.
+  server = await startServer({ env: { DEPTHMILL_CONCURRENCY: '2' } });
   const credentials = await signIn(server);
   accessToken = credentials.accessToken;
   sdk = new DepthmillClient({ baseUrl: server.url, clientId: credentials.clientId, clientSecret: credentials.clientSecret });
@@ -58,6 +60,11 @@ function depthForm(fields: Record<string, string>, files: Partial<Record<'depth_
   }
   for (const [name, value] of Object.entries(fields)) body.append(name, value);
   return body;
+}
+
+/** issue 25's 18 KB bomb: 5000 x 10000, 40 half channels, every entry of the offset table at one zip chunk. */
+function exrBomb(): Buffer {
+  return craftExr({ width: 5000, height: 10000, channels: [...channelNames(39), 'Y'], compression: 'zip', sharedChunk: true });
 }
 
 describe('depth_map (beyond Hitem3D)', () => {
@@ -103,6 +110,10 @@ describe('depth_map (beyond Hitem3D)', () => {
       [{ format: '3' }, { depth_map: jpeg }, 400, 40020004, /PNG .*or OpenEXR/],
       [{ format: '3' }, { depth_map: Buffer.alloc(0) }, 400, 40020004, /depth_map is empty/],
       [{ format: '3' }, { depth_map: readFileSync(join(dir, 'tiled.exr')) }, 400, 40020004, /tiled/],
+      [{ format: '3' }, { depth_map: exrBomb() }, 400, 40020004, /too large: its 40 channels decode to 4000 MB/],
+      [{ format: '3' }, { depth_map: craftExr({ width: 8, height: 8, channels: ['Y', ...channelNames(64)], compression: 'zip' }) }, 400, 40020004, /more than 64 channels/],
+      // A header of 600,000 channels (12 MB) took half a second of the event loop to walk.
+      [{ format: '3' }, { depth_map: craftExr({ width: 1, height: 1, channels: channelNames(600_000), compression: 'none' }) }, 400, 40020004, /header is larger than 1024 KiB/],
       [{ format: '3' }, { depth_map: png, secondDepthMap: png }, 400, 40020009, /one depth_map file/],
     ];
     for (const [fields, files, status, code, message] of cases) {
@@ -128,5 +139,33 @@ describe('depth_map (beyond Hitem3D)', () => {
     const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
     expect(done.body.code).toBe(5001001);
     expect(done.body.msg).toMatch(/depth map could not be decoded/);
+  });
+
+  it("answers two EXR bombs at once, and another client's base task keeps its time beside them", async () => {
+    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const other = await signIn(server, 'other-client');
+    const baseTask = async () => {
+      const started = performance.now();
+      await produce(server.url, other.accessToken, photo, { format: '2', model_type: 'base' });
+      return performance.now() - started;
+    };
+    await baseTask(); // the models loaded
+    const unloaded = await baseTask();
+    const started = performance.now();
+    const bombs = await Promise.all([exrBomb(), exrBomb()].map((bomb) => createTask(server.url, accessToken, depthForm({ format: '3' }, { depth_map: bomb }))));
+    // Refused from the header, in the request: no worker ever sees them.
+    expect(bombs.map((answer) => answer.body.code)).toEqual([40020004, 40020004]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // Accepted, each held a worker for minutes, and the base task waited for one of them.
+    expect(await baseTask()).toBeLessThan(3 * unloaded + 2_000);
+  }, 240_000);
+
+  it('fails, within seconds, a task whose EXR passes the header checks but whose offset table repeats a chunk', async () => {
+    const shared = craftExr({ width: 5000, height: 10000, channels: ['Y'], compression: 'zip', sharedChunk: true });
+    const created = await createTask(server.url, accessToken, depthForm({ format: '3' }, { depth_map: shared }));
+    expect(created.body.code, created.body.msg).toBe(200);
+    const done = await waitForTask(server.url, accessToken, created.body.data.task_id, 30_000);
+    expect(done.body.code).toBe(5001001);
+    expect(done.body.msg).toMatch(/chunk 1 does not hold the rows its entry of the offset table is for/);
   });
 });

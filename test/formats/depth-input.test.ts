@@ -8,11 +8,12 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDepthMap, sniffDepthMapType } from '../../src/formats/depth-input.js';
 import { encodeExr } from '../../src/formats/exr.js';
-import { halfToFloat } from '../../src/formats/exr-read.js';
+import { halfToFloat, readExrHeader } from '../../src/formats/exr-read.js';
 import { encodePng16 } from '../../src/formats/png16.js';
 import { PipelineInputError } from '../../src/pipeline/errors.js';
 import type { DepthMap } from '../../src/pipeline/depth-map.js';
 import { photoMap } from '../relief/helpers.js';
+import { channelNames, craftExr, craftHeader } from './exr-craft.js';
 import { makeMap, makeTmpDir, tool } from './helpers.js';
 
 const tmp = makeTmpDir();
@@ -163,5 +164,96 @@ describe('refusals', () => {
     await refused(png, /too large/, 5_000);
     const clear = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0 } } }).png().toBuffer();
     await refused(clear, /nothing to print/);
+  });
+});
+
+describe('untrusted EXRs: every size in the file bounded before it costs anything', () => {
+  const limits = { maxPixels: 50_000_000, timeoutSeconds: 20 };
+  const outcome = async (bytes: Uint8Array, options: Parameters<typeof readDepthMap>[1] = { limits }) => {
+    const started = performance.now();
+    const result = await readDepthMap(bytes, options).then(
+      (map) => ({ map, error: undefined }),
+      (error: unknown) => ({ map: undefined, error: error as Error }),
+    );
+    return { ...result, seconds: (performance.now() - started) / 1000 };
+  };
+
+  it('answers the 18 KB bomb (5000 x 10000, 40 half channels, every offset at one zip chunk) within seconds, refused', async () => {
+    const bomb = craftExr({ width: 5000, height: 10000, channels: [...channelNames(39), 'Y'], compression: 'zip', sharedChunk: true });
+    expect(bomb.length).toBeLessThan(20_000);
+    // Unbounded, this read inflated the one chunk 625 times (4 GB): minutes per task on a worker.
+    const { error, seconds } = await outcome(bomb);
+    expect(error).toBeInstanceOf(PipelineInputError);
+    expect(error!.message).toMatch(/too large: its 40 channels decode to 4000 MB.*save the depth channel alone/);
+    expect(seconds).toBeLessThan(5);
+  });
+
+  it('refuses an offset table whose entries share one chunk, before inflating any', async () => {
+    // One channel: under every size bound, so only the table gives it away.
+    const shared = craftExr({ width: 2000, height: 2000, channels: ['Y'], compression: 'zip', sharedChunk: true });
+    expect((await outcome(shared)).error?.message).toMatch(/chunk 1 does not hold the rows its entry of the offset table is for/);
+    // The same file with its own chunks reads.
+    const honest = craftExr({ width: 2000, height: 2000, channels: ['Y'], compression: 'zip', sample: (_, x) => (x % 2 ? 0x3c00 : 0) });
+    expect((await outcome(honest)).map?.width).toBe(2000);
+  });
+
+  it('refuses chunks that overlap', async () => {
+    // Two lines, one per chunk, uncompressed: chunk 1's entry moved into chunk 0's data, which
+    // holds a plausible chunk header (y = 1, 8 bytes).
+    const file = craftExr({ width: 4, height: 2, channels: ['Y'], compression: 'none', sample: () => 0x3c00 });
+    const table = file.length - 2 * (8 + 8) - 16;
+    const first = Number(file.readBigUInt64LE(table));
+    file.writeInt32LE(1, first + 8);
+    file.writeInt32LE(8, first + 12);
+    file.writeBigUInt64LE(BigInt(first + 8), table + 8);
+    expect((await outcome(file)).error?.message).toMatch(/two chunks overlap/);
+  });
+
+  it('refuses more than 64 channels, and a header over 1 MiB (a million channels) unread', () => {
+    expect(() => readExrHeader(craftHeader({ width: 8, height: 8, channels: ['Y', ...channelNames(64)], compression: 'zip' }), 1e6)).toThrow(/more than 64 channels/);
+    expect(() => readExrHeader(craftHeader({ width: 8, height: 8, channels: ['Y', ...channelNames(63)], compression: 'zip' }), 1e6)).toThrow(/offset table is truncated/);
+    const huge = craftHeader({ width: 1, height: 1, channels: channelNames(1_100_000), compression: 'none' });
+    expect(huge.length).toBeGreaterThan(20e6);
+    expect(() => readExrHeader(huge, 1e6)).toThrow(/the header is larger than 1024 KiB/);
+  });
+
+  it('keeps to the photos\' decode deadline (DEPTHMILL_DECODE_TIMEOUT_S)', async () => {
+    const exr = encodeExr(makeMap(2000, 2000, true));
+    expect((await outcome(exr)).map?.width).toBe(2000);
+    const late = await outcome(exr, { limits: { ...limits, timeoutSeconds: 0.001 } });
+    expect(late.error).toBeInstanceOf(PipelineInputError);
+    expect(late.error!.message).toBe('the depth map took too long to decode');
+  });
+});
+
+describe('large depth maps: used at most at pro\'s 2048 px, as a photo is', () => {
+  it('area-averages a 4096 x 2048 PNG to 2048 x 1024: one-pixel stripes average out, not alias', async () => {
+    const [width, height] = [4096, 2048];
+    const pixels = new Uint8Array(width * height);
+    // Left half: columns alternately 0 and 255 (every second one kept would be all 0 or all 1);
+    // right half: 0 at the top to 255 at the bottom.
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels[y * width + x] = x < width / 2 ? (x % 2) * 255 : Math.round((y / (height - 1)) * 255);
+    const map = await readDepthMap(await sharp(pixels, { raw: { width, height, channels: 1 } }).png().toBuffer());
+    expect([map.width, map.height]).toEqual([2048, 1024]);
+    const row = (y: number) => map.depth.subarray(y * 2048, (y + 1) * 2048);
+    for (const y of [0, 500, 1023]) expect(Math.max(...row(y).subarray(0, 1024).map((v) => Math.abs(v - 0.5)))).toBeLessThan(1e-6);
+    // The ramp keeps its ends (within a grey level) and its middle.
+    expect([row(0)[1500]!, row(512)[1500]!, row(1023)[1500]!].map((v) => Math.round(v * 255))).toEqual([0, 128, 255]);
+  });
+
+  it('averages depth weighted by alpha (the background does not pull the outline), alpha into coverage', async () => {
+    // Columns alternately opaque at depth 0.25 + x / width and transparent at depth 0.
+    const [width, height] = [4096, 64];
+    const depth = new Float32Array(width * height);
+    const alpha = new Float32Array(width * height);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) [depth[y * width + x], alpha[y * width + x]] = x % 2 ? [0, 0] : [0.25 + x / width, 1];
+    const map = await readDepthMap(encodeExr({ width, height, depth, alpha }));
+    expect([map.width, map.height]).toEqual([2048, 32]);
+    // Each output pixel: one opaque column and one transparent: coverage one half, and the opaque
+    // column's depth (stretched over the footprint 0.25 .. 0.25 + 4094/4096), not half of it.
+    expect(Math.max(...map.alpha!.map((a) => Math.abs(a - 0.5)))).toBeLessThan(1e-6);
+    expect(map.depth[0]).toBeCloseTo(0, 5);
+    expect(map.depth[2047]).toBeCloseTo(1, 5);
+    expect(map.depth[1024]).toBeCloseTo(2048 / 4094, 5);
   });
 });
