@@ -57,13 +57,15 @@ function notFound(request: FastifyRequest): ApiError {
  * downloads): http-errors objects (a numeric `status`, `expose` set for a client error) that
  * @fastify/static hands to the error handler. A path that climbs out of the folder (`..`: 403) or
  * holds a NUL byte (400) names no file this server serves, so it is answered as any unknown path
- * (404), not as a server fault; a Range past the end of a file gets its 416 with Content-Range.
+ * (404), not as a server fault; a Range past the end of a file gets its 416 with Content-Range, an
+ * If-Match the file does not meet its 412.
  */
 function fromFileError(error: Error, request: FastifyRequest): ApiError | undefined {
   const { status, expose, headers } = error as { status?: unknown; expose?: unknown; headers?: Record<string, string> };
   if (typeof status !== 'number' || expose !== true) return undefined;
   if (status === 400 || status === 403 || status === 404) return notFound(request);
   if (status === 416) return new ApiError(Errors.rangeNotSatisfiable, undefined, { headers: headers?.['Content-Range'] ? { 'content-range': headers['Content-Range'] } : {} });
+  if (status === 412) return new ApiError(Errors.preconditionFailed);
   return undefined;
 }
 

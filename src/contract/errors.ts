@@ -27,6 +27,8 @@ export const Errors = {
   headersTooLarge: entry(431, 431, 'request headers too large'),
   /** A download's Range beyond the file (its size is in Content-Range). */
   rangeNotSatisfiable: entry(416, 416, 'requested range not satisfiable'),
+  /** A download's If-Match or If-Unmodified-Since that the file no longer meets. */
+  preconditionFailed: entry(412, 412, 'precondition failed'),
   concurrencyLimit: entry(429, 429, 'concurrency limit reached'),
   /**
    * Too few credits for the task (Hitem3D's code). HTTP 402, not 403: clients that renew their

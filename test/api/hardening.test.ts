@@ -85,6 +85,10 @@ describe('answers in the envelope', () => {
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get('content-range')).toMatch(/^bytes \*\/\d+$/);
     expect(await beyond.json()).toEqual({ code: 416, data: {}, msg: 'requested range not satisfiable' });
+    // And a condition the file does not meet: 412, not a server fault.
+    const stale = await fetch(`${server.url}/docs/static/swagger-ui.css`, { headers: { 'if-match': '"not-its-etag"' } });
+    expect(stale.status).toBe(412);
+    expect(await stale.json()).toEqual({ code: 412, data: {}, msg: 'precondition failed' });
     // Each is one request line at info; none an error with a stack.
     await expect.poll(() => server.output().slice(before), { timeout: 5000 }).toMatch(/"status":416/);
     expect(server.output().slice(before)).not.toMatch(/"level":50|unexpected error/);
