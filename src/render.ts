@@ -7,7 +7,7 @@ import { encodeMaskPng, maskLevels } from './formats/mask-png.js';
 import type { DecodeLimits } from './pipeline/decode.js';
 import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/index.js';
 import { buildRelief, type Relief, type ReliefMesh, type ReliefOptions } from './relief/index.js';
-import { buildLithophane, LITHOPHANE_DEFAULTS } from './relief/lithophane.js';
+import { buildLithophane, FIELD_DEFAULTS } from './relief/lithophane.js';
 import type { DepthResult } from './tasks/ports.js';
 import type { StageReporter } from './contract/progress.js';
 import type { MeshSummary, TaskParams } from './contract/task.js';
@@ -91,9 +91,9 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
     {
       width: params.width,
       shapeBase: params.shapeBase,
-      lithoMin: params.lithoMin ?? LITHOPHANE_DEFAULTS.lithoMin,
-      lithoMax: params.lithoMax ?? LITHOPHANE_DEFAULTS.lithoMax,
-      lithoFrame: params.lithoFrame ?? LITHOPHANE_DEFAULTS.lithoFrame,
+      lithoMin: params.lithoMin ?? FIELD_DEFAULTS.lithoMin,
+      lithoMax: params.lithoMax ?? FIELD_DEFAULTS.lithoMax,
+      lithoFrame: params.lithoFrame ?? FIELD_DEFAULTS.lithoFrame,
     },
     limits,
     options,

@@ -23,7 +23,7 @@ import { DEFAULT_DEGREE_RMBG } from '../../src/pipeline/mask.js';
 import { resizeArea } from '../../src/pipeline/upsample.js';
 import { heightField, ReliefInputError, reliefSettings, type ReliefParams } from '../../src/relief/heightfield.js';
 import { buildRelief } from '../../src/relief/index.js';
-import { RELIEF_DEFAULTS } from '../../src/contract/task.js';
+import { FIELD_DEFAULTS } from '../../src/contract/task.js';
 import { listMaskPhotos, listPhotos, photoName, photoSplit, readGroundTruth, type GroundTruth, type Pair, type PhotoSplit, type SceneKind } from './dataset.js';
 import { toSize } from './metrics.js';
 import { scoreRelief } from './recognisability.js';
@@ -42,8 +42,8 @@ export interface ReliefVariant {
 
 export const RELIEF_VARIANTS: ReliefVariant[] = [
   { name: 'linear', what: 'the depth scaled as it is (relief_style smooth, relief_detail 0, relief_smooth 0): what versions before the engine made', params: { ...API_RELIEF, reliefStyle: 'smooth', reliefDetail: 0, reliefSmooth: 0 } },
-  { name: 'smooth', what: `the depth alone through the bas-relief engine (relief_style smooth, relief_detail ${RELIEF_DEFAULTS.reliefDetail}, relief_smooth ${RELIEF_DEFAULTS.reliefSmooth} mm): the default before relief_style`, params: { ...API_RELIEF, reliefStyle: 'smooth' } },
-  { name: 'detailed', what: `the API defaults: the photo's detail (detail_height ${RELIEF_DEFAULTS.detailHeight} mm) over the depth's volume (relief_style detailed)`, params: API_RELIEF },
+  { name: 'smooth', what: `the depth alone through the bas-relief engine (relief_style smooth, relief_detail ${FIELD_DEFAULTS.reliefDetail}, relief_smooth ${FIELD_DEFAULTS.reliefSmooth} mm): the default before relief_style`, params: { ...API_RELIEF, reliefStyle: 'smooth' } },
+  { name: 'detailed', what: `the API defaults: the photo's detail (detail_height ${FIELD_DEFAULTS.detailHeight} mm) over the depth's volume (relief_style detailed)`, params: API_RELIEF },
 ];
 
 /** A variant with these relief fields over the API defaults, e.g. '{"reliefDetail":0.8}'. */

@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { Errors, type ErrorEntry } from '../contract/errors.js';
+import { FILE_FIELDS } from '../contract/fields.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
 import { createTaskCallbacks, createTaskFormSchema, createTaskRequestBody } from './route-schemas.js';
 
@@ -69,7 +70,7 @@ function finish(generated: Json, maxImageBytes: number): Json {
   createTask.requestBody = createTaskRequestBody;
   createTask.callbacks = createTaskCallbacks;
   const form = createTaskFormSchema() as { properties: Record<string, Json> };
-  for (const field of ['image', 'mask', 'depth_map']) form.properties[field]!['x-max-bytes'] = maxImageBytes;
+  for (const field of FILE_FIELDS) form.properties[field.name]!['x-max-bytes'] = maxImageBytes;
   document.components.schemas.CreateTaskForm = form;
   // The zod registry gives every named schema an input twin too; keep those something refers to.
   const text = JSON.stringify(document);

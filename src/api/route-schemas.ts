@@ -5,55 +5,17 @@
 // the handlers send and are checked against real answers by test/web/openapi.test.ts, while the
 // answers themselves are written as they are (openapi.ts: no serializer drops a field).
 // create-task's multipart form is the one part Fastify does not parse: it is described by the JSON
-// schema generated from the zod schema that validates it (contract/create-task-schema.ts).
+// schema generated from the zod schema that validates it (contract/create-task-schema.ts), with
+// each field's help and the file parts from the table of fields (contract/fields.ts).
 import type { FastifyRequest, FastifySchema } from 'fastify';
 import { z } from 'zod';
 import { SIGNATURE_HEADER } from '../contract/callback-signature.js';
 import { createTaskFields } from '../contract/create-task-schema.js';
 import { ApiError, Errors, type ErrorEntry } from '../contract/errors.js';
-import { formatCodeList, OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
+import { fieldNamed, FILE_FIELDS } from '../contract/fields.js';
+import { OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
 
 type Json = Record<string, unknown>;
-
-type FieldName = keyof z.input<typeof createTaskFields>;
-
-
-/** What each field means, for people; its type, values, range and default come from the schema. */
-const FIELD_DOCS: Record<FieldName, string> = {
-  image_url: 'http(s) URL of a png, jpeg or webp image (at most {max-image-size}), fetched by the server. Send either `image` or `image_url`.',
-  model_type: '`pro`: output long side 2048 px; `base`: 1024 px. The aspect ratio is kept.',
-  rmbg: 'Remove the background: `1` gives background pixels depth 0 and alpha 0.',
-  degree_rmbg: 'How much background removal removes: a bias on the subject cut, higher removes more, lower keeps more (0.02, the default, is neutral).',
-  response_format: 'How query-task returns the result: a signed download link.',
-  format: `Output format: ${formatCodeList()}. Depth maps: near 1.0 (bright), far 0.0. Reliefs: a closed millimetre mesh.`,
-  callback_url: 'http(s) URL that receives the query-task body (JSON, signed) when the task succeeds or fails.',
-  height_relief: 'Relief height in millimetres (meshes only).',
-  width: 'Physical width (X extent) of the relief in millimetres (meshes only).',
-  shape_base: 'Base plate shape: `0` square, `1` circle (meshes only).',
-  thickness_base: 'Base plate thickness in millimetres (meshes only).',
-  sculpmode: '`0` emboss (near parts stand out), `1` engrave (near parts are cut in) (meshes only).',
-  relief_style:
-    '`detailed` (the default): the photo\'s own detail (eyes, nostrils and mouths, fur, wing patterns, window frames, lettering) is carved over the depth\'s volume, crisp where the photo has edges, `detail_height` deep; where the depth has a real step, the step wins. `smooth`: the depth alone (the engine before this field). Reliefs from a photo only (meshes only; a `depth_map` relief has no photo and is the depth alone). Beyond Hitem3D.',
-  detail_height: 'How deep, in millimetres, the photo\'s detail is carved in the `detailed` style (most of it, the 2nd to 98th percentile, spans this); the relief still spans `height_relief` in all (meshes only; `0` carves none). Beyond Hitem3D.',
-  relief_detail:
-    'How much the relief is shaped to be read at a few millimetres (meshes only): `0` the depth map scaled as it is; higher flattens large depth steps and raises the small shape (a face, folds, petals) against them. Beyond Hitem3D.',
-  relief_smooth: 'Shape finer than this many millimetres is smoothed away as photo texture, not shape (meshes only; `0` keeps it). Beyond Hitem3D.',
-  min_feature:
-    'The narrowest part, in millimetres, a relief keeps (meshes only): thinner parts of a cut-out (antennae, whiskers, hair strands) are dropped, and so are pieces smaller than a square of this side. Default two 0.4 mm nozzle widths; `0` keeps everything. Beyond Hitem3D.',
-  relief_mode:
-    '`relief` (the default): the depth relief. `lithophane`: a plate for back-lit prints whose thickness follows the photo\'s lightness, dark = thick (`litho_max`), light = thin (`litho_min`); no depth model runs. Only with `format` 3, 4 or 5. A lithophane is always the whole photo as a flat plate (`shape_base` square or circle still applies, `width` is its X extent): it ignores `rmbg`, `height_relief`, `thickness_base`, `sculpmode`, `relief_style`, `detail_height`, `relief_detail`, `relief_smooth` and `min_feature`; not with `mask`, `subject_box` or `depth_map`. Beyond Hitem3D.',
-  litho_min: 'Lithophanes (`relief_mode=lithophane`): the thickness in millimetres of the lightest part of the photo. Must be less than `litho_max`. Beyond Hitem3D.',
-  litho_max: 'Lithophanes (`relief_mode=lithophane`): the thickness in millimetres of the darkest part of the photo and of the frame. Must be more than `litho_min`. Beyond Hitem3D.',
-  litho_frame: 'Lithophanes (`relief_mode=lithophane`): millimetres of full-thickness (`litho_max`) border around the picture, inside `width`; `0` none. Beyond Hitem3D.',
-  subject_box:
-    'Where the subject is, to correct the background removal: `x0,y0,x1,y1`, the left, top, right and bottom of a box as shares (0..1) of the photo\'s width and height (top left origin), with x0 < x1 and y0 < y1, e.g. `0.1,0.05,0.6,1`. Outside the box is background. Only with `rmbg=1`. Beyond Hitem3D.',
-};
-
-const MASK_DOC =
-  'Your own background mask, replacing the mask model\'s: a png, jpeg or webp image of the same photo at any resolution (the same proportions), whose alpha channel (when it has transparency), else its grey level, is the foreground (white or opaque = keep). At most {max-image-size}. Only with `rmbg=1`. A mask of other proportions fails the task (5001001, saying so). Beyond Hitem3D.';
-
-const DEPTH_MAP_DOC =
-  'A depth map you already have (ComfyUI, Blender, a phone\'s depth camera), made into a relief without the depth model, instead of `image` or `image_url` (send exactly one of the three). A PNG, 8 or 16-bit: grey, grey + alpha, or RGB(A) whose first channel is the depth; or an OpenEXR file (single-part scanline, half or float, compression none, zips or zip; channel Y, else Z, else R; optional A). Near = bright (larger); depth is stretched to 0..1 over the footprint. Alpha >= 0.5 is the footprint with `rmbg=1` (the default); `rmbg=0` ignores the alpha (a plate over the whole image). Only with `format` 3, 4 or 5; not with `mask` or `subject_box`; at most {max-image-size} and the pixel limit. Beyond Hitem3D.';
 
 interface PropertySchema {
   type?: string;
@@ -74,21 +36,17 @@ interface PropertySchema {
 export function createTaskFormSchema(): Json {
   const wire = z.toJSONSchema(createTaskFields, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema>; required?: string[] };
   const parsed = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema> };
-  const properties: Record<string, PropertySchema> = {
-    image: { type: 'string', format: 'binary', description: 'The photo: png, jpeg or webp (decided by content), at most {max-image-size}, one file. Send either `image` or `image_url`.' },
-    mask: { type: 'string', format: 'binary', description: MASK_DOC },
-    depth_map: { type: 'string', format: 'binary', description: DEPTH_MAP_DOC },
-  };
+  const properties: Record<string, PropertySchema> = Object.fromEntries(FILE_FIELDS.map((row) => [row.name, { type: 'string', format: 'binary', description: row.help }]));
   for (const [name, schema] of Object.entries(wire.properties)) {
     const after = parsed.properties[name] ?? {};
-    const property: PropertySchema = { ...schema, description: FIELD_DOCS[name as FieldName] };
+    const property: PropertySchema = { ...schema, description: fieldNamed(name)!.help };
     if (after.type === 'number') {
       property['x-minimum'] = after.minimum;
       property['x-maximum'] = after.maximum;
       property.description += ` A decimal number from ${after.minimum} to ${after.maximum}.`;
     }
     if (property.default === undefined && after.default !== undefined) property.default = String(after.default);
-    if (name.endsWith('_url')) property.format = 'uri';
+    if (fieldNamed(name)!.type.kind === 'url') property.format = 'uri';
     properties[name] = property;
   }
   return { type: 'object', properties, required: wire.required ?? [] };
@@ -203,7 +161,7 @@ export const createTaskRequestBody = {
   content: {
     'multipart/form-data': {
       schema: { $ref: '#/components/schemas/CreateTaskForm' },
-      encoding: { image: { contentType: 'image/png, image/jpeg, image/webp' }, mask: { contentType: 'image/png, image/jpeg, image/webp' }, depth_map: { contentType: 'image/png, image/x-exr' } },
+      encoding: Object.fromEntries(FILE_FIELDS.map((row) => [row.name, { contentType: row.type.media }])),
     },
   },
 };

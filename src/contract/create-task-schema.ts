@@ -1,8 +1,10 @@
-// The one validation schema of create-task's text fields (API.md). Every field is a string in the
-// form; each rule names the field and its allowed values in its message, and applies the default.
+// The one validation schema of create-task's text fields (API.md), built from the table of fields
+// (fields.ts). Every field is a string in the form; each rule names the field and its allowed
+// values in its message, and applies the default.
 import { z } from 'zod';
+import { choiceValues, isRead, PARAM_FIELDS, paramValue, TEXT_FIELDS, type FieldRow, type SubjectBox, type TextRow } from './fields.js';
 import { formatCodeList, isMeshFormat, OUTPUT_FORMAT_TABLE } from './formats.js';
-import { LITHOPHANE_DEFAULTS, OUTPUT_FORMATS, RELIEF_DEFAULTS, type FormatCode, type SubjectBox, type TaskParams } from './task.js';
+import { OUTPUT_FORMATS, type FormatCode, type TaskParams } from './task.js';
 
 function choice<const T extends string>(values: readonly T[], fallback?: T) {
   const rule = z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
@@ -58,79 +60,91 @@ const MESH_CODES = OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'mesh')
   .join(', ')
   .replace(/, ([^,]*)$/, ' or $1');
 
-export const createTaskFields = z.object({
-  image_url: httpUrl().optional(),
-  model_type: choice(['pro', 'base'], 'pro'),
-  rmbg: choice(['0', '1'], '1'),
-  degree_rmbg: decimal(0, 1, 0.02),
-  response_format: choice(['url'], 'url'),
-  format: z.enum(FORMAT_CODES as [string, ...string[]], {
+function formatCode() {
+  return z.enum(FORMAT_CODES as [string, ...string[]], {
     error: (issue) =>
       issue.input === undefined
         ? `is required: ${formatCodeList()}`
         : `must be one of ${formatCodeList('parenthesised')}`,
-  }),
-  callback_url: httpUrl().optional(),
-  height_relief: decimal(0.1, 50, 1.3),
-  width: decimal(20, 600, 40),
-  shape_base: choice(['0', '1'], '0'),
-  thickness_base: decimal(0.1, 20, 1),
-  sculpmode: choice(['0', '1'], '0'),
-  subject_box: subjectBox().optional(),
-  // Beyond Hitem3D: the bas-relief engine and what a printer can make (src/relief).
-  relief_style: choice(['detailed', 'smooth'], RELIEF_DEFAULTS.reliefStyle),
-  detail_height: decimal(0, 2, RELIEF_DEFAULTS.detailHeight),
-  relief_detail: decimal(0, 1, RELIEF_DEFAULTS.reliefDetail),
-  relief_smooth: decimal(0, 5, RELIEF_DEFAULTS.reliefSmooth),
-  min_feature: decimal(0, 5, RELIEF_DEFAULTS.minFeature),
-  // Beyond Hitem3D: lithophanes, the photo's lightness as thickness (src/relief/lithophane.ts).
-  relief_mode: choice(['relief', 'lithophane'], 'relief'),
-  litho_min: decimal(0.3, 5, LITHOPHANE_DEFAULTS.lithoMin),
-  litho_max: decimal(0.5, 10, LITHOPHANE_DEFAULTS.lithoMax),
-  litho_frame: decimal(0, 20, LITHOPHANE_DEFAULTS.lithoFrame),
-}).check((context) => {
+  });
+}
+
+/** A field's rule, from its row in contract/fields.ts: its type, range and default. */
+function ruleOf(row: FieldRow): z.ZodType {
+  const { type } = row;
+  switch (type.kind) {
+    case 'decimal':
+      return decimal(type.min, type.max, row.default as number);
+    case 'choice': {
+      const values = choiceValues(type);
+      const fallback = values.find(([, value]) => value === row.default)?.[0];
+      return choice(values.map(([wire]) => wire), fallback);
+    }
+    case 'url':
+      return httpUrl().optional();
+    case 'format':
+      return formatCode();
+    case 'box':
+      return subjectBox().optional();
+    case 'file':
+      throw new TypeError(`${row.name} is a file, not a text field`);
+  }
+}
+
+/** What the form's text fields are after validation: the choices' wire values, numbers, the box. */
+type WireValue<R> = R extends { type: { kind: 'decimal' } }
+  ? number
+  : R extends { type: { kind: 'box' } }
+    ? SubjectBox
+    : R extends { type: { kind: 'choice'; values: infer V } }
+      ? V extends readonly (infer E)[]
+        ? E
+        : keyof V & string
+      : string;
+type Shape = {
+  [R in TextRow as R['name']]: z.ZodType<R extends { default: unknown } | { required: true } ? WireValue<R> : WireValue<R> | undefined, string | undefined>;
+};
+
+const shape = Object.fromEntries(TEXT_FIELDS.map((row) => [row.name, ruleOf(row)])) as Shape;
+
+/**
+ * The rules across fields: the special uses of a few of them. A field that must be more than
+ * another (`above` in the table) is checked here too.
+ */
+export const createTaskFields = z.object(shape).check((context) => {
+  const fields = context.value;
   // A box only says where to cut the background; with the background kept it would be ignored
   // silently, which is worse than saying so.
-  if (context.value.rmbg === '0' && context.value.subject_box !== undefined) {
-    context.issues.push({ code: 'custom', path: ['subject_box'], message: 'only applies when the background is removed (rmbg=1)', input: context.value.subject_box });
+  if (fields.rmbg === '0' && fields.subject_box !== undefined) {
+    context.issues.push({ code: 'custom', path: ['subject_box'], message: 'only applies when the background is removed (rmbg=1)', input: fields.subject_box });
   }
-  if (context.value.relief_mode === 'lithophane') {
-    if (!isMeshFormat(OUTPUT_FORMATS[Number(context.value.format) as FormatCode])) {
-      context.issues.push({ code: 'custom', path: ['relief_mode'], message: `lithophane makes a mesh: format must be ${MESH_CODES}`, input: context.value.relief_mode });
-    }
-    if (!(context.value.litho_max > context.value.litho_min)) {
-      context.issues.push({ code: 'custom', path: ['litho_max'], message: `must be more than litho_min (${context.value.litho_min})`, input: context.value.litho_max });
-    }
-    if (context.value.subject_box !== undefined) {
-      context.issues.push({ code: 'custom', path: ['subject_box'], message: 'does not apply to a lithophane (it is always the whole photo)', input: context.value.subject_box });
-    }
+  const lithophane = fields.relief_mode === 'lithophane';
+  if (lithophane && !isMeshFormat(OUTPUT_FORMATS[Number(fields.format) as FormatCode])) {
+    context.issues.push({ code: 'custom', path: ['relief_mode'], message: `lithophane makes a mesh: format must be ${MESH_CODES}`, input: fields.relief_mode });
+  }
+  const textOf = (name: string) => String((fields as Record<string, unknown>)[name]);
+  for (const row of TEXT_FIELDS) {
+    if (!('above' in row) || !isRead(row, textOf)) continue;
+    const value = fields[row.name];
+    const floor = fields[row.above];
+    if (!(value > floor)) context.issues.push({ code: 'custom', path: [row.name], message: `must be more than ${row.above} (${floor})`, input: value });
+  }
+  if (lithophane && fields.subject_box !== undefined) {
+    context.issues.push({ code: 'custom', path: ['subject_box'], message: 'does not apply to a lithophane (it is always the whole photo)', input: fields.subject_box });
   }
 });
 
 export type CreateTaskFields = z.output<typeof createTaskFields>;
 
+/** The validated fields in the names and values the code uses (TaskParams); fields not read (`only`) are left out. */
 export function toTaskParams(fields: CreateTaskFields): TaskParams {
-  return {
-    modelType: fields.model_type,
-    rmbg: fields.rmbg === '1',
-    degreeRmbg: fields.degree_rmbg,
-    format: OUTPUT_FORMATS[Number(fields.format) as FormatCode],
-    responseFormat: fields.response_format,
-    ...(fields.callback_url === undefined ? {} : { callbackUrl: fields.callback_url }),
-    heightRelief: fields.height_relief,
-    width: fields.width,
-    shapeBase: fields.shape_base === '1' ? 'circle' : 'square',
-    thicknessBase: fields.thickness_base,
-    sculpmode: fields.sculpmode === '1' ? 'engrave' : 'emboss',
-    ...(fields.subject_box === undefined ? {} : { subjectBox: fields.subject_box }),
-    reliefStyle: fields.relief_style,
-    detailHeight: fields.detail_height,
-    reliefDetail: fields.relief_detail,
-    reliefSmooth: fields.relief_smooth,
-    minFeature: fields.min_feature,
-    reliefMode: fields.relief_mode,
-    ...(fields.relief_mode === 'lithophane' ? { lithoMin: fields.litho_min, lithoMax: fields.litho_max, lithoFrame: fields.litho_frame } : {}),
-  };
+  const texts = fields as Record<string, unknown>;
+  const textOf = (name: string) => String(texts[name]);
+  const params: Record<string, unknown> = {};
+  for (const row of PARAM_FIELDS) {
+    if (texts[row.name] !== undefined && isRead(row, textOf)) params[row.param] = paramValue(row, texts[row.name]);
+  }
+  return params as unknown as TaskParams;
 }
 
 /** "invalid parameter: <field> <rule>" for the first problem, with the value that was sent. */

@@ -2,7 +2,7 @@
 // print (the whole image, the inscribed disk, or the foreground), sampled no finer than a printer
 // can use.
 import { TaskInputError } from '../contract/errors.js';
-import { RELIEF_DEFAULTS } from '../contract/task.js';
+import { FIELD_DEFAULTS } from '../contract/task.js';
 import type { DepthMap } from '../pipeline/depth-map.js';
 import { distanceToBackground } from '../pipeline/inflate.js';
 import { basRelief } from './bas-relief.js';
@@ -37,11 +37,11 @@ export interface ReliefParams {
 }
 
 /** The engine's defaults, chosen on the relief section of `npm run eval` and by eye (README "Reliefs"). */
-export const RELIEF_DETAIL = RELIEF_DEFAULTS.reliefDetail;
-export const RELIEF_SMOOTH = RELIEF_DEFAULTS.reliefSmooth;
+export const RELIEF_DETAIL = FIELD_DEFAULTS.reliefDetail;
+export const RELIEF_SMOOTH = FIELD_DEFAULTS.reliefSmooth;
 /** Two widths of a 0.4 mm nozzle: what an FDM printer makes reliably. */
-export const MIN_FEATURE = RELIEF_DEFAULTS.minFeature;
-export const DETAIL_HEIGHT = RELIEF_DEFAULTS.detailHeight;
+export const MIN_FEATURE = FIELD_DEFAULTS.minFeature;
+export const DETAIL_HEIGHT = FIELD_DEFAULTS.detailHeight;
 
 /** Whether a relief of this map carries the photo's detail: the detailed style, and a photo to take it from. */
 export function isDetailed(map: Pick<DepthMap, 'lightness'>, params: Pick<ReliefParams, 'reliefStyle'>): boolean {

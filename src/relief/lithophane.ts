@@ -24,7 +24,7 @@ export interface LithophaneParams {
   lithoFrame: number;
 }
 
-export { LITHOPHANE_DEFAULTS } from '../contract/task.js';
+export { FIELD_DEFAULTS } from '../contract/task.js';
 
 /** Millimetres between neighbouring samples: finer than an FDM nozzle, coarse enough to mesh fast. */
 export const PITCH = 0.15;
