@@ -4,10 +4,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
-import { z } from 'zod';
 import { createTaskFields, toTaskParams } from '../contract/create-task-schema.js';
 import { DepthmillClient } from '../client/index.js';
-import { taskFields, taskOptionsOf } from '../contract/task-fields.js';
+import { choiceValues, fieldNamed, PARAM_FIELDS, type FieldRow, type ParamRow } from '../contract/fields.js';
+import { taskFields, taskOptionsOf, type TaskFieldValues } from '../contract/task-fields.js';
 import { loadConfig } from '../config.js';
 import { DEPTH_FORMATS, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../contract/formats.js';
 import type { OutputFormat, TaskParams } from '../contract/task.js';
@@ -15,28 +15,11 @@ import { runBatch, shown, summaryText, type Job, type Producer } from './generat
 import { expandInputs } from './inputs.js';
 
 
-export interface GenerateOptions {
+/** The command's own options, and the table's fields (contract/fields.ts) as commander gives them. */
+export interface GenerateOptions extends Partial<Omit<TaskFieldValues, 'format'>> {
   format?: OutputFormat;
   output?: string;
   outDir?: string;
-  modelType?: 'pro' | 'base';
-  rmbg?: boolean;
-  degreeRmbg?: string;
-  heightRelief?: string;
-  width?: string;
-  shapeBase?: 'square' | 'circle';
-  thicknessBase?: string;
-  sculpmode?: 'emboss' | 'engrave';
-  reliefStyle?: 'detailed' | 'smooth';
-  detailHeight?: string;
-  reliefDetail?: string;
-  reliefSmooth?: string;
-  minFeature?: string;
-  reliefMode?: 'relief' | 'lithophane';
-  lithoMin?: string;
-  lithoMax?: string;
-  lithoFrame?: string;
-  subjectBox?: string;
   mask?: string;
   maskOut?: string;
   force?: boolean;
@@ -47,19 +30,42 @@ export interface GenerateOptions {
   json?: boolean;
 }
 
-/** The command's flag for a create-task field: its options are named after the SDK's (subject_box -> --subject-box). */
+/** The fields that are flags of `depthmill relief` too (a relief from a depth map). */
+type ReliefRow = Extract<ParamRow, { cli: { relief: unknown } }>;
+export type ReliefFieldOptions = Partial<Pick<TaskFieldValues, ReliefRow['param']>>;
+
+/** The command's flag for a create-task field: the table's, else its name with dashes. */
 function flagOf(field: string): string {
-  return `--${field.replaceAll('_', '-')}`;
+  const row: FieldRow | undefined = fieldNamed(field);
+  return row?.cli?.flag.split(' ')[0] ?? `--${field.replaceAll('_', '-')}`;
 }
 
-/** "(0.1 to 50, default 1.3)", from the API's schema, so the help cannot drift from what is accepted. */
-function rangeOf(field: string): string {
-  const schema = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as { properties: Record<string, { minimum?: number; maximum?: number; default?: unknown }> };
-  const property = schema.properties[field];
-  if (!property) return '';
-  const range = property.minimum !== undefined ? `${property.minimum} to ${property.maximum}` : '';
-  const fallback = property.default !== undefined ? `default ${String(property.default)}` : '';
-  return ` (${[range, fallback].filter(Boolean).join(', ')})`;
+/** "(0.1 to 50, default 1.3)", "(default square)": from the field's row, so the help cannot drift from what is accepted. */
+function rangeOf(row: FieldRow): string {
+  const range = row.type.kind === 'decimal' ? `${row.type.min} to ${row.type.max}` : '';
+  const fallback = row.default !== undefined ? `default ${String(row.default)}` : '';
+  return range || fallback ? ` (${[range, fallback].filter(Boolean).join(', ')})` : '';
+}
+
+/**
+ * The flags of the table's fields (contract/fields.ts), in its order: each field's flag and help,
+ * its range and default from its row, a choice's values as the flag's choices, a yes/no field as
+ * `--x` and `--no-x`. For `depthmill relief`, the fields it takes, in its words.
+ */
+export function addFieldOptions(command: Command, rows: readonly FieldRow[], forRelief = false): Command {
+  for (const row of rows) {
+    const flag = row.cli;
+    if (!flag || (forRelief && !flag.relief)) continue;
+    const words = forRelief && typeof flag.relief === 'object' ? flag.relief : { help: forRelief ? flag.help.replace(/, meshes only$/, '') : flag.help, negated: flag.negated };
+    const values = row.type.kind === 'choice' ? choiceValues(row.type).map(([, value]) => value) : [];
+    if (values.every((value) => typeof value === 'boolean') && values.length > 0) {
+      command.option(flag.flag, words.help).option(flag.flag.replace(/^--/, '--no-'), words.negated);
+      continue;
+    }
+    const option = new Option(flag.flag, `${words.help}${rangeOf(row)}`);
+    command.addOption(values.length > 0 ? option.choices(values as string[]) : option);
+  }
+  return command;
 }
 
 /**
@@ -268,31 +274,6 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
   if (summary.cancelled > 0) process.exitCode = 130;
 }
 
-/**
- * The relief's flags, shared by generate and relief: each a create-task field (--height-relief is
- * height_relief), its range and default read from the API's schema. `scope` ends each description.
- */
-export function addReliefOptions(command: Command, scope: string): Command {
-  return command
-    .option('--height-relief <mm>', `relief height${scope}${rangeOf('height_relief')}`)
-    .option('--width <mm>', `physical width of the relief${scope}${rangeOf('width')}`)
-    .addOption(new Option('--shape-base <shape>', `base plate shape${scope} (default square)`).choices(['square', 'circle']))
-    .option('--thickness-base <mm>', `base plate thickness${scope}${rangeOf('thickness_base')}`)
-    .addOption(new Option('--sculpmode <mode>', `emboss: near parts stand out; engrave: near parts are cut in${scope} (default emboss)`).choices(['emboss', 'engrave']))
-    .option('--relief-detail <n>', `how much the relief is shaped to read at a few mm: 0 the depth as it is, higher flattens big steps and raises small shape${scope}${rangeOf('relief_detail')}`)
-    .option('--relief-smooth <mm>', `shape finer than this is smoothed away as photo texture${scope}${rangeOf('relief_smooth')}`)
-    .option('--min-feature <mm>', `narrower parts and smaller pieces of a cut-out are dropped${scope}${rangeOf('min_feature')}`);
-}
-
-/** The lithophane's flags (generate only: a lithophane is made from a photo, not a depth map). */
-export function addLithophaneOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--relief-mode <mode>', 'relief: the depth relief; lithophane: a back-lit plate whose thickness follows the photo\'s lightness (dark = thick), no model, ignores rmbg and the relief\'s height, base and sculpmode (default relief)').choices(['relief', 'lithophane']))
-    .option('--litho-min <mm>', `lithophane thickness at the lightest${rangeOf('litho_min')}`)
-    .option('--litho-max <mm>', `lithophane thickness at the darkest and of the frame, more than --litho-min${rangeOf('litho_max')}`)
-    .option('--litho-frame <mm>', `full-thickness border around the lithophane, 0 none${rangeOf('litho_frame')}`);
-}
-
 export function registerGenerateCommand(program: Command): void {
   const command = program
     .command('generate')
@@ -301,17 +282,12 @@ export function registerGenerateCommand(program: Command): void {
     .argument('<inputs...>', 'photos: files, folders (their png, jpeg and webp files) or quoted patterns like "shoots/**/*.jpg"')
     .addOption(new Option('-f, --format <format>', `what to make: ${DEPTH_FORMATS.join(', ')} (depth maps) or ${MESH_FORMATS.join(', ')} (reliefs); default: from -o, else png`).choices(FORMATS_BY_KIND))
     .option('-o, --output <path>', 'the output file (one input) or folder; default: beside each photo, as NAME.depth.png or NAME.stl')
-    .option('--out-dir <dir>', 'write every output into this folder (created if needed)')
-    .addOption(new Option('--model-type <type>', 'pro: long side 2048 px; base: 1024 px (default pro)').choices(['pro', 'base']))
-    .option('--rmbg', 'remove the background (the default): depth 0 and transparent there')
-    .option('--no-rmbg', 'keep the background')
-    .option('--degree-rmbg <n>', `how much background to remove: higher removes more${rangeOf('degree_rmbg')}`);
-  addLithophaneOptions(addReliefOptions(command, ', meshes only'))
-    .addOption(new Option('--relief-style <style>', 'detailed: the photo\'s own detail (eyes, fur, patterns, lettering) carved over the depth\'s volume; smooth: the depth alone, meshes only (default detailed)').choices(['detailed', 'smooth']))
-    .option('--detail-height <mm>', `how deep the photo's detail is carved in the detailed style, meshes only${rangeOf('detail_height')}`)
-    .option('--subject-box <box>', 'where the subject is, "x0,y0,x1,y1" as shares 0..1 of the width and height (left, top, right, bottom): the background removal keeps to this box')
+    .option('--out-dir <dir>', 'write every output into this folder (created if needed)');
+  // The depth map's fields, the user's corrections to its cut, then the relief's fields.
+  addFieldOptions(command, PARAM_FIELDS.filter((row) => row.applies === 'depth'))
     .option('--mask <file>', 'your own background mask for the (one) photo, replacing the model\'s: its alpha, else its grey (white = keep), any resolution of the same photo')
-    .option('--mask-out <path>', 'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several')
+    .option('--mask-out <path>', 'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several');
+  addFieldOptions(command, PARAM_FIELDS.filter((row) => row.applies === 'mesh'))
     .option('--force', 'make outputs again even when they exist (default: skip them)')
     .option('-j, --jobs <n>', 'files processed at once (default 1 locally, 4 with --server)')
     .option('--server <url>', 'process on this Depthmill server instead of locally (env DEPTHMILL_SERVER)', process.env.DEPTHMILL_SERVER || undefined)

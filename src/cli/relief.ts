@@ -8,13 +8,11 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { MESH_FORMATS, type MeshFormat } from '../contract/formats.js';
 import type { OutputFormat } from '../contract/task.js';
-import { addReliefOptions, taskParamsOf, type GenerateOptions } from './generate.js';
+import { PARAM_FIELDS } from '../contract/fields.js';
+import { addFieldOptions, taskParamsOf, type GenerateOptions, type ReliefFieldOptions } from './generate.js';
 
-
-/** generate's relief flags (addReliefOptions), with a mesh format only. */
-type ReliefOptions = Pick<GenerateOptions, 'output' | 'rmbg' | 'heightRelief' | 'width' | 'shapeBase' | 'thicknessBase' | 'sculpmode' | 'reliefDetail' | 'reliefSmooth' | 'minFeature' | 'force'> & {
-  format?: MeshFormat;
-};
+/** generate's flags of the fields a relief from a depth map takes (addFieldOptions), with a mesh format only. */
+type ReliefOptions = Pick<GenerateOptions, 'output' | 'force'> & ReliefFieldOptions & { format?: MeshFormat };
 
 function meshFormatOf(path: string): MeshFormat | undefined {
   const extension = extname(path).slice(1).toLowerCase();
@@ -61,10 +59,8 @@ export function registerReliefCommand(program: Command): void {
     .description('make a printable relief (stl, glb, 3mf) from a depth map you have: PNG (8/16-bit grey, near = bright) or OpenEXR; no model, no server')
     .argument('<depth-map>', 'a PNG (grey, grey + alpha, or RGB(A) whose first channel is the depth) or an EXR (channel Y, Z or R; A); near = bright; alpha >= 0.5 is the footprint')
     .addOption(new Option('-f, --format <format>', `${MESH_FORMATS.join(', ')} (default: from -o, else stl)`).choices(MESH_FORMATS))
-    .option('-o, --output <file>', 'the relief file; default: beside the map, as NAME.stl')
-    .option('--rmbg', 'when the map has alpha, print only where alpha >= 0.5 (the default)')
-    .option('--no-rmbg', "ignore the map's alpha: a plate over the whole image");
-  addReliefOptions(command, '')
+    .option('-o, --output <file>', 'the relief file; default: beside the map, as NAME.stl');
+  addFieldOptions(command, PARAM_FIELDS, true)
     .option('--force', 'replace the output when it exists')
     .addHelpText(
       'after',
