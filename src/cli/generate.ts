@@ -8,6 +8,7 @@ import { createTaskFields, toTaskParams } from '../contract/create-task-schema.j
 import { DepthmillClient } from '../client/index.js';
 import { choiceValues, fieldNamed, PARAM_FIELDS, type FieldRow, type ParamRow } from '../contract/fields.js';
 import { taskFields, taskOptionsOf, type TaskFieldValues } from '../contract/task-fields.js';
+import { taskKind } from '../contract/task-kind.js';
 import { loadConfig } from '../config.js';
 import { DEPTH_FORMATS, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../contract/formats.js';
 import type { OutputFormat, TaskParams } from '../contract/task.js';
@@ -16,7 +17,7 @@ import { expandInputs } from './inputs.js';
 
 
 /** The command's own options, and the table's fields (contract/fields.ts) as commander gives them. */
-export interface GenerateOptions extends Partial<Omit<TaskFieldValues, 'format'>> {
+export interface GenerateOptions extends Partial<TaskFieldValues> {
   format?: OutputFormat;
   output?: string;
   outDir?: string;
@@ -171,7 +172,7 @@ async function localProducer(params: TaskParams, { userMask, maskOut }: MaskChoi
   });
   // A missing or damaged model fails the command once, saying what to run, rather than every file.
   // A lithophane runs no model.
-  if (params.reliefMode !== 'lithophane') {
+  if (taskKind(params) !== 'lithophane') {
     await sessions.depth(params.modelType);
     if (params.rmbg && !userMask) await sessions.mask();
   }
@@ -222,7 +223,7 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
     if (named !== undefined && named !== options.format) throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
   }
   const params = taskParamsOf(options, format);
-  if (params.reliefMode === 'lithophane') {
+  if (taskKind(params) === 'lithophane') {
     // A lithophane is the whole photo: no background removal for a mask to change or show.
     if (options.mask !== undefined) throw new Error('--mask does not apply to --relief-mode lithophane (it is always the whole photo)');
     if (options.maskOut !== undefined) throw new Error('--mask-out does not apply to --relief-mode lithophane (no background is removed)');

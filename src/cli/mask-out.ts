@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import { encodeMaskPng } from '../formats/mask-png.js';
 
-/** The alpha of a 16-bit grey + alpha PNG depth map (the API's format 2 with rmbg=1), as a mask PNG. */
+/** The alpha of a 16-bit grey + alpha PNG depth map (the API's format 2 with the background removed), as a mask PNG. */
 export async function maskOfDepthPng(png: Uint8Array): Promise<Buffer> {
   const image = sharp(png);
   if (!(await image.metadata()).hasAlpha) throw new Error('the depth map has no alpha: the background was kept, so there is no mask');

@@ -7,17 +7,18 @@
 //   const stl = await client.download(task);
 import type { Envelope } from '../contract/envelope.js';
 import type { OutputFormat, SubjectBox, TaskState } from '../contract/task.js';
-import { taskFields, type TaskFieldValues, type TaskOptions } from '../contract/task-fields.js';
+import { taskFields, type TaskFieldValues, type TaskOptions, type TaskSettings } from '../contract/task-fields.js';
 
 export type { OutputFormat, SubjectBox, TaskState };
-export { taskFields, type TaskFieldValues, type TaskOptions };
+export { taskFields, type TaskFieldValues, type TaskOptions, type TaskSettings };
 
 
 /**
  * The photo, as bytes or a Blob/File (png, jpeg or webp, at most the server's upload limit, 20 MB by default), or a URL the server
  * fetches; or instead of a photo a depth map you already have (`depthMap`: a PNG, 8/16-bit grey,
  * near = bright, or an OpenEXR file), made into a relief without the depth model: formats stl, glb
- * and 3mf only; with rmbg (the default) its alpha, when it has one, is the footprint.
+ * and 3mf only; with the background removed (the default) its alpha, when it has one, is the
+ * footprint.
  */
 export type ImageSource =
   | { file: Blob | Uint8Array | ArrayBuffer; filename?: string; url?: undefined; depthMap?: undefined }
@@ -25,9 +26,9 @@ export type ImageSource =
   | { depthMap: Blob | Uint8Array | ArrayBuffer; depthMapFilename?: string; file?: undefined; url?: undefined };
 
 /**
- * The user's own background mask (rmbg only; it replaces the mask model's): an image of the same
- * photo at any resolution, whose alpha (when it has transparency), else its grey level, is the
- * foreground. png, jpeg or webp, within the same upload limit.
+ * The user's own background mask (only when the background is removed; it replaces the mask
+ * model's): an image of the same photo at any resolution, whose alpha (when it has transparency),
+ * else its grey level, is the foreground. png, jpeg or webp, within the same upload limit.
  */
 export interface MaskSource {
   mask?: Blob | Uint8Array | ArrayBuffer;

@@ -19,6 +19,7 @@ export {
   type SubjectBox,
   type TaskFieldValues,
   type TaskOptions,
+  type TaskSettings,
   type TaskState,
   type TaskStatus,
   type WaitOptions,

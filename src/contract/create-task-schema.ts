@@ -82,7 +82,7 @@ function ruleOf(row: FieldRow): z.ZodType {
     }
     case 'url':
       return httpUrl().optional();
-    case 'format':
+    case 'formatCode':
       return formatCode();
     case 'box':
       return subjectBox().optional();

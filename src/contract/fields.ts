@@ -31,8 +31,8 @@ interface Url {
 }
 
 /** An output format's code (contract/formats.ts); the code and the SDK use its name. */
-interface FormatCode {
-  kind: 'format';
+interface FormatChoice {
+  kind: 'formatCode';
 }
 
 /** subject_box's "x0,y0,x1,y1" (create-task-schema.ts parses it into a SubjectBox). */
@@ -46,7 +46,7 @@ interface File {
   media: string;
 }
 
-export type FieldType = Decimal | Choice | Url | FormatCode | Box | File;
+export type FieldType = Decimal | Choice | Url | FormatChoice | Box | File;
 
 /**
  * Which outputs a field applies to: `task` the task itself (every output); `depth` the depth map,
@@ -151,7 +151,7 @@ export const CREATE_TASK_FIELD_TABLE = [
   {
     name: 'format',
     param: 'format',
-    type: { kind: 'format' },
+    type: { kind: 'formatCode' },
     required: true,
     hitem3d: true,
     applies: 'task',
@@ -367,7 +367,7 @@ export type ParamValue<R> = R extends { type: { kind: 'choice'; values: infer V 
     ? number
     : R extends { type: { kind: 'box' } }
       ? SubjectBox
-      : R extends { type: { kind: 'format' } }
+      : R extends { type: { kind: 'formatCode' } }
         ? OutputFormat
         : string;
 
@@ -386,7 +386,7 @@ export const FIELD_DEFAULTS = Object.fromEntries(PARAM_FIELDS.filter((row) => 'd
 /** A text field's validated value as the code has it: a choice's meaning, a format's name (the schema parses numbers and boxes). */
 export function paramValue(row: TextRow, value: unknown): unknown {
   if (row.type.kind === 'choice') return choiceValues(row.type).find(([wire]) => wire === value)?.[1];
-  if (row.type.kind === 'format') return OUTPUT_FORMAT_TABLE.find((format) => String(format.code) === value)?.name;
+  if (row.type.kind === 'formatCode') return OUTPUT_FORMAT_TABLE.find((format) => String(format.code) === value)?.name;
   return value;
 }
 

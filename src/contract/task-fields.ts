@@ -6,11 +6,11 @@ import { choiceValues, isRead, PARAM_FIELDS, type FieldRow, type ParamRow, type 
 import { formatCodeList, OUTPUT_FORMAT_TABLE } from './formats.js';
 import type { FormatCode, OutputFormat, TaskParams } from './task.js';
 
-/** A field with a single value (response_format) is no option: the server's is the only one. */
+/** A field with a single value is no option: the server's is the only one. */
 type FixedRow = Extract<ParamRow, { type: { kind: 'choice'; values: readonly [string] } }>;
 type OptionRow = Exclude<ParamRow, FixedRow>;
 /** An option's value: a choice's meaning, a number, the box; the format by name or API code. */
-type OptionValue<R> = R extends { type: { kind: 'format' } } ? OutputFormat | FormatCode : ParamValue<R>;
+type OptionValue<R> = R extends { type: { kind: 'formatCode' } } ? OutputFormat | FormatCode : ParamValue<R>;
 
 /** One object type, not an intersection (clearer in an editor, and equal to a written-out interface). */
 type Flat<T> = { [K in keyof T]: T[K] };
@@ -23,6 +23,9 @@ type Flat<T> = { [K in keyof T]: T[K] };
 export type TaskOptions = Flat<
   { [R in Extract<OptionRow, { required: true }> as R['param']]: OptionValue<R> } & { [R in Exclude<OptionRow, { required: true }> as R['param']]?: OptionValue<R> }
 >;
+
+/** The options less the output format: what a task is made with, whatever it outputs. */
+export type TaskSettings = Omit<TaskOptions, Extract<OptionRow, { type: { kind: 'formatCode' } }>['param']>;
 
 /** The table's option rows (every row with a name in the code, less the fixed ones). */
 const OPTION_FIELDS = PARAM_FIELDS.filter((row) => !(row.type.kind === 'choice' && choiceValues(row.type).length === 1));
@@ -54,7 +57,7 @@ function fieldText(row: FieldRow, value: unknown): string {
   switch (row.type.kind) {
     case 'choice':
       return choiceValues(row.type).find(([, meaning]) => meaning === value)?.[0] ?? String(value);
-    case 'format':
+    case 'formatCode':
       return formatCode(value as OutputFormat | FormatCode);
     case 'decimal':
       return decimalText(value as number | string);
@@ -79,7 +82,7 @@ export function taskFields(options: TaskFieldValues): Record<string, string> {
 }
 
 /** The options a task was made with, as a client would send them again (the command line's --server). */
-export function taskOptionsOf(params: TaskParams): Omit<TaskOptions, 'format'> {
+export function taskOptionsOf(params: TaskParams): TaskSettings {
   const values = params as unknown as Record<string, unknown>;
   const textOf = (name: string) => {
     const row = PARAM_FIELDS.find((candidate) => candidate.name === name);
@@ -87,8 +90,8 @@ export function taskOptionsOf(params: TaskParams): Omit<TaskOptions, 'format'> {
   };
   const options: Record<string, unknown> = {};
   for (const row of OPTION_FIELDS) {
-    if (row.type.kind !== 'format' && values[row.param] !== undefined && isRead(row, textOf)) options[row.param] = values[row.param];
+    if (row.type.kind !== 'formatCode' && values[row.param] !== undefined && isRead(row, textOf)) options[row.param] = values[row.param];
   }
-  return options as Omit<TaskOptions, 'format'>;
+  return options as TaskSettings;
 }
 

@@ -1,8 +1,8 @@
 // docs/API.md is the contract a clone of the repository has: it must not go stale. Each check reads
-// the code's own table (the error catalog, the create-task schema, the output formats, the routes
-// the app registers, from the OpenAPI document the app generates in-process, no port opened) and
-// looks for every entry in the document, so a new code, field, format or route fails here until it
-// is documented.
+// the code's own table (the error catalog, the table of create-task fields with each field's values,
+// range, default and origin, the output formats, the routes the app registers, from the OpenAPI
+// document the app generates in-process, no port opened) and looks for every entry in the
+// document, so a new code, field, format or route fails here until it is documented.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,8 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createTaskFields } from '../../src/contract/create-task-schema.js';
 import { Errors, type ErrorEntry } from '../../src/contract/errors.js';
+import { choiceValues, CREATE_TASK_FIELD_TABLE, type FieldRow } from '../../src/contract/fields.js';
 import { OUTPUT_FORMAT_TABLE } from '../../src/contract/formats.js';
 
 const API_DOC = resolve(import.meta.dirname, '../../docs/API.md');
@@ -22,6 +22,34 @@ function tableRows(text: string): string[][] {
     .split('\n')
     .filter((line) => /^\|.*\|\s*$/.test(line) && !/^\|\s*-/.test(line))
     .map((line) => line.trim().slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim()));
+}
+
+/** "0.1 .. 50 (mm)", "`0` square, `1` circle", "`1` exr, …": a field's values as the document's table states them. */
+function expectedValues(field: FieldRow): string | RegExp {
+  switch (field.type.kind) {
+    case 'decimal':
+      return `${field.type.min} .. ${field.type.max}${field.type.unit ? ` (${field.type.unit})` : ''}`;
+    case 'choice':
+      return choiceValues(field.type)
+        .map(([wire, value]) => (typeof value === 'string' && value !== wire ? `\`${wire}\` ${value}` : `\`${wire}\``))
+        .join(', ');
+    case 'formatCode':
+      return OUTPUT_FORMAT_TABLE.map((format) => `\`${format.code}\` ${format.name}`).join(', ');
+    case 'url':
+      return /^http\(s\) URL/;
+    case 'box':
+      return /^`x0,y0,x1,y1`: four numbers 0 \.\. 1/;
+    case 'file':
+      return /^file: /;
+  }
+}
+
+/** "1.3", "`pro`", "required", or nothing. */
+function expectedDefault(field: FieldRow): string {
+  if (field.required) return 'required';
+  if (field.default === undefined) return '';
+  if (field.type.kind === 'choice') return `\`${choiceValues(field.type).find(([, value]) => value === field.default)![0]}\``;
+  return String(field.default);
 }
 
 /** Routes are never called here: the app is built only for the document its routes make. */
@@ -63,12 +91,21 @@ describe('docs/API.md', () => {
     }
   });
 
-  it("has a row for every create-task field, the files included", () => {
-    const fields = [...Object.keys(createTaskFields.shape), 'image', 'mask', 'depth_map'];
-    expect(fields.length).toBeGreaterThan(20);
-    for (const field of fields) {
-      const row = rows.find((cells) => cells[0] === `\`${field}\``);
-      expect(row, `create-task field ${field} has no row "| \`${field}\` | …" in docs/API.md`).toBeDefined();
+  it("has a row for every create-task field of the table, with the table's values, range, default and origin", () => {
+    expect(CREATE_TASK_FIELD_TABLE.length).toBeGreaterThan(20);
+    for (const field of CREATE_TASK_FIELD_TABLE) {
+      const row = rows.find((cells) => cells[0] === `\`${field.name}\``);
+      expect(row, `create-task field ${field.name} has no row "| \`${field.name}\` | …" in docs/API.md`).toBeDefined();
+      const [, values, fallback, meaning, origin] = row!;
+      const typeText = expectedValues(field);
+      if (typeText instanceof RegExp) expect(values, `${field.name}'s values`).toMatch(typeText);
+      else expect(values, `${field.name}'s values`).toBe(typeText);
+      expect(fallback, `${field.name}'s default`).toBe(expectedDefault(field));
+      expect(origin, `${field.name}: Hitem3D's or beyond`).toBe(field.hitem3d ? 'Hitem3D' : 'beyond Hitem3D');
+      // Which outputs it applies to: a relief's field says so.
+      const meshOnly = /meshes only|`format` 3, 4 or 5|^lithophanes/;
+      if (field.applies === 'mesh') expect(meaning, `${field.name} applies to meshes only`).toMatch(meshOnly);
+      else expect(meaning, `${field.name} applies to every output`).not.toMatch(meshOnly);
     }
   });
 

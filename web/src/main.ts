@@ -3,9 +3,10 @@
 // 3D preview that is the server's own mesh, download any format. It talks to the API with the same
 // SDK as the command line (src/client), from this origin.
 import './style.css';
-import { DepthmillClient, DepthmillError, type CreateTaskInput, type FinishedTask, type OutputFormat, type TaskOptions, type TaskStatus } from '../../src/client/client.js';
+import { DepthmillClient, DepthmillError, type CreateTaskInput, type FinishedTask, type OutputFormat, type TaskSettings, type TaskStatus } from '../../src/client/client.js';
 import type { Colormap } from './colormaps.js';
 import { formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../../src/contract/formats.js';
+import { taskKind } from '../../src/contract/task-kind.js';
 import { CutView } from './cut-view.js';
 import { decodeDepth, DepthView } from './depth-view.js';
 import { applyFieldRules, DEPTH_FIELDS, loadFieldRules, readOptions, reliefOptions } from './options.js';
@@ -80,7 +81,7 @@ let running: AbortController | undefined;
 /** A photo, the options, and the user's own mask if any: what a task is made from. */
 interface Source {
   photo: File;
-  options: Omit<TaskOptions, 'format'>;
+  options: TaskSettings;
   mask?: File;
   /** The depth map made from it (PNG, alpha = the cut): reliefs are made from this, not the model again. */
   depthPng?: Blob;
@@ -258,7 +259,7 @@ function reliefInput(format: OutputFormat, source: Source): CreateTaskInput | { 
   if ('problem' in read) return read;
   const relief = reliefOptions(read.options);
   const photo = { file: source.photo, filename: source.photo.name, format, ...relief };
-  if (relief.reliefMode === 'lithophane') return photo;
+  if (taskKind({ format, ...relief }) === 'lithophane') return photo;
   if (relief.reliefStyle !== 'smooth') return { ...depthInput(format, source), ...relief };
   if (!source.depthPng) return photo;
   return { depthMap: source.depthPng, depthMapFilename: fileName('png'), format, rmbg: source.options.rmbg ?? true, ...relief };

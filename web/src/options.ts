@@ -1,6 +1,8 @@
 // The option controls take their defaults and ranges from the server's own OpenAPI document, which
-// is generated from the schema that validates create-task: the page never restates them.
-import type { TaskOptions } from '../../src/client/client.js';
+// is generated from the schema that validates create-task, and are read as the table of fields
+// (contract/fields.ts) says: the page never restates a field's values, range or default.
+import type { TaskSettings } from '../../src/client/client.js';
+import { choiceValues, isRead, PARAM_FIELDS, paramValue, type ParamRow } from '../../src/contract/fields.js';
 
 export interface FieldRule {
   default?: string;
@@ -33,17 +35,35 @@ export function applyFieldRules(form: HTMLFormElement, rules: Record<string, Fie
   }
 }
 
-/** The controls that shape the depth map itself: a change to one needs the model run again. */
-export const DEPTH_FIELDS = new Set(['model_type', 'rmbg', 'degree_rmbg']);
+/** The fields that shape the depth map itself (contract/fields.ts): a change to one needs the model run again. */
+const DEPTH_ROWS = PARAM_FIELDS.filter((row) => row.applies === 'depth');
+export const DEPTH_FIELDS = new Set<string>(DEPTH_ROWS.map((row) => row.name));
+type DepthParam = Extract<ParamRow, { applies: 'depth' }>['param'];
 
 /** The relief options of a set of task options (everything but the depth map's own). */
-export function reliefOptions(options: Omit<TaskOptions, 'format'>): Omit<TaskOptions, 'format' | 'modelType' | 'rmbg' | 'degreeRmbg' | 'subjectBox'> {
-  const { modelType: _model, rmbg: _rmbg, degreeRmbg: _degree, subjectBox: _box, ...relief } = options;
-  return relief;
+export function reliefOptions(options: TaskSettings): Omit<TaskSettings, DepthParam> {
+  const depth = new Set<string>(DEPTH_ROWS.map((row) => row.param));
+  return Object.fromEntries(Object.entries(options).filter(([key]) => !depth.has(key))) as Omit<TaskSettings, DepthParam>;
 }
 
-/** The form as SDK task options (without the format), or the first problem in words. */
-export function readOptions(form: HTMLFormElement): { options: Omit<TaskOptions, 'format'> } | { problem: string; control: HTMLElement } {
+/** A field's control in the form (named as the field), if the form has one. */
+function controlOf(form: HTMLFormElement, name: string): HTMLInputElement | HTMLSelectElement | undefined {
+  const control = form.elements.namedItem(name);
+  return control instanceof HTMLInputElement || control instanceof HTMLSelectElement ? control : undefined;
+}
+
+/** A label's first words: "Thickest" of "Thickest, at the darkest (mm)". */
+function shortLabel(form: HTMLFormElement, name: string): string {
+  return (form.querySelector(`label[for="${name}"]`)?.textContent ?? name).split(/[,(]/)[0]!.trim();
+}
+
+/**
+ * The form as SDK task options (without the format), or the first problem in words. Each field of
+ * the table with a control here is read as its row says: a choice's value, a checkbox as yes/no, a
+ * number (left empty, the server's default applies); fields that apply only with another's value
+ * (the lithophane's) only then.
+ */
+export function readOptions(form: HTMLFormElement): { options: TaskSettings } | { problem: string; control: HTMLElement } {
   for (const element of Array.from(form.elements)) {
     if (element instanceof HTMLInputElement && !element.checkValidity()) {
       const label = form.querySelector(`label[for="${element.id}"]`)?.textContent ?? element.name;
@@ -51,29 +71,28 @@ export function readOptions(form: HTMLFormElement): { options: Omit<TaskOptions,
       return { problem: `${label}: enter a number${range}.`, control: element };
     }
   }
-  const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value;
-  const number = (name: string) => {
-    const text = value(name);
-    return text === '' ? undefined : Number(text);
+  const textOf = (name: string): string | undefined => {
+    const control = controlOf(form, name);
+    const row = PARAM_FIELDS.find((candidate) => candidate.name === name);
+    if (!control || !row) return undefined;
+    if (control instanceof HTMLInputElement && control.type === 'checkbox' && row.type.kind === 'choice') {
+      return choiceValues(row.type).find(([, value]) => value === control.checked)?.[0];
+    }
+    return control.value === '' ? undefined : control.value;
   };
-  const options: Omit<TaskOptions, 'format'> = {
-    modelType: value('model_type') as 'pro' | 'base',
-    rmbg: (form.elements.namedItem('rmbg') as HTMLInputElement).checked,
-    shapeBase: value('shape_base') === '1' ? 'circle' : 'square',
-    sculpmode: value('sculpmode') === '1' ? 'engrave' : 'emboss',
-    reliefStyle: value('relief_style') === 'smooth' ? 'smooth' : 'detailed',
-  };
-  // Number fields by form name; left empty, the server's default applies.
-  const numbers = { degree_rmbg: 'degreeRmbg', width: 'width', height_relief: 'heightRelief', thickness_base: 'thicknessBase', detail_height: 'detailHeight', relief_detail: 'reliefDetail', relief_smooth: 'reliefSmooth', min_feature: 'minFeature' } as const;
-  const lithoNumbers = { litho_min: 'lithoMin', litho_max: 'lithoMax', litho_frame: 'lithoFrame' } as const;
-  const lithophane = value('relief_mode') === 'lithophane';
-  if (lithophane) options.reliefMode = 'lithophane';
-  for (const [name, key] of Object.entries({ ...numbers, ...(lithophane ? lithoNumbers : {}) })) {
-    const read = number(name);
-    if (read !== undefined) options[key] = read;
+  const options: Record<string, unknown> = {};
+  for (const row of PARAM_FIELDS) {
+    const text = textOf(row.name);
+    if (text === undefined || !isRead(row, textOf)) continue;
+    const value = row.type.kind === 'decimal' ? Number(text) : paramValue(row, text);
+    if (value !== undefined) options[row.param] = value;
   }
-  if (lithophane && options.lithoMin !== undefined && options.lithoMax !== undefined && !(options.lithoMax > options.lithoMin)) {
-    return { problem: 'Thickest must be more than thinnest.', control: form.elements.namedItem('litho_max') as HTMLElement };
+  for (const row of PARAM_FIELDS) {
+    if (!('above' in row) || options[row.param] === undefined) continue;
+    const floor = PARAM_FIELDS.find((candidate) => candidate.name === row.above)!;
+    if (options[floor.param] !== undefined && !((options[row.param] as number) > (options[floor.param] as number))) {
+      return { problem: `${shortLabel(form, row.name)} must be more than ${shortLabel(form, floor.name).toLowerCase()}.`, control: controlOf(form, row.name)! };
+    }
   }
-  return { options };
+  return { options: options as TaskSettings };
 }
