@@ -22,7 +22,7 @@ export type DepthFormat = Extract<Row, { kind: 'depth' }>['name'];
 export type MeshFormat = Extract<Row, { kind: 'mesh' }>['name'];
 export type FormatInfo = Row;
 
-/** Output formats by their API code (API.md "format"). */
+/** Output formats by their API code (API.md "Outputs"). */
 export const OUTPUT_FORMATS = Object.fromEntries(OUTPUT_FORMAT_TABLE.map((row) => [row.code, row.name])) as { readonly [C in FormatCode]: Extract<Row, { code: C }>['name'] };
 
 /** Every format, depth maps first (the order a user is offered them in). */

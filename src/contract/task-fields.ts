@@ -17,8 +17,8 @@ type Flat<T> = { [K in keyof T]: T[K] };
 
 /**
  * What the task should produce, in the names of the table of fields (API.md, contract/fields.ts):
- * `format` (exr | png | bmp, stl | glb | 3mf, or the API's codes 1..6) is required, every other
- * option has the server's default.
+ * the output format (a name like stl, or the API's code) is required; every other option has the
+ * server's default.
  */
 export type TaskOptions = Flat<
   { [R in Extract<OptionRow, { required: true }> as R['param']]: OptionValue<R> } & { [R in Exclude<OptionRow, { required: true }> as R['param']]?: OptionValue<R> }
