@@ -108,8 +108,9 @@ type Shape = {
 const shape = Object.fromEntries(TEXT_FIELDS.map((row) => [row.name, ruleOf(row)])) as Shape;
 
 /**
- * The rules across fields: the special uses of a few of them. A field that must be more than
- * another (`above` in the table) is checked here too.
+ * The fields' rules, then the rules across fields, in this order (the first problem is the one a
+ * client is told): the special use of the few fields they name, and a field that must be more
+ * than another (`above` in the table).
  */
 export const createTaskFields = z.object(shape).check((context) => {
   const fields = context.value;

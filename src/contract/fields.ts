@@ -41,12 +41,12 @@ interface Box {
 }
 
 /** A file part of the multipart form, of these media types (by content). */
-interface File {
+interface FilePart {
   kind: 'file';
   media: string;
 }
 
-export type FieldType = Decimal | Choice | Url | FormatChoice | Box | File;
+export type FieldType = Decimal | Choice | Url | FormatChoice | Box | FilePart;
 
 /**
  * Which outputs a field applies to: `task` the task itself (every output); `depth` the depth map,
@@ -84,7 +84,7 @@ export interface FieldRow {
   only?: readonly [string, string];
   /** Must be more than this field (wire name), when both are read. */
   above?: string;
-  /** What it means, for people (the OpenAPI description; its type, range and default are added from the row). */
+  /** What it means, for people: the OpenAPI description (its values and default come from the row, a number's range is added). */
   help: string;
   cli?: Flag;
 }

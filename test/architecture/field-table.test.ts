@@ -92,8 +92,13 @@ describe('the table of create-task fields', () => {
     expect(problems).toEqual([]);
   });
 
-  it('lists uses only of fields it has', () => {
+  it('names only fields it has: in its rows (`only`, `above`) and in the uses listed here', () => {
     const names = new Set<string>(CREATE_TASK_FIELD_TABLE.map((row) => row.name));
+    expect(names.size, 'each field once').toBe(CREATE_TASK_FIELD_TABLE.length);
+    for (const row of CREATE_TASK_FIELD_TABLE) {
+      if ('only' in row) expect(names.has(row.only[0]), `${row.name}'s only`).toBe(true);
+      if ('above' in row) expect(names.has(row.above), `${row.name}'s above`).toBe(true);
+    }
     for (const name of Object.keys(USES)) expect(names.has(name), name).toBe(true);
   });
 });

@@ -284,6 +284,12 @@ describe('web UI', () => {
     expect(lithoForm).toMatchObject({ format: '4', relief_mode: 'lithophane', litho_min: '0.8', litho_max: '3' });
     expect(lithoForm.image).toMatch(/^file:\d+/);
     expect(await page.textContent('#preview-status')).toMatch(/triangles/);
+    // A thickest part not above the thinnest is said at once, in the form's words, and not sent.
+    const sent = (await formsSent(page)).length;
+    await page.fill('#litho_min', '2');
+    await page.fill('#litho_max', '1.5');
+    await expect.poll(() => page.textContent('#preview-status'), { timeout: 20_000 }).toBe('No preview: Thickest must be more than thinnest.');
+    expect((await formsSent(page)).length).toBe(sent);
 
     const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('a[data-format="png"]')]);
     expect(pngDownload.suggestedFilename()).toBe('opencv_apple.depth.png');
