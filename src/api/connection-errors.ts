@@ -55,7 +55,10 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
  * rather than trusted for a next request.
  */
 export const requireOneHost: onRequestHookHandler = (request, reply, done) => {
-  const hosts = request.raw.headersDistinct.host ?? [];
+  // headersDistinct is node:http's; an injected request (light-my-request, app.inject) has none and
+  // always one Host of its own making.
+  const distinct = request.raw.headersDistinct as Record<string, string[] | undefined> | undefined;
+  const hosts = distinct ? (distinct.host ?? []) : [request.headers.host ?? 'injected'];
   const http11 = request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1;
   if (hosts.length > 1 || (hosts.length === 0 && http11)) {
     const msg = hosts.length > 1 ? 'invalid parameter: more than one Host header' : 'invalid parameter: an HTTP/1.1 request needs a Host header';
