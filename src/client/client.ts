@@ -1,4 +1,4 @@
-// The typed client of the depth API (shared/API.md), for Node 20+ and browsers alike: it needs only
+// The typed client of the depth API (docs/API.md), for Node 20+ and browsers alike: it needs only
 // fetch, FormData and Blob. Used by `depthmill generate --server`, the web UI and the tests.
 //
 //   const client = new DepthmillClient({ baseUrl, clientId, clientSecret });
