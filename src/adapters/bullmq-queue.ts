@@ -81,9 +81,10 @@ export class BullmqQueue implements JobQueue {
   }
 
   async requeue(taskId: string): Promise<boolean> {
-    const job = await this.queue.getJob(taskId);
-    const state = job ? await job.getState() : 'unknown';
+    // One round trip for the usual answer (the job is there); the job itself only when it is not.
+    const state = await this.queue.getJobState(taskId);
     if (LIVE_STATES.has(state)) return false;
+    const job = await this.queue.getJob(taskId);
     if (job && (state === 'failed' || state === 'completed')) {
       // Given up on (its attempts spent while the database was away) or done while the task is
       // not: start it over. Atomic in BullMQ, so two reconcilers at once retry it once.
