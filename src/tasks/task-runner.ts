@@ -26,8 +26,6 @@ export interface TaskRunnerOptions {
   storageRetryDelaysMs?: readonly number[];
   /** Where stage durations and ended tasks are counted (default: nowhere). */
   metrics?: Metrics;
-  /** How often a running task's lease is renewed (default a third of TASK_LEASE_MS). */
-  leaseRenewalMs?: number;
 }
 
 const STORAGE_RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 15000];
@@ -60,7 +58,7 @@ export class TaskRunner {
     // not queue it again after Redis lost its job. A renewal that fails is only logged.
     const lease = setInterval(() => {
       tasks.setState(taskId, 'processing').catch((error: unknown) => log.debug({ taskId, err: error instanceof Error ? error.message : String(error) }, 'lease not renewed'));
-    }, this.options.leaseRenewalMs ?? TASK_LEASE_MS / 3);
+    }, TASK_LEASE_MS / 3);
     try {
       await this.work(task, kind);
     } finally {
