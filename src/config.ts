@@ -77,6 +77,8 @@ const configSchema = z.object({
   retentionHours: z.coerce.number().positive(),
   /** How often the worker side looks for overdue tasks and expired files. */
   housekeepingIntervalMs: positiveInt,
+  /** How often a worker queues again the unfinished tasks the queue does not hold (tasks/reconciler.ts). */
+  reconcileIntervalMs: positiveInt,
   /** A task not done after this long fails with 5001001. */
   taskTimeoutMs: positiveInt,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskTimeoutMs: env.DEPTHMILL_TASK_TIMEOUT_MS ?? 60 * 60 * 1000,
     retentionHours: env.DEPTHMILL_RETENTION_HOURS ?? 7 * 24,
     housekeepingIntervalMs: env.DEPTHMILL_HOUSEKEEPING_INTERVAL_MS ?? 60_000,
+    reconcileIntervalMs: env.DEPTHMILL_RECONCILE_INTERVAL_MS ?? 30_000,
     logLevel: env.DEPTHMILL_LOG_LEVEL ?? 'info',
     metrics: env.DEPTHMILL_METRICS || '1',
     metricsPort: env.DEPTHMILL_METRICS_PORT || undefined,

@@ -14,6 +14,7 @@ import { createLogger } from './logger.js';
 import { expectedChecksum, modelCacheDir, modelEntry, modelPath } from './pipeline/model-cache.js';
 import { CallbackDispatcher } from './tasks/callback-dispatcher.js';
 import { Housekeeping } from './tasks/housekeeping.js';
+import { Reconciler, TASK_LEASE_MS } from './tasks/reconciler.js';
 import { TaskRunner } from './tasks/task-runner.js';
 import { TaskService } from './tasks/task-service.js';
 import { readTlsFiles } from './tls.js';
@@ -69,6 +70,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const outbound = createSafeFetch({ allowlist: config.fetchAllowlist });
   const { store, blobs, queue, links, serverSecret } = adapters;
   let closeHttp = async (): Promise<void> => undefined;
+  // Before the queue closes: what would otherwise keep its running jobs (or it) busy.
+  const stopTaking: (() => Promise<void> | void)[] = [];
   const closeWorker: (() => Promise<void>)[] = [];
   // One registry per process. The store's and the queue's counts are the whole deployment's: the
   // API side reports them (a worker would only repeat them).
@@ -133,18 +136,16 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       onFinished: () => callbacks.wake(),
       metrics,
     });
+    // Work acknowledged before a crash or stop, or lost by the queue, is queued again: at once,
+    // then every DEPTHMILL_RECONCILE_INTERVAL_MS. With the in-process queue nobody else runs a
+    // task, so one it does not hold is queued again without waiting for its lease to lapse.
+    const reconciler = new Reconciler({ tasks: store, queue, log: logger, intervalMs: config.reconcileIntervalMs, leaseMs: config.queue ? TASK_LEASE_MS : 0 });
     queue.start(runner.run);
     callbacks.start();
     housekeeping.start();
+    stopTaking.push(() => reconciler.stop(), () => runner.stop());
     closeWorker.push(() => housekeeping.stop(), () => callbacks.stop(), () => engine.close());
-
-    // Work acknowledged before a crash or stop is queued again, oldest first. With a shared queue
-    // the task id is the job id, so a task another worker is still running is not duplicated.
-    // A task still `created` was never acknowledged (its inputs may be missing): housekeeping
-    // removes it once it is older than a create-task can take.
-    const unfinished = (await store.listUnfinished()).filter((task) => task.state !== 'created');
-    for (const task of unfinished) await queue.enqueue(task.id);
-    if (unfinished.length > 0) logger.info({ count: unfinished.length }, 'recovered unfinished tasks');
+    await reconciler.start();
   }
 
   let metricsUrl: string | undefined;
@@ -160,6 +161,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     async close() {
       // HTTP first (no new tasks), then the queue (running tasks finish), then the rest.
       await closeHttp();
+      for (const stop of stopTaking) await stop();
       await queue.close();
       for (const close of closeWorker) await close();
       await adapters.close();

@@ -1,8 +1,13 @@
 // Jobs in Redis through BullMQ (the distributed mode): any API process enqueues, every worker
 // process takes jobs with its own concurrency. BullMQ brings retries and stalled-job recovery: a
 // job whose worker died (its lock expired) goes back to waiting and another worker takes it.
+// What BullMQ cannot bring back is a job Redis itself lost (restarted without persistence): the
+// workers' reconciler queues those again from the database, and two keys of ours say whether it
+// has done so since Redis last started empty (the readiness probe reads them).
+import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { JobQueue } from '../tasks/ports.js';
+import { Redis, type RedisOptions } from 'ioredis';
+import { QueueNotReconciled, type JobQueue } from '../tasks/ports.js';
 
 export interface BullmqQueueOptions {
   /** redis://host:port[/db]; a `prefix` query parameter keeps deployments apart on one Redis. */
@@ -13,6 +18,12 @@ export interface BullmqQueueOptions {
 }
 
 const QUEUE_NAME = 'depth';
+
+/** Job states in which BullMQ will still run the job (or is running it). */
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/** Marks the epoch reconciled, unless Redis lost it (and so a newer epoch began) during the pass. */
+const MARK_RECONCILED = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[1]) end return 0`;
 
 /** redis[s]://[user:password@]host[:port][/db] as connection options BullMQ opens and closes itself. */
 function connection(url: URL): ConnectionOptions {
@@ -33,6 +44,12 @@ export class BullmqQueue implements JobQueue {
   private worker: Worker | undefined;
   private readonly prefix: string;
   private readonly redisUrl: URL;
+  /** Our own keys (BullMQ's client has no SET NX nor scripts of ours). */
+  private readonly redis: Redis;
+  /** A random id a reconciliation pass writes when it finds none: this Redis's life since it was last empty. */
+  private readonly epochKey: string;
+  /** The epoch whose reconciliation finished last: equal to the epoch when the queue holds the database's work. */
+  private readonly reconciledKey: string;
 
   constructor(private readonly options: BullmqQueueOptions) {
     const parsed = new URL(options.url);
@@ -51,6 +68,10 @@ export class BullmqQueue implements JobQueue {
         removeOnFail: 1000,
       },
     });
+    this.redis = new Redis(connection(this.redisUrl) as RedisOptions);
+    this.redis.on('error', () => undefined); // reconnects are ioredis's job
+    this.epochKey = `${this.prefix}:${QUEUE_NAME}:reconcile-epoch`;
+    this.reconciledKey = `${this.prefix}:${QUEUE_NAME}:reconciled-epoch`;
   }
 
   async enqueue(taskId: string): Promise<void> {
@@ -59,9 +80,39 @@ export class BullmqQueue implements JobQueue {
     await this.queue.add('task', { taskId }, { jobId: taskId });
   }
 
+  async requeue(taskId: string): Promise<boolean> {
+    // One round trip for the usual answer (the job is there); the job itself only when it is not.
+    const state = await this.queue.getJobState(taskId);
+    if (LIVE_STATES.has(state)) return false;
+    const job = await this.queue.getJob(taskId);
+    if (job && (state === 'failed' || state === 'completed')) {
+      // Given up on (its attempts spent while the database was away) or done while the task is
+      // not: start it over. Atomic in BullMQ, so two reconcilers at once retry it once.
+      return job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
+        () => true,
+        () => false,
+      );
+    }
+    // A job record in no list would make add() a no-op (same id): remove it first.
+    if (job) await job.remove().catch(() => undefined);
+    await this.enqueue(taskId);
+    return true;
+  }
+
+  async beginReconcile(): Promise<() => Promise<void>> {
+    await this.redis.set(this.epochKey, randomUUID(), 'NX');
+    const epoch = await this.redis.get(this.epochKey);
+    return async () => {
+      if (epoch !== null) await this.redis.eval(MARK_RECONCILED, 2, this.epochKey, this.reconciledKey, epoch);
+    };
+  }
+
   async ping(): Promise<void> {
-    // A Redis round trip; while Redis is away it waits for the reconnect (the probe times it out).
-    await this.queue.getJobCounts('waiting');
+    // Redis round trips (BullMQ's connection and ours); while Redis is away they wait for the
+    // reconnect (the probe times them out).
+    const [, marks] = await Promise.all([this.queue.getJobCounts('waiting'), this.redis.mget([this.epochKey, this.reconciledKey])]);
+    const [epoch, reconciled] = marks as (string | null)[];
+    if (epoch == null || epoch !== reconciled) throw new QueueNotReconciled();
   }
 
   async waiting(): Promise<number> {
@@ -87,5 +138,6 @@ export class BullmqQueue implements JobQueue {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    this.redis.disconnect();
   }
 }

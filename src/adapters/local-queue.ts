@@ -20,6 +20,17 @@ export class LocalQueue implements JobQueue {
     this.pump();
   }
 
+  async requeue(taskId: string): Promise<boolean> {
+    if (this.closing || this.queued.has(taskId)) return false;
+    await this.enqueue(taskId);
+    return true;
+  }
+
+  /** Nothing to mark: this queue lives and dies with the process, it never loses jobs while it runs. */
+  async beginReconcile(): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
   async ping(): Promise<void> {
     if (this.closing) throw new Error('the queue is closing');
   }

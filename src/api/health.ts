@@ -1,10 +1,12 @@
 // Probes for operators and orchestrators: /healthz (the process answers) and /readyz (what a task
 // needs answers: the database, the queue, the blob store; the models were checked at start-up,
-// which does not finish without them). Outside the rate limit; in the envelope like every answer.
+// which does not finish without them). A queue that answers but lost its jobs, and that no worker
+// has filled again from the database yet, is not ready either: accepted work would wait there
+// unseen. Outside the rate limit; in the envelope like every answer.
 import type { FastifyInstance } from 'fastify';
 import { successEnvelope, errorEnvelope } from '../contract/envelope.js';
 import { Errors } from '../contract/errors.js';
-import type { BlobStore, JobQueue, TaskStore } from '../tasks/ports.js';
+import { QueueNotReconciled, type BlobStore, type JobQueue, type TaskStore } from '../tasks/ports.js';
 import { healthRoute, readyRoute } from './route-schemas.js';
 
 export interface ReadinessChecks {
@@ -16,13 +18,13 @@ export interface ReadinessChecks {
 /** A check that has not answered by then counts as failed (a queue waits for Redis to come back). */
 const CHECK_TIMEOUT_MS = 2000;
 
-async function check(ping: () => Promise<void>): Promise<'ok' | 'unreachable' | 'timed out'> {
+async function check(ping: () => Promise<void>): Promise<'ok' | 'unreachable' | 'timed out' | 'recovering'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), CHECK_TIMEOUT_MS)));
   try {
     return await Promise.race([ping().then(() => 'ok' as const), timeout]);
-  } catch {
-    return 'unreachable';
+  } catch (error) {
+    return error instanceof QueueNotReconciled ? 'recovering' : 'unreachable';
   } finally {
     clearTimeout(timer);
   }

@@ -179,7 +179,9 @@ export const queryTaskRoute = {
   },
 } satisfies FastifySchema & Record<string, unknown>;
 
-const readiness = z.enum(['ok', 'unreachable', 'timed out']);
+const readiness = z
+  .enum(['ok', 'unreachable', 'timed out', 'recovering'])
+  .describe('recovering (the queue only): it answers but lost its jobs, and no worker has queued the unfinished tasks again yet');
 export const HealthAnswer = envelope(z.object({ status: z.literal('ok') }), 'HealthAnswer', 'the process answers');
 export const ReadyAnswer = envelope(
   z.object({ status: z.enum(['ready', 'not ready']), database: readiness, queue: readiness, blobs: readiness }),
@@ -209,7 +211,8 @@ export const readyRoute = {
   tags: ['operations'],
   operationId: 'ready',
   summary: 'Readiness: the database, the queue and the blob store answer (no token, no rate limit)',
-  description: 'Each part is checked with a 2 s limit; the models were checked at start-up, which does not finish without them.',
+  description:
+    'Each part is checked with a 2 s limit; the queue is `recovering` (503) while it answers but lost its jobs and no worker has queued the unfinished tasks again yet. The models were checked at start-up, which does not finish without them.',
   security: [],
   response: { 200: json(ReadyAnswer, 'ready'), 503: json(ReadyAnswer, '503: not ready, and which part does not answer') },
 } satisfies FastifySchema & Record<string, unknown>;

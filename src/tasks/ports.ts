@@ -23,7 +23,11 @@ export interface TaskStore {
    * processing, changes nothing (progress never goes back, and an ended task keeps its own).
    */
   setProgress(id: string, progress: number): Promise<void>;
-  /** Moves an unfinished task to queueing or processing; returns false if it was already finished. */
+  /**
+   * Moves an unfinished task to queueing or processing; returns false if it was already finished.
+   * It sets the task's updatedAt, which is also the lease of a running task: its runner repeats
+   * setState(id, 'processing') while it works on it (tasks/reconciler.ts reads that).
+   */
   setState(id: string, state: Extract<TaskState, 'created' | 'queueing' | 'processing'>): Promise<boolean>;
   /**
    * Ends a task once; returns false if it had already ended (so a late duplicate changes nothing).
@@ -145,7 +149,23 @@ export interface BlobStore {
 
 export interface JobQueue {
   enqueue(taskId: string): Promise<void>;
-  /** Resolves when the queue answers (the readiness probe); throws, or never settles, when it does not. */
+  /**
+   * Queues the task again unless the queue holds a job for it that will still run (waiting, delayed
+   * for a retry, running); a job the queue gave up on is started over. Returns whether it queued it.
+   * The reconciler's call, for a task the store holds as unfinished.
+   */
+  requeue(taskId: string): Promise<boolean>;
+  /**
+   * A reconciliation pass starts; call what it returns once the pass has requeued every unfinished
+   * task. A queue that can lose its jobs (Redis restarted without persistence) is not ready (ping
+   * rejects with QueueNotReconciled) until a pass that started after the loss has finished.
+   */
+  beginReconcile(): Promise<() => Promise<void>>;
+  /**
+   * Resolves when the queue answers and holds the work the store knows of (the readiness probe);
+   * throws, or never settles, when it does not answer; rejects with QueueNotReconciled when it
+   * answers but no reconciliation has finished since it last lost its jobs.
+   */
   ping(): Promise<void>;
   /** Tasks accepted and not started yet (retries waiting for their turn included): the queue depth of the metrics. */
   waiting(): Promise<number>;
@@ -153,6 +173,14 @@ export interface JobQueue {
   start(handler: (taskId: string) => Promise<void>): void;
   /** Stops taking new jobs and waits for running ones. */
   close(): Promise<void>;
+}
+
+/** The queue answers but may lack accepted work: no worker has requeued the store's since it lost its jobs. */
+export class QueueNotReconciled extends Error {
+  constructor() {
+    super('the queue lost its jobs and no worker has queued the unfinished tasks again yet');
+    this.name = 'QueueNotReconciled';
+  }
 }
 
 export interface TaskCount {

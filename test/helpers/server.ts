@@ -53,9 +53,12 @@ export function backendEnv(dataDir: string): Record<string, string> {
   };
 }
 
-/** Runs the command line synchronously with this data directory; returns its output and status. */
-export function cli(dataDir: string, args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...clientTlsEnv(), ...backendEnv(dataDir) }, encoding: 'utf8' });
+/**
+ * Runs the command line synchronously with this data directory (and these variables over its
+ * backend's, e.g. a test's own database); returns its output and status.
+ */
+export function cli(dataDir: string, args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...clientTlsEnv(), ...backendEnv(dataDir), ...env }, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -92,8 +95,8 @@ export interface Credentials {
   clientSecret: string;
 }
 
-export function createClientCredentials(dataDir: string, name = 'test'): Credentials {
-  const result = cli(dataDir, ['clients', 'create', name, '--json']);
+export function createClientCredentials(dataDir: string, name = 'test', env: Record<string, string> = {}): Credentials {
+  const result = cli(dataDir, ['clients', 'create', name, '--json'], env);
   if (result.status !== 0) throw new Error(`clients create failed: ${result.stderr}`);
   const parsed = JSON.parse(result.stdout) as { client_id: string; client_secret: string };
   return { clientId: parsed.client_id, clientSecret: parsed.client_secret };
