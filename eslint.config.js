@@ -34,6 +34,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Type-aware rules where the code is async (tasks, adapters, the API, the CLI): a promise nobody
+    // awaits or catches loses its error (an unhandled rejection ends the process), and an async
+    // function where a void callback is expected (an event handler, a timer) does the same.
+    files: ['src/**/*.ts', 'web/src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
   layer(['contract'], [], 'contract/ imports nothing of the project: every layer imports it'),
   layer(['pipeline', 'formats', 'relief'], ['contract'], 'the image and mesh code imports only contract/ and itself (pipeline, formats, relief)'),
   layer(['tasks'], ['contract'], 'tasks/ imports only contract/: its I/O goes through its ports'),
