@@ -2,7 +2,7 @@
 // (speed.ts), peak RSS per worker (rss.ts), a task from upload to download on the real server
 // (end-to-end.ts), relief building and mesh encoding (relief.ts), tasks per minute with 1 and 2 workers (throughput.ts,
 // needs PostgreSQL and Redis on 127.0.0.1; skipped when they are not there), the API under load
-// (api-load.ts), a sign-in flood (signin-flood.ts), the mask stage against @imgly/background-removal-node (peer.ts; skipped when that
+// (api-load.ts), a sign-in flood (signin-flood.ts), the command line's start (cli-start.ts), the mask stage against @imgly/background-removal-node (peer.ts; skipped when that
 // dev dependency is not installed). Each runs in its own process; tables go to stdout; asserts nothing.
 //
 //   npm run bench -- [--json <file>] [--runs <n>] [--quick]
@@ -47,6 +47,7 @@ const steps: { name: string; file: string; extra: string[]; json: boolean }[] = 
   { name: 'relief', file: 'bench/relief.ts', extra: ['--runs', runs, ...(quick ? ['--variants', 'pro+rmbg'] : [])], json: false },
   { name: 'api-load', file: 'bench/api-load.ts', extra: quick ? ['--seconds', '5'] : [], json: true },
   { name: 'signin-flood', file: 'bench/signin-flood.ts', extra: quick ? ['--samples', '20'] : [], json: false },
+  { name: 'cli-start', file: 'bench/cli-start.ts', extra: quick ? ['--runs', '3'] : [], json: false },
 ];
 // The peer is a dev dependency (AGPL, never in the product): absent after `npm ci --omit=dev`.
 if (existsSync(join(REPO, 'node_modules/@imgly/background-removal-node/package.json'))) {

@@ -2,10 +2,9 @@
 // exits non-zero on failure.
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { openStore, type Store } from '../adapters/index.js';
-import { loadConfig } from '../config.js';
-import { createClient } from '../tasks/clients.js';
-import { startServer } from '../server.js';
+// The server, the stores and the configuration's schema are imported by the commands that use
+// them (below), not here: `depthmill --version` and `--help` answer without loading them.
+import type { Store } from '../adapters/index.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerModelCommands } from './models.js';
 import { registerReliefCommand } from './relief.js';
@@ -31,6 +30,7 @@ program
   .option('--tls-key <file>', 'PEM private key of --tls-cert (env DEPTHMILL_TLS_KEY)')
   .addHelpText('after', serveVariablesHelp())
   .action(async (options: { port?: string; host?: string; data?: string; concurrency?: string; models?: string; role?: string; tlsCert?: string; tlsKey?: string }) => {
+    const [{ loadConfig }, { startServer }] = await Promise.all([import('../config.js'), import('../server.js')]);
     const config = loadConfig({
       ...process.env,
       ...(options.port !== undefined ? { PORT: options.port } : {}),
@@ -65,6 +65,7 @@ program
 const clients = program.command('clients').description('manage API client credentials (works with or without a running server)');
 
 async function withStore<T>(action: (store: Store) => Promise<T>): Promise<T> {
+  const [{ loadConfig }, { openStore }] = await Promise.all([import('../config.js'), import('../adapters/index.js')]);
   const store = await openStore(loadConfig());
   try {
     return await action(store);
@@ -78,6 +79,7 @@ clients
   .description('create a client; prints its client_id and secret (the secret is shown only this once)')
   .option('--json', 'print {"client_id", "client_secret"} as JSON')
   .action(async (name: string, options: { json?: boolean }) => {
+    const { createClient } = await import('../tasks/clients.js');
     const { client, secret } = await withStore((store) => createClient(store, name));
     if (options.json) {
       console.log(JSON.stringify({ client_id: client.id, client_secret: secret }));
