@@ -1,5 +1,7 @@
 // PostgreSQL schema migrations, run at start by every process. An advisory lock held for the
 // transaction makes concurrent starts take turns: the first applies, the others find nothing to do.
+// The same schema as sqlite/database.ts in the other dialect, migration for migration:
+// test/distributed/schema-parity.test.ts checks both, column for column.
 import type pg from 'pg';
 
 const MIGRATIONS: string[] = [

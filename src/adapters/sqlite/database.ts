@@ -1,5 +1,7 @@
 // Opens the SQLite database and brings its schema up to date. Migrations are numbered and run in
 // one transaction each; user_version records how far a file has come, so opening is idempotent.
+// The same schema as postgres/migrations.ts in the other dialect, migration for migration:
+// test/distributed/schema-parity.test.ts checks both, column for column.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
