@@ -82,9 +82,9 @@ writeFileSync(join(dir, 'registry.json'), JSON.stringify({ [ISNET]: isnetEntry }
 process.env.DEPTHMILL_MODEL_REGISTRY = join(dir, 'registry.json');
 const [{ ModelSessions }, { decodeImage }, { DEFAULT_DEGREE_RMBG }, { lumaPlane, resizeRgb }, { objectMask, TUNING, workingGrids }] = await Promise.all([
   import('../src/pipeline/sessions.js'),
-  import('../src/pipeline/decode.js'),
+  import('../src/raster/decode.js'),
   import('../src/pipeline/mask.js'),
-  import('../src/pipeline/image-ops.js'),
+  import('../src/raster/image-ops.js'),
   import('../src/pipeline/run.js'),
 ]);
 

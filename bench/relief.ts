@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { MESH_FORMATS, type MeshFormat } from '../src/contract/formats.js';
 import { encodeRelief } from '../src/formats/index.js';
-import type { DepthMap } from '../src/pipeline/depth-map.js';
+import type { DepthMap } from '../src/raster/depth-map.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { ModelSessions } from '../src/pipeline/sessions.js';
 import { buildRelief, type ReliefParams } from '../src/relief/index.js';

@@ -2,7 +2,7 @@
 // models with the real models' input and output names and shapes.
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { DecodedImage } from '../../src/pipeline/decode.js';
+import type { DecodedImage } from '../../src/raster/decode.js';
 import { predictInverseDepth } from '../../src/pipeline/depth.js';
 import { predictSaliency } from '../../src/pipeline/mask.js';
 import { writeFileSync } from 'node:fs';

@@ -7,7 +7,7 @@ import { modelCacheDir, modelPath, models } from '../../src/pipeline/model-cache
 import { normalizeInverseDepth } from '../../src/pipeline/normalize.js';
 import { ModelSessions } from '../../src/pipeline/sessions.js';
 import { hwcToNchw } from '../../src/pipeline/tensor.js';
-import { outputSize, resizeBilinear } from '../../src/pipeline/upsample.js';
+import { outputSize, resizeBilinear } from '../../src/raster/resize.js';
 
 describe('outputSize', () => {
   it('puts the long side at the requested length and keeps the aspect ratio', () => {
