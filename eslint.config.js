@@ -35,7 +35,7 @@ export default tseslint.config(
     },
   },
   layer(['contract'], [], 'contract/ imports nothing of the project: every layer imports it'),
-  layer(['pipeline', 'formats', 'relief', 'raster'], ['contract'], 'the image and mesh code imports only contract/ and itself (pipeline, formats, relief, raster)'),
+  layer(['pipeline', 'formats', 'relief', 'raster', 'models'], ['contract'], 'the image and mesh code imports only contract/ and itself (pipeline, formats, relief, raster, models)'),
   layer(['tasks'], ['contract'], 'tasks/ imports only contract/: its I/O goes through its ports'),
   layer(['client'], ['contract'], 'the SDK imports only contract/: no server code in a client'),
 );

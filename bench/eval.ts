@@ -12,7 +12,7 @@ import { decodeImage } from '../src/raster/decode.js';
 import { predictInverseDepth } from '../src/pipeline/depth.js';
 import type { SubjectMaskOptions } from '../src/pipeline/subject-mask.js';
 import { runPipeline, TUNING, type DepthTuning, type PipelineParams, type PipelineResult } from '../src/pipeline/run.js';
-import { ModelSessions } from '../src/pipeline/sessions.js';
+import { ModelSessions } from '../src/models/sessions.js';
 import { resizeBilinear } from '../src/raster/resize.js';
 import type { FloatPlane } from '../src/raster/plane.js';
 import { listPhotos, readGroundTruth, readPairs, splitPairs, type GroundTruth, type Half, type Pair, type PhotoSplit } from './eval/dataset.js';

@@ -11,7 +11,7 @@ import { MESH_FORMATS, type MeshFormat } from '../src/contract/formats.js';
 import { encodeRelief } from '../src/formats/index.js';
 import type { DepthMap } from '../src/raster/depth-map.js';
 import { runPipeline } from '../src/pipeline/run.js';
-import { ModelSessions } from '../src/pipeline/sessions.js';
+import { ModelSessions } from '../src/models/sessions.js';
 import { buildRelief, type ReliefParams } from '../src/relief/index.js';
 import { benchArgs } from './args.js';
 import { median } from './report.js';

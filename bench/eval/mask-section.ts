@@ -4,9 +4,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { decodeImage } from '../../src/raster/decode.js';
-import { isInstalled } from '../../src/pipeline/model-cache.js';
+import { isInstalled } from '../../src/models/model-cache.js';
 import { runPipeline, type DepthTuning, type PipelineParams } from '../../src/pipeline/run.js';
-import { ModelSessions, type SessionOptions } from '../../src/pipeline/sessions.js';
+import { ModelSessions, type SessionOptions } from '../../src/models/sessions.js';
 import type { FloatPlane } from '../../src/raster/plane.js';
 import { median } from '../report.js';
 import { MASK_SCENE_KINDS, maskHalf, maskScores, type MaskHalf, readMaskPairs, readMaskTruth, type MaskPair, type MaskScores } from './masks.js';

@@ -18,7 +18,7 @@ import { decodeImage, type DecodedImage } from '../../src/raster/decode.js';
 import { lumaPlane } from '../../src/raster/image-ops.js';
 import type { DepthMap } from '../../src/raster/depth-map.js';
 import { runPipeline } from '../../src/pipeline/run.js';
-import type { ModelSessions } from '../../src/pipeline/sessions.js';
+import type { ModelSessions } from '../../src/models/sessions.js';
 import { DEFAULT_DEGREE_RMBG } from '../../src/pipeline/mask.js';
 import { resizeArea } from '../../src/raster/resize.js';
 import { heightField, ReliefInputError, reliefSettings, type ReliefParams } from '../../src/relief/heightfield.js';

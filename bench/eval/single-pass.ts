@@ -8,7 +8,7 @@ import { foregroundMask, predictSaliency } from '../../src/pipeline/mask.js';
 import { CONVENTION } from '../../src/contract/depth-metadata.js';
 import { normalizeInverseDepth } from '../../src/pipeline/normalize.js';
 import { imageAlphaAt, OUTPUT_LONG_SIDE, rawUnit, stageClock, type PipelineParams, type PipelineResult } from '../../src/pipeline/run.js';
-import type { PipelineSessions } from '../../src/pipeline/sessions.js';
+import type { PipelineSessions } from '../../src/models/sessions.js';
 import { outputSize, resizeBilinear } from '../../src/raster/resize.js';
 
 export async function runSinglePass(image: Buffer | Uint8Array, params: PipelineParams, sessions: PipelineSessions): Promise<PipelineResult> {

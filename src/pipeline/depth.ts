@@ -3,8 +3,8 @@
 // relative (near 1, far 0) is the normalize stage's job, because it depends on the mask.
 import { boxMean } from '../raster/box.js';
 import type { DecodedImage } from '../raster/decode.js';
-import { modelInputTensor, runModel, type InputTensor } from './model-input.js';
-import type { LoadedModel } from './sessions.js';
+import { modelInputTensor, runModel, type InputTensor } from '../models/model-input.js';
+import type { LoadedModel } from '../models/sessions.js';
 import type { FloatPlane } from '../raster/plane.js';
 
 /**

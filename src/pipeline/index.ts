@@ -12,6 +12,6 @@ export {
   type ModelEntry,
   type ModelInput,
   type ModelTask,
-} from './model-cache.js';
+} from '../models/model-cache.js';
 export { runPipeline, OUTPUT_LONG_SIDE, type DepthMetadata, type PipelineParams, type PipelineResult, type StageTimings } from './run.js';
-export { ModelSessions, sharedSessions, type LoadedModel, type PipelineSessions, type SessionOptions } from './sessions.js';
+export { ModelSessions, sharedSessions, type LoadedModel, type PipelineSessions, type SessionOptions } from '../models/sessions.js';

@@ -2,8 +2,8 @@
 // ImageNet mean/std normalisation and returns a saliency map; like rembg, we min-max normalise it
 // to 0..1 so that the cut (degree_rmbg) means the same thing whatever the image's contrast.
 import type { DecodedImage } from '../raster/decode.js';
-import { modelInputTensor, runModel } from './model-input.js';
-import type { LoadedModel } from './sessions.js';
+import { modelInputTensor, runModel } from '../models/model-input.js';
+import type { LoadedModel } from '../models/sessions.js';
 import { cropRgb } from '../raster/image-ops.js';
 import { resizeBilinear } from '../raster/resize.js';
 import type { FloatPlane } from '../raster/plane.js';

@@ -22,8 +22,8 @@ import { CONVENTION, type DepthMetadata } from '../contract/depth-metadata.js';
 import { normalizeInverseDepth } from './normalize.js';
 import { subjectCut, type SubjectMaskOptions } from './subject-mask.js';
 import { boxPlane, decodeUserMask, type SubjectBox } from './user-mask.js';
-import type { ModelEntry } from './model-cache.js';
-import type { LoadedModel, PipelineSessions } from './sessions.js';
+import type { ModelEntry } from '../models/model-cache.js';
+import type { LoadedModel, PipelineSessions } from '../models/sessions.js';
 import { outputSize, resizeArea, resizeBilinear } from '../raster/resize.js';
 import type { FloatPlane } from '../raster/plane.js';
 
