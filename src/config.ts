@@ -1,4 +1,4 @@
-// One typed, validated configuration, read from the environment (DESIGN.md "Interfaces").
+// One typed, validated configuration, read from the environment (README "Running it").
 // Everything has a default, so `npm start` works with no set-up at all.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// Chooses the adapters from the configuration alone (DESIGN.md): SQLite or PostgreSQL for tasks
+// Chooses the adapters from the configuration alone (docs/ARCHITECTURE.md "Layers"): SQLite or PostgreSQL for tasks
 // and clients, the in-process queue or BullMQ, the local disk or S3 for blobs.
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';

@@ -1,4 +1,4 @@
-// The typed client of the depth API (shared/API.md), for Node 20+ and browsers alike: it needs only
+// The typed client of the depth API (docs/API.md), for Node 20+ and browsers alike: it needs only
 // fetch, FormData and Blob. Used by `depthmill generate --server`, the web UI and the tests.
 //
 //   const client = new DepthmillClient({ baseUrl, clientId, clientSecret });
@@ -105,7 +105,7 @@ export interface WaitOptions extends RequestOptions {
 /** An error answer of the API, with its `code` (API.md "Envelope") and HTTP status. */
 export class DepthmillError extends Error {
   override readonly name = 'DepthmillError';
-  /** The envelope's code: 40020003 bad parameter, 401, 403, 404, 410, 429, 5001001 task failed, ... */
+  /** The envelope's code: 40020003 bad parameter, 401, 403, 40040000 unknown task, 404, 410, 429, 5001001 task failed, ... */
   readonly code: number;
   /** HTTP status (0 when the server could not be reached). */
   readonly status: number;
@@ -124,6 +124,9 @@ export class DepthmillError extends Error {
 
 /** The code the API uses for a task that failed (query-task, waitForTask). */
 export const TASK_FAILED = 5001001;
+
+/** The code of an unknown task (or another client's), with HTTP 404: Hitem3D's. */
+export const TASK_NOT_FOUND = 40040000;
 
 
 function abortError(signal: AbortSignal): unknown {

@@ -7,6 +7,7 @@ export {
   DepthmillError,
   INSUFFICIENT_BALANCE,
   TASK_FAILED,
+  TASK_NOT_FOUND,
   type Balance,
   taskFields,
   type ClientOptions,

@@ -18,7 +18,11 @@ export const Errors = {
   unauthorized: entry(401, 401, 'Unauthorized'),
   /** A download link whose signature does not match, or which has run out (HTTP 403, like S3). */
   linkInvalid: entry(403, 403, 'download link is not valid'),
-  taskNotFound: entry(404, 404, 'task not found'),
+  /**
+   * Hitem3D's code for an unknown task (clients written against it, their mock servers and exit
+   * code tables, look for 40040000), with HTTP 404.
+   */
+  taskNotFound: entry(40040000, 404, 'task not found'),
   routeNotFound: entry(404, 404, 'not found'),
   /** A task, or a download, whose files the retention period deleted: gone, not unknown. */
   taskExpired: entry(410, 410, 'task expired'),

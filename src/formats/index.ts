@@ -1,4 +1,4 @@
-/** One entry point for the outputs of the API (see shared/API.md, "Outputs"). */
+/** One entry point for the outputs of the API (docs/API.md "Outputs"). */
 import type { DepthMap } from '../raster/depth-map.js';
 import type { DepthMetadata } from '../contract/depth-metadata.js';
 import type { ReliefMesh } from '../relief/mesh.js';

@@ -117,7 +117,7 @@ export const TUNING: Readonly<Record<PipelineParams['modelType'], DepthTuning>> 
     guided: [{ radius: 4, eps: 3e-4 }],
     // The subject in front, then stood half upright (an indoor model tilts it like a floor) and
     // given half the cut-out volume: objects' ordinal error 0.305 -> 0.247 (README). Checked on
-    // the scene split (README "Scene split"): chosen on half B, it also helps on the unseen half A.
+    // the scene split (README "Scene split: tune on one half"): chosen on half B, it also helps on the unseen half A.
     subject: 1,
     subjectShape: { volume: 1, model: 1, tilt: 0.5 },
   },

@@ -1,4 +1,4 @@
-// The ports the task code owns (DESIGN.md): small interfaces that the adapters implement.
+// The ports the task code owns (docs/ARCHITECTURE.md "The flow of a task"): small interfaces that the adapters implement.
 // All are asynchronous so that networked implementations (PostgreSQL, Redis, S3) fit unchanged.
 import type { StageReporter } from '../contract/progress.js';
 import type { MeshSummary, Task, TaskParams, TaskState } from '../contract/task.js';

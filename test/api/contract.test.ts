@@ -251,13 +251,13 @@ describe('tasks', () => {
 
     const unknown = await queryTask(server.url, aliceToken, 'depth_20260312_8f92ab3e1cde');
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toEqual({ code: 404, data: {}, msg: 'task not found' });
+    expect(unknown.body).toEqual({ code: 40040000, data: {}, msg: 'task not found' });
 
     const created = await createTask(server.url, aliceToken, form({ format: '6', model_type: 'base', rmbg: '0' }, photo()));
     const bobToken = await token(server.url, bob.clientId, bob.clientSecret);
     const foreign = await queryTask(server.url, bobToken, created.body.data.task_id);
     expect(foreign.status).toBe(404);
-    expect(foreign.body.code).toBe(404);
+    expect(foreign.body.code).toBe(40040000);
   });
 
   it("answers the family's generic query-task exactly like the depth route, and other kinds of task with 404", async () => {
@@ -275,7 +275,7 @@ describe('tasks', () => {
 
     const otherKind = await generic('mesh_20260312_8f92ab3e1cde');
     expect(otherKind.status).toBe(404);
-    expect(await otherKind.json()).toEqual({ code: 404, data: {}, msg: 'task not found: this server makes depth tasks only (their ids start with depth_)' });
+    expect(await otherKind.json()).toEqual({ code: 40040000, data: {}, msg: 'task not found: this server makes depth tasks only (their ids start with depth_)' });
     expect((await generic(taskId, null)).status).toBe(401);
     expect((await generic('mesh_20260312_8f92ab3e1cde', null)).status).toBe(401);
     expect(await (await generic()).json()).toMatchObject({ code: 40020010 });

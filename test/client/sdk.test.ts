@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient, DepthmillError, TASK_FAILED, taskFields, verifyCallback, type TaskState } from 'depthmill/client';
+import { DepthmillClient, DepthmillError, TASK_FAILED, TASK_NOT_FOUND, taskFields, verifyCallback, type TaskState } from 'depthmill/client';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
 import { createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
 
@@ -153,7 +153,8 @@ describe('depthmill/client against a real server', () => {
   it('replaces a token the server refuses, once, and reports wrong credentials clearly', async () => {
     const tokens: string[] = [];
     const sdk = client({ accessToken: 'a.stale.token', onToken: (token) => tokens.push(token) });
-    await expect(sdk.queryTask('depth_20260101_000000000000')).rejects.toMatchObject({ code: 404, status: 404 });
+    await expect(sdk.queryTask('depth_20260101_000000000000')).rejects.toMatchObject({ code: TASK_NOT_FOUND, status: 404 });
+    expect(TASK_NOT_FOUND).toBe(40040000);
     expect(tokens).toHaveLength(1);
     expect(tokens[0]).not.toBe('a.stale.token');
     expect(await sdk.accessToken()).toBe(tokens[0]);
