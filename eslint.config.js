@@ -3,19 +3,22 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of docs/ARCHITECTURE.md: a file under `folders` may import, of the project, only its
- * own folder and the `may` folders (contract/ is the wire contract every layer shares). Imports are
- * relative within src/, so a layer is named by the first folder after `../`.
+ * own folder and what `may` names: a folder ('raster'), or one file of a folder ('relief/mesh.js')
+ * where a layer may use that file and nothing else of its folder (contract/ is the wire contract
+ * every layer shares). Imports are relative within src/, so a layer is named by the first folder
+ * after `../`. The rules run one way only: no two layers may import each other.
  */
 function layer(folders, may, why) {
-  const allowed = [...folders, ...may].join('|');
+  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const allowed = [...folders, ...may].map((entry) => (entry.includes('/') ? `${escape(entry)}$` : `${escape(entry)}/`)).join('|');
   return {
-    files: folders.map((folder) => `src/${folder}/**/*.ts`),
+    files: folders.map((folder) => `src/${folder}/**/*.{ts,mjs}`),
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { regex: `^\\.\\./(?!(${allowed})/)`, message: `${why} (docs/ARCHITECTURE.md)` },
+            { regex: `^\\.\\./(?!(${allowed}))`, message: `${why} (docs/ARCHITECTURE.md)` },
             { regex: '^\\.\\./\\.\\./', message: `${why} (docs/ARCHITECTURE.md)` },
           ],
         },
@@ -46,7 +49,11 @@ export default tseslint.config(
     },
   },
   layer(['contract'], [], 'contract/ imports nothing of the project: every layer imports it'),
-  layer(['pipeline', 'formats', 'relief'], ['contract'], 'the image and mesh code imports only contract/ and itself (pipeline, formats, relief)'),
+  layer(['raster'], ['contract'], 'raster/ is pure functions on pixels: it imports only contract/'),
+  layer(['models'], ['raster', 'contract'], 'models/ (registry, download, sessions) imports only raster/ and contract/'),
+  layer(['pipeline'], ['models', 'raster', 'contract'], 'pipeline/ imports only models/, raster/ and contract/'),
+  layer(['relief'], ['raster', 'contract'], 'relief/ imports only raster/ and contract/: it builds a mesh from a depth map, whoever made it'),
+  layer(['formats'], ['raster', 'relief/mesh.js', 'contract'], "formats/ imports only raster/, relief's mesh types (relief/mesh.ts) and contract/"),
   layer(['tasks'], ['contract'], 'tasks/ imports only contract/: its I/O goes through its ports'),
   layer(['client'], ['contract'], 'the SDK imports only contract/: no server code in a client'),
 );

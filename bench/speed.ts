@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { DEPTH_FORMATS, MESH_FORMATS } from '../src/contract/formats.js';
 import { encodeDepthMap, encodeRelief } from '../src/formats/index.js';
 import { runPipeline, type PipelineParams, type StageTimings } from '../src/pipeline/run.js';
-import { ModelSessions, type LoadedModel, type PipelineSessions } from '../src/pipeline/sessions.js';
+import { ModelSessions, type LoadedModel, type PipelineSessions } from '../src/models/sessions.js';
 import { buildRelief } from '../src/relief/index.js';
 import type { TaskParams } from '../src/contract/task.js';
 import { benchArgs } from './args.js';

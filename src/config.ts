@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { bestInstalledModel, defaultModelName, isInstalled, modelCacheDir } from './pipeline/model-cache.js';
+import { bestInstalledModel, defaultModelName, isInstalled, modelCacheDir } from './models/model-cache.js';
 
 const positiveInt = z.coerce.number().int().positive();
 

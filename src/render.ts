@@ -4,7 +4,7 @@
 import { readDepthMap } from './formats/depth-input.js';
 import { encodeDepthMap, encodeRelief, isMeshFormat, type MeshFormat } from './formats/index.js';
 import { encodeMaskPng, maskLevels } from './formats/mask-png.js';
-import type { DecodeLimits } from './pipeline/decode.js';
+import type { DecodeLimits } from './raster/decode.js';
 import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/index.js';
 import { buildRelief, type Relief, type ReliefMesh, type ReliefOptions } from './relief/index.js';
 import { buildLithophane, FIELD_DEFAULTS } from './relief/lithophane.js';

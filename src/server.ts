@@ -11,7 +11,7 @@ import { buildApp } from './api/app.js';
 import { TokenIssuer } from './api/tokens.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
-import { expectedChecksum, modelCacheDir, modelEntry, modelPath } from './pipeline/model-cache.js';
+import { expectedChecksum, modelCacheDir, modelEntry, modelPath } from './models/model-cache.js';
 import { CallbackDispatcher } from './tasks/callback-dispatcher.js';
 import { Housekeeping } from './tasks/housekeeping.js';
 import { Reconciler, TASK_LEASE_MS } from './tasks/reconciler.js';

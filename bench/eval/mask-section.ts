@@ -3,11 +3,11 @@
 // variant and level, and a contact sheet per photo (photo | truth | each variant's mask over it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { decodeImage } from '../../src/pipeline/decode.js';
-import { isInstalled } from '../../src/pipeline/model-cache.js';
+import { decodeImage } from '../../src/raster/decode.js';
+import { isInstalled } from '../../src/models/model-cache.js';
 import { runPipeline, type DepthTuning, type PipelineParams } from '../../src/pipeline/run.js';
-import { ModelSessions, type SessionOptions } from '../../src/pipeline/sessions.js';
-import type { FloatPlane } from '../../src/pipeline/upsample.js';
+import { ModelSessions, type SessionOptions } from '../../src/models/sessions.js';
+import type { FloatPlane } from '../../src/raster/plane.js';
 import { median } from '../report.js';
 import { MASK_SCENE_KINDS, maskHalf, maskScores, type MaskHalf, readMaskPairs, readMaskTruth, type MaskPair, type MaskScores } from './masks.js';
 import { contactSheet, greyPanel, overlayPanel, photoPanel, type Panel } from './render.js';

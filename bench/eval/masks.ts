@@ -4,8 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { distanceToBackground } from '../../src/pipeline/inflate.js';
-import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/upsample.js';
+import { distanceToBackground } from '../../src/raster/distance.js';
+import { resizeArea, resizeBilinear } from '../../src/raster/resize.js';
+import type { FloatPlane } from '../../src/raster/plane.js';
 
 export type MaskSceneKind = 'single object' | 'animal' | 'person' | 'several objects';
 export const MASK_SCENE_KINDS: readonly MaskSceneKind[] = ['single object', 'animal', 'person', 'several objects'];

@@ -20,9 +20,10 @@
 //    round (a tie counts as wrong: a flat or saturated map has no order); pairs are drawn at random
 //    with a fixed seed. Spearman's rank correlation of predicted and GT inverse depth over the
 //    valid pixels (1 = same order, -1 = inverted). Neither needs any alignment.
-import { fitScaleShift } from '../../src/pipeline/align.js';
-import { distanceToBackground } from '../../src/pipeline/inflate.js';
-import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/upsample.js';
+import { fitScaleShift } from '../../src/raster/align.js';
+import { distanceToBackground } from '../../src/raster/distance.js';
+import { resizeArea, resizeBilinear } from '../../src/raster/resize.js';
+import type { FloatPlane } from '../../src/raster/plane.js';
 import type { GroundTruth } from './dataset.js';
 import { mulberry32, spearman } from './stats.js';
 

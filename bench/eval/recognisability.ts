@@ -9,10 +9,11 @@
 //
 // Both on the mesh's top surface rasterised to a 0.1 mm grid, inside the footprint eroded 1.5 mm
 // (the outline's walls and the blurs' edges would otherwise dominate the edges).
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
-import { distanceToBackground } from '../../src/pipeline/inflate.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
+import { distanceToBackground } from '../../src/raster/distance.js';
 import { salientBox } from '../../src/pipeline/mask.js';
-import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/upsample.js';
+import { resizeArea, resizeBilinear } from '../../src/raster/resize.js';
+import type { FloatPlane } from '../../src/raster/plane.js';
 import { maskedBlur } from '../../src/relief/bas-relief.js';
 import type { Rect, ReliefParams } from '../../src/relief/heightfield.js';
 import type { ReliefMesh } from '../../src/relief/index.js';

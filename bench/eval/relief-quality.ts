@@ -1,7 +1,7 @@
 // Measures of a relief's top surface (a HeightField from src/relief), for the relief section of
 // `npm run eval`: how it looks under a raking light, how close that look is to another relief's,
 // how much fine shape it has, and whether that fine shape is the photo's texture.
-import { resizeArea, resizeBilinear } from '../../src/pipeline/upsample.js';
+import { resizeArea, resizeBilinear } from '../../src/raster/resize.js';
 import { maskedBlur } from '../../src/relief/bas-relief.js';
 import type { HeightField } from '../../src/relief/heightfield.js';
 

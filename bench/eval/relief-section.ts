@@ -14,13 +14,13 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeImage, type DecodedImage } from '../../src/pipeline/decode.js';
-import { lumaPlane } from '../../src/pipeline/image-ops.js';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import { decodeImage, type DecodedImage } from '../../src/raster/decode.js';
+import { lumaPlane } from '../../src/raster/image-ops.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
 import { runPipeline } from '../../src/pipeline/run.js';
-import type { ModelSessions } from '../../src/pipeline/sessions.js';
+import type { ModelSessions } from '../../src/models/sessions.js';
 import { DEFAULT_DEGREE_RMBG } from '../../src/pipeline/mask.js';
-import { resizeArea } from '../../src/pipeline/upsample.js';
+import { resizeArea } from '../../src/raster/resize.js';
 import { heightField, ReliefInputError, reliefSettings, type ReliefParams } from '../../src/relief/heightfield.js';
 import { buildRelief } from '../../src/relief/index.js';
 import { FIELD_DEFAULTS } from '../../src/contract/task.js';

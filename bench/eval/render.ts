@@ -1,7 +1,8 @@
 // Pictures for judging by eye: a shaded render of a depth map as a height field, and contact
 // sheets (rows of panels: input, mask, depth, shaded relief), composed with sharp.
 import sharp, { type OverlayOptions } from 'sharp';
-import { resizeArea, resizeBilinear, type FloatPlane } from '../../src/pipeline/upsample.js';
+import { resizeArea, resizeBilinear } from '../../src/raster/resize.js';
+import type { FloatPlane } from '../../src/raster/plane.js';
 
 export interface Panel {
   width: number;

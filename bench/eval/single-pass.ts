@@ -2,14 +2,14 @@
 // `single` and `single+rmbg`): the whole image squashed into the depth model once, the saliency cut
 // bilinear at the output size, bilinear upsampling, no guide, no object shaping, no scene priors.
 // It lives here, not in src/: the service never runs it.
-import { decodeImage } from '../../src/pipeline/decode.js';
+import { decodeImage } from '../../src/raster/decode.js';
 import { predictInverseDepth } from '../../src/pipeline/depth.js';
 import { foregroundMask, predictSaliency } from '../../src/pipeline/mask.js';
-import { CONVENTION } from '../../src/pipeline/metadata.js';
+import { CONVENTION } from '../../src/contract/depth-metadata.js';
 import { normalizeInverseDepth } from '../../src/pipeline/normalize.js';
 import { imageAlphaAt, OUTPUT_LONG_SIDE, rawUnit, stageClock, type PipelineParams, type PipelineResult } from '../../src/pipeline/run.js';
-import type { PipelineSessions } from '../../src/pipeline/sessions.js';
-import { outputSize, resizeBilinear } from '../../src/pipeline/upsample.js';
+import type { PipelineSessions } from '../../src/models/sessions.js';
+import { outputSize, resizeBilinear } from '../../src/raster/resize.js';
 
 export async function runSinglePass(image: Buffer | Uint8Array, params: PipelineParams, sessions: PipelineSessions): Promise<PipelineResult> {
   const { timings, lap, start } = stageClock();

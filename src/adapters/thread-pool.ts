@@ -10,7 +10,7 @@ import { TaskFailure } from '../contract/errors.js';
 import type { TaskParams } from '../contract/task.js';
 import type { SessionOptions } from '../pipeline/index.js';
 // The module itself, not the pipeline's index: the main thread need not load ONNX Runtime.
-import { disableOnnxRuntimeTelemetry } from '../pipeline/ort-telemetry.js';
+import { disableOnnxRuntimeTelemetry } from '../models/ort-telemetry.js';
 import type { EngineJob, EngineReply, EngineThreadData } from './thread-entry.js';
 
 export interface ThreadEngineOptions {

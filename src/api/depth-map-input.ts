@@ -4,7 +4,7 @@
 import { readExrHeader } from '../formats/exr-read.js';
 import { sniffDepthMapType } from '../formats/depth-input.js';
 import { DepthMapInputError } from '../formats/depth-map-error.js';
-import type { DecodeLimits } from '../pipeline/decode.js';
+import type { DecodeLimits } from '../raster/decode.js';
 import { isMeshFormat } from '../formats/index.js';
 import type { TaskParams } from '../contract/task.js';
 import { ApiError, Errors } from '../contract/errors.js';

@@ -5,8 +5,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { downloadModel, sha256File, type DownloadProgress } from '../pipeline/model-download.js';
-import { isInstalled, modelCacheDir, models, readPins, type ModelSource } from '../pipeline/model-cache.js';
+import { downloadModel, sha256File, type DownloadProgress } from '../models/model-download.js';
+import { isInstalled, modelCacheDir, models, readPins, type ModelSource } from '../models/model-cache.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-models.mjs', import.meta.url));
 

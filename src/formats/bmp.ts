@@ -4,7 +4,7 @@
  * bottom-up, each padded to a multiple of 4 bytes. Values are round(depth * 255), clamped to 0..1
  * (NaN becomes 0). Alpha is not stored: the depth is already 0 in a removed background.
  */
-import type { DepthMap } from '../pipeline/depth-map.js';
+import type { DepthMap } from '../raster/depth-map.js';
 
 const FILE_HEADER = 14;
 const INFO_HEADER = 40;

@@ -18,10 +18,10 @@
  * took 190 s and 3.4 GB for a 600 mm relief.
  */
 import sharp, { type OutputInfo } from 'sharp';
-import { decodeDeadline, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../pipeline/decode.js';
+import { decodeDeadline, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../raster/decode.js';
 import { OUTPUT_LONG_SIDE } from '../contract/task.js';
-import type { DepthMap } from '../pipeline/depth-map.js';
-import { outputSize, resizeArea } from '../pipeline/upsample.js';
+import type { DepthMap } from '../raster/depth-map.js';
+import { outputSize, resizeArea } from '../raster/resize.js';
 import { DepthMapInputError } from './depth-map-error.js';
 import { readExr, readExrHeader } from './exr-read.js';
 

@@ -10,8 +10,8 @@
  */
 import { deflateSync } from 'node:zlib';
 import { endianness } from 'node:os';
-import type { DepthMap } from '../pipeline/depth-map.js';
-import type { DepthMetadata } from '../pipeline/metadata.js';
+import type { DepthMap } from '../raster/depth-map.js';
+import type { DepthMetadata } from '../contract/depth-metadata.js';
 
 const MAGIC = 20000630;
 const VERSION = 2; // no flag bits: single-part, scanline, short names, no deep data

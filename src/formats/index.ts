@@ -1,6 +1,6 @@
 /** One entry point for the outputs of the API (docs/API.md "Outputs"). */
-import type { DepthMap } from '../pipeline/depth-map.js';
-import type { DepthMetadata } from '../pipeline/metadata.js';
+import type { DepthMap } from '../raster/depth-map.js';
+import type { DepthMetadata } from '../contract/depth-metadata.js';
 import type { ReliefMesh } from '../relief/mesh.js';
 import { formatInfo, type DepthFormat, type MeshFormat } from '../contract/formats.js';
 import { encodeBmp } from './bmp.js';

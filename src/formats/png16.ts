@@ -3,7 +3,7 @@
  * Values are round(v * 65535) after clamping to 0..1 (NaN becomes 0), so near = white.
  */
 import sharp from 'sharp';
-import type { DepthMap } from '../pipeline/depth-map.js';
+import type { DepthMap } from '../raster/depth-map.js';
 
 export async function encodePng16(map: DepthMap): Promise<Buffer> {
   const { width, height, depth, alpha } = map;

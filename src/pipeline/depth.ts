@@ -1,11 +1,11 @@
 // Stage 3: the depth model. FastDepth (the default) takes [1,3,224,224] RGB in 0..1 and predicts
 // metric depth in metres at the same size. This stage returns that prediction untouched; making it
 // relative (near 1, far 0) is the normalize stage's job, because it depends on the mask.
-import { boxMean } from './box.js';
-import type { DecodedImage } from './decode.js';
-import { modelInputTensor, runModel, type InputTensor } from './model-input.js';
-import type { LoadedModel } from './sessions.js';
-import type { FloatPlane } from './upsample.js';
+import { boxMean } from '../raster/box.js';
+import type { DecodedImage } from '../raster/decode.js';
+import { modelInputTensor, runModel, type InputTensor } from '../models/model-input.js';
+import type { LoadedModel } from '../models/sessions.js';
+import type { FloatPlane } from '../raster/plane.js';
 
 /**
  * The model on a ready-made input tensor (NCHW float32 at the model's input size, already

@@ -9,11 +9,12 @@
 // its square input. FastDepth was trained on 304x228 crops squashed to 224x224 (its data loader),
 // so windows of that 4:3 shape are what it knows; the evaluation (bench/eval.ts, README "Depth
 // quality") decides how a whole image of another shape is fed: squashed, padded or cropped.
-import { fitScaleShift } from './align.js';
-import { gaussianish } from './box.js';
-import type { DecodedImage } from './decode.js';
-import { cropRgb, mirrorRgb, padRgb } from './image-ops.js';
-import { resizeBilinear, type FloatPlane } from './upsample.js';
+import { fitScaleShift } from '../raster/align.js';
+import { gaussianish } from '../raster/box.js';
+import type { DecodedImage } from '../raster/decode.js';
+import { cropRgb, mirrorRgb, padRgb } from '../raster/image-ops.js';
+import { resizeBilinear } from '../raster/resize.js';
+import type { FloatPlane } from '../raster/plane.js';
 
 /**
  * Relative inverse depth (larger = nearer, any scale and shift) for a whole image, at the model's

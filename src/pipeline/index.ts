@@ -1,7 +1,7 @@
 // Public surface of the pipeline for the task runner, the command line and the benchmarks.
-export type { DepthMap } from './depth-map.js';
-export { decodeImage, type DecodedImage } from './decode.js';
-export { PipelineInputError } from './errors.js';
+export type { DepthMap } from '../raster/depth-map.js';
+export { decodeImage, type DecodedImage } from '../raster/decode.js';
+export { PipelineInputError } from '../raster/errors.js';
 export { DEFAULT_DEGREE_RMBG } from './mask.js';
 export {
   defaultModelName,
@@ -12,6 +12,6 @@ export {
   type ModelEntry,
   type ModelInput,
   type ModelTask,
-} from './model-cache.js';
+} from '../models/model-cache.js';
 export { runPipeline, OUTPUT_LONG_SIDE, type DepthMetadata, type PipelineParams, type PipelineResult, type StageTimings } from './run.js';
-export { ModelSessions, sharedSessions, type LoadedModel, type PipelineSessions, type SessionOptions } from './sessions.js';
+export { ModelSessions, sharedSessions, type LoadedModel, type PipelineSessions, type SessionOptions } from '../models/sessions.js';

@@ -1,11 +1,12 @@
 // Stage 2 (rmbg=1 only): background mask. U2-Net-p (the default) takes [1,3,320,320] RGB with
 // ImageNet mean/std normalisation and returns a saliency map; like rembg, we min-max normalise it
 // to 0..1 so that the cut (degree_rmbg) means the same thing whatever the image's contrast.
-import type { DecodedImage } from './decode.js';
-import { modelInputTensor, runModel } from './model-input.js';
-import type { LoadedModel } from './sessions.js';
-import { cropRgb } from './image-ops.js';
-import { resizeBilinear, type FloatPlane } from './upsample.js';
+import type { DecodedImage } from '../raster/decode.js';
+import { modelInputTensor, runModel } from '../models/model-input.js';
+import type { LoadedModel } from '../models/sessions.js';
+import { cropRgb } from '../raster/image-ops.js';
+import { resizeBilinear } from '../raster/resize.js';
+import type { FloatPlane } from '../raster/plane.js';
 
 /** Default cut on normalised saliency (the API's degree_rmbg default). */
 export const DEFAULT_DEGREE_RMBG = 0.02;

@@ -1,6 +1,6 @@
 // Stage 5: relative inverse depth -> the output convention of every format (API.md, Outputs):
 // normalised inverse depth, nearest pixel 1.0, farthest 0.0.
-import { sortedSample } from './quantiles.js';
+import { sortedSample } from '../raster/quantiles.js';
 
 /** A normalised map and the range of the raw values it was normalised over. */
 export interface NormalizedDepth {

@@ -2,31 +2,32 @@
 // so the worker, the command line and the benchmarks all call this same function.
 //
 //   decode -> (mask, when rmbg) -> depth: global pass + tiles (fuse.ts) -> (objects: inflation)
-//     -> edge-aware upsampling to 1K/2K guided by the photo (guided-filter.ts) -> normalize
+//     -> edge-aware upsampling to 1K/2K guided by the photo (raster/guided-filter.ts) -> normalize
 //
 // base: one global pass, guided upsampling to a long side of 1024.
 // pro: the global pass plus overlapping tiles at twice the scale, guided upsampling to 2048.
 // The numbers behind each choice are in README "Depth quality" (bench/eval.ts measures them).
 import type { StageReporter } from '../contract/progress.js';
 import { OUTPUT_LONG_SIDE } from '../contract/task.js';
-import { checkPhotoShape, decodeImage, type DecodeLimits, type DecodedImage } from './decode.js';
+import { checkPhotoShape, decodeImage, type DecodeLimits, type DecodedImage } from '../raster/decode.js';
 import { predictInverseDepth } from './depth.js';
-import type { DepthMap } from './depth-map.js';
+import type { DepthMap } from '../raster/depth-map.js';
 import { gridSize, multiScaleInverseDepth, type FuseOptions } from './fuse.js';
-import { guidedUpsample, type GuidedFilterOptions } from './guided-filter.js';
-import { lumaPlane, resizeRgb } from './image-ops.js';
+import { guidedUpsample, type GuidedFilterOptions } from '../raster/guided-filter.js';
+import { lumaPlane, resizeRgb } from '../raster/image-ops.js';
 import { objectDepth, type ObjectWeights } from './inflate.js';
 import { foregroundMask, predictSaliency, twoScaleSaliency } from './mask.js';
 import { roomness, skyMask, skyToFar, subjectInFront } from './scene-priors.js';
-import { CONVENTION, type DepthMetadata } from './metadata.js';
+import { CONVENTION, type DepthMetadata } from '../contract/depth-metadata.js';
 import { normalizeInverseDepth } from './normalize.js';
 import { subjectCut, type SubjectMaskOptions } from './subject-mask.js';
 import { boxPlane, decodeUserMask, type SubjectBox } from './user-mask.js';
-import type { ModelEntry } from './model-cache.js';
-import type { LoadedModel, PipelineSessions } from './sessions.js';
-import { outputSize, resizeArea, resizeBilinear, type FloatPlane } from './upsample.js';
+import type { ModelEntry } from '../models/model-cache.js';
+import type { LoadedModel, PipelineSessions } from '../models/sessions.js';
+import { outputSize, resizeArea, resizeBilinear } from '../raster/resize.js';
+import type { FloatPlane } from '../raster/plane.js';
 
-export type { DepthMetadata } from './metadata.js';
+export type { DepthMetadata } from '../contract/depth-metadata.js';
 
 export interface PipelineParams {
   /** 'pro': long side 2048; 'base': long side 1024 (aspect ratio kept). */

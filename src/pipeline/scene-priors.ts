@@ -6,10 +6,10 @@
 // - open sky: smooth, sky-coloured regions that reach the top of the frame go to the far plane;
 // - the subject in front: the salient subject (the mask stage's saliency) is lifted until it
 //   stands clearly in front of the background around it, keeping its own shape.
-import type { DecodedImage } from './decode.js';
-import { boxMean } from './box.js';
-import { distanceToBackground } from './inflate.js';
-import { quantile, sortedSample } from './quantiles.js';
+import type { DecodedImage } from '../raster/decode.js';
+import { boxMean } from '../raster/box.js';
+import { distanceToBackground } from '../raster/distance.js';
+import { quantile, sortedSample } from '../raster/quantiles.js';
 
 /** Local colour change (0..1 per channel, over a 3x3 box) below which a pixel counts as smooth. */
 const SKY_SMOOTHNESS = 0.025;

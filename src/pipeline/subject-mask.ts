@@ -12,7 +12,7 @@
 //   - depth: the same for the inverse depth (the subject is nearer than what surrounds it);
 // and a contrast-sensitive smoothness term makes the cut follow the photo's edges. Then small
 // islands are dropped and holes inside the subject filled.
-import { runComponents, type RunComponents } from '../relief/components.js';
+import { runComponents, type RunComponents } from '../raster/components.js';
 import { minCut } from './graph-cut.js';
 import { salientBox } from './mask.js';
 

@@ -1,9 +1,9 @@
 // The user's corrections to the background removal: a mask they drew (it replaces the model's),
 // and a box around the subject (it seeds the model's cut: outside the box is background).
 import sharp, { type OutputInfo } from 'sharp';
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
-import { PipelineInputError } from './errors.js';
-import type { FloatPlane } from './upsample.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../raster/decode.js';
+import { PipelineInputError } from '../raster/errors.js';
+import type { FloatPlane } from '../raster/plane.js';
 
 /** x0, y0, x1, y1 in 0..1 of the image's width and height (x0 < x1, y0 < y1), top left origin. */
 export type SubjectBox = readonly [number, number, number, number];

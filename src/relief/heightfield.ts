@@ -3,10 +3,10 @@
 // can use.
 import { TaskInputError } from '../contract/errors.js';
 import { FIELD_DEFAULTS } from '../contract/task.js';
-import type { DepthMap } from '../pipeline/depth-map.js';
-import { distanceToBackground } from '../pipeline/inflate.js';
+import type { DepthMap } from '../raster/depth-map.js';
+import { distanceToBackground } from '../raster/distance.js';
 import { basRelief } from './bas-relief.js';
-import { runComponents } from './components.js';
+import { runComponents } from '../raster/components.js';
 import { photoDetail, type PhotoDetailGrid } from './photo-detail.js';
 
 /** The create-task fields that shape a relief (the same names as TaskParams). */

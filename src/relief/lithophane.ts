@@ -7,8 +7,8 @@
 //   the linearised sRGB, stretched to 0..1 over the picture -> thickness -> the frame at the
 //   thickest -> buildRelief as a plain (reliefDetail 0, reliefSmooth 0) emboss plate.
 import sharp from 'sharp';
-import { checkPhotoShape, decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../pipeline/decode.js';
-import type { DepthMap } from '../pipeline/depth-map.js';
+import { checkPhotoShape, decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../raster/decode.js';
+import type { DepthMap } from '../raster/depth-map.js';
 import { buildRelief, type Relief, type ReliefOptions } from './index.js';
 
 export interface LithophaneParams {

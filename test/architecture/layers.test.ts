@@ -23,7 +23,23 @@ describe('the layers, as the linter enforces them', () => {
     ['tasks/new-step.ts', '../pipeline/run.js'],
     ['client/new-call.ts', '../tasks/clients.js'],
     ['client/new-call.ts', '../render.js'],
-    ['contract/new-field.ts', '../pipeline/decode.js'],
+    ['contract/new-field.ts', '../raster/decode.js'],
+    // The image and mesh code, one way only: raster <- models <- pipeline; relief and formats
+    // read a depth map from raster/, never from the pipeline that makes it.
+    ['raster/new-filter.ts', '../models/sessions.js'],
+    ['raster/new-filter.ts', '../pipeline/run.js'],
+    ['raster/new-filter.ts', '../relief/mesh.js'],
+    ['models/new-model.ts', '../pipeline/depth.js'],
+    ['models/cache-rule.mjs', '../pipeline/run.js'], // the plain-JavaScript module the install hook shares
+    ['pipeline/new-stage.ts', '../relief/heightfield.js'],
+    ['pipeline/new-stage.ts', '../formats/index.js'],
+    ['relief/new-engine.ts', '../pipeline/run.js'],
+    ['relief/new-engine.ts', '../models/sessions.js'],
+    ['relief/new-engine.ts', '../formats/stl.js'],
+    ['formats/new-format.ts', '../pipeline/run.js'],
+    ['formats/new-format.ts', '../models/model-cache.js'],
+    ['formats/new-format.ts', '../relief/heightfield.js'],
+    ['formats/new-format.ts', '../relief/mesh.js.bak'],
   ])('refuses %s importing %s', async (path, spec) => {
     const refusals = await importRefusals(path, spec);
     expect(refusals).toHaveLength(2); // the export and the import
@@ -32,8 +48,16 @@ describe('the layers, as the linter enforces them', () => {
 
   it.each([
     ['pipeline/new-stage.ts', '../contract/errors.js'],
-    ['pipeline/new-stage.ts', '../relief/components.js'],
-    ['formats/new-format.ts', '../pipeline/depth-map.js'],
+    ['raster/new-filter.ts', '../contract/errors.js'],
+    ['raster/new-filter.ts', './plane.js'],
+    ['models/new-model.ts', '../raster/decode.js'],
+    ['models/new-model.ts', './cache-dir.mjs'],
+    ['pipeline/new-stage.ts', '../raster/components.js'],
+    ['pipeline/new-stage.ts', '../models/sessions.js'],
+    ['relief/new-engine.ts', '../raster/depth-map.js'],
+    ['formats/new-format.ts', '../raster/depth-map.js'],
+    ['formats/new-format.ts', '../relief/mesh.js'],
+    ['formats/new-format.ts', '../contract/depth-metadata.js'],
     ['tasks/new-step.ts', '../contract/task.js'],
     ['tasks/new-step.ts', './ports.js'],
     ['client/new-call.ts', '../contract/task.js'],

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { inputImage } from '../helpers/distinct-inputs.js';
 import { BIN, createClientCredentials, tempDir } from '../helpers/server.js';
-import { modelCacheDir } from '../../src/pipeline/model-cache.js';
+import { modelCacheDir } from '../../src/models/model-cache.js';
 
 /** Why this machine cannot run the check, or undefined when it can. */
 function unavailable(): string | undefined {

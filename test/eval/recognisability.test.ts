@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { photoName, photoSplit } from '../../bench/eval/dataset.js';
 import { bigShape, rasteriseTop, recognisability, scoreRelief } from '../../bench/eval/recognisability.js';
 import { mulberry32 } from '../../bench/eval/stats.js';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
 import { maskedBlur } from '../../src/relief/bas-relief.js';
 import { buildRelief, type ReliefMesh, type ReliefParams } from '../../src/relief/index.js';
 

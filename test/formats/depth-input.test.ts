@@ -10,8 +10,8 @@ import { readDepthMap, sniffDepthMapType } from '../../src/formats/depth-input.j
 import { encodeExr } from '../../src/formats/exr.js';
 import { halfToFloat, readExrHeader } from '../../src/formats/exr-read.js';
 import { encodePng16 } from '../../src/formats/png16.js';
-import { PipelineInputError } from '../../src/pipeline/errors.js';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import { PipelineInputError } from '../../src/raster/errors.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
 import { photoMap } from '../relief/helpers.js';
 import { channelNames, craftExr, craftHeader } from './exr-craft.js';
 import { makeMap, makeTmpDir, tool } from './helpers.js';

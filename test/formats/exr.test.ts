@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeExr } from '../../src/formats/exr.js';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
-import { CONVENTION, type DepthMetadata } from '../../src/pipeline/metadata.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
+import { CONVENTION, type DepthMetadata } from '../../src/contract/depth-metadata.js';
 import { makeMap, makeTmpDir, rng, tool } from './helpers.js';
 
 const tmp = makeTmpDir();

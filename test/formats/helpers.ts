@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulberry32 } from '../../bench/eval/stats.js';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 export const rng = mulberry32;

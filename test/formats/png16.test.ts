@@ -6,7 +6,7 @@
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodePng16 } from '../../src/formats/png16.js';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
 import { expectSameValues, makeMap, makeTmpDir, parseDumpdata, tool } from './helpers.js';
 
 const tmp = makeTmpDir();

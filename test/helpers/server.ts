@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
-import { modelCacheDir, models } from '../../src/pipeline/model-cache.js';
+import { modelCacheDir, models } from '../../src/models/model-cache.js';
 import { token } from './api.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');

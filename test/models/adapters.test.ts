@@ -2,14 +2,14 @@
 // models with the real models' input and output names and shapes.
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { DecodedImage } from '../../src/pipeline/decode.js';
+import type { DecodedImage } from '../../src/raster/decode.js';
 import { predictInverseDepth } from '../../src/pipeline/depth.js';
 import { predictSaliency } from '../../src/pipeline/mask.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRegistry, models, type ModelEntry, type ModelInput } from '../../src/pipeline/model-cache.js';
-import { modelInputSize, modelInputTensor } from '../../src/pipeline/model-input.js';
-import type { LoadedModel } from '../../src/pipeline/sessions.js';
+import { loadRegistry, models, type ModelEntry, type ModelInput } from '../../src/models/model-cache.js';
+import { modelInputSize, modelInputTensor } from '../../src/models/model-input.js';
+import type { LoadedModel } from '../../src/models/sessions.js';
 import { tempDir } from '../helpers/server.js';
 import { tinyDepthAnything, tinyFastDepth, tinyIsnet, tinyU2Netp } from '../helpers/tiny-models.js';
 

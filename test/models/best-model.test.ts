@@ -1,7 +1,7 @@
 // Which depth model serves a model_type when none is pinned: bestInstalledModel on the bundled
 // registry, for the sets of installed models a user can have.
 import { describe, expect, it } from 'vitest';
-import { bestInstalledModel, models, type ModelEntry } from '../../src/pipeline/model-cache.js';
+import { bestInstalledModel, models, type ModelEntry } from '../../src/models/model-cache.js';
 
 const installed = (...names: string[]) => (name: string) => names.includes(name);
 

@@ -16,7 +16,7 @@ import { tinyDepthAnything } from '../helpers/tiny-models.js';
 const MODEL = tinyDepthAnything();
 const SHA = createHash('sha256').update(MODEL).digest('hex');
 const SCRIPT = join(REPO, 'scripts/fetch-optional-models.mjs');
-const bundled = JSON.parse(readFileSync(join(REPO, 'src/pipeline/models.json'), 'utf8')) as Record<string, { fetchAtInstall?: boolean; file: string }>;
+const bundled = JSON.parse(readFileSync(join(REPO, 'src/models/models.json'), 'utf8')) as Record<string, { fetchAtInstall?: boolean; file: string }>;
 const OPTIONAL = Object.keys(bundled).filter((name) => bundled[name]!.fetchAtInstall);
 const DA = 'depth-anything-v2-small';
 

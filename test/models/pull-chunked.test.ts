@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { bestInstalledModel, models } from '../../src/pipeline/model-cache.js';
+import { bestInstalledModel, models } from '../../src/models/model-cache.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
 import { cliAsync, copyBundledModels, SHARED, tempDir } from '../helpers/server.js';
 import { tinyIsnet } from '../helpers/tiny-models.js';

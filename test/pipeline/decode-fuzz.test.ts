@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, PipelineInputError } from '../../src/pipeline/decode.js';
+import { decodeImage, PipelineInputError } from '../../src/raster/decode.js';
 
 const SHARED = resolve(import.meta.dirname, '../../../shared');
 const JPEG = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, PipelineInputError } from '../../src/pipeline/decode.js';
+import { decodeImage, PipelineInputError } from '../../src/raster/decode.js';
 import { photo } from './helpers.js';
 
 const coffee = photo('skimage_coffee.png'); // 600x400 RGB

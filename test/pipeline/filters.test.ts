@@ -1,11 +1,12 @@
 // The numeric building blocks of the depth stages, on hand-made data: box filters, least-squares
 // alignment, the guided filter, the distance transform and the silhouette volume.
 import { describe, expect, it } from 'vitest';
-import { fitScaleShift } from '../../src/pipeline/align.js';
-import { boxMean, maskedBoxMean } from '../../src/pipeline/box.js';
-import { guidedUpsample } from '../../src/pipeline/guided-filter.js';
-import { distanceToBackground, inflate, objectDepth } from '../../src/pipeline/inflate.js';
-import { resizeArea, resizeBilinear } from '../../src/pipeline/upsample.js';
+import { fitScaleShift } from '../../src/raster/align.js';
+import { boxMean, maskedBoxMean } from '../../src/raster/box.js';
+import { guidedUpsample } from '../../src/raster/guided-filter.js';
+import { distanceToBackground } from '../../src/raster/distance.js';
+import { inflate, objectDepth } from '../../src/pipeline/inflate.js';
+import { resizeArea, resizeBilinear } from '../../src/raster/resize.js';
 
 function random(seed: number): () => number {
   let a = seed >>> 0;

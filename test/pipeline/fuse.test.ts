@@ -2,10 +2,10 @@
 // as a relative depth model's do: the tiles must be aligned and blended into one consistent map,
 // with no seam where tiles meet.
 import { describe, expect, it } from 'vitest';
-import { fitScaleShift } from '../../src/pipeline/align.js';
-import type { DecodedImage } from '../../src/pipeline/decode.js';
+import { fitScaleShift } from '../../src/raster/align.js';
+import type { DecodedImage } from '../../src/raster/decode.js';
 import { gridSize, multiScaleInverseDepth, type FuseOptions, type InverseDepthPredictor } from '../../src/pipeline/fuse.js';
-import { resizeBilinear } from '../../src/pipeline/upsample.js';
+import { resizeBilinear } from '../../src/raster/resize.js';
 
 /** A scene whose true inverse depth is written into the red channel: a ramp plus a nearer box. */
 function scene(width: number, height: number): { image: DecodedImage; truth: Float32Array } {

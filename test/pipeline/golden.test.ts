@@ -3,8 +3,8 @@
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDepthModel } from '../../src/pipeline/depth.js';
-import { defaultModelName, modelEntry } from '../../src/pipeline/model-cache.js';
-import { hwcToNchw } from '../../src/pipeline/tensor.js';
+import { defaultModelName, modelEntry } from '../../src/models/model-cache.js';
+import { hwcToNchw } from '../../src/models/tensor.js';
 import { goldenDir, testSessions } from './helpers.js';
 import { readNpy } from './npy.js';
 

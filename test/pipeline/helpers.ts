@@ -1,7 +1,7 @@
 // Shared test fixtures: where the shared data lives, and the sessions every test file reuses.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelSessions } from '../../src/pipeline/sessions.js';
+import { ModelSessions } from '../../src/models/sessions.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The shared folder beside the repository (golden data, evaluation images); works from any clone. */

@@ -5,9 +5,9 @@ import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSinglePass } from '../../bench/eval/single-pass.js';
-import { PipelineInputError } from '../../src/pipeline/errors.js';
+import { PipelineInputError } from '../../src/raster/errors.js';
 import { runPipeline, type PipelineParams, type PipelineResult } from '../../src/pipeline/run.js';
-import { resizeBilinear } from '../../src/pipeline/upsample.js';
+import { resizeBilinear } from '../../src/raster/resize.js';
 import { nyuDir, pearson, photo, spearman, testSessions } from './helpers.js';
 
 const base: PipelineParams = { modelType: 'base', rmbg: false, degreeRmbg: 0.02 };

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DecodedImage } from '../../src/pipeline/decode.js';
-import { models } from '../../src/pipeline/model-cache.js';
+import type { DecodedImage } from '../../src/raster/decode.js';
+import { models } from '../../src/models/model-cache.js';
 import { runPipeline, tuningFor, type PipelineParams, type PipelineResult } from '../../src/pipeline/run.js';
 import { roomness, skyMask, skyToFar, subjectInFront } from '../../src/pipeline/scene-priors.js';
 import sharp from 'sharp';

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { modelCacheDir, modelPath, models } from '../../src/pipeline/model-cache.js';
+import { modelCacheDir, modelPath, models } from '../../src/models/model-cache.js';
 import { normalizeInverseDepth } from '../../src/pipeline/normalize.js';
-import { ModelSessions } from '../../src/pipeline/sessions.js';
-import { hwcToNchw } from '../../src/pipeline/tensor.js';
-import { outputSize, resizeBilinear } from '../../src/pipeline/upsample.js';
+import { ModelSessions } from '../../src/models/sessions.js';
+import { hwcToNchw } from '../../src/models/tensor.js';
+import { outputSize, resizeBilinear } from '../../src/raster/resize.js';
 
 describe('outputSize', () => {
   it('puts the long side at the requested length and keeps the aspect ratio', () => {

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { PipelineInputError } from '../../src/pipeline/errors.js';
+import { PipelineInputError } from '../../src/raster/errors.js';
 import { runPipeline, type PipelineParams } from '../../src/pipeline/run.js';
-import { resizeArea } from '../../src/pipeline/upsample.js';
+import { resizeArea } from '../../src/raster/resize.js';
 import { sharedDir, testSessions } from './helpers.js';
 
 const masksDir = resolve(sharedDir, 'eval/masks');

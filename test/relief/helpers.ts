@@ -3,9 +3,9 @@
 // A missing tool fails the test with the Debian package to install (.ci/run installs them).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
 import { runPipeline } from '../../src/pipeline/run.js';
-import { ModelSessions } from '../../src/pipeline/sessions.js';
+import { ModelSessions } from '../../src/models/sessions.js';
 import { expect } from 'vitest';
 import { meshBounds, type ReliefMesh } from '../../src/relief/index.js';
 import { runTool } from '../helpers/readers.js';

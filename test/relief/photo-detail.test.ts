@@ -3,7 +3,7 @@
 // over painted contrast, and a depth map without a photo is made as before.
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/eval/stats.js';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
 import { heightField, reliefSettings, type HeightField } from '../../src/relief/heightfield.js';
 import { buildRelief, type ReliefParams } from '../../src/relief/index.js';
 import { topology } from './helpers.js';

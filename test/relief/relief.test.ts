@@ -6,7 +6,7 @@ import { fineShapeRms } from '../../bench/eval/relief-quality.js';
 import { readDepthMap } from '../../src/formats/depth-input.js';
 import { encodeDepthMap } from '../../src/formats/index.js';
 import { encodeStl } from '../../src/formats/stl.js';
-import type { DepthMap } from '../../src/pipeline/depth-map.js';
+import type { DepthMap } from '../../src/raster/depth-map.js';
 import { DEFAULT_RELIEF_OPTIONS, heightField } from '../../src/relief/heightfield.js';
 import { buildRelief, meshBounds, ReliefInputError, type ReliefParams } from '../../src/relief/index.js';
 import { admesh, photoMap, PHOTOS, syntheticMap, topHeights, topology, writeTemp } from './helpers.js';

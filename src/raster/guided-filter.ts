@@ -12,7 +12,8 @@
 // background never bleeds into an object's depth across its outline, and the output is written
 // only inside the full-resolution mask.
 import { boxMean } from './box.js';
-import { sampleGrid, type FloatPlane } from './upsample.js';
+import { sampleGrid } from './resize.js';
+import type { FloatPlane } from './plane.js';
 
 export interface GuidedFilterOptions {
   /** Window radius, in pixels of the low-resolution grid. */

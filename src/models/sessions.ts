@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../raster/decode.js';
 import { defaultModelName, expectedChecksum, modelCacheDir, modelEntry, modelPath, type ModelEntry } from './model-cache.js';
 import { disableOnnxRuntimeTelemetry } from './ort-telemetry.js';
 

@@ -4,9 +4,12 @@
 // the same file to fetch and verify the models, and this module reads it to find and load them,
 // so the two cannot disagree about file names or checksums.
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { modelCacheDir } from './cache-dir.mjs';
 import registryJson from './models.json' with { type: 'json' };
+
+// The cache directory's rule is the install hook's too: one plain-JavaScript copy for both.
+export { modelCacheDir };
 
 export type ModelTask = 'depth' | 'mask';
 
@@ -76,7 +79,7 @@ export interface ModelSource {
   url?: string;
 }
 
-/** One entry of the registry (src/pipeline/models.json, plus DEPTHMILL_MODEL_REGISTRY). */
+/** One entry of the registry (src/models/models.json, plus DEPTHMILL_MODEL_REGISTRY). */
 export interface ModelEntry {
   task: ModelTask;
   /** File name inside the model cache directory. */
@@ -161,7 +164,7 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
 
 /** The bundled registry plus DEPTHMILL_MODEL_REGISTRY's entries, each checked; throws on a malformed one. */
 export function loadRegistry(env: NodeJS.ProcessEnv): Record<string, ModelEntry> {
-  const entries = Object.entries(registryJson).map(([name, value]) => [name, checkEntry(name, value, 'src/pipeline/models.json')] as const);
+  const entries = Object.entries(registryJson).map(([name, value]) => [name, checkEntry(name, value, 'src/models/models.json')] as const);
   // Operators add their own models (a mirror, a fine-tune, a local file) in a JSON file of the
   // same shape; its entries may not replace the bundled defaults.
   const extra = env.DEPTHMILL_MODEL_REGISTRY;
@@ -189,7 +192,7 @@ export function modelEntry(name: string): ModelEntry {
 /** The name of the default model for a task (the one `npm ci` installs from npm). */
 export function defaultModelName(task: ModelTask, registry: Readonly<Record<string, ModelEntry>> = models): string {
   const found = Object.entries(registry).find(([, entry]) => entry.task === task && entry.default);
-  if (!found) throw new Error(`src/pipeline/models.json has no default ${task} model`);
+  if (!found) throw new Error(`src/models/models.json has no default ${task} model`);
   return found[0];
 }
 
@@ -206,16 +209,6 @@ export function bestInstalledModel(task: ModelTask, installed: (name: string) =>
     if (!best || entry.quality > best[1]) best = [name, entry.quality];
   }
   return best?.[0] ?? defaultModelName(task, registry);
-}
-
-/**
- * The model cache directory: DEPTHMILL_MODELS, else $XDG_CACHE_HOME (or ~/.cache) + depthmill/models.
- * Same rule as scripts/install-models.mjs, which cannot import this file (it runs before the build).
- */
-export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.DEPTHMILL_MODELS) return env.DEPTHMILL_MODELS;
-  const cacheRoot = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheRoot, 'depthmill', 'models');
 }
 
 /** Whether a registered model's file is in the model folder (checked against its sha256 when loaded). */

@@ -4,13 +4,7 @@
 // Float32Array as raw input returns zeros for values in 0..1 and integer-rounded, rescaled values
 // for larger ones, even with .raw({ depth: 'float' }) and without any resize (checked while writing
 // this stage). So this is a plain bilinear resize in JavaScript, exact in float32.
-
-/** A single-channel float image, row-major. */
-export interface FloatPlane {
-  width: number;
-  height: number;
-  data: Float32Array;
-}
+import type { FloatPlane } from './plane.js';
 
 /** Output size for a requested long side, aspect ratio kept (the short side is rounded, at least 1). */
 export function outputSize(width: number, height: number, longSide: number): { width: number; height: number } {

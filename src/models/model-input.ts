@@ -3,10 +3,10 @@
 // input name, size rule, normalisation, output name) is applied in one place.
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { DecodedImage } from './decode.js';
+import type { DecodedImage } from '../raster/decode.js';
 import type { ModelInput, ModelOutput } from './model-cache.js';
 import { hwcToNchw } from './tensor.js';
-import type { FloatPlane } from './upsample.js';
+import type { FloatPlane } from '../raster/plane.js';
 
 export interface InputTensor {
   data: Float32Array;

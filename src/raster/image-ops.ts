@@ -1,7 +1,7 @@
 // 8-bit RGB helpers for the depth stages: resize (sharp), crop, pad, and the grey guide plane.
 import sharp from 'sharp';
 import type { DecodedImage } from './decode.js';
-import type { FloatPlane } from './upsample.js';
+import type { FloatPlane } from './plane.js';
 
 /** The image resized to exactly width x height (Lanczos, sharp's default; aspect not kept). */
 export async function resizeRgb(image: DecodedImage, width: number, height: number): Promise<DecodedImage> {

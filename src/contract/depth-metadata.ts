@@ -1,10 +1,12 @@
 // What a depth map means, recorded with it (EXR header attributes) so that a user can interpret
-// the values without reading our code, and recover the model's own prediction.
+// the values without reading our code, and recover the model's own prediction. Part of the
+// contract: it is what a client reads in the file it downloads (docs/API.md), written by
+// formats/exr.ts from what pipeline/run.ts measured.
 
 export interface DepthMetadata {
   /** Registry name of the depth model ("fastdepth"). */
   model: string;
-  /** The pipeline that made the map: "pro" or "base" (plus "+objects" with rmbg=1). */
+  /** The pipeline that made the map: "pro" or "base" (plus "+objects" when the background was removed). */
   pipeline: string;
   /** The value convention, in words. */
   convention: string;

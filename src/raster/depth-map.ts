@@ -1,3 +1,7 @@
+// The depth map as data: planes of one size, nothing more. It lives with the planes (not with the
+// pipeline that makes it) because the encoders, the relief builder and a client's own depth map
+// (formats/depth-input.ts) all use it without running, or importing, the pipeline.
+
 /** A depth map as the pipeline produces it and every encoder and the relief builder receive it. */
 export interface DepthMap {
   width: number;
