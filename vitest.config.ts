@@ -17,20 +17,13 @@ export default defineConfig({
       },
       {
         // `npm run test:unit`: the fast loop. No server, database, browser or network: the layer
-        // rules, the encoders against their independent readers, the filters and the relief engine
-        // on small inputs. A subset of `embedded` (npm test runs them all).
+        // rules, the evaluation's measures, and every file named *.unit.test.ts (the encoders against
+        // their independent readers, the filters and the relief engine on small inputs). A subset of
+        // `embedded` (npm test runs them all): name a new test that needs none of those *.unit.test.ts.
         extends: true,
         test: {
           name: 'unit',
-          include: [
-            'test/architecture/**/*.test.ts',
-            'test/eval/**/*.test.ts',
-            'test/formats/{bmp,encode-relief,index,png16,stl,threemf,glb}.test.ts',
-            'test/pipeline/{decode,decode-fuzz,filters,fuse,golden,graph-cut,units}.test.ts',
-            'test/relief/{bas-relief,lithophane,photo-detail,tin}.test.ts',
-            'test/models/{adapters,best-model}.test.ts',
-            'test/cli/inputs.test.ts',
-          ],
+          include: ['test/architecture/**/*.test.ts', 'test/eval/**/*.test.ts', 'test/**/*.unit.test.ts'],
         },
       },
       {
@@ -49,15 +42,15 @@ export default defineConfig({
       {
         // The API contract over HTTPS: the same files, unchanged, against servers started with a
         // self-signed certificate made for the run; the tests' fetch and the CLI trust it, with
-        // certificate checks on. Files that speak to the server only through the helpers' fetch
-        // (no raw sockets or hand-written http:// URLs to it), and of those the ones whose answers
-        // carry links (download, callback), plus balance and progress, which Hitem3D clients read:
-        // the other such files pass too but repeat the wire.
+        // certificate checks on. The files of test/api/wire/: they speak to the server only through
+        // the helpers' fetch (no raw sockets or hand-written http:// URLs to it), and their answers
+        // carry links (download, callback), or are the balance and progress Hitem3D clients read.
+        // Other files of test/api/ that speak only fetch would pass too but repeat the wire.
         // test/api/tls.test.ts checks what only HTTPS has (refusals, HTTP/1.1, timeouts).
         extends: true,
         test: {
           name: 'https',
-          include: ['test/api/{contract,roundtrip,image-url-and-callbacks,secrets-in-logs,credits,progress}.test.ts'],
+          include: ['test/api/wire/**/*.test.ts'],
           env: { DEPTHMILL_TEST_TLS: '1' },
           globalSetup: ['test/https/setup.ts'],
           setupFiles: ['test/https/trust.ts'],

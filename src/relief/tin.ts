@@ -6,7 +6,7 @@
 // Written here rather than taken from delatin because each new triangle's worst sample is found
 // by a PlanePyramid search, which skips blocks of samples that cannot hold it, instead of a scan
 // of every sample under the triangle (delatin offers no way to plug a search in). A differential
-// test holds it to stock delatin's result (test/relief/tin.test.ts).
+// test holds it to stock delatin's result (test/relief/tin.unit.test.ts).
 //
 // Layout: triangle t owns half-edges 3t, 3t+1, 3t+2; half-edge e runs from vertex triangles[e]
 // to triangles[next(e)], and twins[e] is the opposite half-edge, or -1 on the grid's border.

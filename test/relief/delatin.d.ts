@@ -1,5 +1,5 @@
 // Types for delatin 0.2 (mapbox/delatin, ISC), which ships none: the reference that
-// test/relief/tin.test.ts holds src/relief/tin.ts to.
+// test/relief/tin.unit.test.ts holds src/relief/tin.ts to.
 declare module 'delatin' {
   /** Greedy Delaunay TIN of a height field (Garland and Heckbert): adds the worst sample until the max error is met. */
   export default class Delatin {

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, createTask, download, form, getWithHost, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
-import { cli, createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+import { basic, createTask, download, form, getWithHost, queryTask, requestToken, token, waitForTask } from '../../helpers/api.js';
+import { cli, createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../../helpers/server.js';
 
 const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
 const photo = () => [{ bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' }];

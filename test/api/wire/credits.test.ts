@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient, DepthmillError, INSUFFICIENT_BALANCE } from '../../src/client/index.js';
-import { createTask, form, queryTask, token, waitForTask, type Envelope } from '../helpers/api.js';
-import { scrape, total } from '../helpers/prometheus.js';
-import { cli, cliAsync, backendEnv, createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { DepthmillClient, DepthmillError, INSUFFICIENT_BALANCE } from '../../../src/client/index.js';
+import { createTask, form, queryTask, token, waitForTask, type Envelope } from '../../helpers/api.js';
+import { scrape, total } from '../../helpers/prometheus.js';
+import { cli, cliAsync, backendEnv, createClientCredentials, SHARED, startServer, type TestServer } from '../../helpers/server.js';
 
 const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
 

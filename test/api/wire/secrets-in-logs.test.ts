@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { createTask, download, form, token, waitForTask } from '../helpers/api.js';
-import { createClientCredentials, SHARED, startServer } from '../helpers/server.js';
+import { createTask, download, form, token, waitForTask } from '../../helpers/api.js';
+import { createClientCredentials, SHARED, startServer } from '../../helpers/server.js';
 
 it('logs requests without secrets, tokens or link signatures', async () => {
   const server = await startServer({ env: { DEPTHMILL_LOG_LEVEL: 'info' } });

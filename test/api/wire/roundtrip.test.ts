@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { produce } from '../helpers/api.js';
-import { exrHeader, fractionIn, readExrChannelWithOiio, readPng16, runTool } from '../helpers/readers.js';
-import { SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { produce } from '../../helpers/api.js';
+import { exrHeader, fractionIn, readExrChannelWithOiio, readPng16, runTool } from '../../helpers/readers.js';
+import { SHARED, signIn, startServer, tempDir, type TestServer } from '../../helpers/server.js';
 
 const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
 // 1500 × 1000: a landscape photo, so the aspect ratio matters.

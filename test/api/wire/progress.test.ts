@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient } from '../../src/client/index.js';
-import { createTask, form, queryTask, token } from '../helpers/api.js';
-import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { DepthmillClient } from '../../../src/client/index.js';
+import { createTask, form, queryTask, token } from '../../helpers/api.js';
+import { createClientCredentials, SHARED, startServer, type TestServer } from '../../helpers/server.js';
 
 // A 12 MP photo at pro: seconds of work on this machine, long enough to be seen mid-way.
 const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
