@@ -5,11 +5,14 @@
 //   decodeImage (EXIF orientation applied) -> circle: the central square -> resampled to a printable
 //   pitch (PITCH mm, at most MAX_SAMPLES on the long side) -> CIE L* of the Rec. 709 luminance of
 //   the linearised sRGB, stretched to 0..1 over the picture -> thickness -> the frame at the
-//   thickest -> buildRelief as a plain (reliefDetail 0, reliefSmooth 0) emboss plate.
+//   thickest -> buildRelief as a plain (reliefDetail 0, reliefSmooth 0) emboss plate -> for an arc or
+//   a cylinder (litho_shape), that plate bent (curve.ts): it stands on its edge, the picture outside.
 import sharp from 'sharp';
 import { checkPhotoShape, decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../raster/decode.js';
 import type { DepthMap } from '../raster/depth-map.js';
-import { buildRelief, type Relief, type ReliefOptions } from './index.js';
+import { BACK, bendMesh, curveRadius, WALL } from './curve.js';
+import { buildRelief, DEFAULT_RELIEF_OPTIONS, ReliefInputError, shellCount, type Relief, type ReliefOptions } from './index.js';
+import { FIELD_DEFAULTS } from '../contract/task.js';
 
 export interface LithophaneParams {
   /** Millimetres: the X extent of the plate. */
@@ -20,11 +23,15 @@ export interface LithophaneParams {
   lithoMin: number;
   /** Millimetres: the thickness of the darkest part of the picture, and of the frame. */
   lithoMax: number;
-  /** Millimetres of full-thickness (lithoMax) border around the picture; 0: none. */
+  /** Millimetres of full-thickness (lithoMax) border around the picture; 0: none. A cylinder's is at its top and bottom only. */
   lithoFrame: number;
+  /** flat: a plate; arc: bent along `lithoAngle` degrees; cylinder: a closed tube. Default flat. */
+  lithoShape?: 'flat' | 'arc' | 'cylinder';
+  /** Degrees of arc an arc spans (10..350). Default FIELD_DEFAULTS.lithoAngle. */
+  lithoAngle?: number;
 }
 
-export { FIELD_DEFAULTS } from '../contract/task.js';
+export { FIELD_DEFAULTS };
 
 /** Millimetres between neighbouring samples: finer than an FDM nozzle, coarse enough to mesh fast. */
 export const PITCH = 0.15;
@@ -98,7 +105,7 @@ export async function lithophaneLightness(
  * The map's pixels are the samples, laid out as heightField does (square: the corners at 0 and
  * `width` mm; circle: the disc of radius (cols - 1) / 2 - 0.5 samples is `width` mm across).
  */
-export function lithophaneMap(cols: number, rows: number, light: Float32Array, params: Pick<LithophaneParams, 'width' | 'shapeBase' | 'lithoFrame'>): DepthMap {
+export function lithophaneMap(cols: number, rows: number, light: Float32Array, params: Pick<LithophaneParams, 'width' | 'shapeBase' | 'lithoFrame' | 'lithoShape'>): DepthMap {
   const depth = new Float32Array(cols * rows);
   for (let i = 0; i < depth.length; i++) depth[i] = 1 - light[i]!;
   const frame = params.lithoFrame;
@@ -112,10 +119,12 @@ export function lithophaneMap(cols: number, rows: number, light: Float32Array, p
       const mm = params.width / (cols - 1);
       const right = (cols - 1) * mm - frame;
       const bottom = (rows - 1) * mm - frame;
+      // A cylinder has no sides: its frame is its top and bottom bands.
+      const sides = params.lithoShape !== 'cylinder';
       for (let y = 0; y < rows; y++) {
         for (let x = 0; x < cols; x++) {
           const [px, py] = [x * mm, y * mm];
-          if (px < frame || py < frame || px > right || py > bottom) depth[y * cols + x] = 1;
+          if ((sides && (px < frame || px > right)) || py < frame || py > bottom) depth[y * cols + x] = 1;
         }
       }
     }
@@ -123,13 +132,34 @@ export function lithophaneMap(cols: number, rows: number, light: Float32Array, p
   return { width: cols, height: rows, depth };
 }
 
-/** The closed lithophane mesh of a photo: lithoMin thick at its lightest, lithoMax at its darkest and frame. */
+/** Degrees of arc a curved lithophane spans, or undefined for a flat one. */
+function curveAngle(params: Pick<LithophaneParams, 'lithoShape' | 'lithoAngle'>): number | undefined {
+  if (params.lithoShape === 'cylinder') return 360;
+  if (params.lithoShape === 'arc') return params.lithoAngle ?? FIELD_DEFAULTS.lithoAngle;
+  return undefined;
+}
+
+/**
+ * The closed lithophane mesh of a photo: lithoMin thick at its lightest, lithoMax at its darkest and
+ * frame; flat, or bent into an arc or a cylinder (curve.ts) standing on its edge.
+ */
 export async function buildLithophane(input: Uint8Array, params: LithophaneParams, limits?: DecodeLimits, options: ReliefOptions = {}): Promise<Relief> {
   if (!(params.lithoMax > params.lithoMin && params.lithoMin > 0)) throw new RangeError(`litho_max (${params.lithoMax}) must be more than litho_min (${params.lithoMin}) > 0`);
   if (!(params.lithoFrame >= 0)) throw new RangeError(`litho_frame must be 0 or more, got ${params.lithoFrame}`);
+  const angle = curveAngle(params);
+  if (angle !== undefined) {
+    if (params.shapeBase !== 'square') throw new RangeError(`a ${params.lithoShape} lithophane is a rectangle bent: shape_base must be square`);
+    // The create-task schema asks for a radius of twice litho_max; under litho_max the wall would turn inside out.
+    const radius = curveRadius(params.width, angle);
+    if (!(radius > params.lithoMax)) throw new RangeError(`a ${params.lithoShape} of width ${params.width} mm has a radius of ${radius.toFixed(2)} mm, not more than litho_max (${params.lithoMax} mm)`);
+  }
   const { cols, rows, lightness: light } = await lithophaneLightness(input, params, limits);
+  if (params.lithoShape === 'cylinder') {
+    // The picture's two edges meet: both take their mean, so the seam is one column of the photo.
+    for (let y = 0; y < rows; y++) light[y * cols] = light[y * cols + cols - 1] = (light[y * cols]! + light[y * cols + cols - 1]!) / 2;
+  }
   const map = lithophaneMap(cols, rows, light, params);
-  return buildRelief(map, {
+  const flat = buildRelief(map, {
     heightRelief: params.lithoMax - params.lithoMin,
     thicknessBase: params.lithoMin,
     sculpmode: 'emboss',
@@ -139,4 +169,27 @@ export async function buildLithophane(input: Uint8Array, params: LithophaneParam
     shapeBase: params.shapeBase,
     width: params.width,
   }, options);
+  if (angle === undefined) return flat;
+
+  const { top, bottom } = flat.stats.triangles;
+  const kinds = new Uint8Array(flat.mesh.indices.length / 3);
+  // buildSolid's order: the top, the back, the walls.
+  kinds.fill(BACK, top, top + bottom);
+  kinds.fill(WALL, top + bottom);
+  const { mesh, counts } = bendMesh(flat.mesh, params.width, { shape: params.lithoShape as 'arc' | 'cylinder', angle }, kinds);
+  const total = mesh.indices.length / 3;
+  const most = options.maxMeshTriangles ?? DEFAULT_RELIEF_OPTIONS.maxMeshTriangles;
+  if (total > most) {
+    throw new ReliefInputError(
+      `lithophane: bent, this would be a mesh of ${total.toLocaleString('en')} triangles, more than the ${most.toLocaleString('en')} a relief may have; make it smaller (width)`,
+    );
+  }
+  return {
+    mesh,
+    stats: {
+      ...flat.stats,
+      triangles: { top: counts[0] ?? 0, bottom: counts[1] ?? 0, walls: counts[2] ?? 0, total },
+      shells: shellCount(mesh),
+    },
+  };
 }
