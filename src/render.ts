@@ -94,6 +94,8 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
       lithoMin: params.lithoMin ?? FIELD_DEFAULTS.lithoMin,
       lithoMax: params.lithoMax ?? FIELD_DEFAULTS.lithoMax,
       lithoFrame: params.lithoFrame ?? FIELD_DEFAULTS.lithoFrame,
+      lithoShape: params.lithoShape ?? FIELD_DEFAULTS.lithoShape,
+      lithoAngle: params.lithoAngle ?? FIELD_DEFAULTS.lithoAngle,
     },
     limits,
     options,

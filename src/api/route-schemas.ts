@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { SIGNATURE_HEADER } from '../contract/callback-signature.js';
 import { createTaskFields } from '../contract/create-task-schema.js';
 import { ApiError, Errors, type ErrorEntry } from '../contract/errors.js';
-import { fieldNamed, FILE_FIELDS } from '../contract/fields.js';
+import { defaultText, fieldNamed, FILE_FIELDS } from '../contract/fields.js';
 import { OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
 
 type Json = Record<string, unknown>;
@@ -45,7 +45,9 @@ export function createTaskFormSchema(): Json {
       property['x-maximum'] = after.maximum;
       property.description += ` A decimal number from ${after.minimum} to ${after.maximum}.`;
     }
-    if (property.default === undefined && after.default !== undefined) property.default = String(after.default);
+    // A `strict` field's schema has no default (it tells sent from not); the table has it.
+    const fallback = after.default !== undefined ? String(after.default) : defaultText(fieldNamed(name)!);
+    if (property.default === undefined && fallback !== undefined) property.default = fallback;
     if (fieldNamed(name)!.type.kind === 'url') property.format = 'uri';
     properties[name] = property;
   }

@@ -2,7 +2,7 @@
 // (fields.ts). Every field is a string in the form; each rule names the field and its allowed
 // values in its message, and applies the default.
 import { z } from 'zod';
-import { choiceValues, isRead, PARAM_FIELDS, paramValue, TEXT_FIELDS, type FieldRow, type SubjectBox, type TextRow } from './fields.js';
+import { choiceValues, defaultText, fieldNamed, isRead, PARAM_FIELDS, paramValue, TEXT_FIELDS, type FieldRow, type SubjectBox, type TextRow } from './fields.js';
 import { formatCodeList, isMeshFormat, OUTPUT_FORMAT_TABLE } from './formats.js';
 import { OUTPUT_FORMATS, type FormatCode, type TaskParams } from './task.js';
 
@@ -13,14 +13,14 @@ function choice<const T extends string>(values: readonly T[], fallback?: T) {
 
 const DECIMAL = /^[+]?(\d+(\.\d*)?|\.\d+)$/;
 
-function decimal(min: number, max: number, fallback: number) {
+function decimal(min: number, max: number, fallback?: number) {
   const message = `must be a number from ${min} to ${max}`;
-  return z
+  const rule = z
     .string()
     .regex(DECIMAL, { error: message })
     .transform(Number)
-    .pipe(z.number().min(min, { error: message }).max(max, { error: message }))
-    .default(fallback);
+    .pipe(z.number().min(min, { error: message }).max(max, { error: message }));
+  return fallback === undefined ? rule.optional() : rule.default(fallback);
 }
 
 function httpUrl() {
@@ -69,16 +69,21 @@ function formatCode() {
   });
 }
 
-/** A field's rule, from its row in contract/fields.ts: its type, range and default. */
+/**
+ * A field's rule, from its row in contract/fields.ts: its type, range and default. A `strict` field
+ * gets its default in toTaskParams instead, so the check below can tell it was sent.
+ */
 function ruleOf(row: FieldRow): z.ZodType {
   const { type } = row;
+  const fallback = row.strict ? undefined : row.default;
   switch (type.kind) {
     case 'decimal':
-      return decimal(type.min, type.max, row.default as number);
+      return decimal(type.min, type.max, fallback as number | undefined);
     case 'choice': {
       const values = choiceValues(type);
-      const fallback = values.find(([, value]) => value === row.default)?.[0];
-      return choice(values.map(([wire]) => wire), fallback);
+      const wire = values.find(([, value]) => value === fallback)?.[0];
+      const rule = choice(values.map(([text]) => text), wire);
+      return fallback === undefined && row.default !== undefined ? rule.optional() : rule;
     }
     case 'url':
       return httpUrl().optional();
@@ -102,7 +107,7 @@ type WireValue<R> = R extends { type: { kind: 'decimal' } }
         : keyof V & string
       : string;
 type Shape = {
-  [R in TextRow as R['name']]: z.ZodType<R extends { default: unknown } | { required: true } ? WireValue<R> : WireValue<R> | undefined, string | undefined>;
+  [R in TextRow as R['name']]: z.ZodType<R extends { strict: true } ? WireValue<R> | undefined : R extends { default: unknown } | { required: true } ? WireValue<R> : WireValue<R> | undefined, string | undefined>;
 };
 
 const shape = Object.fromEntries(TEXT_FIELDS.map((row) => [row.name, ruleOf(row)])) as Shape;
@@ -133,6 +138,31 @@ export const createTaskFields = z.object(shape).check((context) => {
   if (lithophane && fields.subject_box !== undefined) {
     context.issues.push({ code: 'custom', path: ['subject_box'], message: 'does not apply to a lithophane (it is always the whole photo)', input: fields.subject_box });
   }
+  // A `strict` field sent where it means nothing (litho_angle without an arc) is a mistake to say.
+  const textOrDefault = (name: string) => (fields as Record<string, unknown>)[name] as string | undefined ?? defaultText(fieldNamed(name)!);
+  for (const row of TEXT_FIELDS) {
+    if (!('strict' in row) || fields[row.name] === undefined || isRead(row, textOrDefault)) continue;
+    const [name, value] = row.only;
+    const parent = fieldNamed(name) as FieldRow;
+    const why = textOrDefault(name) === value && parent.only ? ` and ${name} only with ${parent.only[0]}=${parent.only[1]}` : '';
+    context.issues.push({ code: 'custom', path: [row.name], message: `only applies with ${name}=${value}${why}`, input: fields[row.name] });
+  }
+  // A curved lithophane is the rectangle bent, and its wall must not pinch: radius (width / angle) at least twice litho_max.
+  const shape = textOrDefault('litho_shape');
+  if (lithophane && shape !== 'flat') {
+    if (fields.shape_base !== '0') context.issues.push({ code: 'custom', path: ['litho_shape'], message: `${shape} bends the rectangular plate: shape_base must be 0 (square)`, input: shape });
+    const degrees = shape === 'cylinder' ? 360 : Number(textOrDefault('litho_angle'));
+    const radius = fields.width / ((degrees * Math.PI) / 180);
+    if (radius < 2 * fields.litho_max) {
+      const least = Math.ceil(2 * fields.litho_max * ((degrees * Math.PI) / 180));
+      context.issues.push({
+        code: 'custom',
+        path: ['width'],
+        message: `gives ${shape === 'arc' ? 'an arc' : 'a cylinder'} of radius ${radius.toFixed(1)} mm (width / ${degrees}°), less than twice litho_max (${fields.litho_max}): make width at least ${least}${shape === 'arc' ? ', litho_angle smaller' : ''} or litho_max less`,
+        input: fields.width,
+      });
+    }
+  }
 });
 
 export type CreateTaskFields = z.output<typeof createTaskFields>;
@@ -140,10 +170,14 @@ export type CreateTaskFields = z.output<typeof createTaskFields>;
 /** The validated fields in the names and values the code uses (TaskParams); fields not read (`only`) are left out. */
 export function toTaskParams(fields: CreateTaskFields): TaskParams {
   const texts = fields as Record<string, unknown>;
-  const textOf = (name: string) => String(texts[name]);
+  // A `strict` field not sent has its default here (the schema leaves it out, to tell).
+  const textOf = (name: string) => (texts[name] === undefined ? defaultText(fieldNamed(name)!) : String(texts[name]));
   const params: Record<string, unknown> = {};
   for (const row of PARAM_FIELDS) {
-    if (texts[row.name] !== undefined && isRead(row, textOf)) params[row.param] = paramValue(row, texts[row.name]);
+    const { strict, default: fallback } = row as FieldRow;
+    // A number's default is the number; a choice's, its wire value (paramValue gives its meaning).
+    const value = texts[row.name] ?? (strict ? (row.type.kind === 'decimal' ? fallback : defaultText(row)) : undefined);
+    if (value !== undefined && isRead(row, textOf)) params[row.param] = paramValue(row, value);
   }
   return params as unknown as TaskParams;
 }

@@ -13,7 +13,7 @@ interface Decimal {
   kind: 'decimal';
   min: number;
   max: number;
-  unit?: 'mm';
+  unit?: 'mm' | 'degrees';
 }
 
 /**
@@ -80,8 +80,10 @@ export interface FieldRow {
   /** Hitem3D's API has it (the rest is beyond Hitem3D, and came later: tasks stored before may lack it). */
   hitem3d: boolean;
   applies: Applies;
-  /** Only read when another field has this value (its wire name and value); ignored otherwise. */
+  /** Only read when another field is read and has this value (its wire name and value); ignored otherwise. */
   only?: readonly [string, string];
+  /** With `only`: sent when it is not read, the form is refused (a combination that makes no sense) rather than the field ignored. */
+  strict?: true;
   /** Must be more than this field (wire name), when both are read. */
   above?: string;
   /** What it means, for people: the OpenAPI description (its values and default come from the row, a number's range is added). */
@@ -295,7 +297,7 @@ export const CREATE_TASK_FIELD_TABLE = [
     default: 'relief',
     hitem3d: false,
     applies: 'mesh',
-    help: '`relief` (the default): the depth relief. `lithophane`: a plate for back-lit prints whose thickness follows the photo\'s lightness, dark = thick (`litho_max`), light = thin (`litho_min`); no depth model runs. Only with `format` 3, 4 or 5. A lithophane is always the whole photo as a flat plate (`shape_base` square or circle still applies, `width` is its X extent): it ignores `rmbg`, `height_relief`, `thickness_base`, `sculpmode`, `relief_style`, `detail_height`, `relief_detail`, `relief_smooth` and `min_feature`; not with `mask`, `subject_box` or `depth_map`. Beyond Hitem3D.',
+    help: '`relief` (the default): the depth relief. `lithophane`: a plate for back-lit prints whose thickness follows the photo\'s lightness, dark = thick (`litho_max`), light = thin (`litho_min`); no depth model runs. Only with `format` 3, 4 or 5. A lithophane is always the whole photo as a plate, flat or bent (`litho_shape`; `shape_base` square or circle still applies to a flat one, `width` is its X extent, or its length along the curve): it ignores `rmbg`, `height_relief`, `thickness_base`, `sculpmode`, `relief_style`, `detail_height`, `relief_detail`, `relief_smooth` and `min_feature`; not with `mask`, `subject_box` or `depth_map`. Beyond Hitem3D.',
     cli: { flag: '--relief-mode <mode>', help: 'relief: the depth relief; lithophane: a back-lit plate whose thickness follows the photo\'s lightness (dark = thick), no model, ignores rmbg and the relief\'s height, base and sculpmode' },
   },
   {
@@ -331,6 +333,30 @@ export const CREATE_TASK_FIELD_TABLE = [
     only: ['relief_mode', 'lithophane'],
     help: 'Lithophanes (`relief_mode=lithophane`): millimetres of full-thickness (`litho_max`) border around the picture, inside `width`; `0` none. Beyond Hitem3D.',
     cli: { flag: '--litho-frame <mm>', help: 'full-thickness border around the lithophane, 0 none' },
+  },
+  {
+    name: 'litho_shape',
+    param: 'lithoShape',
+    type: { kind: 'choice', values: ['flat', 'arc', 'cylinder'] },
+    default: 'flat',
+    hitem3d: false,
+    applies: 'mesh',
+    only: ['relief_mode', 'lithophane'],
+    strict: true,
+    help: 'Lithophanes (`relief_mode=lithophane`): `flat` (the default) a plate; `arc` bent along `litho_angle` degrees; `cylinder` a closed tube. `width` is the picture\'s length along the curve (radius = width ÷ angle; a cylinder\'s diameter is width ÷ π); the picture reads upright from outside and the thickness grows inward; a curved one stands on its edge, the photo\'s height upright, and prints without support. A cylinder\'s frame is at its top and bottom. `arc` and `cylinder` need `shape_base=0` and a radius of at least twice `litho_max`. Beyond Hitem3D.',
+    cli: { flag: '--litho-shape <shape>', help: 'lithophane shape: flat plate, arc (bent along --litho-angle) or cylinder (a closed tube); width is the length along the curve' },
+  },
+  {
+    name: 'litho_angle',
+    param: 'lithoAngle',
+    type: { kind: 'decimal', min: 10, max: 350, unit: 'degrees' },
+    default: 120,
+    hitem3d: false,
+    applies: 'mesh',
+    only: ['litho_shape', 'arc'],
+    strict: true,
+    help: 'Arc lithophanes (`litho_shape=arc`): the degrees of arc the picture spans. Beyond Hitem3D.',
+    cli: { flag: '--litho-angle <degrees>', help: 'degrees of arc of a --litho-shape arc lithophane' },
   },
 ] as const satisfies readonly FieldRow[];
 
@@ -395,5 +421,15 @@ export function paramValue(row: TextRow, value: unknown): unknown {
  * mean nothing to a relief.
  */
 export function isRead(row: Row, textOf: (name: string) => string | undefined): boolean {
-  return !('only' in row) || textOf(row.only[0]) === row.only[1];
+  if (!('only' in row)) return true;
+  const [name, value] = row.only;
+  const parent = fieldNamed(name);
+  return textOf(name) === value && (parent === undefined || isRead(parent, textOf));
+}
+
+/** A field's default as its form text (a choice's wire value, a number's digits), if it has one. */
+export function defaultText(row: FieldRow): string | undefined {
+  if (row.default === undefined) return undefined;
+  if (row.type.kind === 'choice') return choiceValues(row.type).find(([, value]) => value === row.default)?.[0];
+  return String(row.default);
 }
