@@ -205,6 +205,8 @@ describe('depthmill generate, locally (no server)', () => {
       [['--relief-mode', 'lithophane'], /--relief-mode lithophane makes a mesh: format must be 3 \(stl\), 4 \(glb\) or 5 \(3mf\)/],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-min', '2', '--litho-max', '1.5'], /--litho-max must be more than litho_min \(2\)/],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-frame', '30'], /--litho-frame must be a number from 0 to 20/],
+      [['-f', 'stl', '--litho-shape', 'arc'], /--litho-shape only applies with relief_mode=lithophane/],
+      [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-shape', 'cylinder', '--litho-angle', '90'], /--litho-angle only applies with litho_shape=arc/],
       [['-f', 'stl', '--relief-style', 'bumpy'], /argument 'bumpy' is invalid.*detailed, smooth/],
       [['-f', 'stl', '--detail-height', '5'], /--detail-height must be a number from 0 to 2/],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--mask', join(dir, 'apple.jpg')], /--mask does not apply to --relief-mode lithophane/],
@@ -227,6 +229,8 @@ describe('depthmill generate, locally (no server)', () => {
     expect(help.stdout).toMatch(/--subject-box <box>\s+where the subject is, "x0,y0,x1,y1"/);
     expect(help.stdout).toMatch(/--mask <file>\s+your own background mask/);
     expect(help.stdout).toMatch(/--mask-out <path>\s+also write the mask/);
+    expect(help.stdout).toMatch(/--litho-shape <shape>\s+lithophane shape: flat plate, arc \(bent along\s+--litho-angle\) or cylinder/);
+    expect(help.stdout).toMatch(/--litho-angle <degrees>\s+degrees of arc of a --litho-shape arc lithophane\s+\(10\s+to 350, default 120\)/);
     expect(help.stdout).toMatch(/--detail-height <mm>\s+how deep the photo's detail is carved in the\s+detailed style, meshes only \(0 to 2, default 0\.4\)/);
   });
 
@@ -245,6 +249,21 @@ describe('depthmill generate, locally (no server)', () => {
     expect((max[1]! - min[1]!) / 50).toBeCloseTo(400 / 600, 2);
     expect(min[2]).toBeCloseTo(0, 4);
     expect(max[2]).toBeCloseTo(2.4, 3);
+  });
+
+  it('makes a cylinder lithophane with --litho-shape cylinder: one closed tube width / π across', async () => {
+    const dir = tempDir('litho-cylinder');
+    copyFileSync(join(PHOTOS, 'skimage_coffee.png'), join(dir, 'coffee.png')); // 600 × 400
+    const out = join(dir, 'coffee.stl');
+    const args = ['generate', join(dir, 'coffee.png'), '-o', out, '--relief-mode', 'lithophane', '--litho-shape', 'cylinder', '--width', '60'];
+    const result = await cliAsync(args, { DEPTHMILL_MODELS: tempDir('no-models') });
+    expect(result.status, result.stderr).toBe(0);
+    const report = admesh(out);
+    expect([report.parts, report.edgesFixed, report.backwardsEdges, report.facetsReversed]).toEqual([1, 0, 0, 0]);
+    const { min, max } = stlBounds(out);
+    expect(max[0]! - min[0]!).toBeCloseTo(60 / Math.PI, 2);
+    expect(max[1]! - min[1]!).toBeCloseTo(60 / Math.PI, 2);
+    expect(max[2]! - min[2]!).toBeCloseTo(40, 0); // the photo's height, standing
   });
 
   it('cuts with the user\'s --mask and writes the mask it used with --mask-out', async () => {

@@ -291,6 +291,36 @@ describe('web UI', () => {
     await expect.poll(() => page.textContent('#preview-status'), { timeout: 20_000 }).toBe('No preview: Thickest must be more than thinnest.');
     expect((await formsSent(page)).length).toBe(sent);
 
+    // Curved lithophanes: a cylinder, then an arc with its angle (asked for only then), each previewed.
+    const flatLitho = Number(await page.getAttribute('#viewer', 'data-triangles'));
+    expect(await page.isVisible('#litho_shape')).toBe(true);
+    expect(await page.isVisible('#litho_angle')).toBe(false);
+    await page.fill('#litho_min', '0.8');
+    await page.fill('#litho_max', '3');
+    await page.fill('#width', '100');
+    await page.selectOption('#litho_shape', 'cylinder');
+    expect(await page.isVisible('#litho_angle')).toBe(false);
+    const tube = await previewTriangles(page, String(flatLitho));
+    const tubeForm = (await formsSent(page)).at(-1)!;
+    expect(tubeForm).toMatchObject({ format: '4', relief_mode: 'lithophane', litho_shape: 'cylinder', width: '100' });
+    expect(tubeForm).not.toHaveProperty('litho_angle');
+    expect(await page.textContent('#preview-status')).toMatch(/^The mesh the downloads give: [\d,]+ triangles\.$/); // one part
+    await page.locator('#viewer canvas').scrollIntoViewIfNeeded();
+    expect((await canvasStats(page)).covered).toBeGreaterThan(0.05);
+    await page.locator('#viewer canvas').screenshot({ path: join(ARTIFACTS, 'web-ui-cylinder.png') });
+    await page.selectOption('#litho_shape', 'arc');
+    expect(await page.isVisible('#litho_angle')).toBe(true);
+    expect(await page.inputValue('#litho_angle')).toBe('120'); // the server's default
+    await page.fill('#litho_angle', '90');
+    await previewTriangles(page, String(tube));
+    expect((await formsSent(page)).at(-1)).toMatchObject({ format: '4', relief_mode: 'lithophane', litho_shape: 'arc', litho_angle: '90' });
+    expect((await canvasStats(page)).covered).toBeGreaterThan(0.05);
+    await page.locator('#viewer canvas').screenshot({ path: join(ARTIFACTS, 'web-ui-arc.png') });
+    // Back to the relief: the lithophane's shape is not sent with it.
+    await page.selectOption('#relief_mode', 'relief');
+    await expect.poll(async () => (await formsSent(page)).at(-1)?.relief_mode, { timeout: 20_000 }).toBe('relief');
+    expect((await formsSent(page)).at(-1)).not.toHaveProperty('litho_shape');
+
     const [pngDownload] = await Promise.all([page.waitForEvent('download'), page.click('a[data-format="png"]')]);
     expect(pngDownload.suggestedFilename()).toBe('opencv_apple.depth.png');
     const png = await sharp(await readFile((await pngDownload.path())!)).metadata();

@@ -101,7 +101,8 @@ export class ReliefView {
     const bounds = new Box3().setFromObject(relief);
     const centre = bounds.getCenter(new Vector3());
     const extent = bounds.getSize(new Vector3());
-    const size = Math.max(extent.x, extent.y);
+    // A curved lithophane stands: its height counts too.
+    const size = Math.max(extent.x, extent.y, extent.z);
     this.home = { position: new Vector3(centre.x, centre.y - size * 1.1, size * 1.25), target: new Vector3(centre.x, centre.y, bounds.min.z + extent.z / 2) };
     this.camera.near = size / 100;
     this.camera.far = size * 100;
