@@ -334,7 +334,7 @@ describe('web UI', () => {
     await page.click('#sign-out');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(await page.isVisible('#sign-in')).toBe(true);
-  });
+  }, 180_000); // a dozen tasks, the lithophanes' among them, on a shared machine
 
   it('shows the background cut over the photo, and redoes the map with a subject box drawn on it', async () => {
     const cutContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });

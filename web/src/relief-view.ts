@@ -101,9 +101,15 @@ export class ReliefView {
     const bounds = new Box3().setFromObject(relief);
     const centre = bounds.getCenter(new Vector3());
     const extent = bounds.getSize(new Vector3());
-    // A curved lithophane stands: its height counts too.
     const size = Math.max(extent.x, extent.y, extent.z);
-    this.home = { position: new Vector3(centre.x, centre.y - size * 1.1, size * 1.25), target: new Vector3(centre.x, centre.y, bounds.min.z + extent.z / 2) };
+    if (extent.z > Math.max(extent.x, extent.y) / 2) {
+      // A part that stands (a curved lithophane): seen whole from behind and above, where its relief
+      // is (the inside of an arc, into a tube's top) and the key light falls.
+      const distance = (0.55 * extent.length()) / Math.sin(((this.camera.fov / 2) * Math.PI) / 180);
+      this.home = { position: new Vector3(centre.x, centre.y + distance * Math.cos(Math.PI / 6), centre.z + distance * Math.sin(Math.PI / 6)), target: centre };
+    } else {
+      this.home = { position: new Vector3(centre.x, centre.y - size * 1.1, size * 1.25), target: new Vector3(centre.x, centre.y, bounds.min.z + extent.z / 2) };
+    }
     this.camera.near = size / 100;
     this.camera.far = size * 100;
     this.resetView();
