@@ -68,7 +68,8 @@ describe('the sign-in link', () => {
   });
 
   it('is not offered by a server others can reach: bound to 0.0.0.0, or behind a public URL', async () => {
-    for (const env of [{ HOST: '0.0.0.0' }, { DEPTHMILL_PUBLIC_URL: 'https://depth.example.com' }]) {
+    const others: Record<string, string>[] = [{ HOST: '0.0.0.0' }, { DEPTHMILL_PUBLIC_URL: 'https://depth.example.com' }];
+    for (const env of others) {
       const server = await serve({ env });
       const printed = await printedWebUi(server);
       expect(printed, JSON.stringify(env)).toBe(`${server.url}/`);
