@@ -57,7 +57,7 @@ export interface TaskStatus {
 
 /** The depth models a server runs, as GET /open-api/v1/depth/models reports them. */
 export interface DepthModels {
-  /** Registry names (`npx depthmill models list`) of the model serving each model_type; undefined from a server that runs none itself (role api). */
+  /** Registry names (`npx depthmill models list`) of the model serving each model type (base, pro); undefined from a server that runs none itself (role api). */
   base?: string;
   pro?: string;
   /** One line while FastDepth serves because the much better Depth Anything V2 Small is not installed: the command that installs it. */
@@ -317,7 +317,7 @@ export class DepthmillClient {
   }
 
   /**
-   * Which depth model serves each model_type, and the one-line hint while a much better model is a
+   * Which depth model serves each model type (base, pro), and the one-line hint while a much better model is a
    * command away (GET /open-api/v1/depth/models, beyond Hitem3D).
    */
   async depthModels(options: RequestOptions = {}): Promise<DepthModels> {
