@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ChecksumMismatchError, downloadModel, sha256File, type DownloadProgress } from '../models/model-download.js';
-import { bestInstalledModel, isInstalled, modelCacheDir, models, readPins, type ModelSource } from '../models/model-cache.js';
+import { bestInstalledModel, betterModelHint, isInstalled, modelCacheDir, models, readPins, type ModelSource } from '../models/model-cache.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-models.mjs', import.meta.url));
 
@@ -113,7 +113,8 @@ export function registerModelCommands(program: Command): void {
       // What `serve` and `generate` would use here: DEPTHMILL_MODEL_*, else the best installed.
       // (Imported here: the install step imports this file and should not pay for the config schema.)
       const { loadConfig } = await import('../config.js');
-      const serving = Object.entries(loadConfig().models);
+      const config = loadConfig();
+      const serving = Object.entries(config.models);
       const rows = Object.entries(models).map(([name, entry]) => {
         const installed = isInstalled(name, dir);
         return {
@@ -144,6 +145,9 @@ export function registerModelCommands(program: Command): void {
         // Licence caveats and how to get an opt-in model belong where the operator looks first.
         if (row.note) console.log(`  ${''.padEnd(30)} note: ${row.note}`);
       }
+      // While FastDepth serves for want of the better model: the one line that says how to get it.
+      const hint = betterModelHint(config.models, (name) => isInstalled(name, dir));
+      if (hint) console.log(`\n${hint}`);
     });
 
   command

@@ -34,6 +34,7 @@ function element<T extends HTMLElement>(id: string): T {
 }
 
 const ui = {
+  modelHint: element('model-hint'),
   account: element('account'),
   accountName: element('account-name'),
   signOut: element<HTMLButtonElement>('sign-out'),
@@ -112,6 +113,9 @@ function messageOf(error: unknown): string {
 
 // ---- signing in
 
+/** What the tab keeps to stay signed in: credentials, or a sign-in link's token (it lasts 24 hours). */
+type Session = { clientId: string; clientSecret: string } | { clientId: string; accessToken: string };
+
 function signedIn(next: DepthmillClient, clientId: string): void {
   client = next;
   ui.signInSection.hidden = true;
@@ -119,10 +123,23 @@ function signedIn(next: DepthmillClient, clientId: string): void {
   ui.account.hidden = false;
   ui.accountName.textContent = `Signed in as ${clientId}`;
   ui.photoInput.focus();
+  showModelHint(next);
+}
+
+/** The server's one line while a much better depth model is a command away (none from older servers). */
+function showModelHint(from: DepthmillClient): void {
+  from
+    .depthModels()
+    .then(({ hint }) => {
+      ui.modelHint.textContent = hint ? `${hint}.` : '';
+      ui.modelHint.hidden = !hint;
+    })
+    .catch(() => (ui.modelHint.hidden = true));
 }
 
 function signOut(): void {
   sessionStorage.removeItem(CREDENTIALS_KEY);
+  ui.modelHint.hidden = true;
   running?.abort();
   client = undefined;
   ui.workspace.hidden = true;
@@ -147,7 +164,7 @@ ui.signInForm.addEventListener('submit', (event) => {
   candidate
     .accessToken()
     .then(() => {
-      sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ clientId, clientSecret }));
+      sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ clientId, clientSecret } satisfies Session));
       signedIn(candidate, clientId);
     })
     .catch((error: unknown) => {
@@ -163,11 +180,42 @@ function restoreSession(): void {
   const saved = sessionStorage.getItem(CREDENTIALS_KEY);
   if (!saved) return;
   try {
-    const { clientId, clientSecret } = JSON.parse(saved) as { clientId: string; clientSecret: string };
-    signedIn(new DepthmillClient({ baseUrl: location.origin, clientId, clientSecret }), clientId);
+    const session = JSON.parse(saved) as Session;
+    signedIn(new DepthmillClient({ baseUrl: location.origin, ...session }), session.clientId);
   } catch {
     sessionStorage.removeItem(CREDENTIALS_KEY);
   }
+}
+
+/**
+ * The sign-in link the server prints on loopback (`/#signin=<secret>`): its one-time secret is
+ * traded for a token and the fragment leaves the address bar at once, so neither a reload nor the
+ * history holds a secret (spent or not). True when the page was opened with one.
+ */
+function signInWithLink(): boolean {
+  const secret = new URLSearchParams(location.hash.slice(1)).get('signin');
+  if (!secret) return false;
+  const link = location.href;
+  history.replaceState(null, '', location.pathname + location.search);
+  ui.signInButton.disabled = true;
+  DepthmillClient.fromSignInLink(link)
+    .then((signed) => {
+      const clientId = signed.clientId ?? 'the web UI client';
+      signed
+        .accessToken()
+        .then((accessToken) => sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ clientId, accessToken } satisfies Session)))
+        .catch(() => undefined);
+      signedIn(signed, clientId);
+    })
+    .catch((error: unknown) => {
+      ui.signInError.textContent =
+        error instanceof DepthmillError && error.status === 401
+          ? 'That sign-in link was used already, or is from an earlier start of the server: open the link the server printed at its latest start (restart it for a fresh one), or sign in with client credentials.'
+          : messageOf(error);
+      restoreSession();
+    })
+    .finally(() => (ui.signInButton.disabled = false));
+  return true;
 }
 
 // ---- the photo
@@ -587,7 +635,7 @@ async function makeFormat(format: OutputFormat, label: string, button: HTMLButto
 
 // ---- start
 
-restoreSession();
+if (!signInWithLink()) restoreSession();
 showReliefMode();
 loadFieldRules()
   .then((rules) => {
