@@ -38,27 +38,31 @@ export function depthNormals(map: DepthMap): NormalPlanes {
   const nx = new Float32Array(n);
   const ny = new Float32Array(n);
   const nz = new Float32Array(n);
+  // The heights (clamped as the depth PNG stores the depth; NaN is 0) and the cut, once each:
+  // the loop below reads every pixel five times.
   const scale = NORMAL_HEIGHT_SHARE * width;
-  const inside = (i: number): boolean => !alpha || (alpha[i] as number) >= 0.5;
-  const h = (i: number): number => {
+  const h = new Float32Array(n);
+  const inside = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
     const v = depth[i] as number;
-    return v > 0 ? (v < 1 ? v : 1) : 0; // clamped as the depth PNG stores it; NaN is 0
-  };
+    h[i] = (v > 0 ? (v < 1 ? v : 1) : 0) * scale;
+    inside[i] = !alpha || (alpha[i] as number) >= 0.5 ? 1 : 0;
+  }
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      if (!inside(i)) {
+      if (!inside[i]) {
         nz[i] = 1;
         continue;
       }
-      const left = x > 0 && inside(i - 1) ? i - 1 : i;
-      const right = x < width - 1 && inside(i + 1) ? i + 1 : i;
-      const up = y > 0 && inside(i - width) ? i - width : i;
-      const down = y < height - 1 && inside(i + width) ? i + width : i;
-      // Per pixel, in the height's pixel units; 0 where a pixel has no neighbour on either side.
-      const dx = right === left ? 0 : ((h(right) - h(left)) * scale) / (right - left);
+      const left = x > 0 && inside[i - 1] ? i - 1 : i;
+      const right = x < width - 1 && inside[i + 1] ? i + 1 : i;
+      const up = y > 0 && inside[i - width] ? i - width : i;
+      const down = y < height - 1 && inside[i + width] ? i + width : i;
+      // Slopes per pixel, in the height's pixel units; 0 where a pixel has no neighbour on either side.
+      const dx = right === left ? 0 : ((h[right] as number) - (h[left] as number)) / (right - left);
       // Rows go down the image; +Y is up, so the slope along +Y is the negated slope down the rows.
-      const dyUp = down === up ? 0 : (-(h(down) - h(up)) * scale) / ((down - up) / width);
+      const dyUp = down === up ? 0 : -((h[down] as number) - (h[up] as number)) / ((down - up) / width);
       const length = Math.sqrt(dx * dx + dyUp * dyUp + 1);
       nx[i] = -dx / length;
       ny[i] = -dyUp / length;
@@ -80,10 +84,12 @@ export async function encodeNormalMap(map: DepthMap): Promise<Buffer> {
   const normals = depthNormals(map);
   const channels = alpha ? 4 : 3;
   const pixels = new Uint16Array(n * channels);
-  const planes = [normals.x.data, normals.y.data, normals.z.data];
+  const [x, y, z] = [normals.x.data, normals.y.data, normals.z.data];
   for (let i = 0; i < n; i++) {
     const at = i * channels;
-    for (let c = 0; c < 3; c++) pixels[at + c] = Math.round(((planes[c]![i] as number) * 0.5 + 0.5) * 65535);
+    pixels[at] = toUshort((x[i] as number) * 0.5 + 0.5);
+    pixels[at + 1] = toUshort((y[i] as number) * 0.5 + 0.5);
+    pixels[at + 2] = toUshort((z[i] as number) * 0.5 + 0.5);
     if (alpha) pixels[at + 3] = toUshort(alpha[i] as number);
   }
   // As png16.ts: ushort samples in, rgb16 kept at 16 bits, the same PNG compression settings.
@@ -98,6 +104,7 @@ export async function encodeNormalMap(map: DepthMap): Promise<Buffer> {
   return png;
 }
 
+/** round(v * 65535) of v clamped to 0..1, as png16.ts stores the depth and its alpha. */
 function toUshort(v: number): number {
-  return v > 0 ? (v < 1 ? Math.round(v * 65535) : 65535) : 0;
+  return v > 0 ? (v < 1 ? (v * 65535 + 0.5) | 0 : 65535) : 0;
 }
