@@ -328,7 +328,7 @@ describe('web UI', () => {
     await page.click('#sign-out');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(await page.isVisible('#sign-in')).toBe(true);
-  });
+  }, 120_000); // a depth map, five relief previews and downloads, and a normal map: about a minute on a 2-core machine
 
   it('shows the background cut over the photo, and redoes the map with a subject box drawn on it', async () => {
     const cutContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
