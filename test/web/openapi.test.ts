@@ -88,7 +88,7 @@ describe('OpenAPI document', () => {
     expect(Object.keys(properties).sort()).toEqual(['image', 'mask', 'depth_map', ...Object.keys(createTaskFields.shape)].sort());
     expect(required).toEqual(['format']);
     expect(properties.image).toMatchObject({ type: 'string', format: 'binary' });
-    expect(properties.format!.enum).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(properties.format!.enum).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect(properties.model_type).toMatchObject({ enum: ['pro', 'base'], default: 'pro' });
     expect(properties.rmbg).toMatchObject({ enum: ['0', '1'], default: '1' });
     expect(properties.width).toMatchObject({ type: 'string', default: '40', 'x-minimum': 20, 'x-maximum': 600 });

@@ -5,10 +5,11 @@
 import './style.css';
 import { DepthmillClient, DepthmillError, type CreateTaskInput, type FinishedTask, type OutputFormat, type TaskSettings, type TaskStatus } from '../../src/client/client.js';
 import type { Colormap } from './colormaps.js';
-import { formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../../src/contract/formats.js';
+import { formatExtension, formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../../src/contract/formats.js';
 import { taskKind } from '../../src/contract/task-kind.js';
 import { CutView } from './cut-view.js';
 import { decodeDepth, DepthView } from './depth-view.js';
+import { NormalView } from './normal-view.js';
 import { applyFieldRules, DEPTH_FIELDS, loadFieldRules, readOptions, reliefOptions } from './options.js';
 import { ReliefView, webglAvailable } from './relief-view.js';
 
@@ -98,6 +99,7 @@ const cutView = new CutView({
   fields: [element<HTMLInputElement>('box-x0'), element<HTMLInputElement>('box-y0'), element<HTMLInputElement>('box-x1'), element<HTMLInputElement>('box-y1')],
 });
 let reliefView: ReliefView | undefined;
+const normalView = new NormalView(element('normal-preview'), element<HTMLImageElement>('normal-image'));
 /** The preview task under way, if any: a newer option aborts it. */
 let previewRun: AbortController | undefined;
 let previewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -519,9 +521,12 @@ interface Ready {
   at: number;
 }
 
+/** As the command line names them: `cat.depth.png`, `cat.normal.png`, `cat.stl`. */
 function fileName(format: OutputFormat): string {
   const stem = (current?.photo.name ?? 'photo').replace(/\.[^.]+$/, '');
-  return isMeshFormat(format) ? `${stem}.${format}` : `${stem}.depth.${format}`;
+  if (isMeshFormat(format)) return `${stem}.${format}`;
+  const extension = formatExtension(format);
+  return extension === format ? `${stem}.depth.${format}` : `${stem}.${format}.${extension}`;
 }
 
 function downloadLink(ready: Ready, label: string): HTMLAnchorElement {
@@ -598,7 +603,8 @@ function setDownload(format: OutputFormat, ready?: Ready): void {
 }
 
 function resetDownloads(png: Ready): void {
-  // The order a user is offered them in: the depth maps, then the reliefs.
+  // The order a user is offered them in: the depth maps, then the reliefs. A normal map shown is of the old map.
+  normalView.hide();
   ui.downloads.replaceChildren(...FORMATS_BY_KIND.map((format) => downloadItem(format, format === png.format ? png : undefined)));
 }
 
@@ -622,6 +628,12 @@ async function makeFormat(format: OutputFormat, label: string, button: HTMLButto
     // If the options changed meanwhile, this line was replaced and the result is for old options.
     if (!button.isConnected) return;
     const link = downloadLink({ format, url: task.url, taskId: task.taskId, at: Date.now() }, label);
+    if (format === 'normal' && client) {
+      // A normal map is shown as well as offered (below the list), unless a new map came meanwhile.
+      const png = await client.download(task);
+      if (!button.isConnected) return;
+      await normalView.show(png);
+    }
     button.replaceWith(link);
     note.textContent = 'ready';
     link.focus();
