@@ -1,5 +1,6 @@
 // One typed, validated configuration, read from the environment (README "Running it").
 // Everything has a default, so `npm start` works with no set-up at all.
+import { BlockList, isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -154,4 +155,19 @@ function checkTlsPair({ tlsCert, tlsKey }: Pick<Config, 'tlsCert' | 'tlsKey'>): 
   if ((tlsCert === undefined) === (tlsKey === undefined)) return;
   const [set, unset] = tlsCert === undefined ? ['DEPTHMILL_TLS_KEY', 'DEPTHMILL_TLS_CERT'] : ['DEPTHMILL_TLS_CERT', 'DEPTHMILL_TLS_KEY'];
   throw new Error(`invalid configuration: ${set} is set but ${unset} is not; HTTPS needs both the certificate (DEPTHMILL_TLS_CERT) and its private key (DEPTHMILL_TLS_KEY), plain HTTP neither`);
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * Whether an address to bind (HOST) takes connections from this machine only: 127.0.0.0/8, ::1
+ * (also as ::ffff:127.x) or `localhost`. Any other name, and 0.0.0.0 or ::, may be reachable from
+ * elsewhere.
+ */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === 'localhost') return true;
+  const family = isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }

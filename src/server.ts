@@ -8,10 +8,11 @@ import { PrometheusMetrics } from './adapters/prometheus-metrics.js';
 import { createSafeFetch } from './adapters/safe-fetch.js';
 import { ThreadEngine } from './adapters/thread-pool.js';
 import { buildApp } from './api/app.js';
+import { SignInLink } from './api/sign-in-link.js';
 import { TokenIssuer } from './api/tokens.js';
-import type { Config } from './config.js';
+import { isLoopbackHost, type Config } from './config.js';
 import { createLogger } from './logger.js';
-import { expectedChecksum, modelCacheDir, modelEntry, modelPath } from './models/model-cache.js';
+import { betterModelHint, expectedChecksum, isInstalled, modelCacheDir, modelEntry, modelPath } from './models/model-cache.js';
 import { CallbackDispatcher } from './tasks/callback-dispatcher.js';
 import { Housekeeping } from './tasks/housekeeping.js';
 import { Reconciler, TASK_LEASE_MS } from './tasks/reconciler.js';
@@ -24,6 +25,11 @@ export interface RunningServer {
   url: string | undefined;
   /** A worker's own metrics page (DEPTHMILL_METRICS_PORT), when it has one. */
   metricsUrl?: string | undefined;
+  /**
+   * The web UI's one-time sign-in link (`…/#signin=<secret>`), on a server that listens on loopback
+   * only (signInLinkOffered); undefined elsewhere.
+   */
+  signInUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,17 @@ function logModels(models: Config['models'], logger: Logger): void {
   }
 }
 
+/**
+ * Whether the server prints a sign-in link (README "Web UI"): only when nobody but this machine's
+ * users can reach it: bound to loopback, serving the API and the worker in one process (the link's
+ * secret lives in its memory), and not declared reachable by a public URL (a proxy in front). A
+ * server others can reach keeps client credentials: a leaked link would let anyone who can reach
+ * the port in, while credentials are per client and revocable.
+ */
+export function signInLinkOffered(config: Pick<Config, 'role' | 'host' | 'publicUrl'>): boolean {
+  return config.role === 'all' && isLoopbackHost(config.host) && config.publicUrl === undefined;
+}
+
 function hostForUrl(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
@@ -61,9 +78,14 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // Before anything opens: a certificate that cannot be read stops the start at once.
   const tls = runsApi ? readTlsFiles(config) : undefined;
   const scheme = config.tlsCert ? 'https' : 'http';
+  // What this process runs, and the one line that says how to get a much better depth model.
+  let depthModels: { base: string; pro: string; hint: string | undefined } | undefined;
   if (runsWorker) {
     checkModelsInstalled(config.models, modelDir);
     logModels(config.models, logger);
+    const hint = betterModelHint(config.models, (name) => isInstalled(name, modelDir));
+    if (hint) logger.info({ hint: true }, hint);
+    depthModels = { base: config.models.base, pro: config.models.pro, hint };
   }
 
   const adapters = await openAdapters(config);
@@ -79,6 +101,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   if (metrics && runsApi && config.metricsPort !== undefined) logger.warn('DEPTHMILL_METRICS_PORT is for role worker: this process serves /metrics on its API port');
 
   let url: string | undefined;
+  let signInUrl: string | undefined;
   if (runsApi) {
     const tasks = new TaskService({
       tasks: store,
@@ -91,11 +114,30 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       metrics,
     });
     const tokens = new TokenIssuer(serverSecret, store);
-    const app = await buildApp({ config, tasks, clients: store, blobs, tokens, links, outbound, logger, rateLimitRedis: adapters.rateLimitRedis, rateLimitNamespace: adapters.rateLimitNamespace, readiness: { database: store, queue, blobs }, metrics, tls });
+    const signIn = signInLinkOffered(config) ? SignInLink.create(store) : undefined;
+    const app = await buildApp({
+      config,
+      tasks,
+      clients: store,
+      blobs,
+      tokens,
+      links,
+      outbound,
+      logger,
+      rateLimitRedis: adapters.rateLimitRedis,
+      rateLimitNamespace: adapters.rateLimitNamespace,
+      readiness: { database: store, queue, blobs },
+      metrics,
+      tls,
+      signInLink: signIn?.link,
+      depthModels,
+    });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     url = `${scheme}://${hostForUrl(config.host)}:${port}`;
+    // In the fragment: a browser never sends it, so no request log or Referer carries the secret.
+    if (signIn) signInUrl = `${url}/#signin=${signIn.secret}`;
     closeHttp = () => app.close();
   }
 
@@ -158,6 +200,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   return {
     url,
     metricsUrl,
+    signInUrl,
     async close() {
       // HTTP first (no new tasks), then the queue (running tasks finish), then the rest.
       await closeHttp();

@@ -49,6 +49,7 @@ function documentBase(): Json {
       securitySchemes: {
         clientCredentials: { type: 'http', scheme: 'basic', description: 'client_id and client_secret' },
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'accessToken from /open-api/v1/auth/token' },
+        signInLink: { type: 'http', scheme: 'bearer', description: 'the one-time secret of the sign-in link a server on loopback prints at start (`#signin=<secret>`)' },
       },
     },
   };

@@ -119,6 +119,27 @@ export const tokenRoute = {
   response: { 200: json(TokenAnswer, 'the token, valid 24 hours'), ...errorAnswers(Errors.invalidField, Errors.invalidCredentials, Errors.rateLimited) },
 } satisfies FastifySchema & Record<string, unknown>;
 
+export const SignInLinkAnswer = envelope(
+  z.object({
+    accessToken: z.string().describe('JWT, valid 24 hours: the same as /open-api/v1/auth/token gives'),
+    tokenType: z.literal('Bearer'),
+    nonce: z.string(),
+    clientId: z.string().describe('the client the link signs in as: "web UI (sign-in link)" in `depthmill clients list`'),
+  }),
+  'SignInLinkAnswer',
+  'sign-in link answer',
+);
+
+export const signInLinkRoute = {
+  tags: ['auth'],
+  operationId: 'redeemSignInLink',
+  summary: "Exchange the start-up sign-in link's one-time secret for an access token (beyond Hitem3D)",
+  description:
+    'A server that listens on loopback only (role all, no DEPTHMILL_PUBLIC_URL) prints `depthmill web UI: http://127.0.0.1:8080/#signin=<secret>` at each start; the web UI sends `<secret>` as `Authorization: Bearer <secret>`. It works once, and only until the server stops: a second use, a wrong secret, or a server that offers no link answers 40010000 (HTTP 401). The body may be empty.',
+  security: [{ signInLink: [] }],
+  response: { 200: json(SignInLinkAnswer, 'the token, valid 24 hours; the link is spent'), ...errorAnswers(Errors.invalidField, Errors.invalidCredentials, Errors.rateLimited) },
+} satisfies FastifySchema & Record<string, unknown>;
+
 export const createTaskRoute = {
   tags: ['depth'],
   operationId: 'createTask',
@@ -242,6 +263,27 @@ export const balanceRoute = {
     'A task takes its cost when create-task accepts it and gives it back when it fails; with too few credits create-task answers 30010000 (HTTP 402). Operators set balances with `depthmill clients credit <client_id> <n>`.',
   security: [{ bearer: [] }],
   response: { 200: json(BalanceAnswer, 'the balance'), ...errorAnswers(Errors.unauthorized, Errors.rateLimited) },
+} satisfies FastifySchema & Record<string, unknown>;
+
+export const DepthModelsAnswer = envelope(
+  z.object({
+    base: z.string().nullable().describe('registry name of the depth model that serves model_type base (`npx depthmill models list`); null from a process that runs no model (role api)'),
+    pro: z.string().nullable().describe('the same for model_type pro'),
+    hint: z
+      .string()
+      .nullable()
+      .describe('one line while the bundled FastDepth serves because Depth Anything V2 Small is not installed: what the better model gives and the command that installs it; null otherwise'),
+  }),
+  'DepthModelsAnswer',
+  'the depth models this server runs',
+);
+
+export const depthModelsRoute = {
+  tags: ['depth'],
+  operationId: 'getDepthModels',
+  summary: 'Which depth model serves each model_type, and how to get a much better one (beyond Hitem3D)',
+  security: [{ bearer: [] }],
+  response: { 200: json(DepthModelsAnswer, 'the depth models'), ...errorAnswers(Errors.unauthorized, Errors.rateLimited) },
 } satisfies FastifySchema & Record<string, unknown>;
 
 /** The Hitem3D family's query-task for any kind of task: here every task is a depth task. */

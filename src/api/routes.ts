@@ -17,7 +17,8 @@ import { basicCredentials, requireClient } from './authenticate.js';
 import { readCreateTask } from './create-task-form.js';
 import { linkBase } from './link-base.js';
 import { ApiError, Errors } from '../contract/errors.js';
-import { anyQueryTaskRoute, balanceRoute, createTaskRoute, downloadRoute, queryTaskRoute, refuseInvalid, tokenRoute, UNLIMITED_BALANCE } from './route-schemas.js';
+import { anyQueryTaskRoute, balanceRoute, createTaskRoute, depthModelsRoute, downloadRoute, queryTaskRoute, refuseInvalid, signInLinkRoute, tokenRoute, UNLIMITED_BALANCE } from './route-schemas.js';
+import type { SignInLink } from './sign-in-link.js';
 import type { TokenIssuer } from './tokens.js';
 
 export interface RouteDeps {
@@ -29,6 +30,10 @@ export interface RouteDeps {
   links: LinkSigner;
   /** Fetches image_url, guarded against SSRF. */
   outbound: OutboundFetch;
+  /** The start-up sign-in link, on a server that listens on loopback only (server.ts); else none. */
+  signInLink?: SignInLink | undefined;
+  /** The depth models this process runs, and the better-model hint; undefined on role api (it runs none). */
+  depthModels?: { base: string; pro: string; hint: string | undefined } | undefined;
 }
 
 
@@ -71,6 +76,23 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return successEnvelope({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex') });
   });
 
+  // Beyond Hitem3D: the sign-in link's one-time secret for a token (sign-in-link.ts), limited as sign-in is.
+  app.post('/open-api/v1/auth/link', { schema: signInLinkRoute, bodyLimit: TOKEN_BODY_LIMIT, config: { rateLimit: signInLimit } }, async (request) => {
+    const { signInLink } = deps;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    const client = match && signInLink ? await signInLink.redeem(match[1]!) : undefined;
+    if (!client) {
+      throw new ApiError(
+        Errors.invalidCredentials,
+        signInLink
+          ? 'sign-in link not valid: a link works once, and only until the server stops (it prints a fresh one at each start); or sign in with client credentials'
+          : 'this server offers no sign-in link (only a server that listens on loopback does): sign in with client credentials',
+      );
+    }
+    request.log.info({ clientId: client.id }, 'signed in with the sign-in link');
+    return successEnvelope({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex'), clientId: client.id });
+  });
+
   // The token and the body's type are checked before a byte of the body is read (onRequest runs
   // before parsing): nobody without a token can make the server read 20 MB.
   const clientOf = new WeakMap<FastifyRequest, Client>();
@@ -107,6 +129,12 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get('/open-api/v1/balance', { schema: balanceRoute }, async (request) => {
     const client = await requireClient(request, tokens);
     return successEnvelope({ totalBalance: client.balance ?? UNLIMITED_BALANCE, unlimited: client.balance === undefined, costs: config.creditCosts });
+  });
+
+  app.get('/open-api/v1/depth/models', { schema: depthModelsRoute }, async (request) => {
+    await requireClient(request, tokens);
+    const { depthModels } = deps;
+    return successEnvelope({ base: depthModels?.base ?? null, pro: depthModels?.pro ?? null, hint: depthModels?.hint ?? null });
   });
 
   // Signed download links (API.md: valid one hour), served by the same process.

@@ -10,7 +10,7 @@ import { choiceValues, fieldNamed, PARAM_FIELDS, type FieldRow, type ParamRow } 
 import { taskFields, taskOptionsOf, type TaskFieldValues } from '../contract/task-fields.js';
 import { taskKind } from '../contract/task-kind.js';
 import { loadConfig } from '../config.js';
-import { DEPTH_FORMATS, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../contract/formats.js';
+import { DEPTH_FORMATS, formatExtension, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../contract/formats.js';
 import type { OutputFormat, TaskParams } from '../contract/task.js';
 import { runBatch, shown, summaryText, type Job, type Producer } from './generate-batch.js';
 import { expandInputs } from './inputs.js';
@@ -84,10 +84,12 @@ export function taskParamsOf(options: Partial<GenerateOptions>, format: OutputFo
   return toTaskParams(parsed.data);
 }
 
-/** `cat.jpg` -> `cat.depth.png` (depth maps) or `cat.stl` (reliefs). */
+/** `cat.jpg` -> `cat.depth.png` (depth maps), `cat.normal.png` (normal maps) or `cat.stl` (reliefs). */
 function outputName(input: string, format: OutputFormat): string {
   const stem = basename(input, extname(input));
-  return isMeshFormat(format) ? `${stem}.${format}` : `${stem}.depth.${format}`;
+  if (isMeshFormat(format)) return `${stem}.${format}`;
+  const extension = formatExtension(format);
+  return extension === format ? `${stem}.depth.${format}` : `${stem}.${format}.${extension}`;
 }
 
 /** `cat.jpg` -> `cat.mask.png`, what --mask-out DIR holds. */
@@ -100,9 +102,12 @@ async function looksLikeDirectory(given: string): Promise<boolean> {
   return given.endsWith('/') || given.endsWith(sep) || (await isDirectory(resolve(given)));
 }
 
+/** The format a file name asks for: `.normal.png` a normal map, else its extension's format. */
 function formatOfPath(path: string): OutputFormat | undefined {
-  const extension = extname(path).slice(1).toLowerCase();
-  return FORMATS_BY_KIND.find((format) => format === extension);
+  const name = basename(path).toLowerCase();
+  const extension = extname(name).slice(1);
+  const nameOf = (format: OutputFormat) => (formatExtension(format) === format ? format : `${format}.${formatExtension(format)}`);
+  return FORMATS_BY_KIND.find((format) => format !== extension && name.endsWith(`.${nameOf(format)}`)) ?? FORMATS_BY_KIND.find((format) => format === extension);
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -120,7 +125,7 @@ async function planJobs(files: string[], format: OutputFormat, options: Generate
     const extension = extname(options.output).slice(1).toLowerCase();
     if (!folder && extension !== '') {
       // A file name: it must name the format written, and there must be one photo to write to it.
-      if (extension !== format) throw new Error(`-o ${options.output}: a ${format} file is written, so name it ${basename(options.output, extname(options.output))}.${format} (or choose --format)`);
+      if (extension !== formatExtension(format)) throw new Error(`-o ${options.output}: a ${format} file is written, so name it ${basename(options.output, extname(options.output))}.${formatExtension(format)} (or choose --format)`);
       if (files.length > 1) throw new Error(`-o ${options.output} names one file, but ${files.length} photos were given: give a folder (-o out/) or --out-dir`);
     }
     if (files.length === 1 && !folder) outFile = path;
@@ -220,7 +225,7 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
   const format = options.format ?? (options.output !== undefined ? formatOfPath(options.output) : undefined) ?? 'png';
   if (options.format !== undefined && options.output !== undefined) {
     const named = formatOfPath(options.output);
-    if (named !== undefined && named !== options.format) throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
+    if (named !== undefined && named !== options.format && formatExtension(named) !== formatExtension(options.format)) throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
   }
   const params = taskParamsOf(options, format);
   if (taskKind(params) === 'lithophane') {
@@ -281,7 +286,7 @@ export function registerGenerateCommand(program: Command): void {
     .alias('gen')
     .description('make depth maps or printable reliefs from photos, on this machine (no server needed) or through a server (--server)')
     .argument('<inputs...>', 'photos: files, folders (their png, jpeg and webp files) or quoted patterns like "shoots/**/*.jpg"')
-    .addOption(new Option('-f, --format <format>', `what to make: ${DEPTH_FORMATS.join(', ')} (depth maps) or ${MESH_FORMATS.join(', ')} (reliefs); default: from -o, else png`).choices(FORMATS_BY_KIND))
+    .addOption(new Option('-f, --format <format>', `what to make: ${DEPTH_FORMATS.join(', ')} (depth maps; normal: its normal map, a PNG) or ${MESH_FORMATS.join(', ')} (reliefs); default: from -o, else png`).choices(FORMATS_BY_KIND))
     .option('-o, --output <path>', 'the output file (one input) or folder; default: beside each photo, as NAME.depth.png or NAME.stl')
     .option('--out-dir <dir>', 'write every output into this folder (created if needed)');
   // The depth map's fields, the user's corrections to its cut, then the relief's fields.

@@ -9,11 +9,11 @@ import { glob } from 'tinyglobby';
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
 /**
- * Depth maps an earlier run wrote beside its photos (`cat.depth.png`), and the masks of
- * `--mask-out` (`cat.mask.png`): never inputs themselves.
+ * Depth maps an earlier run wrote beside its photos (`cat.depth.png`), their normal maps
+ * (`cat.normal.png`), and the masks of `--mask-out` (`cat.mask.png`): never inputs themselves.
  */
 export function isDepthOutput(path: string): boolean {
-  return /\.(depth\.[^.]+|mask\.png)$/i.test(basename(path));
+  return /\.(depth\.[^.]+|normal\.png|mask\.png)$/i.test(basename(path));
 }
 
 function isPhoto(path: string): boolean {

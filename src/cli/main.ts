@@ -48,6 +48,9 @@ program
     });
     if (server.metricsUrl) console.log(`depthmill worker metrics on ${server.metricsUrl}`);
     console.log(server.url ? `depthmill listening on ${server.url}` : `depthmill worker ready (concurrency ${config.concurrency})`);
+    // Printed, never logged: stdout of a laptop's terminal, not a log shipped elsewhere.
+    if (server.signInUrl) console.log(`depthmill web UI: ${server.signInUrl}  (opens it signed in; the link works once, a fresh one at each start)`);
+    else if (server.url) console.log(`depthmill web UI: ${server.url}/  (sign in with client credentials: \`depthmill clients create <name>\`)`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

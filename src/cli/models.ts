@@ -5,8 +5,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { downloadModel, sha256File, type DownloadProgress } from '../models/model-download.js';
-import { isInstalled, modelCacheDir, models, readPins, type ModelSource } from '../models/model-cache.js';
+import { ChecksumMismatchError, downloadModel, sha256File, type DownloadProgress } from '../models/model-download.js';
+import { bestInstalledModel, betterModelHint, isInstalled, modelCacheDir, models, readPins, type ModelSource } from '../models/model-cache.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-models.mjs', import.meta.url));
 
@@ -68,6 +68,8 @@ export async function fetchOptionalModels(env: NodeJS.ProcessEnv = process.env):
     if (!entry.fetchAtInstall) continue;
     const notFetched = (reason: string) =>
       console.log(`depthmill: optional model ${name} not fetched (${reason}); fetch it later with \`npx depthmill models pull ${name}\``);
+    // What serves instead, so that a failed fetch is never mistaken for the better model running.
+    const fallback = () => bestInstalledModel(entry.task, (other) => other !== name && isInstalled(other, dir));
     if (skip) {
       notFetched(`${SKIP_DOWNLOADS_VARIABLE} is set`);
       continue;
@@ -84,7 +86,16 @@ export async function fetchOptionalModels(env: NodeJS.ProcessEnv = process.env):
       console.log(`depthmill: model ${name} installed (${megabytes(result.bytes)}, sha256 verified) at ${result.path}`);
     } catch (error) {
       progress.end();
-      notFetched((error instanceof Error ? error.message : String(error)).split('\n')[0]!);
+      if (error instanceof ChecksumMismatchError) {
+        // The host answered, but not with the pinned file (a re-upload, a proxy's page): loud, one line.
+        console.log(
+          `depthmill: optional model ${name} NOT installed: the file from ${error.from} failed its checksum ` +
+            `(expected sha256 ${error.expected}, got ${error.actual}), so nothing was installed and ${entry.task} stays on ${fallback()}; ` +
+            `retry with \`npx depthmill models pull ${name}\` (or \`--from <mirror URL>\` for a copy of the pinned file)`,
+        );
+      } else {
+        notFetched((error instanceof Error ? error.message : String(error)).split('\n')[0]!);
+      }
     }
   }
 }
@@ -102,7 +113,8 @@ export function registerModelCommands(program: Command): void {
       // What `serve` and `generate` would use here: DEPTHMILL_MODEL_*, else the best installed.
       // (Imported here: the install step imports this file and should not pay for the config schema.)
       const { loadConfig } = await import('../config.js');
-      const serving = Object.entries(loadConfig().models);
+      const config = loadConfig();
+      const serving = Object.entries(config.models);
       const rows = Object.entries(models).map(([name, entry]) => {
         const installed = isInstalled(name, dir);
         return {
@@ -133,6 +145,9 @@ export function registerModelCommands(program: Command): void {
         // Licence caveats and how to get an opt-in model belong where the operator looks first.
         if (row.note) console.log(`  ${''.padEnd(30)} note: ${row.note}`);
       }
+      // While FastDepth serves for want of the better model: the one line that says how to get it.
+      const hint = betterModelHint(config.models, (name) => isInstalled(name, dir));
+      if (hint) console.log(`\n${hint}`);
     });
 
   command

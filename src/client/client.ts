@@ -55,6 +55,15 @@ export interface TaskStatus {
   error?: string;
 }
 
+/** The depth models a server runs, as GET /open-api/v1/depth/models reports them. */
+export interface DepthModels {
+  /** Registry names (`npx depthmill models list`) of the model serving each model type (base, pro); undefined from a server that runs none itself (role api). */
+  base?: string;
+  pro?: string;
+  /** One line while FastDepth serves because the much better Depth Anything V2 Small is not installed: the command that installs it. */
+  hint?: string;
+}
+
 /** A client's credits, as GET /open-api/v1/balance reports them. */
 export interface Balance {
   /** Credits left (2^31 - 1 when unlimited). */
@@ -77,9 +86,13 @@ export interface FinishedTask extends TaskStatus {
 export interface ClientOptions {
   /** Where the server is, e.g. http://127.0.0.1:8080. */
   baseUrl: string;
-  clientId: string;
-  clientSecret: string;
-  /** A token kept from an earlier session; replaced transparently when the server refuses it. */
+  /** Client credentials (`depthmill clients create <name>`); without them, accessToken alone. */
+  clientId?: string;
+  clientSecret?: string;
+  /**
+   * A token kept from an earlier session; replaced transparently when the server refuses it. Alone
+   * (no credentials: a sign-in link's, fromSignInLink), the client works until it expires (24 hours).
+   */
   accessToken?: string;
   /** Told every new token, to keep it somewhere (it is valid 24 hours). */
   onToken?: (accessToken: string) => void;
@@ -170,8 +183,9 @@ function toBlob(file: Blob | Uint8Array | ArrayBuffer): Blob {
 
 export class DepthmillClient {
   readonly baseUrl: string;
-  private readonly clientId: string;
-  private readonly clientSecret: string;
+  /** The client this speaks for (from a sign-in link: the one the server answered); undefined for a bare token. */
+  readonly clientId: string | undefined;
+  private readonly clientSecret: string | undefined;
   private readonly onToken: ((accessToken: string) => void) | undefined;
   private readonly maxRetries: number;
   private readonly fetchImpl: typeof fetch;
@@ -179,8 +193,8 @@ export class DepthmillClient {
 
   constructor(options: ClientOptions) {
     if (!options.baseUrl) throw new TypeError('baseUrl is required, e.g. http://127.0.0.1:8080');
-    if (!options.clientId || !options.clientSecret) {
-      throw new TypeError('clientId and clientSecret are required (create them with `depthmill clients create <name>`)');
+    if ((!options.clientId || !options.clientSecret) && !options.accessToken) {
+      throw new TypeError('clientId and clientSecret are required (create them with `depthmill clients create <name>`), or an accessToken');
     }
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.clientId = options.clientId;
@@ -189,6 +203,25 @@ export class DepthmillClient {
     this.maxRetries = options.maxRetries ?? 5;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     if (options.accessToken) this.token = Promise.resolve(options.accessToken);
+  }
+
+  /**
+   * Signs in with a sign-in link, as `depthmill serve` prints it on loopback
+   * (`http://127.0.0.1:8080/#signin=<secret>`): its one-time secret is exchanged for an access token
+   * (POST /open-api/v1/auth/link), and the link is spent. The client holds that token alone: when
+   * it expires (24 hours) or is refused, calls reject with a 401 DepthmillError.
+   */
+  static async fromSignInLink(link: string, options: Omit<ClientOptions, 'baseUrl' | 'clientId' | 'clientSecret' | 'accessToken'> = {}): Promise<DepthmillClient> {
+    const url = new URL(link);
+    const secret = new URLSearchParams(url.hash.slice(1)).get('signin');
+    if (!secret) throw new TypeError('not a sign-in link: it has no #signin=<secret> (the one `depthmill serve` prints)');
+    // A client only to make this one call (it sends no token of its own); the answer makes the real one.
+    const caller = new DepthmillClient({ ...options, baseUrl: url.origin, accessToken: 'unused' });
+    const body = await caller.call('/open-api/v1/auth/link', { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+    const { accessToken, clientId } = body.data;
+    if (typeof accessToken !== 'string') throw new DepthmillError('the sign-in link endpoint answered without an accessToken', 10000000, 200);
+    options.onToken?.(accessToken);
+    return new DepthmillClient({ ...options, baseUrl: url.origin, accessToken, ...(typeof clientId === 'string' ? { clientId } : {}) });
   }
 
   /** A valid access token: the cached one, or a new one when there is none or it is about to expire. */
@@ -205,6 +238,9 @@ export class DepthmillClient {
   }
 
   private async requestToken(signal?: AbortSignal): Promise<string> {
+    if (this.clientSecret === undefined) {
+      throw new DepthmillError('the access token expired or was refused, and this client has no credentials to get another: sign in again', 401, 401);
+    }
     const basic = btoa(String.fromCharCode(...new TextEncoder().encode(`${this.clientId}:${this.clientSecret}`)));
     const body = await this.call('/open-api/v1/auth/token', { method: 'POST', headers: { authorization: `Basic ${basic}` }, ...(signal ? { signal } : {}) });
     const token = body.data.accessToken;
@@ -278,6 +314,19 @@ export class DepthmillClient {
     const { data } = await this.authorized('/open-api/v1/balance', () => ({ method: 'GET' }), options.signal);
     const costs = (data.costs ?? {}) as { depth_map?: unknown; relief?: unknown };
     return { totalBalance: Number(data.totalBalance), unlimited: data.unlimited === true, costs: { depthMap: Number(costs.depth_map), relief: Number(costs.relief) } };
+  }
+
+  /**
+   * Which depth model serves each model type (base, pro), and the one-line hint while a much better model is a
+   * command away (GET /open-api/v1/depth/models, beyond Hitem3D).
+   */
+  async depthModels(options: RequestOptions = {}): Promise<DepthModels> {
+    const { data } = await this.authorized('/open-api/v1/depth/models', () => ({ method: 'GET' }), options.signal);
+    const models: DepthModels = {};
+    if (typeof data.base === 'string') models.base = data.base;
+    if (typeof data.pro === 'string') models.pro = data.pro;
+    if (typeof data.hint === 'string') models.hint = data.hint;
+    return models;
   }
 
   /** The result's bytes, from a finished task (or its signed url). Links last an hour: query again for a fresh one. */

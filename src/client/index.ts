@@ -12,6 +12,7 @@ export {
   taskFields,
   type ClientOptions,
   type CreateTaskInput,
+  type DepthModels,
   type FinishedTask,
   type ImageSource,
   type MaskSource,

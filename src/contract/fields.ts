@@ -157,7 +157,7 @@ export const CREATE_TASK_FIELD_TABLE = [
     required: true,
     hitem3d: true,
     applies: 'task',
-    help: `Output format: ${formatCodeList()}. Depth maps: near 1.0 (bright), far 0.0. Reliefs: a closed millimetre mesh.`,
+    help: `Output format: ${formatCodeList()}. Depth maps: near 1.0 (bright), far 0.0. Normal map (7, beyond Hitem3D): the depth map's tangent-space normals as a 16-bit PNG, OpenGL's convention (+Y up). Reliefs: a closed millimetre mesh.`,
   },
   {
     name: 'callback_url',

@@ -1,5 +1,6 @@
-// The one table of output formats: the API's code, the name (also the file extension), whether it
-// is a depth map or a relief mesh, its media type, and how the UI and the CLI name it. Everything
+// The one table of output formats: the API's code, the name (also the file extension, unless the
+// row names its `extension`), whether it is made from the depth map as an image or is a relief
+// mesh, its media type, and how the UI and the CLI name it. Everything
 // else (the create-task schema and its messages, OpenAPI, the SDK, the CLI, the web UI, the
 // encoders' dispatch, the benches) is derived from it: a new format is a row here and its encoder
 // in src/formats/index.ts (docs/ARCHITECTURE.md).
@@ -11,6 +12,8 @@ export const OUTPUT_FORMAT_TABLE = [
   { code: 4, name: 'glb', kind: 'mesh', mediaType: 'model/gltf-binary', label: 'GLB', what: 'relief for 3D viewers' },
   { code: 5, name: '3mf', kind: 'mesh', mediaType: 'model/3mf', label: '3MF', what: 'relief for slicers' },
   { code: 6, name: 'bmp', kind: 'depth', mediaType: 'image/bmp', label: 'BMP', what: '8-bit depth map' },
+  // Made from the depth map like the depth formats (kind 'depth'); a PNG file, hence `extension`.
+  { code: 7, name: 'normal', kind: 'depth', mediaType: 'image/png', label: 'Normal map', what: '16-bit tangent-space normals (OpenGL)', extension: 'png' },
 ] as const;
 
 type Row = (typeof OUTPUT_FORMAT_TABLE)[number];
@@ -37,6 +40,12 @@ export function formatNamed(name: string): FormatInfo | undefined {
 
 export function formatInfo(format: OutputFormat): FormatInfo {
   return formatNamed(format)!;
+}
+
+/** The file extension of a format's result: its name, unless its row says otherwise (normal -> png). */
+export function formatExtension(format: OutputFormat): string {
+  const row: FormatInfo = formatInfo(format);
+  return 'extension' in row ? row.extension : row.name;
 }
 
 export function isMeshFormat(format: string): format is MeshFormat {

@@ -2,10 +2,11 @@
 import type { DepthMap } from '../raster/depth-map.js';
 import type { DepthMetadata } from '../contract/depth-metadata.js';
 import type { ReliefMesh } from '../relief/mesh.js';
-import { formatInfo, type DepthFormat, type MeshFormat } from '../contract/formats.js';
+import { formatExtension, formatInfo, type DepthFormat, type MeshFormat } from '../contract/formats.js';
 import { encodeBmp } from './bmp.js';
 import { encodeExr } from './exr.js';
 import { encodeGlb } from './glb.js';
+import { encodeNormalMap } from './normal-map.js';
 import { encodePng16 } from './png16.js';
 import { encodeStl } from './stl.js';
 import { encode3mf } from './threemf.js';
@@ -26,6 +27,7 @@ const DEPTH_ENCODERS: { [F in DepthFormat]: (map: DepthMap, metadata?: DepthMeta
   exr: encodeExr,
   png: encodePng16,
   bmp: encodeBmp,
+  normal: encodeNormalMap,
 };
 const MESH_ENCODERS: { [F in MeshFormat]: (mesh: ReliefMesh) => Buffer | Promise<Buffer> } = {
   stl: encodeStl,
@@ -33,11 +35,11 @@ const MESH_ENCODERS: { [F in MeshFormat]: (mesh: ReliefMesh) => Buffer | Promise
   '3mf': encode3mf,
 };
 
-/** A depth map as EXR, PNG or BMP; EXR also records the metadata (model, convention, raw range). */
+/** A depth map as EXR, PNG or BMP, or its normal map; EXR also records the metadata (model, convention, raw range). */
 export async function encodeDepthMap(format: DepthFormat, map: DepthMap, metadata?: DepthMetadata): Promise<EncodedOutput> {
   const encode = DEPTH_ENCODERS[format];
   if (!encode) throw new RangeError(`unknown depth format: ${String(format)}`);
-  return { bytes: await encode(map, metadata), extension: format, contentType: formatInfo(format).mediaType };
+  return { bytes: await encode(map, metadata), extension: formatExtension(format), contentType: formatInfo(format).mediaType };
 }
 
 /** A relief mesh (from relief/buildRelief) as STL, GLB or 3MF. */

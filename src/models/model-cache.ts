@@ -101,6 +101,8 @@ export interface ModelEntry {
   fetchAtInstall?: boolean;
   /** Rank among the models of its task: the highest installed commercial-use one is used unless pinned. */
   quality?: number;
+  /** Its name in a sentence ("Depth Anything V2 Small"); the registry name stands in when absent. */
+  label?: string;
   /** What an operator should know before using it (where it comes from, licence caveats); `models list` shows it. */
   note?: string;
 }
@@ -156,6 +158,7 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
     typeof entry.licence === 'string' &&
     (entry.quality === undefined || (typeof entry.quality === 'number' && Number.isFinite(entry.quality))) &&
     (entry.note === undefined || typeof entry.note === 'string') &&
+    (entry.label === undefined || typeof entry.label === 'string') &&
     // Fetched unattended, so it must be a download that can be verified.
     (entry.fetchAtInstall === undefined || entry.fetchAtInstall === false || (entry.fetchAtInstall === true && typeof source.url === 'string' && typeof entry.sha256 === 'string'));
   if (!ok) throw new Error(`${origin}: model entry "${name}" is malformed`);
@@ -251,4 +254,29 @@ export function expectedChecksum(name: string, dir: string = modelCacheDir()): s
     );
   }
   return pinned;
+}
+
+/**
+ * One line for the operator while the bundled fallback depth model (FastDepth) serves a model_type
+ * because the better one the install step fetches (`fetchAtInstall`: Depth Anything V2 Small) is
+ * not installed: what it gives and the command that installs it. Undefined otherwise (the better
+ * model is installed, so FastDepth serves only where it is pinned on purpose). The start-up log,
+ * `models list` and the web UI (through the API) all say this same line.
+ */
+export function betterModelHint(
+  serving: Readonly<Record<'base' | 'pro', string>>,
+  installed: (name: string) => boolean,
+  registry: Readonly<Record<string, ModelEntry>> = models,
+): string | undefined {
+  const fallback = defaultModelName('depth', registry);
+  const roles = (['base', 'pro'] as const).filter((role) => serving[role] === fallback);
+  let better: [string, ModelEntry] | undefined;
+  for (const [name, entry] of Object.entries(registry)) {
+    if (entry.task !== 'depth' || !entry.fetchAtInstall || !entry.commercialUse || entry.quality === undefined) continue;
+    if (!better || entry.quality > better[1].quality!) better = [name, entry];
+  }
+  if (roles.length === 0 || !better || installed(better[0])) return undefined;
+  const name = better[0];
+  const label = (model: string) => registry[model]?.label ?? model;
+  return `${label(fallback)} serves model_type ${roles.join(' and ')}: ${label(name)} gives much better depth; install it with \`npx depthmill models pull ${name}\` and restart the server`;
 }

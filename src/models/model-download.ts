@@ -94,7 +94,7 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
   if (!url) {
     // A model the operator has on disk already: copied in, then checked like a download.
     await copyFile(localPath!, partial);
-    return finish(name, partial, target, expected, options.dir, 0);
+    return finish(name, partial, target, expected, options.dir, 0, localPath!);
   }
 
   let resumedFrom = await sizeOf(partial);
@@ -145,15 +145,29 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
     await dispatcher.close();
   }
 
-  return finish(name, partial, target, expected, options.dir, resumedFrom);
+  return finish(name, partial, target, expected, options.dir, resumedFrom, url);
 }
 
-async function finish(name: string, partial: string, target: string, expected: string, dir: string, resumedFrom: number): Promise<DownloadResult> {
+/** The file came, but it is not the one pinned: a re-upload at the source, a proxy's page, a mirror's other file. */
+export class ChecksumMismatchError extends Error {
+  constructor(
+    readonly model: string,
+    readonly expected: string,
+    readonly actual: string,
+    /** Where the file came from (a URL or a path). */
+    readonly from: string,
+  ) {
+    super(`download of "${model}" failed its checksum: expected sha256 ${expected}, got ${actual}; nothing was installed`);
+    this.name = 'ChecksumMismatchError';
+  }
+}
+
+async function finish(name: string, partial: string, target: string, expected: string, dir: string, resumedFrom: number, from: string): Promise<DownloadResult> {
   const actual = await sha256File(partial);
   if (actual !== expected) {
     // A wrong file is not worth resuming from: start clean next time.
     await rm(partial, { force: true });
-    throw new Error(`download of "${name}" failed its checksum: expected sha256 ${expected}, got ${actual}; nothing was installed`);
+    throw new ChecksumMismatchError(name, expected, actual, from);
   }
   await rename(partial, target);
   if (!modelEntry(name).sha256) await writeFile(join(dir, PINS_FILE), JSON.stringify({ ...readPins(dir), [name]: expected }, null, 2) + '\n');

@@ -45,6 +45,22 @@ export async function createClient(store: ClientStore, name: string, now = Date.
   return { client, secret };
 }
 
+/** The client a sign-in link signs the web UI in as (`depthmill clients list` shows it). */
+export const WEB_UI_CLIENT_NAME = 'web UI (sign-in link)';
+
+/**
+ * The client of the sign-in links (api/sign-in-link.ts): the oldest unrevoked one of that name, or a
+ * new one, so a laptop keeps one client (its tasks, its balance) from start to start. Its secret is
+ * never shown: only the links sign in as it. Revoking it ends its sessions; the next link makes a
+ * new one.
+ */
+export async function localWebClient(store: ClientStore, now = Date.now()): Promise<Client> {
+  const existing = (await store.listClients())
+    .filter((client) => client.name === WEB_UI_CLIENT_NAME && client.revokedAt === undefined)
+    .sort((a, b) => a.createdAt - b.createdAt)[0];
+  return existing ?? (await createClient(store, WEB_UI_CLIENT_NAME, now)).client;
+}
+
 /**
  * Secret checks at once: each scrypt holds one of libuv's four threads (which also read and write
  * every file) for about 50 ms, so a flood of sign-ins must never take them all.

@@ -6,8 +6,10 @@ import { OUTPUT_LONG_SIDE, type TaskParams } from '../contract/task.js';
 
 const MiB = 1024 * 1024;
 
-/** Bytes per pixel and channel of each depth-map format (float EXR, 16-bit PNG, 8-bit BMP). */
-const SAMPLE_BYTES: Record<DepthFormat, number> = { exr: 4, png: 2, bmp: 1 };
+/** Bytes per pixel and channel of each depth-map format (float EXR, 16-bit PNG, 8-bit BMP, 16-bit normal map). */
+const SAMPLE_BYTES: Record<DepthFormat, number> = { exr: 4, png: 2, bmp: 1, normal: 2 };
+/** Channels besides alpha: one (the depth), but a normal map's three. */
+const COLOUR_CHANNELS: Partial<Record<DepthFormat, number>> = { normal: 3 };
 
 /**
  * A mesh's size depends on the photo's shape, not on the parameters alone: reliefs at the defaults
@@ -26,6 +28,6 @@ export function expectedResultBytes(params: TaskParams): number {
   const format = formatInfo(params.format);
   if (format.kind === 'mesh') return MESH_RESERVE_BYTES;
   const side = OUTPUT_LONG_SIDE[params.modelType];
-  const channels = params.rmbg && format.name !== 'bmp' ? 2 : 1;
+  const channels = (COLOUR_CHANNELS[format.name] ?? 1) + (params.rmbg && format.name !== 'bmp' ? 1 : 0);
   return Math.ceil(side * side * channels * SAMPLE_BYTES[format.name] * 1.01) + 64 * 1024;
 }

@@ -29,6 +29,7 @@ const USES: Record<string, Record<string, string>> = {
   },
   model_type: {
     'src/api/routes.ts': 'logs the model a task asked for',
+    'src/api/route-schemas.ts': 'documents GET /open-api/v1/depth/models: the depth model serving each model_type',
     'src/cli/generate.ts': 'loads that depth model once, before the batch',
     'src/cli/serve-help.ts': 'says which variable chooses the model of each model_type',
   },

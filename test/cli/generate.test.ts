@@ -168,6 +168,25 @@ describe('depthmill generate, locally (no server)', () => {
     expect(header).toMatch(/dataWindow \(type box2i\): \(0 0\) - \(1023 1023\)/);
   });
 
+  it('makes normal maps with -f normal (NAME.normal.png, 16-bit RGBA at the depth map\'s size), or from -o NAME.normal.png', async () => {
+    const dir = photoFolder();
+    const out = tempDir('normals');
+    const data = tempDir('cli-data');
+    const result = cli(data, ['generate', join(dir, 'apple.jpg'), join(dir, 'coffee.png'), '-f', 'normal', '--out-dir', out, '--model-type', 'base']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['apple.normal.png', 'coffee.normal.png']);
+    const depth = cli(data, ['generate', join(dir, 'coffee.png'), '-f', 'png', '--out-dir', out, '--model-type', 'base']);
+    expect(depth.status, depth.stderr).toBe(0);
+    const meta = await sharp(readFileSync(join(out, 'coffee.normal.png'))).metadata();
+    const depthMeta = await sharp(readFileSync(join(out, 'coffee.depth.png'))).metadata();
+    expect({ format: meta.format, depth: meta.depth, channels: meta.channels, width: meta.width, height: meta.height }).toEqual({ format: 'png', depth: 'ushort', channels: 4, width: depthMeta.width, height: depthMeta.height });
+    // The format from the file's name.
+    const named = join(tempDir('named'), 'apple.normal.png');
+    const one = cli(data, ['generate', join(dir, 'apple.jpg'), '-o', named, '--model-type', 'base', '--no-rmbg']);
+    expect(one.status, one.stderr).toBe(0);
+    expect(await sharp(readFileSync(named)).metadata()).toMatchObject({ format: 'png', depth: 'ushort', channels: 3, width: 1024, height: 1024 });
+  });
+
   it('draws a progress bar over the batch on a terminal', () => {
     const dir = photoFolder();
     const out = tempDir('tty');
@@ -189,7 +208,8 @@ describe('depthmill generate, locally (no server)', () => {
     const cases: [string[], RegExp][] = [
       [['--width', '5'], /--width must be a number from 20 to 600 \(got "5"\)/],
       [['--degree-rmbg', 'lots'], /--degree-rmbg must be a number from 0 to 1/],
-      [['-f', 'jpg'], /argument 'jpg' is invalid.*exr, png, bmp, stl, glb, 3mf/],
+      [['-f', 'jpg'], /argument 'jpg' is invalid.*exr, png, bmp, normal, stl, glb, 3mf/],
+      [['-f', 'normal', '-o', join(dir, 'x.exr')], /ends in \.exr but --format is normal/],
       [['-o', join(dir, 'x.png'), '-f', 'exr'], /ends in \.png but --format is exr/],
       [['-o', join(dir, 'x.jpg')], /-o \S*x\.jpg: a png file is written, so name it x\.png \(or choose --format\)/],
       [[join(dir, 'coffee.png'), '-o', join(dir, 'z.png')], /-o \S*z\.png names one file, but 2 photos were given: give a folder \(-o out\/\) or --out-dir/],

@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/server.js';
 
 function shoot(): string {
   const dir = tempDir('inputs');
-  for (const name of ['apple.jpg', 'banana.jpg', 'cherry.png', 'date.webp', 'apple.depth.png', 'notes.txt', 'b.jpg']) writeFileSync(join(dir, name), 'x');
+  for (const name of ['apple.jpg', 'banana.jpg', 'cherry.png', 'date.webp', 'apple.depth.png', 'apple.normal.png', 'notes.txt', 'b.jpg']) writeFileSync(join(dir, name), 'x');
   mkdirSync(join(dir, 'photos', 'day2'), { recursive: true });
   for (const name of ['one.jpg', 'two.png', 'three.gif']) writeFileSync(join(dir, 'photos', name), 'x');
   writeFileSync(join(dir, 'photos', 'day2', 'four.jpg'), 'x');

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient, DepthmillError, TASK_FAILED, TASK_NOT_FOUND, taskFields, verifyCallback, type TaskState } from 'depthmill/client';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+import { createClientCredentials, printedWebUi, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
 
 const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg')); // 512 × 512
 const COFFEE = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png')); // 600 × 400
@@ -161,6 +161,18 @@ describe('depthmill/client against a real server', () => {
 
     const wrong = client({ clientSecret: 'not-the-secret' });
     await expect(wrong.createTask({ file: APPLE, format: 'png' })).rejects.toMatchObject({ code: 40010000, status: 401 });
+  });
+
+  it('signs in with the printed sign-in link, once, and says which depth model serves', async () => {
+    const link = await printedWebUi(server);
+    const tokens: string[] = [];
+    const sdk = await DepthmillClient.fromSignInLink(link, { onToken: (token) => tokens.push(token) });
+    expect(sdk.clientId).toMatch(/^dm_/);
+    expect(tokens).toEqual([await sdk.accessToken()]);
+    expect((await sdk.balance()).unlimited).toBe(true);
+    expect(await sdk.depthModels()).toMatchObject({ base: 'fastdepth', pro: 'fastdepth' });
+    await expect(DepthmillClient.fromSignInLink(link)).rejects.toMatchObject({ code: 40010000, status: 401 });
+    await expect(DepthmillClient.fromSignInLink(server.url)).rejects.toThrow(/#signin=/);
   });
 
   it('stops waiting when the signal aborts', async () => {

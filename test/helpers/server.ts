@@ -161,3 +161,17 @@ export async function signIn(server: TestServer, name = 'test'): Promise<Credent
   const credentials = createClientCredentials(server.dataDir, name);
   return { ...credentials, accessToken: await token(server.url, credentials.clientId, credentials.clientSecret) };
 }
+
+/**
+ * What the server printed as `depthmill web UI: <url>` (printed just after "listening on"): on
+ * loopback the sign-in link `…/#signin=<secret>`, elsewhere the bare page.
+ */
+export async function printedWebUi(server: TestServer, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = /depthmill web UI: (\S+)/.exec(server.output())?.[1];
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no "depthmill web UI:" line within ${timeoutMs} ms:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

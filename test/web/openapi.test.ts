@@ -6,9 +6,9 @@ import { createTaskFields } from '../../src/contract/create-task-schema.js';
 import { Errors } from '../../src/contract/errors.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BalanceAnswer, CreateTaskAnswer, ErrorAnswer, QueryTaskAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
+import { BalanceAnswer, CreateTaskAnswer, DepthModelsAnswer, ErrorAnswer, QueryTaskAnswer, SignInLinkAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
 import { basic, createTask, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
-import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { createClientCredentials, printedWebUi, SHARED, startServer, type TestServer } from '../helpers/server.js';
 
 interface Property {
   type?: string;
@@ -44,8 +44,32 @@ describe('OpenAPI document', () => {
   it('describes every route, with schemes and answers', () => {
     expect(document.openapi).toBe('3.1.0');
     const paths = document.paths as Record<string, Record<string, { responses: Record<string, unknown>; operationId: string }>>;
-    expect(Object.keys(paths).sort()).toEqual(['/files/{key}', '/healthz', '/metrics', '/open-api/v1/auth/token', '/open-api/v1/balance', '/open-api/v1/depth/create-task', '/open-api/v1/depth/query-task', '/open-api/v1/query-task', '/readyz']);
-    expect(Object.values(paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).sort()).toEqual(['createTask', 'download', 'getBalance', 'getToken', 'health', 'metrics', 'queryAnyTask', 'queryTask', 'ready']);
+    expect(Object.keys(paths).sort()).toEqual([
+      '/files/{key}',
+      '/healthz',
+      '/metrics',
+      '/open-api/v1/auth/link',
+      '/open-api/v1/auth/token',
+      '/open-api/v1/balance',
+      '/open-api/v1/depth/create-task',
+      '/open-api/v1/depth/models',
+      '/open-api/v1/depth/query-task',
+      '/open-api/v1/query-task',
+      '/readyz',
+    ]);
+    expect(Object.values(paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).sort()).toEqual([
+      'createTask',
+      'download',
+      'getBalance',
+      'getDepthModels',
+      'getToken',
+      'health',
+      'metrics',
+      'queryAnyTask',
+      'queryTask',
+      'ready',
+      'redeemSignInLink',
+    ]);
 
     // Every reference points at something.
     const refs = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
@@ -64,7 +88,7 @@ describe('OpenAPI document', () => {
     expect(Object.keys(properties).sort()).toEqual(['image', 'mask', 'depth_map', ...Object.keys(createTaskFields.shape)].sort());
     expect(required).toEqual(['format']);
     expect(properties.image).toMatchObject({ type: 'string', format: 'binary' });
-    expect(properties.format!.enum).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(properties.format!.enum).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect(properties.model_type).toMatchObject({ enum: ['pro', 'base'], default: 'pro' });
     expect(properties.rmbg).toMatchObject({ enum: ['0', '1'], default: '1' });
     expect(properties.width).toMatchObject({ type: 'string', default: '40', 'x-minimum': 20, 'x-maximum': 600 });
@@ -126,6 +150,20 @@ describe('answers as the document describes them', () => {
     const badLink = await fetch(`${server.url}/files/results/${taskId}.stl?expires=soon`);
     expect(badLink.status).toBe(403);
     expectDocumented(ErrorAnswer, await badLink.json());
+
+    const models = await fetch(`${server.url}/open-api/v1/depth/models`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expectDocumented(DepthModelsAnswer, await models.json());
+  });
+
+  it('the sign-in link, its token and its refusal', async () => {
+    const secret = new URLSearchParams(new URL(await printedWebUi(server)).hash.slice(1)).get('signin')!;
+    const redeem = () => fetch(`${server.url}/open-api/v1/auth/link`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+    const signedIn = await redeem();
+    expect(signedIn.status).toBe(200);
+    expectDocumented(SignInLinkAnswer, await signedIn.json());
+    const spent = await redeem();
+    expect(spent.status).toBe(Errors.invalidCredentials.status);
+    expectDocumented(ErrorAnswer, await spent.json());
   });
 });
 

@@ -326,6 +326,30 @@ describe('web UI', () => {
     const png = await sharp(await readFile((await pngDownload.path())!)).metadata();
     expect([png.format, png.depth, png.width]).toEqual(['png', 'ushort', 1024]);
 
+    // The normal map: made when asked (format 7, the depth map's own options), shown below the
+    // list as the server made it, and saved as NAME.normal.png.
+    expect(await page.isVisible('#normal-preview')).toBe(false);
+    await page.click('button[data-format="normal"]');
+    const normalLink = page.locator('a[data-format="normal"]');
+    await normalLink.waitFor({ timeout: 90_000 });
+    expect((await formsSent(page)).at(-1)).toMatchObject({ format: '7', rmbg: '1', model_type: 'base' });
+    expect(await page.isVisible('#normal-image')).toBe(true);
+    const normalCentre = await page.locator('#normal-image').evaluate((image: BrowserImage) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = image.naturalWidth;
+      canvas.height = image.naturalHeight;
+      const context2d = canvas.getContext('2d')!;
+      context2d.drawImage(image, 0, 0);
+      return [image.naturalWidth, image.naturalHeight, ...Array.from(context2d.getImageData(image.naturalWidth / 2, image.naturalHeight / 2, 1, 1).data)];
+    });
+    const [normalWidth, normalHeight, nr, ng, nb, na] = normalCentre as [number, number, number, number, number, number];
+    expect([normalWidth, normalHeight, na]).toEqual([1024, 1024, 255]);
+    expect(nb).toBeGreaterThan(Math.max(nr, ng)); // the apple's middle faces the viewer: +Z, blue
+    const [normalDownload] = await Promise.all([page.waitForEvent('download'), normalLink.click()]);
+    expect(normalDownload.suggestedFilename()).toBe('opencv_apple.normal.png');
+    const normalPng = await sharp(await readFile((await normalDownload.path())!)).metadata();
+    expect([normalPng.format, normalPng.depth, normalPng.channels, normalPng.width]).toEqual(['png', 'ushort', 4, 1024]);
+
     await page.click('#reset-view');
     await page.screenshot({ path: join(ARTIFACTS, 'web-ui.png'), fullPage: true });
     expect(errors).toEqual([]);
@@ -334,7 +358,7 @@ describe('web UI', () => {
     await page.click('#sign-out');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(await page.isVisible('#sign-in')).toBe(true);
-  }, 180_000); // a dozen tasks, the lithophanes' among them, on a shared machine
+  }, 180_000); // a depth map, five relief previews and downloads, a normal map and two curved lithophanes: over a minute on a 2-core machine
 
   it('shows the background cut over the photo, and redoes the map with a subject box drawn on it', async () => {
     const cutContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });

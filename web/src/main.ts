@@ -5,10 +5,11 @@
 import './style.css';
 import { DepthmillClient, DepthmillError, type CreateTaskInput, type FinishedTask, type OutputFormat, type TaskSettings, type TaskStatus } from '../../src/client/client.js';
 import type { Colormap } from './colormaps.js';
-import { formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../../src/contract/formats.js';
+import { formatExtension, formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../../src/contract/formats.js';
 import { taskKind } from '../../src/contract/task-kind.js';
 import { CutView } from './cut-view.js';
 import { decodeDepth, DepthView } from './depth-view.js';
+import { NormalView } from './normal-view.js';
 import { applyFieldRules, DEPTH_FIELDS, loadFieldRules, readOptions, reliefOptions } from './options.js';
 import { ReliefView, webglAvailable } from './relief-view.js';
 
@@ -34,6 +35,7 @@ function element<T extends HTMLElement>(id: string): T {
 }
 
 const ui = {
+  modelHint: element('model-hint'),
   account: element('account'),
   accountName: element('account-name'),
   signOut: element<HTMLButtonElement>('sign-out'),
@@ -97,6 +99,7 @@ const cutView = new CutView({
   fields: [element<HTMLInputElement>('box-x0'), element<HTMLInputElement>('box-y0'), element<HTMLInputElement>('box-x1'), element<HTMLInputElement>('box-y1')],
 });
 let reliefView: ReliefView | undefined;
+const normalView = new NormalView(element('normal-preview'), element<HTMLImageElement>('normal-image'));
 /** The preview task under way, if any: a newer option aborts it. */
 let previewRun: AbortController | undefined;
 let previewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -112,6 +115,9 @@ function messageOf(error: unknown): string {
 
 // ---- signing in
 
+/** What the tab keeps to stay signed in: credentials, or a sign-in link's token (it lasts 24 hours). */
+type Session = { clientId: string; clientSecret: string } | { clientId: string; accessToken: string };
+
 function signedIn(next: DepthmillClient, clientId: string): void {
   client = next;
   ui.signInSection.hidden = true;
@@ -119,10 +125,23 @@ function signedIn(next: DepthmillClient, clientId: string): void {
   ui.account.hidden = false;
   ui.accountName.textContent = `Signed in as ${clientId}`;
   ui.photoInput.focus();
+  showModelHint(next);
+}
+
+/** The server's one line while a much better depth model is a command away (none from older servers). */
+function showModelHint(from: DepthmillClient): void {
+  from
+    .depthModels()
+    .then(({ hint }) => {
+      ui.modelHint.textContent = hint ? `${hint}.` : '';
+      ui.modelHint.hidden = !hint;
+    })
+    .catch(() => (ui.modelHint.hidden = true));
 }
 
 function signOut(): void {
   sessionStorage.removeItem(CREDENTIALS_KEY);
+  ui.modelHint.hidden = true;
   running?.abort();
   client = undefined;
   ui.workspace.hidden = true;
@@ -147,7 +166,7 @@ ui.signInForm.addEventListener('submit', (event) => {
   candidate
     .accessToken()
     .then(() => {
-      sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ clientId, clientSecret }));
+      sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ clientId, clientSecret } satisfies Session));
       signedIn(candidate, clientId);
     })
     .catch((error: unknown) => {
@@ -163,11 +182,42 @@ function restoreSession(): void {
   const saved = sessionStorage.getItem(CREDENTIALS_KEY);
   if (!saved) return;
   try {
-    const { clientId, clientSecret } = JSON.parse(saved) as { clientId: string; clientSecret: string };
-    signedIn(new DepthmillClient({ baseUrl: location.origin, clientId, clientSecret }), clientId);
+    const session = JSON.parse(saved) as Session;
+    signedIn(new DepthmillClient({ baseUrl: location.origin, ...session }), session.clientId);
   } catch {
     sessionStorage.removeItem(CREDENTIALS_KEY);
   }
+}
+
+/**
+ * The sign-in link the server prints on loopback (`/#signin=<secret>`): its one-time secret is
+ * traded for a token and the fragment leaves the address bar at once, so neither a reload nor the
+ * history holds a secret (spent or not). True when the page was opened with one.
+ */
+function signInWithLink(): boolean {
+  const secret = new URLSearchParams(location.hash.slice(1)).get('signin');
+  if (!secret) return false;
+  const link = location.href;
+  history.replaceState(null, '', location.pathname + location.search);
+  ui.signInButton.disabled = true;
+  DepthmillClient.fromSignInLink(link)
+    .then((signed) => {
+      const clientId = signed.clientId ?? 'the web UI client';
+      signed
+        .accessToken()
+        .then((accessToken) => sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify({ clientId, accessToken } satisfies Session)))
+        .catch(() => undefined);
+      signedIn(signed, clientId);
+    })
+    .catch((error: unknown) => {
+      ui.signInError.textContent =
+        error instanceof DepthmillError && error.status === 401
+          ? 'That sign-in link was used already, or is from an earlier start of the server: open the link the server printed at its latest start (restart it for a fresh one), or sign in with client credentials.'
+          : messageOf(error);
+      restoreSession();
+    })
+    .finally(() => (ui.signInButton.disabled = false));
+  return true;
 }
 
 // ---- the photo
@@ -471,9 +521,12 @@ interface Ready {
   at: number;
 }
 
+/** As the command line names them: `cat.depth.png`, `cat.normal.png`, `cat.stl`. */
 function fileName(format: OutputFormat): string {
   const stem = (current?.photo.name ?? 'photo').replace(/\.[^.]+$/, '');
-  return isMeshFormat(format) ? `${stem}.${format}` : `${stem}.depth.${format}`;
+  if (isMeshFormat(format)) return `${stem}.${format}`;
+  const extension = formatExtension(format);
+  return extension === format ? `${stem}.depth.${format}` : `${stem}.${format}.${extension}`;
 }
 
 function downloadLink(ready: Ready, label: string): HTMLAnchorElement {
@@ -550,7 +603,8 @@ function setDownload(format: OutputFormat, ready?: Ready): void {
 }
 
 function resetDownloads(png: Ready): void {
-  // The order a user is offered them in: the depth maps, then the reliefs.
+  // The order a user is offered them in: the depth maps, then the reliefs. A normal map shown is of the old map.
+  normalView.hide();
   ui.downloads.replaceChildren(...FORMATS_BY_KIND.map((format) => downloadItem(format, format === png.format ? png : undefined)));
 }
 
@@ -574,6 +628,12 @@ async function makeFormat(format: OutputFormat, label: string, button: HTMLButto
     // If the options changed meanwhile, this line was replaced and the result is for old options.
     if (!button.isConnected) return;
     const link = downloadLink({ format, url: task.url, taskId: task.taskId, at: Date.now() }, label);
+    if (format === 'normal' && client) {
+      // A normal map is shown as well as offered (below the list), unless a new map came meanwhile.
+      const png = await client.download(task);
+      if (!button.isConnected) return;
+      await normalView.show(png);
+    }
     button.replaceWith(link);
     note.textContent = 'ready';
     link.focus();
@@ -587,7 +647,7 @@ async function makeFormat(format: OutputFormat, label: string, button: HTMLButto
 
 // ---- start
 
-restoreSession();
+if (!signInWithLink()) restoreSession();
 showReliefMode();
 loadFieldRules()
   .then((rules) => {
