@@ -13,7 +13,7 @@ interface Decimal {
   kind: 'decimal';
   min: number;
   max: number;
-  unit?: 'mm';
+  unit?: 'mm' | 'degrees';
 }
 
 /**
@@ -287,6 +287,17 @@ export const CREATE_TASK_FIELD_TABLE = [
     applies: 'mesh',
     help: 'The narrowest part, in millimetres, a relief keeps (meshes only): thinner parts of a cut-out (antennae, whiskers, hair strands) are dropped, and so are pieces smaller than a square of this side. Default two 0.4 mm nozzle widths; `0` keeps everything. Beyond Hitem3D.',
     cli: { flag: '--min-feature <mm>', help: 'narrower parts and smaller pieces of a cut-out are dropped, meshes only', relief: true },
+  },
+  {
+    name: 'relief_bend',
+    param: 'reliefBend',
+    type: { kind: 'decimal', min: -360, max: 360, unit: 'degrees' },
+    default: 0,
+    hitem3d: false,
+    applies: 'mesh',
+    only: ['relief_mode', 'relief'],
+    help: 'Bends the relief (a plate or a cut-out) around its vertical axis by this many degrees, the base following the bend: positive turns the picture\'s face outward (convex), negative inward (concave); `360` or `-360` closes a plate into a ring. `width` is the length of the bent base. A bent relief stands: the picture\'s up is Z, its bottom edge on the bed (meshes only; `0`, the default, is the flat relief). Not with a lithophane or a depth-map format; an inward bend needs `width` × 180 / (π × |relief_bend|) at least 1 mm more than `thickness_base + height_relief`. Beyond Hitem3D.',
+    cli: { flag: '--relief-bend <degrees>', help: 'bend the relief around its vertical axis: + face outward, - inward, 360 a ring; it then stands on the bed, meshes only', relief: true },
   },
   {
     name: 'relief_mode',
