@@ -65,8 +65,9 @@ export function bendPlan(width: number, degrees: number, thickness: number, plat
  * planes gx = x0 + k (x1 - x0) / slabs: afterwards none spans more than one slab. Each cut point
  * is made once per edge and plane, so the triangles on both sides of an edge share it (no
  * T-junctions); each triangle's pieces are convex polygons of points on its own boundary, fanned
- * into triangles that keep its orientation. Cut points, and vertices that lie on a plane, are marked
- * rim: the flat bottom (bottom.ts) keeps them, so it is cut the same way.
+ * into triangles that keep its orientation. A cut point between two rim vertices may be on the
+ * outline, so it is rim too. The flat bottom (bottom.ts) is made from these triangles and keeps
+ * them no wider (withinSlab).
  */
 export function sliceForBend(vertices: Vertices, triangles: Int32Array, x0: number, x1: number, slabs: number): Int32Array {
   const step = (x1 - x0) / slabs;
@@ -78,7 +79,6 @@ export function sliceForBend(vertices: Vertices, triangles: Int32Array, x0: numb
     raw[v] = (vertices.gx[v]! - x0) / step;
     const nearest = Math.round(raw[v]!);
     at[v] = Math.abs(raw[v]! - nearest) < SNAP ? nearest : raw[v]!;
-    if (at[v] === nearest) vertices.rim[v] = 1;
   }
   const cuts = new Map<number, number>();
   const planeOf: number[] = [];
@@ -92,7 +92,8 @@ export function sliceForBend(vertices: Vertices, triangles: Int32Array, x0: numb
     if (index === undefined) {
       const t = (k - raw[lo]!) / (raw[hi]! - raw[lo]!);
       const { gy, z } = vertices;
-      index = vertices.add(x0 + k * step, gy[lo]! + t * (gy[hi]! - gy[lo]!), z[lo]! + t * (z[hi]! - z[lo]!), true);
+      const rim = vertices.rim[lo] === 1 && vertices.rim[hi] === 1;
+      index = vertices.add(x0 + k * step, gy[lo]! + t * (gy[hi]! - gy[lo]!), z[lo]! + t * (z[hi]! - z[lo]!), rim);
       planeOf.push(k);
       cuts.set(key, index);
     }
@@ -129,6 +130,18 @@ export function sliceForBend(vertices: Vertices, triangles: Int32Array, x0: numb
     fan(rest, out);
   }
   return Int32Array.from(out);
+}
+
+/**
+ * Whether a triangle is no wider than the slabs sliceForBend cut (a vertex it snapped to a plane
+ * may lie SNAP of a slab beyond it): what the flat bottom's simplification must keep.
+ */
+export function withinSlab(vertices: Vertices, x0: number, x1: number, slabs: number): (a: number, b: number, c: number) => boolean {
+  const widest = (1 + 2 * SNAP) * ((x1 - x0) / slabs);
+  return (a, b, c) => {
+    const { gx } = vertices;
+    return Math.max(gx[a]!, gx[b]!, gx[c]!) - Math.min(gx[a]!, gx[b]!, gx[c]!) <= widest;
+  };
 }
 
 /** A convex polygon (three or more points, in order) as a fan of triangles from its first point. */

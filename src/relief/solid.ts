@@ -4,7 +4,7 @@
 // boundary edge of the top. The bottom is made of the top's own vertices, so the walls join the
 // two by vertex index and every edge ends up shared by exactly two triangles, in opposite
 // directions.
-import { bendPlan, bendPositions, closeSeam, prepareSeam, sliceForBend, type BendPlan, type FlatSolid } from './bend.js';
+import { bendPlan, bendPositions, closeSeam, prepareSeam, sliceForBend, withinSlab, type BendPlan, type FlatSolid } from './bend.js';
 import { flatBottom } from './bottom.js';
 import { ReliefInputError, type HeightField } from './heightfield.js';
 import type { ReliefMesh } from './mesh.js';
@@ -57,6 +57,7 @@ export function buildSolid(hf: HeightField, width: number, maxError: number, max
   const { vertices } = top;
   let topTriangles = top.triangles.view();
   let plan: BendPlan | undefined;
+  let fits: ((a: number, b: number, c: number) => boolean) | undefined;
   if (bend !== 0) {
     const { minX, maxX } = extentX(vertices);
     let thickness = 0;
@@ -64,6 +65,7 @@ export function buildSolid(hf: HeightField, width: number, maxError: number, max
     plan = bendPlan(width, bend, thickness, hf.inside.every((inside) => inside === 1));
     topTriangles = sliceForBend(vertices, topTriangles, minX, maxX, plan.slabs);
     if (plan.seam) topTriangles = prepareSeam(vertices, topTriangles, minX, maxX);
+    fits = withinSlab(vertices, minX, maxX, plan.slabs);
   }
   const { gx, gy, z, rim } = vertices;
   const count = vertices.count;
@@ -77,7 +79,7 @@ export function buildSolid(hf: HeightField, width: number, maxError: number, max
         'make it smaller (width), smoother (relief_smooth), or drop small parts (min_feature, or rmbg=0 for one plate)',
     );
   }
-  const bottomUp = flatBottom(vertices, topTriangles);
+  const bottomUp = flatBottom(vertices, topTriangles, fits);
 
   // The bottom's own vertices: those of the top its triangles still use, numbered after the top's.
   const bottomOf = new Int32Array(count).fill(-1);
