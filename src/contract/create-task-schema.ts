@@ -159,7 +159,7 @@ function checkBend(fields: { relief_bend: number; format: string; width: number;
     const thickness = fields.thickness_base + fields.height_relief;
     if (radius - thickness < INWARD_BEND_MIN_RADIUS) {
       const most = Math.floor(((fields.width * 180) / (Math.PI * (thickness + INWARD_BEND_MIN_RADIUS))) * 10) / 10;
-      refuse({ message: `bends inward tighter than the relief is thick: at width ${fields.width} mm, thickness_base + height_relief = ${thickness} mm allow at most -${most}`, input: bend });
+      refuse({ message: `bends inward tighter than the relief is thick: at width ${fields.width} mm, thickness_base + height_relief = ${thickness} mm allow an inward bend of at most ${most} degrees (-${most})`, input: bend });
     }
   }
 }
