@@ -40,7 +40,7 @@ describe('relief_bend (beyond Hitem3D)', () => {
     expect(created.body.code, created.body.msg).toBe(200);
     const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
     expect(done.body.code, done.body.msg).toBe(200);
-    expect(done.body.data.mesh).toMatchObject({ shells: 1 });
+    expect((done.body.data as { mesh?: unknown }).mesh).toMatchObject({ shells: 1 });
     const path = writeTemp('bent.stl', (await download(done.body.data.url!)).bytes);
     const report = admesh(path);
     expect(report.parts).toBe(1);
@@ -84,7 +84,8 @@ describe('relief_bend (beyond Hitem3D)', () => {
       expect(answer.body.msg).toMatch(message);
     }
     // 0 is no bend: accepted with any format and with a lithophane.
-    for (const fields of [{ format: '2', relief_bend: '0' }, { format: '3', relief_mode: 'lithophane', relief_bend: '0' }]) {
+    const accepted: Record<string, string>[] = [{ format: '2', relief_bend: '0' }, { format: '3', relief_mode: 'lithophane', relief_bend: '0' }];
+    for (const fields of accepted) {
       const answer = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
       expect([JSON.stringify(fields), answer.body.code]).toEqual([JSON.stringify(fields), 200]);
     }
