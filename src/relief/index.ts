@@ -2,6 +2,7 @@
 //
 //   heightField: the region (image, disk or foreground) and its heights in mm, at a printable pitch
 //     -> buildSolid: adaptive top surface (greedy Delaunay TIN, tin.ts, within maxError), flat bottom, walls; X = width
+//     -> with relief_bend: cut into slabs of at most 1° and wrapped around a vertical axis, standing (bend.ts)
 import type { DepthMap } from '../raster/depth-map.js';
 import { heightField, reliefSettings, type ReliefOptions, type ReliefParams } from './heightfield.js';
 import { shellCount, type ReliefMesh } from './mesh.js';
