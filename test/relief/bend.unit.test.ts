@@ -94,9 +94,11 @@ describe('relief_bend', () => {
   }, 60_000);
 
   it('keeps a relief with shape closed both ways, and its 3MF and GLB pass their readers', async () => {
+    const height = size(buildRelief(waves, base).mesh)[1];
     for (const bend of [90, -90, 200, -45]) {
       const { mesh, stats } = buildRelief(waves, { ...base, reliefBend: bend });
       expectClosed(mesh, 1);
+      expect(size(mesh)[2], 'standing').toBeCloseTo(height, 3);
       expect(stats.shells).toBe(1);
       await expectAdmeshClean(mesh, `waves-${bend}`, 1);
     }
@@ -150,10 +152,16 @@ describe('relief_bend', () => {
       [twoBlobs, base],
       [waves, { ...base, shapeBase: 'circle' as const }],
     ] as const) {
-      const flatShells = buildRelief(map, params).stats.shells;
+      const straight = buildRelief(map, params);
+      const flatShells = straight.stats.shells;
       const { mesh } = buildRelief(map, { ...params, reliefBend: 360 });
       const shape = expectClosed(mesh, flatShells);
       expect(shape.euler).toBe(2 * flatShells);
+      // Round (as wide as deep, about width / pi across) and standing.
+      const [x, y, z] = size(mesh);
+      expect(Math.abs(x - y)).toBeLessThan(1.5);
+      expect(x).toBeGreaterThan(WIDTH / Math.PI);
+      expect(z).toBeCloseTo(size(straight.mesh)[1], 3);
       await expectAdmeshClean(mesh, 'gap-360', flatShells);
     }
   }, 120_000);
