@@ -12,12 +12,14 @@ function choice<const T extends string>(values: readonly T[], fallback?: T) {
 }
 
 const DECIMAL = /^[+]?(\d+(\.\d*)?|\.\d+)$/;
+/** A field whose range goes below 0 (relief_bend) takes a minus sign too. */
+const SIGNED_DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 function decimal(min: number, max: number, fallback?: number) {
   const message = `must be a number from ${min} to ${max}`;
   const rule = z
     .string()
-    .regex(DECIMAL, { error: message })
+    .regex(min < 0 ? SIGNED_DECIMAL : DECIMAL, { error: message })
     .transform(Number)
     .pipe(z.number().min(min, { error: message }).max(max, { error: message }));
   return fallback === undefined ? rule.optional() : rule.default(fallback);
@@ -163,7 +165,34 @@ export const createTaskFields = z.object(shape).check((context) => {
       });
     }
   }
+  checkBend(fields, lithophane, (issue) => context.issues.push({ code: 'custom', path: ['relief_bend'], ...issue }));
 });
+
+/**
+ * An inward bend puts the face on the inside of the curve, at the base's radius less the relief's
+ * thickness: it must keep at least this many millimetres (relief/bend.ts checks the same).
+ */
+export const INWARD_BEND_MIN_RADIUS = 1;
+
+/**
+ * relief_bend's rules: a bend shapes a relief's mesh, so a depth-map format or a lithophane (always
+ * a flat plate) would ignore it silently; an inward bend tighter than the relief is thick would
+ * turn the face through itself.
+ */
+function checkBend(fields: { relief_bend: number; format: string; width: number; thickness_base: number; height_relief: number }, lithophane: boolean, refuse: (issue: { message: string; input: number }) => void): void {
+  const bend = fields.relief_bend;
+  if (bend === 0) return;
+  if (!isMeshFormat(OUTPUT_FORMATS[Number(fields.format) as FormatCode])) refuse({ message: `bends a relief: format must be ${MESH_CODES}`, input: bend });
+  else if (lithophane) refuse({ message: 'does not apply to a lithophane (it is always a flat plate)', input: bend });
+  else if (bend < 0) {
+    const radius = (fields.width * 180) / (Math.PI * -bend);
+    const thickness = fields.thickness_base + fields.height_relief;
+    if (radius - thickness < INWARD_BEND_MIN_RADIUS) {
+      const most = Math.floor(((fields.width * 180) / (Math.PI * (thickness + INWARD_BEND_MIN_RADIUS))) * 10) / 10;
+      refuse({ message: `bends inward tighter than the relief is thick: at width ${fields.width} mm, thickness_base + height_relief = ${thickness} mm allow an inward bend of at most ${most} degrees (-${most})`, input: bend });
+    }
+  }
+}
 
 export type CreateTaskFields = z.output<typeof createTaskFields>;
 

@@ -291,6 +291,17 @@ export const CREATE_TASK_FIELD_TABLE = [
     cli: { flag: '--min-feature <mm>', help: 'narrower parts and smaller pieces of a cut-out are dropped, meshes only', relief: true },
   },
   {
+    name: 'relief_bend',
+    param: 'reliefBend',
+    type: { kind: 'decimal', min: -360, max: 360, unit: 'degrees' },
+    default: 0,
+    hitem3d: false,
+    applies: 'mesh',
+    only: ['relief_mode', 'relief'],
+    help: 'Bends the relief (a plate or a cut-out) around its vertical axis by this many degrees, the base following the bend: positive turns the picture\'s face outward (convex), negative inward (concave); `360` or `-360` closes a plate into a ring. `width` is the length of the bent base. A bent relief stands: the picture\'s up is Z, its bottom edge on the bed (meshes only; `0`, the default, is the flat relief). Not with a lithophane or a depth-map format; an inward bend needs `width` × 180 / (π × |relief_bend|) at least 1 mm more than `thickness_base + height_relief`. Beyond Hitem3D.',
+    cli: { flag: '--relief-bend <degrees>', help: 'bend the relief around its vertical axis: + face outward, - inward, 360 a ring; it then stands on the bed, meshes only', relief: true },
+  },
+  {
     name: 'relief_mode',
     param: 'reliefMode',
     type: { kind: 'choice', values: ['relief', 'lithophane'] },

@@ -9,9 +9,10 @@ const MIN_ASPECT = 1e-3;
 
 /**
  * The bottom's triangles, as indices into the top's vertices and oriented like the top's (up):
- * the caller turns them over.
+ * the caller turns them over. With `fits`, a collapse must also leave every triangle it changes
+ * fitting it (a bent relief's: no wider than the slab its bend was cut into, bend.ts).
  */
-export function flatBottom(vertices: Vertices, topTriangles: Int32Array): Int32Array {
+export function flatBottom(vertices: Vertices, topTriangles: Int32Array, fits?: (a: number, b: number, c: number) => boolean): Int32Array {
   const { gx, gy, rim } = vertices;
   const vertexCount = vertices.count;
   const tri = topTriangles.slice();
@@ -79,6 +80,7 @@ export function flatBottom(vertices: Vertices, topTriangles: Int32Array): Int32A
       const c2 = c === v ? u : c;
       const after = cross(a2, b2, c2);
       if (Math.sign(after) !== Math.sign(cross(a, b, c)) || !tall(a2, b2, c2, after)) return false;
+      if (fits && !fits(a2, b2, c2)) return false;
     }
     // Link condition: u and v have exactly the two common neighbours across their shared edge.
     markNeighbours(u, false);

@@ -34,6 +34,8 @@ export interface ReliefParams {
   reliefStyle?: 'detailed' | 'smooth';
   /** Millimetres the photo's detail spans in the detailed style. Default DETAIL_HEIGHT. */
   detailHeight?: number;
+  /** Degrees the relief is bent around its vertical axis (bend.ts): + face outward, - inward; 0 or absent: flat. */
+  reliefBend?: number;
 }
 
 /** The engine's defaults, chosen on the relief section of `npm run eval` and by eye (README "Reliefs"). */

@@ -2,6 +2,7 @@
 //
 //   heightField: the region (image, disk or foreground) and its heights in mm, at a printable pitch
 //     -> buildSolid: adaptive top surface (greedy Delaunay TIN, tin.ts, within maxError), flat bottom, walls; X = width
+//     -> with relief_bend: cut into slabs of at most 1° and wrapped around a vertical axis, standing (bend.ts)
 import type { DepthMap } from '../raster/depth-map.js';
 import { heightField, reliefSettings, type ReliefOptions, type ReliefParams } from './heightfield.js';
 import { shellCount, type ReliefMesh } from './mesh.js';
@@ -42,7 +43,7 @@ export function buildRelief(map: DepthMap, params: ReliefParams, options: Relief
   if (!(settings.maxError > 0)) throw new RangeError(`maxError must be positive, got ${settings.maxError}`);
   if (!(settings.minSpacing >= 0)) throw new RangeError(`minSpacing must be 0 or more, got ${settings.minSpacing}`);
   const hf = heightField(map, params, settings);
-  const { mesh, stats } = buildSolid(hf, params.width, settings.maxError, settings.maxTriangles, settings.maxMeshTriangles);
+  const { mesh, stats } = buildSolid(hf, params.width, settings.maxError, settings.maxTriangles, settings.maxMeshTriangles, params.reliefBend ?? 0);
   return {
     mesh,
     stats: {

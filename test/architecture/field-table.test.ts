@@ -47,6 +47,9 @@ const USES: Record<string, Record<string, string>> = {
     'src/api/depth-map-input.ts': 'refuses it with a depth_map file',
     'web/src/main.ts': 'the box drawn on the cut, kept with the result it made',
   },
+  relief_bend: {
+    'web/src/main.ts': 'turns the relief scale off for a bent relief, which stands (the scale stretches Z)',
+  },
   relief_mode: {
     'src/contract/task-kind.ts': 'a lithophane is a kind of task of its own (metrics, credits)',
     'src/api/create-task-form.ts': 'refuses a mask file with a lithophane',

@@ -69,6 +69,29 @@ describe('depthmill relief', () => {
     expect(run.stdout).toMatch(/triangles, 3 separate parts in /);
   });
 
+  it('bends the relief with --relief-bend (a minus sign too): a standing, closed, curved part; too tight inward is refused', async () => {
+    const input = join(dir, 'bend.depth.png');
+    writeFileSync(input, await domePng(240, 160));
+    for (const bend of ['90', '-90']) {
+      const output = join(dir, `bend${bend}.stl`);
+      const run = cli(data, ['relief', input, '-o', output, '--width', '60', '--relief-bend', bend]);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const report = admesh(output);
+      expect(report.parts).toBe(1);
+      expect([report.disconnectedFacets, report.degenerateFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0, 0]);
+      // 60 mm of base around a quarter circle (radius 38.2 mm): a chord of about 54 mm, the 40 mm
+      // of the picture's height standing up.
+      const size = slicerInfo(output).size;
+      expect(size[0]).toBeGreaterThan(50);
+      expect(size[0]).toBeLessThan(58);
+      expect(Math.abs(size[2] - 40)).toBeLessThan(0.25);
+    }
+    const tight = cli(data, ['relief', input, '-o', join(dir, 'tight.stl'), '--width', '20', '--thickness-base', '5', '--relief-bend', '-360']);
+    expect(tight.status).toBe(1);
+    expect(tight.stderr).toMatch(/--relief-bend .*inward/);
+  });
+
   it('refuses a photo, a bad field, and a depth-map format (exr) as the output', async () => {
     const jpeg = join(dir, 'photo.jpg');
     await sharp({ create: { width: 8, height: 8, channels: 3, background: '#777' } }).jpeg().toFile(jpeg);

@@ -360,6 +360,59 @@ describe('web UI', () => {
     expect(await page.isVisible('#sign-in')).toBe(true);
   }, 180_000); // a depth map, five relief previews and downloads, a normal map and two curved lithophanes: over a minute on a 2-core machine
 
+  it('bends the relief with its bend field: the preview shows the part standing and curved, the relief scale off', async () => {
+    const bendContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    try {
+      await captureForms(bendContext);
+      const page = await bendContext.newPage();
+      const errors = watchErrors(page);
+      await signIn(page);
+      await makeDepthMap(page, 'touch');
+      const flat = await previewTriangles(page);
+      expect(await page.inputValue('#relief_bend')).toBe('0'); // the server's default
+      await page.locator('#viewer canvas').scrollIntoViewIfNeeded();
+      const flatView = await canvasStats(page);
+
+      await page.fill('#relief_bend', '90');
+      const bent = await previewTriangles(page, String(flat));
+      expect((await formsSent(page)).at(-1)).toMatchObject({ format: '4', relief_bend: '90' });
+      expect(await page.isDisabled('#exaggeration')).toBe(true);
+      // The picture on screen is another: the part stands, curved.
+      const bentView = await canvasStats(page);
+      expect(bentView.covered).toBeGreaterThan(0.05);
+      let changed = 0;
+      for (let i = 0; i < flatView.raw.length; i++) if (flatView.raw[i] !== bentView.raw[i]) changed++;
+      expect(changed / flatView.raw.length).toBeGreaterThan(0.05);
+      await page.screenshot({ path: join(ARTIFACTS, 'web-ui-bent.png'), fullPage: true });
+
+      // The GLB the preview shows: valid, standing (glTF's up, Y, is the apple's height), the 40 mm
+      // of base curved into a shorter chord (X) with depth (Z).
+      const glbLink = page.locator('a[data-format="glb"]');
+      await glbLink.waitFor({ timeout: 90_000 });
+      // (Its signed link, fetched here: the first test checks what clicking it saves.)
+      const glb = Buffer.from(await (await fetch((await glbLink.getAttribute('href'))!)).arrayBuffer());
+      const report = await validateBytes(new Uint8Array(glb));
+      expect(report.issues.numErrors).toBe(0);
+      expect(report.info?.totalTriangleCount).toBe(bent);
+      const gltf = JSON.parse(glb.subarray(20, 20 + glb.readUInt32LE(12)).toString('utf8')) as { accessors: { min?: number[]; max?: number[] }[] };
+      const position = gltf.accessors.find((accessor) => accessor.min?.length === 3)!;
+      const [x, up, depth] = [0, 1, 2].map((k) => (position.max![k]! - position.min![k]!) * 1000);
+      expect(x).toBeLessThan(39);
+      expect(x).toBeGreaterThan(30);
+      expect(up).toBeGreaterThan(20);
+      expect(depth).toBeGreaterThan(8);
+
+      // A lithophane is always flat: the bend is not sent, and the relief scale is back.
+      await page.selectOption('#relief_mode', 'lithophane');
+      await previewTriangles(page, String(bent));
+      expect((await formsSent(page)).at(-1)).not.toHaveProperty('relief_bend');
+      expect(await page.isDisabled('#exaggeration')).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await bendContext.close();
+    }
+  });
+
   it('shows the background cut over the photo, and redoes the map with a subject box drawn on it', async () => {
     const cutContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {

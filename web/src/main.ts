@@ -479,9 +479,13 @@ async function refreshPreview(): Promise<void> {
     const task = await runTask(input, controller.signal);
     const bytes = await client.download(task, { signal: controller.signal });
     reliefView ??= new ReliefView(ui.viewer);
-    const triangles = await reliefView.show(bytes.slice().buffer);
+    // A bent relief stands (Z is the picture's up): it is shown so, and the relief scale, which
+    // stretches Z (the relief's height when it lies flat), would only stretch the picture: it is off.
+    const bent = 'reliefBend' in input && Boolean(input.reliefBend);
+    const triangles = await reliefView.show(bytes.slice().buffer, { standing: bent });
     if (controller.signal.aborted) return;
-    reliefView.setExaggeration(Number(ui.exaggeration.value));
+    ui.exaggeration.disabled = bent;
+    reliefView.setExaggeration(bent ? 1 : Number(ui.exaggeration.value));
     ui.viewer.dataset.triangles = String(triangles);
     const shells = task.mesh?.shells ?? 1;
     const parts = shells > 1 ? `, in ${shells} separate parts (each stands on the bed)` : '';

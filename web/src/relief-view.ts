@@ -48,6 +48,7 @@ export class ReliefView {
   private readonly material = new MeshStandardMaterial({ color: 0xd8d2c8, roughness: 0.6, metalness: 0, side: DoubleSide });
   private readonly observer: ResizeObserver;
   private home = { position: new Vector3(), target: new Vector3() };
+  private readonly key = new DirectionalLight(0xffffff, 2.6);
 
   constructor(private readonly container: HTMLElement) {
     // preserveDrawingBuffer: the picture stays readable (screenshots, tests) after it is shown.
@@ -62,9 +63,8 @@ export class ReliefView {
     this.scene.background = new Color(0x2a2f3a);
     this.scene.add(new HemisphereLight(0xffffff, 0x3a3f4c, 0.9));
     // A low key light from the upper left: shallow reliefs read by their shading.
-    const key = new DirectionalLight(0xffffff, 2.6);
-    key.position.set(-1, 0.8, 0.7);
-    this.scene.add(key);
+    this.key.position.set(-1, 0.8, 0.7);
+    this.scene.add(this.key);
     this.scene.add(this.model);
     this.camera.up.set(0, 0, 1);
 
@@ -80,9 +80,10 @@ export class ReliefView {
   /**
    * Shows a relief GLB as the server made it. glTF is in metres with +Y up (formats/glb.ts turns
    * the millimetre, Z-up mesh that way); it is turned back here, so the relief lies on the table
-   * in millimetres, as in a slicer. Resolves to the mesh's triangle count.
+   * in millimetres, as in a slicer. A bent relief (`standing`) stands on the table with its face
+   * towards the front, and is seen and lit from the front. Resolves to the mesh's triangle count.
    */
-  async show(glb: ArrayBuffer): Promise<number> {
+  async show(glb: ArrayBuffer, { standing = false } = {}): Promise<number> {
     const gltf = await new GLTFLoader().parseAsync(glb, '');
     for (const child of [...this.model.children]) {
       this.model.remove(child);
@@ -101,14 +102,21 @@ export class ReliefView {
     const bounds = new Box3().setFromObject(relief);
     const centre = bounds.getCenter(new Vector3());
     const extent = bounds.getSize(new Vector3());
-    const size = Math.max(extent.x, extent.y, extent.z);
-    if (extent.z > Math.max(extent.x, extent.y) / 2) {
+    const upright = extent.z > Math.max(extent.x, extent.y) / 2;
+    const size = Math.max(extent.x, extent.y, standing || upright ? extent.z : 0);
+    if (standing) {
+      // From the front, above and to the left (its curve shows), far enough for its height; lit the same way.
+      this.home = { position: new Vector3(centre.x - size * 0.9, centre.y - size * 1.9, centre.z + size * 1.4), target: centre };
+      this.key.position.set(-1, -1.2, 0.9);
+    } else if (upright) {
       // A part that stands (a curved lithophane): seen whole from behind and above, where its relief
       // is (the inside of an arc, into a tube's top) and the key light falls.
       const distance = (0.55 * extent.length()) / Math.sin(((this.camera.fov / 2) * Math.PI) / 180);
       this.home = { position: new Vector3(centre.x, centre.y + distance * Math.cos(Math.PI / 6), centre.z + distance * Math.sin(Math.PI / 6)), target: centre };
+      this.key.position.set(-1, 0.8, 0.7);
     } else {
       this.home = { position: new Vector3(centre.x, centre.y - size * 1.1, size * 1.25), target: new Vector3(centre.x, centre.y, bounds.min.z + extent.z / 2) };
+      this.key.position.set(-1, 0.8, 0.7);
     }
     this.camera.near = size / 100;
     this.camera.far = size * 100;
