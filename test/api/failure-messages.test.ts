@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createTask, form, token, waitForTask } from '../helpers/api.js';
-import { copyBundledModels, createClientCredentials, SHARED, startServer, tempDir } from '../helpers/server.js';
+import { copyBundledModels, createClientCredentials, startServer, tempDir } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const photo = readPhoto('opencv_orange.jpg');
 
 describe('failure messages', () => {
   it('hides a failure inside the server (a broken model file) from the client, and logs it', async () => {

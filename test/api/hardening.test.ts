@@ -7,7 +7,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { DISTRIBUTED, SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { DISTRIBUTED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 let server: TestServer;
 let accessToken: string;
@@ -191,7 +192,7 @@ describe('a client that hangs up mid-upload', () => {
 
 describe('downloads', () => {
   it('serve Range requests, HEAD and conditional GETs from the file, and refuse a range past its end', async () => {
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
     const created = await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]));
     const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
     const url = done.body.data.url!;

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask } from '../helpers/api.js';
-import { createClientCredentials, SHARED, startServer } from '../helpers/server.js';
+import { createClientCredentials, startServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
+const PHOTO = readPhoto('skimage_coffee.png');
 
 it('picks up queued and running tasks again after SIGKILL', async () => {
   // One task at a time, pro with background removal: the later tasks are surely still queued.

@@ -7,9 +7,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask, type Envelope, type TaskData } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { createClientCredentials, DISTRIBUTED, SHARED, startServer } from '../helpers/server.js';
+import { createClientCredentials, DISTRIBUTED, startServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
+const PHOTO = readPhoto('skimage_coffee.png');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let hooks: Fixture;

@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, waitForTask } from '../helpers/api.js';
-import { SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 const S3RVER = resolve(import.meta.dirname, '../../node_modules/.bin/s3rver');
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -57,7 +58,7 @@ describe('object storage briefly away', () => {
       env: { DEPTHMILL_BLOBS: 's3://outage-test/blobs', DEPTHMILL_S3_ENDPOINT: `http://127.0.0.1:${port}` },
     });
     const { accessToken } = await signIn(server);
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
 
     // Accepted (the input is in S3), then S3 goes away before the result can be written.
     const created = await createTask(server.url, accessToken, form({ model_type: 'pro', format: '2' }, [{ bytes: photo }]));

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BalanceAnswer, CreateTaskAnswer, ErrorAnswer, QueryTaskAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
 import { basic, createTask, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
-import { createClientCredentials, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { createClientCredentials, startServer, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 interface Property {
   type?: string;
@@ -106,7 +107,7 @@ describe('answers as the document describes them', () => {
     const signedIn = await requestToken(server.url, basic(clientId, clientSecret));
     expectDocumented(TokenAnswer, signedIn.body);
     const { accessToken } = signedIn.body.data;
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
     const created = await createTask(server.url, accessToken, form({ format: '3', model_type: 'base' }, [{ bytes: photo }]));
     expectDocumented(CreateTaskAnswer, created.body);
     const taskId = created.body.data.task_id;

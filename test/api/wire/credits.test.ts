@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient, DepthmillError, INSUFFICIENT_BALANCE } from '../../../src/client/index.js';
 import { createTask, form, queryTask, token, waitForTask, type Envelope } from '../../helpers/api.js';
 import { scrape, total } from '../../helpers/prometheus.js';
-import { cli, cliAsync, backendEnv, createClientCredentials, SHARED, startServer, type TestServer } from '../../helpers/server.js';
+import { cli, cliAsync, backendEnv, createClientCredentials, startServer, type TestServer } from '../../helpers/server.js';
+import { readPhoto } from '../../helpers/fixtures.js';
 
-const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const photo = readPhoto('opencv_orange.jpg');
 
 interface BalanceData {
   totalBalance: number;

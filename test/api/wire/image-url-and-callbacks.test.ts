@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCallback } from '../../../src/contract/callback-signature.js';
 import { createTask, download, form, token, waitForTask, type Envelope, type TaskData } from '../../helpers/api.js';
 import { httpFixture, type Fixture } from '../../helpers/http-fixture.js';
-import { createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../../helpers/server.js';
+import { createClientCredentials, startServer, type Credentials, type TestServer } from '../../helpers/server.js';
+import { readPhoto } from '../../helpers/fixtures.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const PHOTO = readPhoto('opencv_orange.jpg');
 
 interface Received {
   path: string;

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../../src/client/index.js';
 import { createTask, form, queryTask, token } from '../../helpers/api.js';
-import { createClientCredentials, SHARED, startServer, type TestServer } from '../../helpers/server.js';
+import { createClientCredentials, startServer, type TestServer } from '../../helpers/server.js';
+import { readPhoto } from '../../helpers/fixtures.js';
 
 // A 12 MP photo at pro: seconds of work on this machine, long enough to be seen mid-way.
-const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const photo = readPhoto('opencv_orange.jpg');
 
 describe('progress', () => {
   let server: TestServer;
