@@ -1,7 +1,7 @@
 // What a failed task tells its client: what was wrong with the input, in plain words; of a failure
 // inside the server only that it happened (no file paths, model files or library messages), while
 // the server's log keeps the detail. The failure's kind crosses the worker-thread boundary as data.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
 // results of the tasks already accepted would not fit, instead of accepting them all and failing
 // some later with "no space left". Needs a tmpfs mount (root, as in CI); skipped elsewhere, saying so.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, form, waitForTask } from '../helpers/api.js';

@@ -2,7 +2,7 @@
 // (failed, recorded thanks to the database's reserve), create-task refuses new work with 507, and
 // no half-written file is left. Needs a tmpfs mount (root, as in CI); skipped elsewhere, saying so.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, form, waitForTask } from '../helpers/api.js';

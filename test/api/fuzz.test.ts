@@ -2,7 +2,6 @@
 // image bytes. Every answer must be a clean envelope with a documented code and a matching HTTP
 // status, the server must stay up, and its memory must not grow without bound.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISTRIBUTED, signIn, startServer, type TestServer } from '../helpers/server.js';

@@ -1,7 +1,7 @@
 // What a hostile or clumsy client sent that used to break the embedded server (issue 16): each
 // answered in the envelope with a clear code, nothing read that need not be, nothing left readable
 // by others, nothing logged as the server's fault that was the client's.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';

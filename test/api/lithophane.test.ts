@@ -1,7 +1,5 @@
 // create-task's relief_mode=lithophane (beyond Hitem3D): a photo becomes a back-lit plate without
 // any model, through the real server and the SDK; and the refusals with their API.md codes.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../src/client/index.js';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';

@@ -2,9 +2,7 @@
 // numbers move when a real task runs (request latency by route, tasks by state and kind, stage
 // durations by model, callback attempts), and no label carries a task id. In the distributed run
 // also a worker-role process's own metrics port (DEPTHMILL_METRICS_PORT).
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask } from '../helpers/api.js';
 import { has, scrape, total, type Scrape } from '../helpers/prometheus.js';

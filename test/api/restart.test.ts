@@ -1,7 +1,5 @@
 // A task once acknowledged survives a crash: kill the server hard while tasks wait in its queue,
 // start it again on the same data, and every task finishes, with its mask file if it had one.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask } from '../helpers/api.js';

@@ -2,9 +2,7 @@
 // bypass class, each refused with a clear error, and the allowlisted host accepted. A real image
 // server listens on loopback the whole time, so a refusal is the guard's doing, not a dead port.
 import { lookup } from 'node:dns/promises';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, form, waitForTask } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';

@@ -1,7 +1,7 @@
 // Time limits and retention: an overdue task fails with 5001001 (and its callback says so), files
 // past the retention period are deleted, and an expired task or link answers clearly, not 500.
 // SIGTERM lets the running task finish and leaves the queued ones for the next start.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,6 @@
 // values the kernel reports per thread (what `top -H` or `ps -L -o nice` shows). Linux only: the
 // nice value is per thread there.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produce } from '../helpers/api.js';

@@ -1,8 +1,6 @@
 // The SDK as a user's program meets it: imported by its published name (`depthmill/client`, the
 // package's export map), against the real server, with a real webhook receiver.
-import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient, DepthmillError, TASK_FAILED, TASK_NOT_FOUND, taskFields, verifyCallback, type TaskState } from 'depthmill/client';

@@ -4,8 +4,6 @@
 // BullMQ gives up on the jobs that could not even read their task, and the workers' reconciler
 // queues them again, so no task is left `queueing`. The database is the test's own cluster (the
 // shared one is never stopped); Redis and S3 are the suite's.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, form, queryTask, token } from '../helpers/api.js';
 import { privatePostgres, type PrivatePostgres } from '../helpers/private-services.js';

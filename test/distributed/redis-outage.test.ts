@@ -3,8 +3,6 @@
 // `queueing`; and /readyz does not say ready while the queue lacks accepted work. Redis here is the
 // test's own (`--save '' --appendonly no`; the shared one is never stopped); PostgreSQL and S3 are
 // the suite's.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTask, form, queryTask, token } from '../helpers/api.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-services.js';

@@ -2,9 +2,8 @@
 // of failing the task for good. The store here is its own s3rver, killed with SIGKILL right
 // after the task is accepted and started again on the same port and directory a little later.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, waitForTask } from '../helpers/api.js';
 import { signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';

@@ -55,7 +55,9 @@ export async function discCut(name: string, crop: { left: number; top: number; s
 export async function compose(backdrop: Buffer, parts: { input: Buffer; left: number; top: number }[]): Promise<MattedPhoto> {
   const { width, height } = await sharp(backdrop).metadata();
   const image = await sharp(backdrop).removeAlpha().composite(parts).png().toBuffer();
-  const alphas = await Promise.all(parts.map(async (p) => ({ ...p, input: await sharp(p.input).extractChannel(3).toColourspace('b-w').png().toBuffer() })));
+  const alphas = await Promise.all(
+    parts.map(async (p) => ({ ...p, input: await sharp(p.input).extractChannel(3).toColourspace('b-w').png().toBuffer() })),
+  );
   const matte = await sharp({ create: { width: width!, height: height!, channels: 3, background: '#000' } })
     .composite(alphas.map((a) => ({ ...a, blend: 'lighten' as const })))
     .removeAlpha()

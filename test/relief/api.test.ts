@@ -1,7 +1,5 @@
 // Reliefs through the real server, as a Hitem3D client asks for them: the hi3d defaults sent as
 // form fields, the 3MF downloaded and handed to PrusaSlicer as is.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, produce, waitForTask } from '../helpers/api.js';
 import { signIn, startServer, type TestServer } from '../helpers/server.js';

@@ -1,7 +1,5 @@
 // Lithophanes (relief_mode=lithophane): a real photo's lightness as the plate's thickness, checked
 // as a printer's software reads the STL (ADMesh) and by the heights of the top surface.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeRelief } from '../../src/formats/index.js';

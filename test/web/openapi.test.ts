@@ -4,8 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createTaskFields } from '../../src/contract/create-task-schema.js';
 import { Errors } from '../../src/contract/errors.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BalanceAnswer, CreateTaskAnswer, ErrorAnswer, QueryTaskAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
 import { basic, createTask, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
 import { createClientCredentials, startServer, type TestServer } from '../helpers/server.js';

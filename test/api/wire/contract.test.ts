@@ -1,7 +1,5 @@
 // The wire contract of API.md: envelope, codes, HTTP statuses, validation messages and defaults,
 // checked against the real server the way an existing Hitem3D client talks to it.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTask, download, form, getWithHost, queryTask, requestToken, token, waitForTask } from '../../helpers/api.js';

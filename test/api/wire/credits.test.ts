@@ -2,8 +2,6 @@
 // task's cost taken when create-task accepts it and given back when the task fails, 30010000
 // "insufficient balance" when the credits do not cover a task, and GET /open-api/v1/balance.
 // Runs against SQLite (embedded) and PostgreSQL (distributed): no double spend, no lost refund.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient, DepthmillError, INSUFFICIENT_BALANCE } from '../../../src/client/index.js';

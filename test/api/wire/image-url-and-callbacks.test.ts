@@ -1,6 +1,4 @@
 // image_url and callback_url round trips against local HTTP servers started by the test.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCallback } from '../../../src/contract/callback-signature.js';

@@ -1,8 +1,6 @@
 // query-task's `progress` (0–100) comes from the stages the worker reaches, not a fixed number: a
 // client polling a relief sees it climb through the work, never go back, and end at 100; the SDK's
 // waitForTask reports each step.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../../src/client/index.js';
 import { createTask, form, queryTask, token } from '../../helpers/api.js';

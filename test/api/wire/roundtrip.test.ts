@@ -1,6 +1,6 @@
 // A full round trip on real photos, as a user does it: token, create with a file, poll, download;
 // every output read back by an independent reader.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produce } from '../../helpers/api.js';

@@ -1,8 +1,6 @@
 // Nothing secret in the logs: a full round trip at info level, then the log is searched for the
 // client secret, the access token and the download link's signature; and one line per request,
 // none for polling.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createTask, download, form, token, waitForTask } from '../../helpers/api.js';
 import { createClientCredentials, startServer } from '../../helpers/server.js';
