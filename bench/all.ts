@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
 import { benchArgs } from './args.js';
 import { MACHINE } from './report.js';
+import { benchPhoto } from './photos.js';
 
 const { flag, option } = benchArgs({ values: ['json', 'runs'], flags: ['quick'] });
 
@@ -51,7 +52,7 @@ const steps: { name: string; file: string; extra: string[]; json: boolean }[] = 
 ];
 // The peer is a dev dependency (AGPL, never in the product): absent after `npm ci --omit=dev`.
 if (existsSync(join(REPO, 'node_modules/@imgly/background-removal-node/package.json'))) {
-  steps.push({ name: 'peer', file: 'bench/peer.ts', extra: ['--runs', runs, ...(quick ? ['--photos', join(REPO, '../shared/eval/photos/opencv_apple.jpg')] : [])], json: true });
+  steps.push({ name: 'peer', file: 'bench/peer.ts', extra: ['--runs', runs, ...(quick ? ['--photos', benchPhoto('opencv_apple.jpg')] : [])], json: true });
 } else process.stdout.write('peer: skipped (@imgly/background-removal-node, a dev dependency, is not installed)\n');
 if ((await reachable(5432)) && (await reachable(6379))) steps.push({ name: 'throughput', file: 'bench/throughput.ts', extra: ['--tasks', quick ? '10' : '20'], json: false });
 else process.stdout.write('throughput: skipped (PostgreSQL on 5432 and Redis on 6379 are needed)\n');

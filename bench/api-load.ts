@@ -7,10 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { benchArgs } from './args.js';
 import { REPO, requireBuild, signIn, startServer } from './server.js';
+import { STREET } from './photos.js';
 
 const { flag, option } = benchArgs({ values: ['json', 'rate', 'seconds'] });
 
@@ -28,7 +29,7 @@ const SECONDS = option('--seconds') ?? '10';
 const RATE = option('--rate') ?? '100';
 const dir = mkdtempSync(join(tmpdir(), 'depthmill-load-'));
 const photo = join(dir, 'photo.jpg');
-await sharp(resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg')).resize(1500, 1000, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(photo);
+await sharp(STREET).resize(1500, 1000, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(photo);
 const env = { ...process.env, DEPTHMILL_DATA: join(dir, 'data'), DEPTHMILL_RATE_LIMIT: '10000000', DEPTHMILL_TASK_QUOTA: '100000', DEPTHMILL_LOG_LEVEL: 'warn' };
 
 const server = await startServer(env);

@@ -7,12 +7,13 @@
 //   npx vite-node bench/end-to-end.ts [-- --json <file>] [--runs 5] [--sizes 4000x3000,1500x1000]
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { OUTPUT_FORMATS, type FormatCode } from '../src/contract/formats.js';
 import { benchArgs } from './args.js';
 import { median } from './report.js';
-import { REPO, requireBuild, signIn, startServer } from './server.js';
+import { requireBuild, signIn, startServer } from './server.js';
+import { STREET } from './photos.js';
 
 const { flag, option } = benchArgs({ values: ['json', 'runs', 'sizes'] });
 
@@ -22,7 +23,7 @@ if (flag('--help')) {
 }
 requireBuild('bench/end-to-end.ts');
 const RUNS = Number(option('--runs') ?? '5');
-const PHOTO = resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg');
+const PHOTO = STREET;
 const CASES: { size: [number, number]; modelType: 'base' | 'pro'; rmbg: boolean; format: FormatCode }[] = [];
 for (const size of (option('--sizes') ?? '4000x3000,1500x1000').split(',').map((s) => s.split('x').map(Number) as [number, number])) {
   for (const [modelType, rmbg] of [['base', false], ['base', true], ['pro', true]] as const) {

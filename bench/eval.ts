@@ -3,7 +3,7 @@
 // sheets. Protocol: bench/eval/metrics.ts and README "Depth quality".
 //
 //   npm run eval -- <eval-dir> [--json <file>] [--out <dir>] [--variants a,b] [--ablation] [--split A|B]
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -434,6 +434,12 @@ async function docsPicture(evalDir: string, sessions: ModelSessions, file: strin
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // The evaluation set is not in the repository (its datasets' terms keep it out): without it there
+  // is nothing to score, which is not a failure of a clone that lacks it.
+  if (!existsSync(join(options.evalDir, 'pairs.csv'))) {
+    process.stdout.write(`eval: no evaluation set at ${options.evalDir} (no pairs.csv there): nothing to score. README "Evaluation" says what it holds.\n`);
+    return;
+  }
   const pairs = splitPairs(readPairs(options.evalDir), options.split);
   if (pairs.length === 0) throw new Error(`no pairs in half ${options.split}`);
   mkdirSync(options.out, { recursive: true });

@@ -17,11 +17,11 @@ import type { LoadedModel } from '../src/models/sessions.js';
 import { benchArgs } from './args.js';
 import { MACHINE, median } from './report.js';
 import type { PeerReply, PeerRequest } from './peer-imgly.js';
+import { benchPhoto } from './photos.js';
 
 const { flag, option } = benchArgs({ values: ['json', 'photos', 'runs'] });
 
 const REPO = resolve(import.meta.dirname, '..');
-const PHOTOS = resolve(REPO, '../shared/eval/photos');
 const HELP = `Usage: npx vite-node bench/peer.ts [-- --json <file>] [--runs <n>] [--photos a.jpg,b.png,...]
 
 Times @imgly/background-removal-node's removeBackground() (their model "medium" = ISNet, fp16
@@ -31,7 +31,7 @@ image's own size (the peer's output size), as runPipeline does for rmbg with pro
 runs twice: with U2-Net-p (our default) and with their ISNet weights in our session code. Both
 sides start from the same encoded bytes: each photo as it is and resized to 12 MP (JPEG q90).
 Median of --runs runs (default 3) after one warm-up. IoU: peer alpha >= 0.5 against our mask.
-Default photos: ../shared/eval/photos/ the apple (object), the chess pieces, the room (scene).
+Default photos (test/fixtures/photos/): the apple (object), the chess pieces, the room (scene).
 `;
 if (flag('--help')) {
   process.stdout.write(HELP);
@@ -51,7 +51,7 @@ if (!existsSync(join(PEER_PACKAGE, 'package.json'))) {
   process.exit(1);
 }
 const runs = Number(option('--runs') ?? 3);
-const photos = (option('--photos')?.split(',') ?? DEFAULT_PHOTOS.map((name) => join(PHOTOS, name))).map((p) => resolve(p));
+const photos = (option('--photos')?.split(',') ?? DEFAULT_PHOTOS.map(benchPhoto)).map((p) => resolve(p));
 const dir = mkdtempSync(join(tmpdir(), 'depthmill-peer-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true })); // 88 MB of weights in there
 

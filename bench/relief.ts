@@ -15,17 +15,19 @@ import { ModelSessions } from '../src/models/sessions.js';
 import { buildRelief, type ReliefParams } from '../src/relief/index.js';
 import { benchArgs } from './args.js';
 import { median } from './report.js';
+import { benchPhoto } from './photos.js';
 
 const { flag, option } = benchArgs({ values: ['baseline', 'baseline-formats', 'height-relief', 'max-error', 'photos', 'runs', 'shape', 'size', 'thickness', 'variants', 'width'] });
 
 const HELP = `Usage: npx vite-node bench/relief.ts [-- options]
 
 Times buildRelief and the mesh encoders (stl, glb, 3mf) on depth maps the real pipeline makes from
-photos in ../shared/eval/photos/ (each photo resized with sharp, JPEG quality 90, as bench/speed.ts
+photos of test/fixtures/photos/ (each photo resized with sharp, JPEG quality 90, as bench/speed.ts
 does). Prints the median of --runs runs after one warm-up, triangle counts, stats.error and sizes.
 
   --runs N            runs per cell (default 5)
-  --photos A,B        file names in ../shared/eval/photos/ (default: the street scene, apple, smarties)
+  --photos A,B        file names in test/fixtures/photos/ or ../shared/eval/photos/ (default: the
+                      street scene, apple, smarties)
   --size WxH|native   input size (default 4000x3000, 12 MP, as the issue's target)
   --variants V,...    of base, pro, base+rmbg, pro+rmbg (default: all four)
   --width MM          relief width (default 100, bench/speed.ts's); --height-relief MM (10),
@@ -38,7 +40,6 @@ does). Prints the median of --runs runs after one warm-up, triangle counts, stat
   --help              this text
 `;
 
-const PHOTOS_DIR = new URL('../../shared/eval/photos/', import.meta.url).pathname;
 const DEFAULT_PHOTOS = ['metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg', 'opencv_apple.jpg', 'opencv_smarties.png'];
 const VARIANTS = ['base', 'pro', 'base+rmbg', 'pro+rmbg'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -53,7 +54,7 @@ async function time(work: () => unknown): Promise<number> {
 }
 
 async function depthMap(sessions: ModelSessions, photo: string, size: string, variant: Variant): Promise<DepthMap> {
-  let image: Buffer = readFileSync(resolve(PHOTOS_DIR, photo));
+  let image: Buffer = readFileSync(benchPhoto(photo));
   if (size !== 'native') {
     const [w, h] = size.split('x').map(Number) as [number, number];
     image = await sharp(image).resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();

@@ -6,11 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { FORMATS_BY_KIND } from '../src/contract/formats.js';
 import { benchArgs } from './args.js';
 import { REPO, requireBuild } from './server.js';
+import { STREET } from './photos.js';
 
 const { flag, option } = benchArgs({ values: ['json', 'photo'] });
 
@@ -19,7 +20,7 @@ if (flag('--help')) {
   process.exit(0);
 }
 requireBuild('bench/rss.ts', 'dist/render.js');
-const photo = option('--photo') ?? resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg');
+const photo = option('--photo') ?? STREET;
 const dir = mkdtempSync(join(tmpdir(), 'depthmill-rss-'));
 const big = join(dir, '12mp.jpg');
 await sharp(photo).resize(4000, 3000, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(big);

@@ -9,11 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { benchArgs } from './args.js';
 import { median } from './report.js';
-import { REPO, requireBuild, signIn, startServer } from './server.js';
+import { requireBuild, signIn, startServer } from './server.js';
+import { benchPhoto } from './photos.js';
 
 const { flag, option } = benchArgs({ values: ['attempts', 'concurrency', 'samples'] });
 if (flag('--help')) {
@@ -24,7 +25,7 @@ requireBuild('bench/signin-flood.ts');
 const ATTEMPTS = Number(option('--attempts') ?? 1000);
 const CONCURRENCY = Number(option('--concurrency') ?? 24);
 const SAMPLES = Number(option('--samples') ?? 40);
-const photo = readFileSync(resolve(REPO, '../shared/eval/photos/opencv_apple.jpg'));
+const photo = readFileSync(benchPhoto('opencv_apple.jpg'));
 
 const percentile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 

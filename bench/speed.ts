@@ -16,6 +16,7 @@ import { buildRelief } from '../src/relief/index.js';
 import type { TaskParams } from '../src/contract/task.js';
 import { benchArgs } from './args.js';
 import { MACHINE, median } from './report.js';
+import { STREET } from './photos.js';
 
 const { flag, option } = benchArgs({ values: ['json', 'photo', 'runs', 'sizes'] });
 
@@ -26,7 +27,7 @@ Times runPipeline stage by stage for base and pro, rmbg 0 and 1, on one photo re
 bmp; relief build, stl, glb, 3mf) on the same map. Depth is split into the model's session.run
 calls ("passes": count and time) and the rest ("fusion": pre/post-processing, tile blending,
 object shaping). Then the floor: bare session.run of each model at its input size, warm.
-Prints the median of --runs runs (default 3) per cell. Default photo: ../shared/eval/photos/ the street scene.
+Prints the median of --runs runs (default 3) per cell. Default photo: the street scene of test/fixtures/photos/.
 `;
 
 
@@ -235,7 +236,7 @@ export function parseSizes(text: string): [number, number][] {
   return text.split(',').map((s) => s.split('x').map(Number) as [number, number]);
 }
 
-export const DEFAULT_PHOTO = new URL('../../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg', import.meta.url).pathname;
+export const DEFAULT_PHOTO = STREET;
 
 {
   if (flag('--help')) process.stdout.write(HELP);

@@ -3,16 +3,17 @@
 // nothing. Run: npx vite-node bench/throughput.ts [-- --tasks 40 --model-type base --rmbg 0]
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { benchArgs } from './args.js';
-import { REPO, signIn, startServer } from './server.js';
+import { signIn, startServer } from './server.js';
+import { STREET } from './photos.js';
 
 const { option } = benchArgs({ values: ['model-type', 'rmbg', 'tasks'] });
 
 const TASKS = Number(option('--tasks') ?? '40');
 const MODEL_TYPE = option('--model-type') ?? 'base';
 const RMBG = option('--rmbg') ?? '0';
-const PHOTO = readFileSync(resolve(REPO, '../shared/eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg'));
+const PHOTO = readFileSync(STREET);
 
 async function json(response: Promise<Response>): Promise<{ code: number; data: Record<string, string> }> {
   return (await (await response).json()) as { code: number; data: Record<string, string> };

@@ -1,18 +1,17 @@
 // create-task's relief_bend (beyond Hitem3D): a bent relief through the real server, on the wire
 // and through the SDK, read by ADMesh and PrusaSlicer; and the refusals with their API.md codes.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../src/client/index.js';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, type TestServer } from '../helpers/server.js';
 import { admesh, PHOTOS, slicerInfo, writeTemp } from '../relief/helpers.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 let server: TestServer;
 let accessToken: string;
 let sdk: DepthmillClient;
-const photo = readFileSync(join(SHARED, 'eval/photos', PHOTOS.coffee));
+const photo = readPhoto(PHOTOS.coffee);
 
 beforeAll(async () => {
   server = await startServer();

@@ -1,18 +1,17 @@
 // create-task's litho_shape and litho_angle (beyond Hitem3D): curved and cylinder lithophanes
 // through the real server and the SDK, read back by ADMesh, and the refusals of combinations that
 // make no sense, with their API.md code.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../src/client/index.js';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, type TestServer } from '../helpers/server.js';
 import { admesh, PHOTOS, writeTemp } from '../relief/helpers.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 let server: TestServer;
 let accessToken: string;
 let sdk: DepthmillClient;
-const photo = readFileSync(join(SHARED, 'eval/photos', PHOTOS.coffee)); // 600 x 400
+const photo = readPhoto(PHOTOS.coffee); // 600 x 400
 
 beforeAll(async () => {
   server = await startServer();

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExr } from '../../src/formats/exr.js';
 import { DepthmillClient } from '../../src/client/index.js';
 import { createTask, download, produce, waitForTask } from '../helpers/api.js';
-import { SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 import { channelNames, craftExr } from '../formats/exr-craft.js';
 import { admesh, writeTemp } from '../relief/helpers.js';
 
@@ -142,7 +143,7 @@ describe('depth_map (beyond Hitem3D)', () => {
   });
 
   it("answers two EXR bombs at once, and another client's base task keeps its time beside them", async () => {
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
     const other = await signIn(server, 'other-client');
     const baseTask = async () => {
       const started = performance.now();

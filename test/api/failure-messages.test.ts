@@ -1,14 +1,15 @@
 // What a failed task tells its client: what was wrong with the input, in plain words; of a failure
 // inside the server only that it happened (no file paths, model files or library messages), while
 // the server's log keeps the detail. The failure's kind crosses the worker-thread boundary as data.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createTask, form, token, waitForTask } from '../helpers/api.js';
-import { copyBundledModels, createClientCredentials, SHARED, startServer, tempDir } from '../helpers/server.js';
+import { copyBundledModels, createClientCredentials, startServer, tempDir } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const photo = readPhoto('opencv_orange.jpg');
 
 describe('failure messages', () => {
   it('hides a failure inside the server (a broken model file) from the client, and logs it', async () => {

@@ -2,11 +2,12 @@
 // results of the tasks already accepted would not fit, instead of accepting them all and failing
 // some later with "no space left". Needs a tmpfs mount (root, as in CI); skipped elsewhere, saying so.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, form, waitForTask } from '../helpers/api.js';
-import { DISTRIBUTED, SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { DISTRIBUTED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 const mountPoint = tempDir('small-disk');
 const canMount = !DISTRIBUTED && process.getuid?.() === 0 && (() => {
@@ -38,7 +39,7 @@ describe.skipIf(!canMount)('a disk too small for every result asked for', () => 
     const { accessToken } = await signIn(server!);
     // A pro EXR of this photo without background removal is about 10 MB: four of them do not fit
     // on the 40 MB disk beside the database, though each create-task sees far more than 16 MB free.
-    const photo = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
+    const photo = readPhoto('skimage_coffee.png');
     const accepted: string[] = [];
     const refused: unknown[] = [];
     for (let i = 0; i < 4; i++) {

@@ -2,11 +2,12 @@
 // (failed, recorded thanks to the database's reserve), create-task refuses new work with 507, and
 // no half-written file is left. Needs a tmpfs mount (root, as in CI); skipped elsewhere, saying so.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, form, waitForTask } from '../helpers/api.js';
-import { DISTRIBUTED, SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { DISTRIBUTED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 const mountPoint = tempDir('full-disk');
 const canMount = !DISTRIBUTED && process.getuid?.() === 0 && (() => {
@@ -36,7 +37,7 @@ afterAll(async () => {
 describe.skipIf(!canMount)('a full disk', () => {
   it('ends the running task as failed, refuses new tasks with 507, and leaves no partial file', { timeout: 120_000 }, async () => {
     const { accessToken } = await signIn(server!);
-    const photo = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
+    const photo = readPhoto('skimage_coffee.png');
     // Several seconds of work, during which the disk fills up.
     const running = await createTask(server!.url, accessToken, form({ format: '2', model_type: 'pro', rmbg: '1' }, [{ bytes: photo }]));
     expect(running.body.code).toBe(200);

@@ -2,10 +2,10 @@
 // image bytes. Every answer must be a clean envelope with a documented code and a matching HTTP
 // status, the server must stay up, and its memory must not grow without bound.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISTRIBUTED, SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { DISTRIBUTED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 const DOCUMENTED: Record<number, number[]> = {
   200: [200],
@@ -31,7 +31,7 @@ const DOCUMENTED: Record<number, number[]> = {
 };
 const FIELDS = ['image_url', 'model_type', 'rmbg', 'degree_rmbg', 'response_format', 'format', 'callback_url', 'height_relief', 'width', 'shape_base', 'thickness_base', 'sculpmode'];
 const VALUES = ['pro', 'base', '0', '1', '2', '6', '0.5', '1.3', '40', '-1', '1e309', 'NaN', '', ' ', 'url', 'http://x', '\u0000', '💥', '9'.repeat(400)];
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const PHOTO = readPhoto('opencv_orange.jpg');
 
 let server: TestServer;
 let accessToken: string;

@@ -1,13 +1,14 @@
 // What a hostile or clumsy client sent that used to break the embedded server (issue 16): each
 // answered in the envelope with a clear code, nothing read that need not be, nothing left readable
 // by others, nothing logged as the server's fault that was the client's.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { DISTRIBUTED, SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { DISTRIBUTED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 let server: TestServer;
 let accessToken: string;
@@ -191,7 +192,7 @@ describe('a client that hangs up mid-upload', () => {
 
 describe('downloads', () => {
   it('serve Range requests, HEAD and conditional GETs from the file, and refuse a range past its end', async () => {
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
     const created = await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]));
     const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
     const url = done.body.data.url!;

@@ -1,17 +1,16 @@
 // create-task's relief_mode=lithophane (beyond Hitem3D): a photo becomes a back-lit plate without
 // any model, through the real server and the SDK; and the refusals with their API.md codes.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../src/client/index.js';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 import { admesh, PHOTOS, writeTemp } from '../relief/helpers.js';
 
 let server: TestServer;
 let accessToken: string;
 let sdk: DepthmillClient;
-const photo = readFileSync(join(SHARED, 'eval/photos', PHOTOS.coffee));
+const photo = readPhoto(PHOTOS.coffee);
 
 beforeAll(async () => {
   server = await startServer();

@@ -2,15 +2,14 @@
 // numbers move when a real task runs (request latency by route, tasks by state and kind, stage
 // durations by model, callback attempts), and no label carries a task id. In the distributed run
 // also a worker-role process's own metrics port (DEPTHMILL_METRICS_PORT).
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask } from '../helpers/api.js';
 import { has, scrape, total, type Scrape } from '../helpers/prometheus.js';
-import { createClientCredentials, DISTRIBUTED, SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { createClientCredentials, DISTRIBUTED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+const APPLE = readPhoto('opencv_apple.jpg');
 /** A quick task: a 1K 16-bit PNG depth map, no background removal. */
 const FIELDS = { format: '2', model_type: 'base', rmbg: '0' };
 const TASK_ID = /depth_\d{8}_[0-9a-f]+/;

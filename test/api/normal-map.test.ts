@@ -2,19 +2,18 @@
 // real server, raw and by the SDK (`normal`), read back by sharp and checked against the PNG depth
 // map (format 2) of the same photo: the same size and alpha, unit normals facing the viewer, tilted
 // against the depth's slope (OpenGL: +X right, +Y up). And the refusals it shares with formats 1, 2, 6.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../src/client/index.js';
 import { createTask, form, produce } from '../helpers/api.js';
-import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, type TestServer } from '../helpers/server.js';
 import { PHOTOS } from '../relief/helpers.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 let server: TestServer;
 let accessToken: string;
 let sdk: DepthmillClient;
-const photo = readFileSync(join(SHARED, 'eval/photos', PHOTOS.apple));
+const photo = readPhoto(PHOTOS.apple);
 
 beforeAll(async () => {
   server = await startServer();

@@ -1,13 +1,12 @@
 // A task once acknowledged survives a crash: kill the server hard while tasks wait in its queue,
 // start it again on the same data, and every task finishes, with its mask file if it had one.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask } from '../helpers/api.js';
-import { createClientCredentials, SHARED, startServer } from '../helpers/server.js';
+import { createClientCredentials, startServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
+const PHOTO = readPhoto('skimage_coffee.png');
 
 it('picks up queued and running tasks again after SIGKILL', async () => {
   // One task at a time, pro with background removal: the later tasks are surely still queued.

@@ -2,15 +2,14 @@
 // bypass class, each refused with a clear error, and the allowlisted host accepted. A real image
 // server listens on loopback the whole time, so a refusal is the guard's doing, not a dead port.
 import { lookup } from 'node:dns/promises';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, form, waitForTask } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+const PHOTO = readPhoto('opencv_apple.jpg');
 
 let images: Fixture;
 let port: string;

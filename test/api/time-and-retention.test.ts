@@ -1,15 +1,16 @@
 // Time limits and retention: an overdue task fails with 5001001 (and its callback says so), files
 // past the retention period are deleted, and an expired task or link answers clearly, not 500.
 // SIGTERM lets the running task finish and leaves the queued ones for the next start.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, token, waitForTask, type Envelope, type TaskData } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { createClientCredentials, DISTRIBUTED, SHARED, startServer } from '../helpers/server.js';
+import { createClientCredentials, DISTRIBUTED, startServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
+const PHOTO = readPhoto('skimage_coffee.png');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let hooks: Fixture;

@@ -10,10 +10,11 @@ import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient, DepthmillError } from '../../src/client/index.js';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { cliAsync, SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { cliAsync, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 import { makeSelfSignedCertificate, type CertificateFiles } from '../helpers/tls.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+const PHOTO = readPhoto('opencv_apple.jpg');
 const REQUEST_TIMEOUT_MS = 3000;
 
 let certificate: CertificateFiles;

@@ -3,11 +3,11 @@
 // values the kernel reports per thread (what `top -H` or `ps -L -o nice` shows). Linux only: the
 // nice value is per thread there.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produce } from '../helpers/api.js';
-import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 /** Nice value of every thread of a process, by thread id (field 19 of /proc/<pid>/task/<tid>/stat). */
 function threadNiceValues(pid: number): Map<number, number> {
@@ -32,7 +32,7 @@ describe.runIf(process.platform === 'linux')('worker thread priority', () => {
 
   it('runs the workers at the configured nice value and the HTTP thread at the normal one', async () => {
     const { accessToken } = await signIn(server);
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
     const png = await produce(server.url, accessToken, photo, { format: '2', model_type: 'base' });
     expect((await sharp(png.bytes).metadata()).format).toBe('png');
 

@@ -8,18 +8,24 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exrHeader } from '../helpers/readers.js';
 import { admesh } from '../relief/helpers.js';
-import { BIN, cli, cliAsync, createClientCredentials, SHARED, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { BIN, cli, cliAsync, createClientCredentials, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { FIXTURES, twoSubjects } from '../helpers/fixtures.js';
 
-const PHOTOS = join(SHARED, 'eval/photos');
-// A photo (800 × 563: a doll left, a troll right) and its ground-truth matte (alpha = R / 255).
-const MATTED = join(SHARED, 'eval/masks/alphamatting_GT04.rgb.png');
-const MATTE = join(SHARED, 'eval/masks/alphamatting_GT04.gt.png');
+const PHOTOS = join(FIXTURES, 'photos');
+// A photo (800 × 560: an apple left, a cup right) and its true matte (255 = subject), made from the fixture photos.
+const MATTED = join(tempDir('matted'), 'pair.png');
+let MATTE: Buffer;
+beforeAll(async () => {
+  const made = await twoSubjects();
+  writeFileSync(MATTED, made.image);
+  MATTE = made.matte;
+});
 /** base: the output size of the matted photo. */
-const MATTED_BASE = { width: 1024, height: Math.round((1024 * 563) / 800) };
+const MATTED_BASE = { width: 1024, height: Math.round((1024 * 560) / 800) };
 
 /** The matte as a black and white mask at the base output size, written to a file. */
 async function cutMatteFile(): Promise<string> {
-  const path = join(tempDir('mask'), 'doll.mask.png');
+  const path = join(tempDir('mask'), 'pair.mask.png');
   await sharp(MATTE).extractChannel(0).resize(MATTED_BASE.width, MATTED_BASE.height, { fit: 'fill' }).threshold(128).toColourspace('b-w').png().toFile(path);
   return path;
 }
@@ -289,37 +295,37 @@ describe('depthmill generate, locally (no server)', () => {
   it('cuts with the user\'s --mask and writes the mask it used with --mask-out', async () => {
     const maskFile = await cutMatteFile();
     const out = tempDir('masked');
-    const result = cli(tempDir('cli-data'), ['generate', MATTED, '-o', join(out, 'doll.png'), '--model-type', 'base', '--mask', maskFile, '--mask-out', join(out, 'used.png')]);
+    const result = cli(tempDir('cli-data'), ['generate', MATTED, '-o', join(out, 'pair.png'), '--model-type', 'base', '--mask', maskFile, '--mask-out', join(out, 'used.png')]);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/ok\s+\S+ -> \S*doll\.png \+ \S*used\.png/);
+    expect(result.stdout).toMatch(/ok\s+\S+ -> \S*pair\.png \+ \S*used\.png/);
     const given = await greyLevels(maskFile);
     const used = await greyLevels(join(out, 'used.png'));
     // An 8-bit grey PNG at the output size, and exactly the mask that was given, as is the depth map's alpha.
     expect([used.width, used.height, used.channels]).toEqual([MATTED_BASE.width, MATTED_BASE.height, 1]);
     expect(used.levels.equals(given.levels)).toBe(true);
-    expect(worstDifference(await alphaLevels(join(out, 'doll.png')), given.levels)).toBeLessThan(1e-6);
+    expect(worstDifference(await alphaLevels(join(out, 'pair.png')), given.levels)).toBeLessThan(1e-6);
   });
 
   it('keeps the cut inside --subject-box, and writes NAME.mask.png per photo into a --mask-out folder', async () => {
     const dir = tempDir('boxed');
-    copyFileSync(MATTED, join(dir, 'doll.png'));
+    copyFileSync(MATTED, join(dir, 'pair.png'));
     copyFileSync(join(PHOTOS, 'opencv_apple.jpg'), join(dir, 'apple.jpg'));
     const masks = join(tempDir('masks'), 'all');
     const maps = tempDir('maps');
     const result = cli(tempDir('cli-data'), ['generate', dir, '-f', 'bmp', '--out-dir', maps, '--model-type', 'base', '--subject-box', '0,0,0.5,1', '--mask-out', masks]);
     expect(result.status, result.stderr).toBe(0);
-    expect(readdirSync(masks).sort()).toEqual(['apple.mask.png', 'doll.mask.png']);
-    const doll = await greyLevels(join(masks, 'doll.mask.png'));
-    expect([doll.width, doll.height, doll.channels]).toEqual([MATTED_BASE.width, MATTED_BASE.height, 1]);
+    expect(readdirSync(masks).sort()).toEqual(['apple.mask.png', 'pair.mask.png']);
+    const pair = await greyLevels(join(masks, 'pair.mask.png'));
+    expect([pair.width, pair.height, pair.channels]).toEqual([MATTED_BASE.width, MATTED_BASE.height, 1]);
     let right = 0;
     let kept = 0;
-    for (let i = 0; i < doll.levels.length; i++) {
-      if (doll.levels[i]! < 128) continue;
+    for (let i = 0; i < pair.levels.length; i++) {
+      if (pair.levels[i]! < 128) continue;
       kept++;
-      if (i % doll.width > 0.51 * doll.width) right++;
+      if (i % pair.width > 0.51 * pair.width) right++;
     }
-    expect(right).toBe(0); // the troll is outside the box
-    expect(kept).toBeGreaterThan(0.05 * doll.levels.length); // the doll is kept
+    expect(right).toBe(0); // the cup is outside the box
+    expect(kept).toBeGreaterThan(0.05 * pair.levels.length); // the apple is kept
 
     // A later run skips only what has all its outputs: with the masks asked elsewhere, the maps are made again.
     const again = cli(tempDir('cli-data'), ['generate', dir, '-f', 'bmp', '--out-dir', maps, '--model-type', 'base', '--mask-out', tempDir('more-masks'), '--json']);
@@ -370,9 +376,9 @@ describe('depthmill generate --server', () => {
     const remote = tempDir('remote-mask');
     const local = tempDir('local-mask');
     // A relief: the server makes the PNG whose alpha is the mask as a second task.
-    const masked = await cliAsync(['generate', MATTED, '-o', join(remote, 'doll.stl'), '--model-type', 'base', '--mask', maskFile, '--mask-out', join(remote, 'used.png'), '--server', server.url], env);
+    const masked = await cliAsync(['generate', MATTED, '-o', join(remote, 'pair.stl'), '--model-type', 'base', '--mask', maskFile, '--mask-out', join(remote, 'used.png'), '--server', server.url], env);
     expect(masked.status, masked.stderr).toBe(0);
-    expect(admesh(join(remote, 'doll.stl')).parts).toBeGreaterThan(0);
+    expect(admesh(join(remote, 'pair.stl')).parts).toBeGreaterThan(0);
     expect((await greyLevels(join(remote, 'used.png'))).levels.equals((await greyLevels(maskFile)).levels)).toBe(true);
 
     const options = ['-f', 'png', '--model-type', 'base', '--subject-box', '0,0,0.5,1'];

@@ -1,16 +1,15 @@
 // The SDK as a user's program meets it: imported by its published name (`depthmill/client`, the
 // package's export map), against the real server, with a real webhook receiver.
-import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient, DepthmillError, TASK_FAILED, TASK_NOT_FOUND, taskFields, verifyCallback, type TaskState } from 'depthmill/client';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { createClientCredentials, printedWebUi, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+import { createClientCredentials, printedWebUi, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg')); // 512 × 512
-const COFFEE = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png')); // 600 × 400
+const APPLE = readPhoto('opencv_apple.jpg'); // 512 × 512
+const COFFEE = readPhoto('skimage_coffee.png'); // 600 × 400
 const STATE_ORDER: TaskState[] = ['created', 'queueing', 'processing', 'success', 'failed'];
 
 let server: TestServer;

@@ -4,15 +4,14 @@
 // BullMQ gives up on the jobs that could not even read their task, and the workers' reconciler
 // queues them again, so no task is left `queueing`. The database is the test's own cluster (the
 // shared one is never stopped); Redis and S3 are the suite's.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, form, queryTask, token } from '../helpers/api.js';
 import { privatePostgres, type PrivatePostgres } from '../helpers/private-services.js';
-import { backendEnv, createClientCredentials, SHARED, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { backendEnv, createClientCredentials, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+const PHOTO = readPhoto('opencv_apple.jpg');
 
 let postgres: PrivatePostgres;
 beforeAll(async () => {

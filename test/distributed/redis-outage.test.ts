@@ -3,12 +3,11 @@
 // `queueing`; and /readyz does not say ready while the queue lacks accepted work. Redis here is the
 // test's own (`--save '' --appendonly no`; the shared one is never stopped); PostgreSQL and S3 are
 // the suite's.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTask, form, queryTask, token } from '../helpers/api.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-services.js';
-import { backendEnv, createClientCredentials, SHARED, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { backendEnv, createClientCredentials, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 const TASKS = 16;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,7 +56,7 @@ describe('Redis without persistence killed and started again', () => {
   it('leaves no accepted task queueing once it is back', { timeout: 300_000 }, async () => {
     const { clientId, clientSecret } = createClientCredentials(dataDir, 'outage', env);
     const accessToken = await token(api.url, clientId, clientSecret);
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
     const ids: string[] = [];
     for (let i = 0; i < TASKS; i++) {
       const created = await createTask(api.url, accessToken, form({ model_type: 'base', format: '6', rmbg: '0' }, [{ bytes: photo }]));

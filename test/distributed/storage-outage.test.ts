@@ -2,12 +2,12 @@
 // of failing the task for good. The store here is its own s3rver, killed with SIGKILL right
 // after the task is accepted and started again on the same port and directory a little later.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, queryTask, waitForTask } from '../helpers/api.js';
-import { SHARED, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 const S3RVER = resolve(import.meta.dirname, '../../node_modules/.bin/s3rver');
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -57,7 +57,7 @@ describe('object storage briefly away', () => {
       env: { DEPTHMILL_BLOBS: 's3://outage-test/blobs', DEPTHMILL_S3_ENDPOINT: `http://127.0.0.1:${port}` },
     });
     const { accessToken } = await signIn(server);
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
 
     // Accepted (the input is in S3), then S3 goes away before the result can be written.
     const created = await createTask(server.url, accessToken, form({ model_type: 'pro', format: '2' }, [{ bytes: photo }]));

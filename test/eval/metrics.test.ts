@@ -1,19 +1,57 @@
 // The evaluation's own parts that its numbers rest on: disparity ground truth decoded as disparity,
 // the kinds of scene, the order scores (ordinal error, rank correlation), and the relief measures.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
-import { readGroundTruth, readPairs } from '../../bench/eval/dataset.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readGroundTruth, readPairs, type Pair } from '../../bench/eval/dataset.js';
 import { ordinalError, orderCorrelation, score } from '../../bench/eval/metrics.js';
 import { fineShapeRms, normalAngle, rakingShade, ssim, textureCorrelation } from '../../bench/eval/relief-quality.js';
 import type { HeightField } from '../../src/relief/heightfield.js';
-import { sharedDir } from '../pipeline/helpers.js';
+import { fixture } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/server.js';
 
-const evalDir = resolve(sharedDir, 'eval');
+/**
+ * An evaluation folder laid out like the real one: its index (test/fixtures/eval/pairs.csv, a copy
+ * of the set's) and, made here, the ground-truth files of two of its rows in their formats: an 8-bit
+ * disparity PNG (Middlebury 2003 Cones, disparity = v / 4) and a PFM of disparity in pixels with
+ * its calib.txt (Middlebury 2014 Motorcycle).
+ */
+const evalDir = tempDir('eval');
+/** The made-up calibration: focal length 1000 px, baseline 193 mm, doffs 31.5 px. */
+const CALIB = { f: 1000, baseline: 193, doffs: 31.5 };
+/** Disparities (px) of the made-up PFM, row by row from the top; Infinity is unknown. */
+const DISPARITY = [
+  [9.18, 20, 30, 40],
+  [45, 50, 55, 62.88],
+  [Infinity, 35, 25, 15],
+];
+
+beforeAll(async () => {
+  copyFileSync(fixture('eval/pairs.csv'), join(evalDir, 'pairs.csv'));
+  mkdirSync(join(evalDir, 'middlebury'));
+  // 40 x 30: an unknown (0) left column, then stored values rising to the right.
+  const cones = Buffer.alloc(40 * 30);
+  for (let y = 0; y < 30; y++) for (let x = 1; x < 40; x++) cones[y * 40 + x] = 20 + 4 * x + y;
+  await sharp(cones, { raw: { width: 40, height: 30, channels: 1 } }).toColourspace('b-w').png().toFile(join(evalDir, 'middlebury/mb2003_cones.disp_x4.png'));
+  // PFM: a negative scale means little-endian, and rows are stored bottom to top.
+  const [width, height] = [DISPARITY[0]!.length, DISPARITY.length];
+  const header = Buffer.from(`Pf\n${width} ${height}\n-1.0\n`, 'latin1');
+  const body = Buffer.alloc(width * height * 4);
+  DISPARITY.toReversed().forEach((row, y) => row.forEach((d, x) => body.writeFloatLE(d, (y * width + x) * 4)));
+  writeFileSync(join(evalDir, 'middlebury/mb2014Q_Motorcycle.disp0GT.pfm'), Buffer.concat([header, body]));
+  const { f, baseline, doffs } = CALIB;
+  writeFileSync(
+    join(evalDir, 'middlebury/mb2014Q_Motorcycle.calib.txt'),
+    `cam0=[${f} 0 300; 0 ${f} 200; 0 0 1]\ncam1=[${f} 0 331.5; 0 ${f} 200; 0 0 1]\ndoffs=${doffs}\nbaseline=${baseline}\nwidth=${width}\nheight=${height}\n`,
+  );
+});
 
 describe('ground truth', () => {
-  const pairs = readPairs(evalDir);
+  let pairs: Pair[];
+  beforeAll(() => {
+    pairs = readPairs(evalDir);
+  });
 
   it('sorts the pairs into indoor, outdoor and object scenes', () => {
     const kinds = Object.fromEntries(pairs.map((p) => [p.id, p.kind]));
@@ -41,13 +79,17 @@ describe('ground truth', () => {
     expect(Number.isNaN(gt.depth[stored.indexOf(0)]!)).toBe(true);
   });
 
-  it('turns calibrated disparity (Middlebury 2014) into metres', async () => {
+  it('turns calibrated disparity (Middlebury 2014) into metres, rows the right way up', async () => {
     const gt = await readGroundTruth(pairs.find((p) => p.id === 'mb2014Q_Motorcycle')!);
     expect(gt.metric).toBe(true);
-    const valid = Array.from(gt.depth).filter((d) => d > 0);
-    // MANIFEST.md: disparities 9.18..62.88 px with this calibration put the scene about 2 to 4.6 m away.
-    expect(valid.reduce((a, b) => Math.min(a, b))).toBeGreaterThan(1.5);
-    expect(valid.reduce((a, b) => Math.max(a, b))).toBeLessThan(5);
+    expect([gt.width, gt.height]).toEqual([4, 3]);
+    // depth = baseline * f / (d + doffs), in mm: 9.18 px at the top left is 4.74 m, 62.88 px 2.04 m.
+    const metres = (d: number) => (CALIB.baseline * CALIB.f) / (d + CALIB.doffs) / 1000;
+    DISPARITY.flat().forEach((d, i) => {
+      if (Number.isFinite(d)) expect(gt.depth[i]).toBeCloseTo(metres(d), 5);
+      else expect(Number.isNaN(gt.depth[i]!)).toBe(true);
+    });
+    expect(gt.depth[0]).toBeCloseTo(4.744, 3);
   });
 });
 

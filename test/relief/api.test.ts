@@ -1,19 +1,18 @@
 // Reliefs through the real server, as a Hitem3D client asks for them: the hi3d defaults sent as
 // form fields, the 3MF downloaded and handed to PrusaSlicer as is.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, download, form, produce, waitForTask } from '../helpers/api.js';
-import { SHARED, signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signIn, startServer, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 import { admesh, slice, slicerInfo, writeTemp } from './helpers.js';
 
-const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+const APPLE = readPhoto('opencv_apple.jpg');
 // 1500 x 1000: the plate's aspect ratio shows.
-const STREET = readFileSync(join(SHARED, 'eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg'));
+const STREET = readPhoto('metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg');
 // Many sweets: the cut leaves many separate pieces.
-const SMARTIES = readFileSync(join(SHARED, 'eval/photos/opencv_smarties.png'));
+const SMARTIES = readPhoto('opencv_smarties.png');
 // A face: what the detailed style is for.
-const FACE = readFileSync(join(SHARED, 'eval/photos/facerec_obama.jpg'));
+const FACE = readPhoto('facerec_obama.jpg');
 
 let server: TestServer;
 let accessToken: string;

@@ -4,7 +4,6 @@
 // cutting through the wall, and the picture upright and unmirrored seen from outside.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { validateBytes } from 'gltf-validator';
@@ -12,10 +11,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeRelief } from '../../src/formats/index.js';
 import { meshBounds, type Relief, type ReliefMesh } from '../../src/relief/index.js';
 import { buildLithophane, type LithophaneParams } from '../../src/relief/lithophane.js';
-import { SHARED } from '../helpers/server.js';
 import { admesh, PHOTOS, slicerInfo, topology, writeTemp } from './helpers.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const coffee = readFileSync(join(SHARED, 'eval/photos', PHOTOS.coffee)); // 600 x 400
+const coffee = readPhoto(PHOTOS.coffee); // 600 x 400
 const THIN = 0.8;
 const THICK = 3;
 

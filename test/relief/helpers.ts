@@ -9,7 +9,8 @@ import { ModelSessions } from '../../src/models/sessions.js';
 import { expect } from 'vitest';
 import { meshBounds, type ReliefMesh } from '../../src/relief/index.js';
 import { runTool } from '../helpers/readers.js';
-import { SHARED, tempDir } from '../helpers/server.js';
+import { tempDir } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 export const PHOTOS = {
   apple: 'opencv_apple.jpg', // square, an apple on a plain wall
@@ -27,7 +28,7 @@ export function photoMap(photo: keyof typeof PHOTOS, rmbg: boolean, modelType: '
   let map = maps.get(key);
   if (!map) {
     sessions ??= new ModelSessions({ intraOpNumThreads: 2 });
-    const image = readFileSync(join(SHARED, 'eval/photos', PHOTOS[photo]));
+    const image = readPhoto(PHOTOS[photo]);
     map = runPipeline(image, { modelType, rmbg, degreeRmbg: 0.02 }, sessions);
     maps.set(key, map);
   }

@@ -1,16 +1,14 @@
 // Lithophanes (relief_mode=lithophane): a real photo's lightness as the plate's thickness, checked
 // as a printer's software reads the STL (ADMesh) and by the heights of the top surface.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeRelief } from '../../src/formats/index.js';
 import { meshBounds, type ReliefMesh } from '../../src/relief/index.js';
 import { buildLithophane } from '../../src/relief/lithophane.js';
-import { SHARED } from '../helpers/server.js';
 import { admesh, PHOTOS, topHeights, topology, writeTemp } from './helpers.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
-const coffee = readFileSync(join(SHARED, 'eval/photos', PHOTOS.coffee)); // 600 x 400
+const coffee = readPhoto(PHOTOS.coffee); // 600 x 400
 
 /** Top-surface height at a point given as shares (0..1, top left origin) of the picture. */
 function heightAt(mesh: ReliefMesh, fx: number, fy: number): number {

@@ -4,11 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createTaskFields } from '../../src/contract/create-task-schema.js';
 import { Errors } from '../../src/contract/errors.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BalanceAnswer, CreateTaskAnswer, DepthModelsAnswer, ErrorAnswer, QueryTaskAnswer, SignInLinkAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
 import { basic, createTask, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
-import { createClientCredentials, printedWebUi, SHARED, startServer, type TestServer } from '../helpers/server.js';
+import { createClientCredentials, printedWebUi, startServer, type TestServer } from '../helpers/server.js';
+import { readPhoto } from '../helpers/fixtures.js';
 
 interface Property {
   type?: string;
@@ -130,7 +129,7 @@ describe('answers as the document describes them', () => {
     const signedIn = await requestToken(server.url, basic(clientId, clientSecret));
     expectDocumented(TokenAnswer, signedIn.body);
     const { accessToken } = signedIn.body.data;
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+    const photo = readPhoto('opencv_apple.jpg');
     const created = await createTask(server.url, accessToken, form({ format: '3', model_type: 'base' }, [{ bytes: photo }]));
     expectDocumented(CreateTaskAnswer, created.body);
     const taskId = created.body.data.task_id;

@@ -7,12 +7,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { copyBundledModels, printedWebUi, REPO, SHARED, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { copyBundledModels, printedWebUi, REPO, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { photo } from '../helpers/fixtures.js';
 
 declare const document: { querySelector(selector: string): { textContent: string | null } | null };
 declare const sessionStorage: { length: number; key(index: number): string | null; getItem(key: string): string | null };
 
-const PHOTO = join(SHARED, 'eval/photos/opencv_apple.jpg');
+const PHOTO = photo('opencv_apple.jpg');
 const ARTIFACTS = join(REPO, 'test-artifacts');
 
 let server: TestServer;

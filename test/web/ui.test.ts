@@ -8,7 +8,8 @@ import { validateBytes } from 'gltf-validator';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientCredentials, REPO, SHARED, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+import { createClientCredentials, REPO, startServer, type Credentials, type TestServer } from '../helpers/server.js';
+import { photo } from '../helpers/fixtures.js';
 
 // Browser globals, as the page.evaluate callbacks below use them (the tests compile without the DOM library).
 interface BrowserImage {
@@ -32,7 +33,7 @@ declare const window: { innerWidth: number };
 declare const sessionStorage: { length: number };
 declare const localStorage: { length: number };
 
-const PHOTO = join(SHARED, 'eval/photos/opencv_apple.jpg'); // 512 × 512
+const PHOTO = photo('opencv_apple.jpg'); // 512 × 512
 const ARTIFACTS = join(REPO, 'test-artifacts');
 const VIEWER_BACKGROUND = [0x2a, 0x2f, 0x3a];
 

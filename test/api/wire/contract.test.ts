@@ -1,17 +1,13 @@
 // The wire contract of API.md: envelope, codes, HTTP statuses, validation messages and defaults,
 // checked against the real server the way an existing Hitem3D client talks to it.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTask, download, form, getWithHost, queryTask, requestToken, token, waitForTask } from '../../helpers/api.js';
-import { cli, createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../../helpers/server.js';
+import { cli, createClientCredentials, startServer, type Credentials, type TestServer } from '../../helpers/server.js';
+import { readPhoto, twoSubjects } from '../../helpers/fixtures.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+const PHOTO = readPhoto('opencv_apple.jpg');
 const photo = () => [{ bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' }];
-// A photo with its ground-truth matte (alpha = R / 255): a doll on the left, a troll on the right.
-const MATTED = readFileSync(join(SHARED, 'eval/masks/alphamatting_GT04.rgb.png')); // 800 × 563
-const MATTE = readFileSync(join(SHARED, 'eval/masks/alphamatting_GT04.gt.png'));
 
 /** When a download link stops working, in Unix seconds: our own links or S3 presigned ones. */
 function linkExpiry(url: URL): number {
@@ -381,10 +377,14 @@ describe('concurrency quota under concurrent requests', () => {
 
 describe('correcting the background removal (beyond Hitem3D): mask and subject_box', () => {
   let erinToken: string;
-  // base: 1024 × 721 for the 800 × 563 photo.
-  const size = { width: 1024, height: Math.round((1024 * 563) / 800) };
+  // A photo with its true matte: an apple on the left, a cup on the right (800 × 560).
+  let MATTED: Buffer;
+  let MATTE: Buffer;
+  // base: 1024 × 717 for the 800 × 560 photo.
+  const size = { width: 1024, height: Math.round((1024 * 560) / 800) };
 
   beforeAll(async () => {
+    ({ image: MATTED, matte: MATTE } = await twoSubjects());
     const erin = createClientCredentials(server.dataDir, 'erin');
     erinToken = await token(server.url, erin.clientId, erin.clientSecret);
   });
@@ -394,7 +394,7 @@ describe('correcting the background removal (beyond Hitem3D): mask and subject_b
 
   /** A finished PNG task's alpha as 0..255 levels. */
   async function alphaOf(fields: Record<string, string>, masks: { bytes: Buffer }[] = []): Promise<{ levels: Buffer; width: number; height: number }> {
-    const created = await createTask(server.url, erinToken, form({ format: '2', model_type: 'base', ...fields }, [{ bytes: MATTED, name: 'doll.png' }], masks));
+    const created = await createTask(server.url, erinToken, form({ format: '2', model_type: 'base', ...fields }, [{ bytes: MATTED, name: 'two.png' }], masks));
     expect(created.body.code, created.body.msg).toBe(200);
     const done = await waitForTask(server.url, erinToken, created.body.data.task_id);
     expect(done.body.code, done.body.msg).toBe(200);
@@ -421,9 +421,9 @@ describe('correcting the background removal (beyond Hitem3D): mask and subject_b
       for (let y = 0; y < size.height; y++) for (let x = Math.ceil(size.width * 0.51); x < size.width; x++) kept += levels[y * size.width + x]! > 127 ? 1 : 0;
       return kept;
     };
-    expect(rightHalf(free.levels)).toBeGreaterThan(0.02 * size.width * size.height); // the troll, without the box
+    expect(rightHalf(free.levels)).toBeGreaterThan(0.02 * size.width * size.height); // the cup, without the box
     expect(rightHalf(boxed.levels)).toBe(0);
-    expect(boxed.levels.filter((level) => level > 127).length).toBeGreaterThan(0.05 * size.width * size.height); // the doll stays
+    expect(boxed.levels.filter((level) => level > 127).length).toBeGreaterThan(0.05 * size.width * size.height); // the apple stays
   });
 
   it('checks the mask file like the image, and refuses it without background removal', async () => {

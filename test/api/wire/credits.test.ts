@@ -2,16 +2,15 @@
 // task's cost taken when create-task accepts it and given back when the task fails, 30010000
 // "insufficient balance" when the credits do not cover a task, and GET /open-api/v1/balance.
 // Runs against SQLite (embedded) and PostgreSQL (distributed): no double spend, no lost refund.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient, DepthmillError, INSUFFICIENT_BALANCE } from '../../../src/client/index.js';
 import { createTask, form, queryTask, token, waitForTask, type Envelope } from '../../helpers/api.js';
 import { scrape, total } from '../../helpers/prometheus.js';
-import { cli, cliAsync, backendEnv, createClientCredentials, SHARED, startServer, type TestServer } from '../../helpers/server.js';
+import { cli, cliAsync, backendEnv, createClientCredentials, startServer, type TestServer } from '../../helpers/server.js';
+import { readPhoto } from '../../helpers/fixtures.js';
 
-const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const photo = readPhoto('opencv_orange.jpg');
 
 interface BalanceData {
   totalBalance: number;

@@ -1,14 +1,13 @@
 // image_url and callback_url round trips against local HTTP servers started by the test.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCallback } from '../../../src/contract/callback-signature.js';
 import { createTask, download, form, token, waitForTask, type Envelope, type TaskData } from '../../helpers/api.js';
 import { httpFixture, type Fixture } from '../../helpers/http-fixture.js';
-import { createClientCredentials, SHARED, startServer, type Credentials, type TestServer } from '../../helpers/server.js';
+import { createClientCredentials, startServer, type Credentials, type TestServer } from '../../helpers/server.js';
+import { readPhoto } from '../../helpers/fixtures.js';
 
-const PHOTO = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const PHOTO = readPhoto('opencv_orange.jpg');
 
 interface Received {
   path: string;

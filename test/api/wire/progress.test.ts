@@ -1,15 +1,14 @@
 // query-task's `progress` (0–100) comes from the stages the worker reaches, not a fixed number: a
 // client polling a relief sees it climb through the work, never go back, and end at 100; the SDK's
 // waitForTask reports each step.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthmillClient } from '../../../src/client/index.js';
 import { createTask, form, queryTask, token } from '../../helpers/api.js';
-import { createClientCredentials, SHARED, startServer, type TestServer } from '../../helpers/server.js';
+import { createClientCredentials, startServer, type TestServer } from '../../helpers/server.js';
+import { readPhoto } from '../../helpers/fixtures.js';
 
 // A 12 MP photo at pro: seconds of work on this machine, long enough to be seen mid-way.
-const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+const photo = readPhoto('opencv_orange.jpg');
 
 describe('progress', () => {
   let server: TestServer;

@@ -1,15 +1,16 @@
 // A full round trip on real photos, as a user does it: token, create with a file, poll, download;
 // every output read back by an independent reader.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { produce } from '../../helpers/api.js';
 import { exrHeader, fractionIn, readExrChannelWithOiio, readPng16, runTool } from '../../helpers/readers.js';
-import { SHARED, signIn, startServer, tempDir, type TestServer } from '../../helpers/server.js';
+import { signIn, startServer, tempDir, type TestServer } from '../../helpers/server.js';
+import { readPhoto } from '../../helpers/fixtures.js';
 
-const APPLE = readFileSync(join(SHARED, 'eval/photos/opencv_apple.jpg'));
+const APPLE = readPhoto('opencv_apple.jpg');
 // 1500 × 1000: a landscape photo, so the aspect ratio matters.
-const LANDSCAPE = readFileSync(join(SHARED, 'eval/photos/metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg'));
+const LANDSCAPE = readPhoto('metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg');
 
 let server: TestServer;
 let accessToken: string;

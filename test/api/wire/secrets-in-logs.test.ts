@@ -1,18 +1,17 @@
 // Nothing secret in the logs: a full round trip at info level, then the log is searched for the
 // client secret, the access token and the download link's signature; and one line per request,
 // none for polling.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createTask, download, form, token, waitForTask } from '../../helpers/api.js';
-import { createClientCredentials, SHARED, startServer } from '../../helpers/server.js';
+import { createClientCredentials, startServer } from '../../helpers/server.js';
+import { readPhoto } from '../../helpers/fixtures.js';
 
 it('logs requests without secrets, tokens or link signatures', async () => {
   const server = await startServer({ env: { DEPTHMILL_LOG_LEVEL: 'info' } });
   try {
     const { clientId, clientSecret } = createClientCredentials(server.dataDir);
     const accessToken = await token(server.url, clientId, clientSecret);
-    const photo = readFileSync(join(SHARED, 'eval/photos/opencv_orange.jpg'));
+    const photo = readPhoto('opencv_orange.jpg');
     const created = await createTask(server.url, accessToken, form({ format: '6', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]));
     const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
     const url = new URL(done.body.data.url!);
