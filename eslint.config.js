@@ -52,8 +52,16 @@ export default tseslint.config(
   layer(['raster'], ['contract'], 'raster/ is pure functions on pixels: it imports only contract/'),
   layer(['models'], ['raster', 'contract'], 'models/ (registry, download, sessions) imports only raster/ and contract/'),
   layer(['pipeline'], ['models', 'raster', 'contract'], 'pipeline/ imports only models/, raster/ and contract/'),
-  layer(['relief'], ['raster', 'contract'], 'relief/ imports only raster/ and contract/: it builds a mesh from a depth map, whoever made it'),
-  layer(['formats'], ['raster', 'relief/mesh.js', 'contract'], "formats/ imports only raster/, relief's mesh types (relief/mesh.ts) and contract/"),
+  layer(
+    ['relief'],
+    ['raster', 'contract'],
+    'relief/ imports only raster/ and contract/: it builds a mesh from a depth map, whoever made it',
+  ),
+  layer(
+    ['formats'],
+    ['raster', 'relief/mesh.js', 'contract'],
+    "formats/ imports only raster/, relief's mesh types (relief/mesh.ts) and contract/",
+  ),
   layer(['tasks'], ['contract'], 'tasks/ imports only contract/: its I/O goes through its ports'),
   layer(['client'], ['contract'], 'the SDK imports only contract/: no server code in a client'),
 );

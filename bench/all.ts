@@ -52,31 +52,56 @@ const steps: { name: string; file: string; extra: string[]; json: boolean }[] = 
 ];
 // The peer is a dev dependency (AGPL, never in the product): absent after `npm ci --omit=dev`.
 if (existsSync(join(REPO, 'node_modules/@imgly/background-removal-node/package.json'))) {
-  steps.push({ name: 'peer', file: 'bench/peer.ts', extra: ['--runs', runs, ...(quick ? ['--photos', benchPhoto('opencv_apple.jpg')] : [])], json: true });
+  steps.push({
+    name: 'peer',
+    file: 'bench/peer.ts',
+    extra: ['--runs', runs, ...(quick ? ['--photos', benchPhoto('opencv_apple.jpg')] : [])],
+    json: true,
+  });
 } else process.stdout.write('peer: skipped (@imgly/background-removal-node, a dev dependency, is not installed)\n');
-if ((await reachable(5432)) && (await reachable(6379))) steps.push({ name: 'throughput', file: 'bench/throughput.ts', extra: ['--tasks', quick ? '10' : '20'], json: false });
+if ((await reachable(5432)) && (await reachable(6379)))
+  steps.push({ name: 'throughput', file: 'bench/throughput.ts', extra: ['--tasks', quick ? '10' : '20'], json: false });
 else process.stdout.write('throughput: skipped (PostgreSQL on 5432 and Redis on 6379 are needed)\n');
 
-process.stdout.write(`machine: ${MACHINE}; load average at start ${loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `machine: ${MACHINE}; load average at start ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')}\n`,
+);
 const records: unknown[] = [];
 let failed = false;
 for (const step of steps) {
   const out = join(dir, `${step.name}.json`);
   const started = performance.now();
-  const child = spawnSync(process.execPath, [VITE_NODE, step.file, '--', ...step.extra, ...(step.json ? ['--json', out] : [])], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const child = spawnSync(process.execPath, [VITE_NODE, step.file, '--', ...step.extra, ...(step.json ? ['--json', out] : [])], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
   process.stdout.write(child.stdout);
   if (child.status !== 0) {
     failed = true;
     process.stderr.write(`${step.name} failed (exit ${child.status})\n`);
     continue;
   }
-  if (step.json && existsSync(out)) records.push(...(JSON.parse(readFileSync(out, 'utf8')) as object[]).map((r) => ({ bench: step.name, ...r })));
+  if (step.json && existsSync(out))
+    records.push(...(JSON.parse(readFileSync(out, 'utf8')) as object[]).map((r) => ({ bench: step.name, ...r })));
   if (step.name === 'throughput') {
     // throughput.ts prints "| workers | tasks per minute |" rows; keep them as records too.
-    for (const match of child.stdout.matchAll(/^\| (\d+) \| (\d+) \|$/gm)) records.push({ bench: 'throughput', kind: 'throughput', workers: Number(match[1]), tasksPerMinute: Number(match[2]) });
+    for (const match of child.stdout.matchAll(/^\| (\d+) \| (\d+) \|$/gm))
+      records.push({ bench: 'throughput', kind: 'throughput', workers: Number(match[1]), tasksPerMinute: Number(match[2]) });
   }
   process.stdout.write(`(${step.name}: ${((performance.now() - started) / 1000).toFixed(0)} s, load ${loadavg()[0]!.toFixed(2)})\n`);
 }
 const json = option('--json');
-if (json) writeFileSync(json, JSON.stringify(records.map((r) => ({ machine: MACHINE, ...(r as object) })), null, 1));
+if (json)
+  writeFileSync(
+    json,
+    JSON.stringify(
+      records.map((r) => ({ machine: MACHINE, ...(r as object) })),
+      null,
+      1,
+    ),
+  );
 process.exit(failed ? 1 : 0);

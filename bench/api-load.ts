@@ -17,7 +17,9 @@ const { flag, option } = benchArgs({ values: ['json', 'rate', 'seconds'] });
 
 const AUTOCANNON = join(REPO, 'node_modules/autocannon/autocannon.js');
 if (flag('--help')) {
-  process.stdout.write('Usage: npx vite-node bench/api-load.ts [-- --json <file>] [--seconds 10] [--rate 100]\ncreate-task at --rate req/s while workers are busy, then query-task at its maximum (needs npm run build, autocannon).\n');
+  process.stdout.write(
+    'Usage: npx vite-node bench/api-load.ts [-- --json <file>] [--seconds 10] [--rate 100]\ncreate-task at --rate req/s while workers are busy, then query-task at its maximum (needs npm run build, autocannon).\n',
+  );
   process.exit(0);
 }
 requireBuild('bench/api-load.ts');
@@ -30,7 +32,13 @@ const RATE = option('--rate') ?? '100';
 const dir = mkdtempSync(join(tmpdir(), 'depthmill-load-'));
 const photo = join(dir, 'photo.jpg');
 await sharp(STREET).resize(1500, 1000, { fit: 'fill' }).jpeg({ quality: 90 }).toFile(photo);
-const env = { ...process.env, DEPTHMILL_DATA: join(dir, 'data'), DEPTHMILL_RATE_LIMIT: '10000000', DEPTHMILL_TASK_QUOTA: '100000', DEPTHMILL_LOG_LEVEL: 'warn' };
+const env = {
+  ...process.env,
+  DEPTHMILL_DATA: join(dir, 'data'),
+  DEPTHMILL_RATE_LIMIT: '10000000',
+  DEPTHMILL_TASK_QUOTA: '100000',
+  DEPTHMILL_LOG_LEVEL: 'warn',
+};
 
 const server = await startServer(env);
 const url = server.url;
@@ -65,14 +73,44 @@ try {
   const body = new FormData();
   body.append('image', new Blob([await sharp(photo).toBuffer()]), 'photo.jpg');
   body.append('format', '2');
-  const taskId = ((await (await fetch(`${url}/open-api/v1/depth/create-task`, { method: 'POST', headers: { authorization: `Bearer ${queryToken}` }, body })).json()) as { data: { task_id: string } }).data.task_id;
-  const query = autocannon(['-c', '10', '-H', `authorization=Bearer ${queryToken}`, `${url}/open-api/v1/depth/query-task?task_id=${taskId}`]);
+  const taskId = (
+    (await (
+      await fetch(`${url}/open-api/v1/depth/create-task`, { method: 'POST', headers: { authorization: `Bearer ${queryToken}` }, body })
+    ).json()) as { data: { task_id: string } }
+  ).data.task_id;
+  const query = autocannon([
+    '-c',
+    '10',
+    '-H',
+    `authorization=Bearer ${queryToken}`,
+    `${url}/open-api/v1/depth/query-task?task_id=${taskId}`,
+  ]);
   const load1 = loadavg()[0]!;
-  console.log(`\nAPI under load (embedded server, worker threads busy, 10 connections, ${SECONDS} s each; load ${load0.toFixed(1)} -> ${load1.toFixed(1)})`);
-  console.log('| request | offered | achieved req/s | p50 (ms) | p99 (ms) | max (ms) | non-2xx | errors |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [name, offered, r] of [['create-task', `${RATE}/s`, create], ['query-task', 'max', query]] as const) {
-    records.push({ kind: 'api', request: name, offered, reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, non2xx: r.non2xx, errors: r.errors, loadavg: [load0, load1] });
-    console.log(`| ${name} | ${offered} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.non2xx} | ${r.errors} |`);
+  console.log(
+    `\nAPI under load (embedded server, worker threads busy, 10 connections, ${SECONDS} s each; load ${load0.toFixed(1)} -> ${load1.toFixed(1)})`,
+  );
+  console.log(
+    '| request | offered | achieved req/s | p50 (ms) | p99 (ms) | max (ms) | non-2xx | errors |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const [name, offered, r] of [
+    ['create-task', `${RATE}/s`, create],
+    ['query-task', 'max', query],
+  ] as const) {
+    records.push({
+      kind: 'api',
+      request: name,
+      offered,
+      reqPerSec: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      loadavg: [load0, load1],
+    });
+    console.log(
+      `| ${name} | ${offered} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.non2xx} | ${r.errors} |`,
+    );
   }
 } finally {
   server.stop();

@@ -15,7 +15,16 @@ import { runPipeline, TUNING, type DepthTuning, type PipelineParams, type Pipeli
 import { ModelSessions } from '../src/models/sessions.js';
 import { resizeBilinear } from '../src/raster/resize.js';
 import type { FloatPlane } from '../src/raster/plane.js';
-import { listPhotos, readGroundTruth, readPairs, splitPairs, type GroundTruth, type Half, type Pair, type PhotoSplit } from './eval/dataset.js';
+import {
+  listPhotos,
+  readGroundTruth,
+  readPairs,
+  splitPairs,
+  type GroundTruth,
+  type Half,
+  type Pair,
+  type PhotoSplit,
+} from './eval/dataset.js';
 import { metricScores, score, toSize, type Scores } from './eval/metrics.js';
 import { blankPanel, centreCrop, contactSheet, greyPanel, photoPanel, shadedPanel, type Panel } from './eval/render.js';
 import { MACHINE, median } from './report.js';
@@ -36,7 +45,11 @@ interface Variant {
   objects?: boolean;
 }
 
-function runVariant(bytes: Buffer, variant: Pick<Variant, 'params' | 'tuning' | 'single'>, sessions: ModelSessions): Promise<PipelineResult> {
+function runVariant(
+  bytes: Buffer,
+  variant: Pick<Variant, 'params' | 'tuning' | 'single'>,
+  sessions: ModelSessions,
+): Promise<PipelineResult> {
   return variant.single ? runSinglePass(bytes, variant.params, sessions) : runPipeline(bytes, variant.params, sessions, variant.tuning);
 }
 
@@ -45,7 +58,11 @@ const params = (modelType: 'base' | 'pro', rmbg = false): PipelineParams => ({ m
 const MAIN: Variant[] = [
   { name: 'single', what: 'plain single pass, squashed, bilinear to 1024 (v1)', params: params('base'), single: true },
   { name: 'base', what: 'single pass + guided upsampling to 1024', params: params('base') },
-  { name: 'pro', what: 'global pass + tiles at 2x (their detail finer than ~8 grid px), subject in front, guided upsampling to 2048', params: params('pro') },
+  {
+    name: 'pro',
+    what: 'global pass + tiles at 2x (their detail finer than ~8 grid px), subject in front, guided upsampling to 2048',
+    params: params('pro'),
+  },
   { name: 'single+rmbg', what: 'v1 with background removal', params: params('base', true), single: true, objects: true },
   { name: 'pro+rmbg', what: 'pro with background removal and object shaping', params: params('pro', true), objects: true },
 ];
@@ -54,36 +71,126 @@ const pro = TUNING.pro;
 const base = TUNING.base;
 /** One knob changed at a time from the defaults (TUNING in src/pipeline/run.ts). */
 const ABLATION: Variant[] = [
-  { name: 'base/feed=pad', what: 'global pass on the image padded to 4:3', params: params('base'), tuning: { fuse: { ...base.fuse, feed: 'pad' } } },
-  { name: 'base/feed=crop', what: 'global pass as 4:3 crops merged', params: params('base'), tuning: { fuse: { ...base.fuse, feed: 'crop' } } },
-  { name: 'pro/no priors', what: 'pro without the scene priors (the model alone)', params: params('pro'), tuning: { sky: false, subject: 0 } },
+  {
+    name: 'base/feed=pad',
+    what: 'global pass on the image padded to 4:3',
+    params: params('base'),
+    tuning: { fuse: { ...base.fuse, feed: 'pad' } },
+  },
+  {
+    name: 'base/feed=crop',
+    what: 'global pass as 4:3 crops merged',
+    params: params('base'),
+    tuning: { fuse: { ...base.fuse, feed: 'crop' } },
+  },
+  {
+    name: 'pro/no priors',
+    what: 'pro without the scene priors (the model alone)',
+    params: params('pro'),
+    tuning: { sky: false, subject: 0 },
+  },
   { name: 'pro/no subject', what: 'pro without the salient subject put in front', params: params('pro'), tuning: { subject: 0 } },
-  { name: 'pro/subject unshaped', what: 'pro: the subject put in front with its own shape', params: params('pro'), tuning: { subjectShape: null } },
-  { name: 'pro/subject as cut-out', what: 'pro: the subject shaped like an rmbg=1 object (volume 2, model 0.3)', params: params('pro'), tuning: { subjectShape: { volume: 2, model: 0.3 } } },
+  {
+    name: 'pro/subject unshaped',
+    what: 'pro: the subject put in front with its own shape',
+    params: params('pro'),
+    tuning: { subjectShape: null },
+  },
+  {
+    name: 'pro/subject as cut-out',
+    what: 'pro: the subject shaped like an rmbg=1 object (volume 2, model 0.3)',
+    params: params('pro'),
+    tuning: { subjectShape: { volume: 2, model: 0.3 } },
+  },
   { name: 'base/bilinear', what: 'base without the guided filter', params: params('base'), tuning: { guided: [] } },
   { name: 'pro/bilinear', what: 'pro without the guided filter', params: params('pro'), tuning: { guided: [] } },
-  { name: 'pro/no tiles', what: 'pro without tiles (global pass only, 2K)', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [] } } },
-  { name: 'pro/lowpass=0', what: 'tiles replace the global estimate (after alignment)', params: params('pro'), tuning: { fuse: { ...pro.fuse, lowpass: 0 } } },
-  { name: 'pro/lowpass=16', what: 'tiles give only their detail finer than ~16 grid px', params: params('pro'), tuning: { fuse: { ...pro.fuse, lowpass: 16 } } },
+  {
+    name: 'pro/no tiles',
+    what: 'pro without tiles (global pass only, 2K)',
+    params: params('pro'),
+    tuning: { fuse: { ...pro.fuse, zooms: [] } },
+  },
+  {
+    name: 'pro/lowpass=0',
+    what: 'tiles replace the global estimate (after alignment)',
+    params: params('pro'),
+    tuning: { fuse: { ...pro.fuse, lowpass: 0 } },
+  },
+  {
+    name: 'pro/lowpass=16',
+    what: 'tiles give only their detail finer than ~16 grid px',
+    params: params('pro'),
+    tuning: { fuse: { ...pro.fuse, lowpass: 16 } },
+  },
   { name: 'pro/zoom=1.5', what: 'tiles at 1.5x', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [1.5] }, gridScale: 1.5 } },
-  { name: 'pro/zoom=2,3', what: 'tiles at 2x, then 3x', params: params('pro'), tuning: { fuse: { ...pro.fuse, zooms: [2, 3] }, gridScale: 3 } },
-  { name: 'pro/mirrored', what: 'pro, every window also seen mirrored and averaged', params: params('pro'), tuning: { fuse: { ...pro.fuse, flip: true } } },
+  {
+    name: 'pro/zoom=2,3',
+    what: 'tiles at 2x, then 3x',
+    params: params('pro'),
+    tuning: { fuse: { ...pro.fuse, zooms: [2, 3] }, gridScale: 3 },
+  },
+  {
+    name: 'pro/mirrored',
+    what: 'pro, every window also seen mirrored and averaged',
+    params: params('pro'),
+    tuning: { fuse: { ...pro.fuse, flip: true } },
+  },
   { name: 'pro/feed=pad', what: 'pro, global pass padded to 4:3', params: params('pro'), tuning: { fuse: { ...pro.fuse, feed: 'pad' } } },
-  { name: 'pro+rmbg/model only', what: 'objects: model depth only (no volume)', params: params('pro', true), tuning: { objects: null }, objects: true },
-  { name: 'pro+rmbg/v=2,m=0', what: 'objects: volume on the model plane, no model shape', params: params('pro', true), tuning: { objects: { volume: 2, model: 0 } }, objects: true },
-  { name: 'pro+rmbg/v=1,m=0.3', what: 'objects: half the volume', params: params('pro', true), tuning: { objects: { volume: 1, model: 0.3 } }, objects: true },
-  { name: 'pro+rmbg/v=3,m=0.3', what: 'objects: 1.5x the volume', params: params('pro', true), tuning: { objects: { volume: 3, model: 0.3 } }, objects: true },
-  { name: 'pro+rmbg/v=2,m=0.6', what: 'objects: twice the model shape', params: params('pro', true), tuning: { objects: { volume: 2, model: 0.6 } }, objects: true },
+  {
+    name: 'pro+rmbg/model only',
+    what: 'objects: model depth only (no volume)',
+    params: params('pro', true),
+    tuning: { objects: null },
+    objects: true,
+  },
+  {
+    name: 'pro+rmbg/v=2,m=0',
+    what: 'objects: volume on the model plane, no model shape',
+    params: params('pro', true),
+    tuning: { objects: { volume: 2, model: 0 } },
+    objects: true,
+  },
+  {
+    name: 'pro+rmbg/v=1,m=0.3',
+    what: 'objects: half the volume',
+    params: params('pro', true),
+    tuning: { objects: { volume: 1, model: 0.3 } },
+    objects: true,
+  },
+  {
+    name: 'pro+rmbg/v=3,m=0.3',
+    what: 'objects: 1.5x the volume',
+    params: params('pro', true),
+    tuning: { objects: { volume: 3, model: 0.3 } },
+    objects: true,
+  },
+  {
+    name: 'pro+rmbg/v=2,m=0.6',
+    what: 'objects: twice the model shape',
+    params: params('pro', true),
+    tuning: { objects: { volume: 2, model: 0.6 } },
+    objects: true,
+  },
 ];
 
 const maskParams = (modelType: 'base' | 'pro'): PipelineParams => ({ modelType, rmbg: true, degreeRmbg: DEFAULT_DEGREE_RMBG });
 
 /** Background removal variants, scored on masks/ (bench/eval/mask-section.ts). */
 const MASK_VARIANTS: MaskVariant[] = [
-  { name: 'before', what: 'the cut of issue 12: U2-Net-p saliency > degree_rmbg, guided refinement (base)', params: maskParams('base'), tuning: { subjectMask: null } },
+  {
+    name: 'before',
+    what: 'the cut of issue 12: U2-Net-p saliency > degree_rmbg, guided refinement (base)',
+    params: maskParams('base'),
+    tuning: { subjectMask: null },
+  },
   { name: 'base', what: 'the mask stage (base)', params: maskParams('base') },
   { name: 'pro', what: 'the mask stage (pro)', params: maskParams('pro') },
-  { name: 'isnet', what: 'the mask stage with ISNet (pulled, opt-in) instead of U2-Net-p (base)', params: maskParams('base'), maskModel: 'isnet' },
+  {
+    name: 'isnet',
+    what: 'the mask stage with ISNet (pulled, opt-in) instead of U2-Net-p (base)',
+    params: maskParams('base'),
+    maskModel: 'isnet',
+  },
 ];
 
 interface Options {
@@ -186,14 +293,17 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  if (positionals.length !== 1) throw new Error(positionals.length === 0 ? 'missing <eval-dir> (see --help)' : `unexpected argument ${positionals[1]}`);
+  if (positionals.length !== 1)
+    throw new Error(positionals.length === 0 ? 'missing <eval-dir> (see --help)' : `unexpected argument ${positionals[1]}`);
   const evalDir = positionals[0]!;
   const only = values.only;
-  if (only !== undefined && only !== 'depth' && only !== 'masks' && only !== 'relief') throw new Error('--only takes depth, masks or relief');
+  if (only !== undefined && only !== 'depth' && only !== 'masks' && only !== 'relief')
+    throw new Error('--only takes depth, masks or relief');
   const split = values.split?.toUpperCase();
   if (split !== undefined && split !== 'A' && split !== 'B') throw new Error('--split takes A or B');
   const photoSplit = values['photo-split'];
-  if (photoSplit !== undefined && photoSplit !== 'tune' && photoSplit !== 'held-out') throw new Error('--photo-split takes tune or held-out');
+  if (photoSplit !== undefined && photoSplit !== 'tune' && photoSplit !== 'held-out')
+    throw new Error('--photo-split takes tune or held-out');
   const names = values.variants?.split(',');
   const ablation = values.ablation;
   const tries: Variant[] = values.try.map((spec) => {
@@ -201,7 +311,12 @@ function parseOptions(argv: string[]): Options {
     const base = [...MAIN, ...ABLATION].find((x) => x.name === spec.slice(0, colon));
     if (!base) throw new Error(`--try ${spec}: unknown variant before ':'`);
     const extra = JSON.parse(spec.slice(colon + 1)) as Partial<DepthTuning>;
-    return { ...base, name: `${base.name} ${spec.slice(colon + 1)}`, what: `${base.what}, with ${spec.slice(colon + 1)}`, tuning: { ...base.tuning, ...extra } };
+    return {
+      ...base,
+      name: `${base.name} ${spec.slice(colon + 1)}`,
+      what: `${base.what}, with ${spec.slice(colon + 1)}`,
+      tuning: { ...base.tuning, ...extra },
+    };
   });
   // Background removal with these subjectMask options (over the default's), base.
   const maskTries: MaskVariant[] = values['mask-try'].map((spec) => {
@@ -220,7 +335,10 @@ function parseOptions(argv: string[]): Options {
     scores: !values['sheets-only'],
     photos: new RegExp(values.photos, 'i'),
     objects: new RegExp(values.objects, 'i'),
-    sections: only === undefined ? { depth: true, masks: true, relief: true } : { depth: only === 'depth', masks: only === 'masks', relief: only === 'relief' },
+    sections:
+      only === undefined
+        ? { depth: true, masks: true, relief: true }
+        : { depth: only === 'depth', masks: only === 'masks', relief: only === 'relief' },
     reliefVariants: [...RELIEF_VARIANTS, ...values['relief-try'].map(reliefTry)],
     ...(photoSplit !== undefined ? { photoSplit } : {}),
     ...(values.json !== undefined ? { json: values.json } : {}),
@@ -240,7 +358,14 @@ function parseOptions(argv: string[]): Options {
     });
   }
   const maskVariants = [...chosenMasks, ...maskTries];
-  return { ...options, evalDir: resolve(evalDir), variants: [...variants, ...tries], tries, maskVariants, ...(maskSplit ? { maskSplit } : {}) };
+  return {
+    ...options,
+    evalDir: resolve(evalDir),
+    variants: [...variants, ...tries],
+    tries,
+    maskVariants,
+    ...(maskSplit ? { maskSplit } : {}),
+  };
 }
 
 interface Row {
@@ -342,7 +467,10 @@ async function fastDepthCheck(pairs: Pair[], sessions: ModelSessions): Promise<s
       .toBuffer();
     const crop = await predictInverseDepth(model, { width: 224, height: 224, rgb: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length) });
     const gtCrop = nearestCrop(gt, cols, rows, left, top, 304, 228, 224, 224);
-    const b = metricScores(crop.data.map((v) => 1 / v), gtCrop);
+    const b = metricScores(
+      crop.data.map((v) => 1 / v),
+      gtCrop,
+    );
     whole.push(a);
     paper.push(b);
     lines.push(`| ${pair.id} | ${a.rmse.toFixed(3)} | ${a.delta1.toFixed(3)} | ${b.rmse.toFixed(3)} | ${b.delta1.toFixed(3)} |`);
@@ -355,7 +483,17 @@ async function fastDepthCheck(pairs: Pair[], sessions: ModelSessions): Promise<s
 }
 
 /** GT resized (nearest) to cols x rows, cropped, resized (nearest) to w x h: the paper's GT path. */
-function nearestCrop(gt: GroundTruth, cols: number, rows: number, left: number, top: number, cw: number, ch: number, w: number, h: number): Float32Array {
+function nearestCrop(
+  gt: GroundTruth,
+  cols: number,
+  rows: number,
+  left: number,
+  top: number,
+  cw: number,
+  ch: number,
+  w: number,
+  h: number,
+): Float32Array {
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const ry = top + Math.floor(((y + 0.5) * ch) / h);
@@ -396,12 +534,21 @@ async function sheetFor(path: string, sessions: ModelSessions, outDir: string, e
         greyPanel(plane(result), w, h),
         shadedPanel(plane(result), alpha, w, h),
         // The centre at the output's own resolution, shaded: blockiness and blur show here.
-        shadedPanel(centreCrop(plane(result), 320, h), alpha && centreCrop(alpha, 320, h), Math.min(320, result.width), Math.min(h, result.height), 0.5),
+        shadedPanel(
+          centreCrop(plane(result), 320, h),
+          alpha && centreCrop(alpha, 320, h),
+          Math.min(320, result.width),
+          Math.min(h, result.height),
+          0.5,
+        ),
       ],
     });
   }
   const file = join(outDir, `sheet-${basename(path).replace(/\.[^.]+$/, '')}.png`);
-  writeFileSync(file, await contactSheet(rows, `${basename(path)}: input | mask | depth (near = white) | shaded relief | shaded 1:1 centre crop`));
+  writeFileSync(
+    file,
+    await contactSheet(rows, `${basename(path)}: input | mask | depth (near = white) | shaded relief | shaded 1:1 centre crop`),
+  );
   return file;
 }
 
@@ -421,7 +568,11 @@ async function docsPicture(evalDir: string, sessions: ModelSessions, file: strin
     const alpha = result.alpha ? { width: result.width, height: result.height, data: result.alpha } : undefined;
     rows.push({
       label: `${basename(path)}: pro, rmbg=${rmbg ? 1 : 0}; raw inverse depth ${result.metadata.rawMin.toFixed(3)}..${result.metadata.rawMax.toFixed(3)} ${result.metadata.rawUnit}`,
-      panels: [await photoPanel(decoded.rgb, decoded.width, decoded.height, w, h), greyPanel(plane(result), w, h), shadedPanel(plane(result), alpha, w, h)],
+      panels: [
+        await photoPanel(decoded.rgb, decoded.width, decoded.height, w, h),
+        greyPanel(plane(result), w, h),
+        shadedPanel(plane(result), alpha, w, h),
+      ],
     });
   }
   // Legend: a ramp from far (0, black) to near (1, white).
@@ -437,7 +588,9 @@ async function main(): Promise<void> {
   // The evaluation set is not in the repository (its datasets' terms keep it out): without it there
   // is nothing to score, which is not a failure of a clone that lacks it.
   if (!existsSync(join(options.evalDir, 'pairs.csv'))) {
-    process.stdout.write(`eval: no evaluation set at ${options.evalDir} (no pairs.csv there): nothing to score. README "Evaluation" says what it holds.\n`);
+    process.stdout.write(
+      `eval: no evaluation set at ${options.evalDir} (no pairs.csv there): nothing to score. README "Evaluation" says what it holds.\n`,
+    );
     return;
   }
   const pairs = splitPairs(readPairs(options.evalDir), options.split);
@@ -445,12 +598,22 @@ async function main(): Promise<void> {
   mkdirSync(options.out, { recursive: true });
   const sessions = new ModelSessions(SESSION_OPTIONS);
   const machine = MACHINE;
-  process.stdout.write(`Depthmill depth quality on ${options.evalDir} (${pairs.length} pairs${options.split ? `, half ${options.split}` : ''})\nmachine: ${machine}\n\n`);
+  process.stdout.write(
+    `Depthmill depth quality on ${options.evalDir} (${pairs.length} pairs${options.split ? `, half ${options.split}` : ''})\nmachine: ${machine}\n\n`,
+  );
 
   const rows: object[] = [];
   if (options.scores && options.sections.depth) rows.push(...(await scoreAll(options, pairs, sessions, machine)));
   if (options.scores && options.sections.masks) {
-    const masks = await evaluateMasks(options.evalDir, options.maskVariants, sessions, SESSION_OPTIONS, options.out, options.sheets, options.maskSplit);
+    const masks = await evaluateMasks(
+      options.evalDir,
+      options.maskVariants,
+      sessions,
+      SESSION_OPTIONS,
+      options.out,
+      options.sheets,
+      options.maskSplit,
+    );
     process.stdout.write(masks.report);
     writeFileSync(join(options.out, 'masks.md'), `machine: ${machine}\n\n${masks.report}`);
     rows.push(...masks.rows);
@@ -469,7 +632,15 @@ async function main(): Promise<void> {
     writeFileSync(join(options.out, 'relief.md'), `machine: ${machine}\n\n${reliefs.report}`);
     rows.push(...reliefs.rows);
   }
-  if (options.json) writeFileSync(options.json, JSON.stringify(rows.map((r) => ({ ...r, machine })), null, 1));
+  if (options.json)
+    writeFileSync(
+      options.json,
+      JSON.stringify(
+        rows.map((r) => ({ ...r, machine })),
+        null,
+        1,
+      ),
+    );
   if (options.sheets && options.sections.depth) {
     for (const photo of listPhotos(options.evalDir).filter((p) => options.photos.test(basename(p)))) {
       process.stderr.write(`  wrote ${await sheetFor(photo, sessions, options.out, options.tries)}\n`);
@@ -495,7 +666,9 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
     for (const variant of options.variants) {
       if (variant.objects && !options.objects.test(pair.dataset)) continue;
       const result = await runVariant(bytes, variant, sessions);
-      const region = result.alpha ? toSize({ width: result.width, height: result.height, data: result.alpha }, gt.width, gt.height) : undefined;
+      const region = result.alpha
+        ? toSize({ width: result.width, height: result.height, data: result.alpha }, gt.width, gt.height)
+        : undefined;
       const s = score(plane(result), gt, region);
       const list = scores.get(variant.name) ?? [];
       list.push({ pair, scores: s, ms: result.timings.total });
@@ -521,8 +694,18 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
   });
   // Tables per dataset, per kind of scene (the bundled model knows rooms only), and over all pairs.
   const groups: { level: Row['level']; name: string; title: string; has: (p: Pair) => boolean }[] = [
-    ...[...new Set(pairs.map((p) => p.dataset))].map((d) => ({ level: 'dataset' as const, name: d, title: d, has: (p: Pair) => p.dataset === d })),
-    ...(['indoor', 'outdoor', 'object'] as const).map((k) => ({ level: 'kind' as const, name: k, title: `Kind: ${k}`, has: (p: Pair) => p.kind === k })),
+    ...[...new Set(pairs.map((p) => p.dataset))].map((d) => ({
+      level: 'dataset' as const,
+      name: d,
+      title: d,
+      has: (p: Pair) => p.dataset === d,
+    })),
+    ...(['indoor', 'outdoor', 'object'] as const).map((k) => ({
+      level: 'kind' as const,
+      name: k,
+      title: `Kind: ${k}`,
+      has: (p: Pair) => p.kind === k,
+    })),
     { level: 'all', name: 'all', title: 'All pairs (mean over pairs; rmbg variants: object datasets only)', has: () => true },
     // The scene split (bench/eval/dataset.ts): each half per kind and over all its pairs.
     ...[...new Set(pairs.map((p) => p.half))].sort().flatMap((h) => [
@@ -532,7 +715,15 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
         title: `Half ${h}: ${k}`,
         has: (p: Pair) => p.half === h && p.kind === k,
       })),
-      { level: 'half' as const, name: `${h}/all`, title: `Half ${h}: all (${pairs.filter((p) => p.half === h).map((p) => p.id).join(', ')})`, has: (p: Pair) => p.half === h },
+      {
+        level: 'half' as const,
+        name: `${h}/all`,
+        title: `Half ${h}: all (${pairs
+          .filter((p) => p.half === h)
+          .map((p) => p.id)
+          .join(', ')})`,
+        has: (p: Pair) => p.half === h,
+      },
     ]),
   ];
   let report = '';
@@ -550,7 +741,11 @@ async function scoreAll(options: Options, pairs: Pair[], sessions: ModelSessions
   }
   const pairRows = options.variants.flatMap((v) => (scores.get(v.name) ?? []).map((x) => summarize('pair', x.pair.id, v.name, [x])));
   rows.push(...pairRows);
-  report += printPairOrder(pairRows, options.variants.map((v) => v.name)) + '\n';
+  report +=
+    printPairOrder(
+      pairRows,
+      options.variants.map((v) => v.name),
+    ) + '\n';
   report += await fastDepthCheck(pairs, sessions);
   report += '\nVariants:\n' + options.variants.map((v) => `- ${v.name}: ${v.what}`).join('\n') + '\n';
   process.stdout.write(report);

@@ -42,7 +42,8 @@ async function run({ file, mime, alphaOut }: PeerRequest): Promise<number> {
 process.on('message', (request: PeerRequest) => {
   run(request).then(
     (ms) => process.send!({ ms } satisfies PeerReply),
-    (error: unknown) => process.send!({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies PeerReply),
+    (error: unknown) =>
+      process.send!({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies PeerReply),
   );
 });
 process.on('disconnect', () => process.exit(0));

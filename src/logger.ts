@@ -20,8 +20,16 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     serializers: {
-      req: (request: RequestLike) => ({ method: request.method, url: request.url && redactUrl(request.url), host: request.host, remoteAddress: request.ip }),
+      req: (request: RequestLike) => ({
+        method: request.method,
+        url: request.url && redactUrl(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+      }),
     },
-    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.clientSecret', '*.client_secret', '*.accessToken'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'headers.authorization', '*.clientSecret', '*.client_secret', '*.accessToken'],
+      censor: '[redacted]',
+    },
   });
 }

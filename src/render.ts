@@ -41,7 +41,12 @@ export const USER_DEPTH_MAP_MODEL = 'depth-map';
 /** What query-task's depth_model says of a lithophane: no depth model runs, the photo's lightness is the height. */
 export const LITHOPHANE_MODEL = 'lithophane';
 
-export async function renderOutput(input: Uint8Array, params: TaskParams, sessions: PipelineSessions, options: RenderOptions = {}): Promise<RenderedOutput> {
+export async function renderOutput(
+  input: Uint8Array,
+  params: TaskParams,
+  sessions: PipelineSessions,
+  options: RenderOptions = {},
+): Promise<RenderedOutput> {
   const relief: ReliefOptions = options.maxMeshTriangles ? { maxMeshTriangles: options.maxMeshTriangles } : {};
   const report = options.report ?? (() => undefined);
   stopIfLate(options.deadline);
@@ -64,7 +69,13 @@ export async function renderOutput(input: Uint8Array, params: TaskParams, sessio
  * A relief from a depth map the user brought (PNG or EXR; `depthmill relief`, create-task's
  * depth_map): no model runs. rmbg=0 ignores the map's alpha (a plate over the whole image).
  */
-export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams, limits?: DecodeLimits, relief: ReliefOptions = {}, report: StageReporter = () => undefined): Promise<DepthResult> {
+export async function renderDepthMapRelief(
+  input: Uint8Array,
+  params: TaskParams,
+  limits?: DecodeLimits,
+  relief: ReliefOptions = {},
+  report: StageReporter = () => undefined,
+): Promise<DepthResult> {
   const { format } = params;
   if (!isMeshFormat(format)) throw new RangeError(`a depth map becomes a relief (stl, glb or 3mf), not ${format}`);
   report({ stage: 'decode' });
@@ -80,7 +91,13 @@ export async function renderDepthMapRelief(input: Uint8Array, params: TaskParams
  * thickness (src/relief/lithophane.ts); no model runs, and rmbg and the relief's height, base and
  * sculpmode fields are ignored.
  */
-export async function renderLithophane(input: Uint8Array, params: TaskParams, limits?: DecodeLimits, options: ReliefOptions = {}, report: StageReporter = () => undefined): Promise<DepthResult> {
+export async function renderLithophane(
+  input: Uint8Array,
+  params: TaskParams,
+  limits?: DecodeLimits,
+  options: ReliefOptions = {},
+  report: StageReporter = () => undefined,
+): Promise<DepthResult> {
   const { format } = params;
   if (!isMeshFormat(format)) throw new RangeError(`a lithophane is a mesh (stl, glb or 3mf), not ${format}`);
   // Decoding the photo and shaping the plate are one step here.
@@ -107,7 +124,14 @@ export async function renderLithophane(input: Uint8Array, params: TaskParams, li
 }
 
 /** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */
-async function meshOutput(map: DepthMap, params: TaskParams, format: MeshFormat, options: ReliefOptions, report: StageReporter, deadline?: number) {
+async function meshOutput(
+  map: DepthMap,
+  params: TaskParams,
+  format: MeshFormat,
+  options: ReliefOptions,
+  report: StageReporter,
+  deadline?: number,
+) {
   report({ stage: 'relief' });
   const mark = performance.now();
   const relief = buildRelief(map, params, options);

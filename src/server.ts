@@ -97,8 +97,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const closeWorker: (() => Promise<void>)[] = [];
   // One registry per process. The store's and the queue's counts are the whole deployment's: the
   // API side reports them (a worker would only repeat them).
-  const metrics = config.metrics ? new PrometheusMetrics(runsApi ? { tasks: () => store.countByState(), queueWaiting: () => queue.waiting() } : {}, logger) : undefined;
-  if (metrics && runsApi && config.metricsPort !== undefined) logger.warn('DEPTHMILL_METRICS_PORT is for role worker: this process serves /metrics on its API port');
+  const metrics = config.metrics
+    ? new PrometheusMetrics(runsApi ? { tasks: () => store.countByState(), queueWaiting: () => queue.waiting() } : {}, logger)
+    : undefined;
+  if (metrics && runsApi && config.metricsPort !== undefined)
+    logger.warn('DEPTHMILL_METRICS_PORT is for role worker: this process serves /metrics on its API port');
 
   let url: string | undefined;
   let signInUrl: string | undefined;
@@ -167,7 +170,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       requestTimeoutMs: config.callbackTimeoutMs,
       metrics,
     });
-    const runner = new TaskRunner({ tasks: store, blobs, engine, taskTimeoutMs: config.taskTimeoutMs, log: logger, onFinished: () => callbacks.wake(), metrics });
+    const runner = new TaskRunner({
+      tasks: store,
+      blobs,
+      engine,
+      taskTimeoutMs: config.taskTimeoutMs,
+      log: logger,
+      onFinished: () => callbacks.wake(),
+      metrics,
+    });
     const housekeeping = new Housekeeping({
       tasks: store,
       blobs,
@@ -181,12 +192,25 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     // Work acknowledged before a crash or stop, or lost by the queue, is queued again: at once,
     // then every DEPTHMILL_RECONCILE_INTERVAL_MS. With the in-process queue nobody else runs a
     // task, so one it does not hold is queued again without waiting for its lease to lapse.
-    const reconciler = new Reconciler({ tasks: store, queue, log: logger, intervalMs: config.reconcileIntervalMs, leaseMs: config.queue ? TASK_LEASE_MS : 0 });
+    const reconciler = new Reconciler({
+      tasks: store,
+      queue,
+      log: logger,
+      intervalMs: config.reconcileIntervalMs,
+      leaseMs: config.queue ? TASK_LEASE_MS : 0,
+    });
     queue.start(runner.run);
     callbacks.start();
     housekeeping.start();
-    stopTaking.push(() => reconciler.stop(), () => runner.stop());
-    closeWorker.push(() => housekeeping.stop(), () => callbacks.stop(), () => engine.close());
+    stopTaking.push(
+      () => reconciler.stop(),
+      () => runner.stop(),
+    );
+    closeWorker.push(
+      () => housekeeping.stop(),
+      () => callbacks.stop(),
+      () => engine.close(),
+    );
     await reconciler.start();
   }
 

@@ -29,7 +29,9 @@ export function readTlsFiles(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFil
     // What the HTTPS server will do with them: parse both and check the key is the certificate's.
     createSecureContext(files);
   } catch (error) {
-    throw new Error(`DEPTHMILL_TLS_CERT ${config.tlsCert} and DEPTHMILL_TLS_KEY ${config.tlsKey} are not a PEM certificate and its private key (${(error as Error).message})`);
+    throw new Error(
+      `DEPTHMILL_TLS_CERT ${config.tlsCert} and DEPTHMILL_TLS_KEY ${config.tlsKey} are not a PEM certificate and its private key (${(error as Error).message})`,
+    );
   }
   return files;
 }

@@ -124,9 +124,18 @@ function parsePairsCsv(text: string): Record<string, string>[] {
       if (rgb < 0) throw new Error(`pairs.csv: no rgb file in "${line}"`);
       const row: Record<string, string> = {};
       header.slice(0, rgbColumn - 1).forEach((name, i) => (row[name] = fields[i]!.trim()));
-      row[header[rgbColumn - 1]!] = fields.slice(rgbColumn - 1, rgb).join(',').trim();
+      row[header[rgbColumn - 1]!] = fields
+        .slice(rgbColumn - 1, rgb)
+        .join(',')
+        .trim();
       header.slice(rgbColumn, rgbColumn + fixed).forEach((name, i) => (row[name] = (fields[rgb + i] ?? '').trim()));
-      header.slice(rgbColumn + fixed).forEach((name) => (row[name] = fields.slice(rgb + fixed).join(',').trim()));
+      header.slice(rgbColumn + fixed).forEach(
+        (name) =>
+          (row[name] = fields
+            .slice(rgb + fixed)
+            .join(',')
+            .trim()),
+      );
       return row;
     });
 }
@@ -269,11 +278,15 @@ async function readPng(bytes: Buffer, path: string): Promise<{ width: number; he
   const meta = await sharp(bytes).metadata();
   const wide = meta.depth === 'ushort';
   // grey16 keeps 16-bit values as stored; on 8-bit data it would widen them (x 257).
-  const { data, info } = await (wide ? sharp(bytes).toColourspace('grey16').raw({ depth: 'ushort' }) : sharp(bytes).extractChannel(0).raw()).toBuffer({
+  const { data, info } = await (
+    wide ? sharp(bytes).toColourspace('grey16').raw({ depth: 'ushort' }) : sharp(bytes).extractChannel(0).raw()
+  ).toBuffer({
     resolveWithObject: true,
   });
   if ((meta.channels ?? 1) > 2) throw new Error(`${path}: ${meta.channels} channels, expected one`);
-  const values = wide ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const values = wide
+    ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2)
+    : new Uint8Array(data.buffer, data.byteOffset, data.length);
   return { width: info.width, height: info.height, values };
 }
 

@@ -9,7 +9,16 @@ import { runPipeline, type DepthTuning, type PipelineParams } from '../../src/pi
 import { ModelSessions, type SessionOptions } from '../../src/models/sessions.js';
 import type { FloatPlane } from '../../src/raster/plane.js';
 import { median } from '../report.js';
-import { MASK_SCENE_KINDS, maskHalf, maskScores, type MaskHalf, readMaskPairs, readMaskTruth, type MaskPair, type MaskScores } from './masks.js';
+import {
+  MASK_SCENE_KINDS,
+  maskHalf,
+  maskScores,
+  type MaskHalf,
+  readMaskPairs,
+  readMaskTruth,
+  type MaskPair,
+  type MaskScores,
+} from './masks.js';
 import { contactSheet, greyPanel, overlayPanel, photoPanel, type Panel } from './render.js';
 
 export interface MaskVariant {
@@ -96,7 +105,8 @@ function summarize(level: MaskRow['level'], dataset: string, variant: string, li
 /** The sessions of each mask model the variants use (the default one is `sessions`). */
 function sessionsFor(variants: MaskVariant[], sessions: ModelSessions, options: SessionOptions): Map<string | undefined, ModelSessions> {
   const map = new Map<string | undefined, ModelSessions>([[undefined, sessions]]);
-  for (const v of variants) if (v.maskModel && !map.has(v.maskModel)) map.set(v.maskModel, new ModelSessions({ ...options, maskModel: v.maskModel }));
+  for (const v of variants)
+    if (v.maskModel && !map.has(v.maskModel)) map.set(v.maskModel, new ModelSessions({ ...options, maskModel: v.maskModel }));
   return map;
 }
 
@@ -130,7 +140,11 @@ export async function evaluateMasks(
     const masks: { label: string; alpha: FloatPlane; scores: MaskScores }[] = [];
     for (const v of variants) {
       const result = await runPipeline(bytes, v.params, bySessions.get(v.maskModel)!, v.tuning);
-      const alpha = { width: result.width, height: result.height, data: result.alpha ?? new Float32Array(result.width * result.height).fill(1) };
+      const alpha = {
+        width: result.width,
+        height: result.height,
+        data: result.alpha ?? new Float32Array(result.width * result.height).fill(1),
+      };
       const scores = maskScores(alpha, truth);
       masks.push({ label: v.name, alpha, scores });
       const list = scored.get(v.name) ?? [];
@@ -160,19 +174,36 @@ export async function evaluateMasks(
     });
     if (groupRows.length === 0) continue;
     rows.push(...groupRows);
-    report += table(group.name.endsWith('all') ? `All photos${group.name === 'all' ? '' : ` of half ${group.name[0]}`}` : `Kind: ${group.name}`, groupRows) + '\n';
+    report +=
+      table(
+        group.name.endsWith('all') ? `All photos${group.name === 'all' ? '' : ` of half ${group.name[0]}`}` : `Kind: ${group.name}`,
+        groupRows,
+      ) + '\n';
   }
   const pairRows = variants.flatMap((v) => (scored.get(v.name) ?? []).map((x) => summarize('pair', x.pair.id, v.name, [x])));
   rows.push(...pairRows);
-  report += pairTable(pairRows, variants.map((v) => v.name)) + '\n';
+  report +=
+    pairTable(
+      pairRows,
+      variants.map((v) => v.name),
+    ) + '\n';
   report += 'Mask variants:\n' + variants.map((v) => `- ${v.name}: ${v.what}`).join('\n') + '\n';
-  if (skipped.length) report += skipped.map((v) => `- ${v.name}: not run, ${v.maskModel} is not installed (\`npx depthmill models pull ${v.maskModel}\`)`).join('\n') + '\n';
+  if (skipped.length)
+    report +=
+      skipped
+        .map((v) => `- ${v.name}: not run, ${v.maskModel} is not installed (\`npx depthmill models pull ${v.maskModel}\`)`)
+        .join('\n') + '\n';
   for (const s of bySessions.values()) if (s !== sessions) await s.release();
   return { report, rows };
 }
 
 /** photo | truth | each variant's cut over the photo, with its IoU and boundary F in the label. */
-async function maskSheet(pair: MaskPair, truth: FloatPlane, masks: { label: string; alpha: FloatPlane; scores: MaskScores }[], out: string): Promise<void> {
+async function maskSheet(
+  pair: MaskPair,
+  truth: FloatPlane,
+  masks: { label: string; alpha: FloatPlane; scores: MaskScores }[],
+  out: string,
+): Promise<void> {
   const decoded = await decodeImage(readFileSync(pair.rgbPath));
   const h = 200;
   const w = Math.round((h * decoded.width) / decoded.height);
@@ -184,7 +215,10 @@ async function maskSheet(pair: MaskPair, truth: FloatPlane, masks: { label: stri
       panels: [overlayPanel(photo, m.alpha), greyPanel(m.alpha, w, h)],
     });
   }
-  writeFileSync(join(out, `masks-${pair.id}.png`), await contactSheet(rows, `${pair.id} (${pair.kind}): the cut over the photo (removed part dimmed and tinted) | soft alpha`));
+  writeFileSync(
+    join(out, `masks-${pair.id}.png`),
+    await contactSheet(rows, `${pair.id} (${pair.kind}): the cut over the photo (removed part dimmed and tinted) | soft alpha`),
+  );
 }
 
 /** photo | each variant's cut over it and its soft alpha, for a photo without ground truth (--mask-photos). */
@@ -197,10 +231,17 @@ export async function maskPhotoSheet(path: string, variants: MaskVariant[], sess
   const rows: { label: string; panels: Panel[] }[] = [];
   for (const v of variants.filter((x) => !x.maskModel)) {
     const result = await runPipeline(bytes, v.params, sessions, v.tuning);
-    const alpha = { width: result.width, height: result.height, data: result.alpha ?? new Float32Array(result.width * result.height).fill(1) };
+    const alpha = {
+      width: result.width,
+      height: result.height,
+      data: result.alpha ?? new Float32Array(result.width * result.height).fill(1),
+    };
     let kept = 0;
     for (const a of alpha.data) kept += a >= 0.5 ? 1 : 0;
-    rows.push({ label: `${v.name}: ${((100 * kept) / alpha.data.length).toFixed(1)} % kept, mask stage ${Math.round(result.timings.mask)} ms`, panels: [photo, overlayPanel(photo, alpha), greyPanel(alpha, w, h)] });
+    rows.push({
+      label: `${v.name}: ${((100 * kept) / alpha.data.length).toFixed(1)} % kept, mask stage ${Math.round(result.timings.mask)} ms`,
+      panels: [photo, overlayPanel(photo, alpha), greyPanel(alpha, w, h)],
+    });
   }
   const file = join(out, `maskphoto-${basename(path).replace(/\.[^.]+$/, '')}.png`);
   writeFileSync(file, await contactSheet(rows, `${basename(path)}: photo | the cut over it (removed part dimmed and tinted) | soft alpha`));

@@ -49,7 +49,9 @@ export function readMaskPairs(evalDir: string): MaskPair[] {
   const dir = join(evalDir, 'masks');
   const csv = join(dir, 'pairs.csv');
   if (!existsSync(csv)) return [];
-  const [header, ...lines] = readFileSync(csv, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const [header, ...lines] = readFileSync(csv, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const columns = header!.split(',');
   const at = (name: string): number => columns.indexOf(name);
   return lines.map((line) => {
@@ -61,7 +63,15 @@ export function readMaskPairs(evalDir: string): MaskPair[] {
     const gtKind = fields[at('gt_kind')] === 'alpha' ? 'alpha' : 'binary';
     // "foreground = v > 127" or "v > 0": the number after '>' (alpha files: unused).
     const threshold = Number(/>\s*(\d+)/.exec(decode)?.[1] ?? 127);
-    return { id, dataset: id.split('_')[0]!, kind, rgbPath: join(dir, fields[at('rgb')]!), gtPath: join(dir, fields[at('gt')]!), gtKind, threshold };
+    return {
+      id,
+      dataset: id.split('_')[0]!,
+      kind,
+      rgbPath: join(dir, fields[at('rgb')]!),
+      gtPath: join(dir, fields[at('gt')]!),
+      gtKind,
+      threshold,
+    };
   });
 }
 
@@ -96,7 +106,12 @@ function outline(cut: Uint8Array, width: number, height: number): Uint8Array {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const v = cut[i]!;
-      if ((x > 0 && cut[i - 1] !== v) || (x < width - 1 && cut[i + 1] !== v) || (y > 0 && cut[i - width] !== v) || (y < height - 1 && cut[i + width] !== v)) {
+      if (
+        (x > 0 && cut[i - 1] !== v) ||
+        (x < width - 1 && cut[i + 1] !== v) ||
+        (y > 0 && cut[i - width] !== v) ||
+        (y < height - 1 && cut[i + width] !== v)
+      ) {
         edge[i] = 1;
       }
     }
@@ -110,7 +125,11 @@ function matched(from: Uint8Array, to: Uint8Array, width: number, height: number
   for (const v of from) total += v;
   if (total === 0) return 1;
   // Distance to the nearest outline pixel of `to`: the outline is the "background" of its complement.
-  const distance = distanceToBackground(Float32Array.from(to, (v) => 1 - v), width, height);
+  const distance = distanceToBackground(
+    Float32Array.from(to, (v) => 1 - v),
+    width,
+    height,
+  );
   let hit = 0;
   for (let i = 0; i < from.length; i++) if (from[i] && distance[i]! <= tolerance) hit++;
   return hit / total;

@@ -178,7 +178,12 @@ export function recognisability(top: TopGrid, light: Float32Array, where = erode
 }
 
 /** Big shape: correlation of the top's height with the depth (on the top's grid), both blurred 2 mm. Engrave: with 1 − depth. */
-export function bigShape(top: TopGrid, depth: Float32Array, sculpmode: ReliefParams['sculpmode'] = 'emboss', where = erodeFootprint(top)): number {
+export function bigShape(
+  top: TopGrid,
+  depth: Float32Array,
+  sculpmode: ReliefParams['sculpmode'] = 'emboss',
+  where = erodeFootprint(top),
+): number {
   const { cols, rows, inside } = top;
   const blur = (v: Float32Array) => maskedBlur(v, inside, cols, rows, BIG_MM / top.mmPerSample);
   const r = correlationWhere(blur(top.z), blur(depth), where);
@@ -207,7 +212,12 @@ export interface ReliefScore {
  * the same framing as the map; lumaPlane of the decoded photo). The quick call for tuning:
  *   scoreRelief(buildRelief(map, params).mesh, map, lumaPlane(decoded), params)
  */
-export function scoreRelief(mesh: ReliefMesh, map: DepthMap, luma: FloatPlane, params: Pick<ReliefParams, 'shapeBase' | 'sculpmode'>): ReliefScore {
+export function scoreRelief(
+  mesh: ReliefMesh,
+  map: DepthMap,
+  luma: FloatPlane,
+  params: Pick<ReliefParams, 'shapeBase' | 'sculpmode'>,
+): ReliefScore {
   const top = rasteriseTop(mesh);
   const region = reliefRegion(map, params.shapeBase);
   const grid = (plane: FloatPlane) => cropToGrid(plane, region, map.width, map.height, top.cols, top.rows);

@@ -130,7 +130,14 @@ export function fineShapeRms(hf: Surface): number {
  * same region and 2 mm high pass: near ±1 when the relief copies the photo's texture (dark eyes
  * sunk in, a highlight raised), near 0 for shape that comes from depth.
  */
-export function textureCorrelation(hf: HeightField, luma: Float32Array, lumaWidth: number, lumaHeight: number, mapWidth: number, mapHeight: number): number {
+export function textureCorrelation(
+  hf: HeightField,
+  luma: Float32Array,
+  lumaWidth: number,
+  lumaHeight: number,
+  mapWidth: number,
+  mapHeight: number,
+): number {
   const box = hf.region;
   const crop = new Float32Array(box.w * box.h);
   const sx = lumaWidth / mapWidth;

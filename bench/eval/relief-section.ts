@@ -24,7 +24,17 @@ import { resizeArea } from '../../src/raster/resize.js';
 import { heightField, ReliefInputError, reliefSettings, type ReliefParams } from '../../src/relief/heightfield.js';
 import { buildRelief } from '../../src/relief/index.js';
 import { FIELD_DEFAULTS } from '../../src/contract/task.js';
-import { listMaskPhotos, listPhotos, photoName, photoSplit, readGroundTruth, type GroundTruth, type Pair, type PhotoSplit, type SceneKind } from './dataset.js';
+import {
+  listMaskPhotos,
+  listPhotos,
+  photoName,
+  photoSplit,
+  readGroundTruth,
+  type GroundTruth,
+  type Pair,
+  type PhotoSplit,
+  type SceneKind,
+} from './dataset.js';
 import { toSize } from './metrics.js';
 import { scoreRelief } from './recognisability.js';
 import { fineShapeRms, normalAngle, rakingShade, ssim, type Surface } from './relief-quality.js';
@@ -41,9 +51,21 @@ export interface ReliefVariant {
 }
 
 export const RELIEF_VARIANTS: ReliefVariant[] = [
-  { name: 'linear', what: 'the depth scaled as it is (relief_style smooth, relief_detail 0, relief_smooth 0): what versions before the engine made', params: { ...API_RELIEF, reliefStyle: 'smooth', reliefDetail: 0, reliefSmooth: 0 } },
-  { name: 'smooth', what: `the depth alone through the bas-relief engine (relief_style smooth, relief_detail ${FIELD_DEFAULTS.reliefDetail}, relief_smooth ${FIELD_DEFAULTS.reliefSmooth} mm): the default before relief_style`, params: { ...API_RELIEF, reliefStyle: 'smooth' } },
-  { name: 'detailed', what: `the API defaults: the photo's detail (detail_height ${FIELD_DEFAULTS.detailHeight} mm) over the depth's volume (relief_style detailed)`, params: API_RELIEF },
+  {
+    name: 'linear',
+    what: 'the depth scaled as it is (relief_style smooth, relief_detail 0, relief_smooth 0): what versions before the engine made',
+    params: { ...API_RELIEF, reliefStyle: 'smooth', reliefDetail: 0, reliefSmooth: 0 },
+  },
+  {
+    name: 'smooth',
+    what: `the depth alone through the bas-relief engine (relief_style smooth, relief_detail ${FIELD_DEFAULTS.reliefDetail}, relief_smooth ${FIELD_DEFAULTS.reliefSmooth} mm): the default before relief_style`,
+    params: { ...API_RELIEF, reliefStyle: 'smooth' },
+  },
+  {
+    name: 'detailed',
+    what: `the API defaults: the photo's detail (detail_height ${FIELD_DEFAULTS.detailHeight} mm) over the depth's volume (relief_style detailed)`,
+    params: API_RELIEF,
+  },
 ];
 
 /** A variant with these relief fields over the API defaults, e.g. '{"reliefDetail":0.8}'. */
@@ -249,22 +271,52 @@ export async function evaluateReliefs(
           } catch (error) {
             // A cut that leaves nothing printable: the API fails the task; here the photo scores nothing.
             if (!(error instanceof ReliefInputError)) throw error;
-            photoScores.push({ set, split, kind, photo: name, variant: variant.name, recognisability: Number.NaN, bigShape: Number.NaN, fineMm: Number.NaN, fitMm: Number.NaN, triangles: 0, ms: 0 });
+            photoScores.push({
+              set,
+              split,
+              kind,
+              photo: name,
+              variant: variant.name,
+              recognisability: Number.NaN,
+              bigShape: Number.NaN,
+              fineMm: Number.NaN,
+              fitMm: Number.NaN,
+              triangles: 0,
+              ms: 0,
+            });
             panels.push(blankPanel(w, PANEL_HEIGHT));
             continue;
           }
           const ms = performance.now() - start;
           const s = scoreRelief(relief.mesh, map, luma, variant.params);
           const { recognisability, bigShape, fineMm, fitMm } = s;
-          photoScores.push({ set, split, kind, photo: name, variant: variant.name, recognisability, bigShape, fineMm, fitMm, triangles: relief.stats.triangles.total, ms });
-          if (fitMm > 0.5) process.stderr.write(`  relief: ${name} ${kind} ${variant.name}: the mesh's box is ${fitMm.toFixed(1)} mm off the cut's; its scores compare a stretched photo\n`);
+          photoScores.push({
+            set,
+            split,
+            kind,
+            photo: name,
+            variant: variant.name,
+            recognisability,
+            bigShape,
+            fineMm,
+            fitMm,
+            triangles: relief.stats.triangles.total,
+            ms,
+          });
+          if (fitMm > 0.5)
+            process.stderr.write(
+              `  relief: ${name} ${kind} ${variant.name}: the mesh's box is ${fitMm.toFixed(1)} mm off the cut's; its scores compare a stretched photo\n`,
+            );
           // Rendered from the rasterised mesh: the sheet shows what the file keeps.
           panels.push(shadedPanel(s.top));
         }
         rows.push({ label: `${kind} (rmbg ${rmbg ? 1 : 0}): photo | depth | cut | ${variants.map((v) => v.name).join(' | ')}`, panels });
       }
       if (sheets) {
-        const sheet = await contactSheet(rows, `${name} (${split}): 40 mm, 1.3 mm relief, pro; the mesh's top under a raking light from the upper left`);
+        const sheet = await contactSheet(
+          rows,
+          `${name} (${split}): 40 mm, 1.3 mm relief, pro; the mesh's top under a raking light from the upper left`,
+        );
         await writeFile(join(outDir, `relief-${name}.png`), sheet);
       }
       process.stderr.write(`  relief: ${name}\n`);
@@ -277,8 +329,10 @@ export async function evaluateReliefs(
 function reliefReport(pairScores: PairScore[], photoScores: PhotoScore[], variants: ReliefVariant[], selection: PhotoSelection): string {
   const f = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
   let report = '## Reliefs of the predicted depth against reliefs of the true depth\n\n';
-  report += 'Plates (rmbg 0, pro), 40 mm, 1.3 mm: the same engine variant on both; raking light 25° from the upper left. Mean over pairs.\n\n';
-  report += '| pairs | variant | n | SSIM of the renders ↑ | normal angle ° ↓ | fine shape mm (predicted) | fine shape mm (truth) | height field ms (median) |\n';
+  report +=
+    'Plates (rmbg 0, pro), 40 mm, 1.3 mm: the same engine variant on both; raking light 25° from the upper left. Mean over pairs.\n\n';
+  report +=
+    '| pairs | variant | n | SSIM of the renders ↑ | normal angle ° ↓ | fine shape mm (predicted) | fine shape mm (truth) | height field ms (median) |\n';
   report += '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n';
   const kinds: (SceneKind | 'all')[] = ['indoor', 'outdoor', 'object', 'all'];
   for (const kind of kinds) {
@@ -299,7 +353,8 @@ function reliefReport(pairScores: PairScore[], photoScores: PhotoScore[], varian
     report += `| ${pair.id} | ${pair.kind} | ${cells.join(' | ')} |\n`;
   }
   report += '\nVariants:\n' + variants.map((v) => `- ${v.name}: ${v.what}`).join('\n') + '\n';
-  report += '\nContact sheets: relief-<pair>.png (photo, predicted reliefs; true reliefs below), relief-<photo>.png (cut-out, then plate: photo | depth | cut | the mesh of each variant).\n';
+  report +=
+    '\nContact sheets: relief-<pair>.png (photo, predicted reliefs; true reliefs below), relief-<photo>.png (cut-out, then plate: photo | depth | cut | the mesh of each variant).\n';
   return report;
 }
 
@@ -340,14 +395,20 @@ function photoSummaries(photoScores: PhotoScore[], variants: ReliefVariant[]) {
 
 function photoReport(photoScores: PhotoScore[], variants: ReliefVariant[], selection: PhotoSelection): string {
   const f = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
-  const half = selection.split === undefined ? 'both halves (tune and held-out)' : selection.split === 'tune' ? 'the tuning half' : 'the held-out half';
+  const half =
+    selection.split === undefined
+      ? 'both halves (tune and held-out)'
+      : selection.split === 'tune'
+        ? 'the tuning half'
+        : 'the held-out half';
   const chosen = selection.match.source === '.' ? '' : `, names matching /${selection.match.source}/`;
   let report = `\n## Photos as reliefs, measured on the mesh: ${half}${chosen}\n\n`;
   report +=
     'pro, 40 mm, 1.3 mm, the mesh buildRelief writes rasterised to 0.1 mm, inside its footprint less 1.5 mm. ' +
-    'Recognisability: r of the photo\'s edge strength |∇G(L)| with the relief\'s fine-shape edge strength |∇G(z − G2mm(z))|, G 0.3 mm. ' +
+    "Recognisability: r of the photo's edge strength |∇G(L)| with the relief's fine-shape edge strength |∇G(z − G2mm(z))|, G 0.3 mm. " +
     'Big shape: r of height and depth after a 2 mm blur. Fine shape: RMS of height minus its 2 mm blur.\n\n';
-  report += '| split | kind | variant | n | recognisability ↑ mean | min | big shape ↑ mean | min | fine shape mm | triangles (median) | relief ms (median) |\n';
+  report +=
+    '| split | kind | variant | n | recognisability ↑ mean | min | big shape ↑ mean | min | fine shape mm | triangles (median) | relief ms (median) |\n';
   report += '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
   for (const g of photoSummaries(photoScores, variants)) {
     report += `| ${g.split} | ${g.kind} | ${g.variant} | ${g.n}${g.n < g.photos ? ` of ${g.photos}` : ''} | ${f(g.recognisability.mean, 3)} | ${f(g.recognisability.min, 3)} | ${f(g.bigShape.mean, 3)} | ${f(g.bigShape.min, 3)} | ${f(g.fineMm, 3)} | ${g.triangles ?? '–'} | ${g.ms ?? '–'} |\n`;
@@ -368,7 +429,14 @@ function photoReport(photoScores: PhotoScore[], variants: ReliefVariant[], selec
 function reliefRows(pairScores: PairScore[], photoScores: PhotoScore[], variants: ReliefVariant[]): object[] {
   return [
     ...photoSummaries(photoScores, variants).map((g) => ({ section: 'relief', level: 'photos', ...g })),
-    ...pairScores.map(({ pair, ...s }) => ({ section: 'relief', level: 'pair', pair: pair.id, dataset: pair.dataset, kind: pair.kind, ...s })),
+    ...pairScores.map(({ pair, ...s }) => ({
+      section: 'relief',
+      level: 'pair',
+      pair: pair.id,
+      dataset: pair.dataset,
+      kind: pair.kind,
+      ...s,
+    })),
     ...photoScores.map((s) => ({ section: 'relief', level: 'photo', ...s })),
   ];
 }

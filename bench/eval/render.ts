@@ -62,7 +62,10 @@ export function shadedPanel(depth: FloatPlane, alpha: FloatPlane | undefined, wi
 
 /** An RGB photo panel. */
 export async function photoPanel(rgb: Uint8Array, w: number, h: number, width: number, height: number): Promise<Panel> {
-  const data = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+  const data = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
   return { width, height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
@@ -89,7 +92,9 @@ export async function contactSheet(rows: { label: string; panels: Panel[] }[], t
     height += labelHeight;
     let x = gap;
     for (const panel of row.panels) {
-      const input = await sharp(panel.rgb, { raw: { width: panel.width, height: panel.height, channels: 3 } }).png().toBuffer();
+      const input = await sharp(panel.rgb, { raw: { width: panel.width, height: panel.height, channels: 3 } })
+        .png()
+        .toBuffer();
       composites.push({ input, left: x, top: height });
       x += panel.width + gap;
     }
@@ -97,7 +102,10 @@ export async function contactSheet(rows: { label: string; panels: Panel[] }[], t
   }
   const svg = Buffer.from(`<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">${texts.join('')}</svg>`);
   composites.unshift({ input: svg, left: 0, top: 0 });
-  const sheet = await sharp({ create: { width, height, channels: 3, background: '#202020' } }).composite(composites).png().toBuffer();
+  const sheet = await sharp({ create: { width, height, channels: 3, background: '#202020' } })
+    .composite(composites)
+    .png()
+    .toBuffer();
   // A second pass: composite() output cannot be palettised in the same pipeline.
   return sharp(sheet).png({ compressionLevel: 9, adaptiveFiltering: true, palette }).toBuffer();
 }

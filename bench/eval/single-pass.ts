@@ -11,7 +11,11 @@ import { imageAlphaAt, OUTPUT_LONG_SIDE, rawUnit, stageClock, type PipelineParam
 import type { PipelineSessions } from '../../src/models/sessions.js';
 import { outputSize, resizeBilinear } from '../../src/raster/resize.js';
 
-export async function runSinglePass(image: Buffer | Uint8Array, params: PipelineParams, sessions: PipelineSessions): Promise<PipelineResult> {
+export async function runSinglePass(
+  image: Buffer | Uint8Array,
+  params: PipelineParams,
+  sessions: PipelineSessions,
+): Promise<PipelineResult> {
   const { timings, lap, start } = stageClock();
   const depthModel = await sessions.depth(params.modelType);
   const maskModel = params.rmbg ? await sessions.mask() : undefined;

@@ -28,7 +28,10 @@ function isAlive(pid: number): boolean {
 export class FsBlobStore implements BlobStore {
   private readonly root: string;
 
-  constructor(root: string, private readonly signer: LinkSigner) {
+  constructor(
+    root: string,
+    private readonly signer: LinkSigner,
+  ) {
     this.root = resolve(root);
   }
 

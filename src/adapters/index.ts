@@ -60,7 +60,9 @@ export async function openAdapters(config: Config): Promise<Adapters> {
     blobs = files;
   }
   const rateLimitRedis = config.queue ? redisClient(config.queue) : undefined;
-  const queue: JobQueue = config.queue ? new BullmqQueue({ url: config.queue, concurrency: config.concurrency, lockDurationMs: config.jobLockMs }) : new LocalQueue(config.concurrency);
+  const queue: JobQueue = config.queue
+    ? new BullmqQueue({ url: config.queue, concurrency: config.concurrency, lockDurationMs: config.jobLockMs })
+    : new LocalQueue(config.concurrency);
   return {
     store,
     blobs,

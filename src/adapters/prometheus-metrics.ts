@@ -23,7 +23,9 @@ const STAGE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 
 async function within<T>(read: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${SOURCE_TIMEOUT_MS} ms`)), SOURCE_TIMEOUT_MS)));
+  const timeout = new Promise<never>(
+    (_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${SOURCE_TIMEOUT_MS} ms`)), SOURCE_TIMEOUT_MS)),
+  );
   try {
     return await Promise.race([read(), timeout]);
   } finally {
@@ -40,7 +42,10 @@ export class PrometheusMetrics implements Metrics {
   private readonly spent: Counter<'kind'>;
   private readonly refunded: Counter<'kind'>;
 
-  constructor(sources: ScrapeSources, private readonly log: Logger) {
+  constructor(
+    sources: ScrapeSources,
+    private readonly log: Logger,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'depthmill_' });
     this.httpDuration = new Histogram({
@@ -57,15 +62,30 @@ export class PrometheusMetrics implements Metrics {
       buckets: STAGE_BUCKETS,
       registers,
     });
-    this.finished = new Counter({ name: 'depthmill_tasks_finished_total', help: 'Tasks this process ended, by kind and final state', labelNames: ['kind', 'state'], registers });
+    this.finished = new Counter({
+      name: 'depthmill_tasks_finished_total',
+      help: 'Tasks this process ended, by kind and final state',
+      labelNames: ['kind', 'state'],
+      registers,
+    });
     this.callbacks = new Counter({
       name: 'depthmill_callback_deliveries_total',
       help: 'Callback delivery attempts by outcome: delivered, failed_attempt (tried again later), gave_up',
       labelNames: ['outcome'],
       registers,
     });
-    this.spent = new Counter({ name: 'depthmill_credits_spent_total', help: 'Credits taken from client balances for accepted tasks, by kind', labelNames: ['kind'], registers });
-    this.refunded = new Counter({ name: 'depthmill_credits_refunded_total', help: 'Credits given back for failed tasks, by kind', labelNames: ['kind'], registers });
+    this.spent = new Counter({
+      name: 'depthmill_credits_spent_total',
+      help: 'Credits taken from client balances for accepted tasks, by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.refunded = new Counter({
+      name: 'depthmill_credits_refunded_total',
+      help: 'Credits given back for failed tasks, by kind',
+      labelNames: ['kind'],
+      registers,
+    });
     // Known label values start at 0, so a rate() sees the first increment and dashboards their series.
     for (const kind of TASK_KINDS) {
       for (const state of ['success', 'failed']) this.finished.labels(kind, state);

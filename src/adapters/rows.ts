@@ -86,4 +86,3 @@ export function toClient(row: ClientRow): Client {
     ...(row.balance === null || row.balance === undefined ? {} : { balance: Number(row.balance) }),
   };
 }
-

@@ -1,6 +1,13 @@
 // Blobs in any S3-compatible store (AWS S3, MinIO, …): inputs and results under one bucket and
 // prefix; download links are S3 presigned GET URLs, so the API never streams results itself.
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { TransientError } from '../contract/errors.js';
 import type { BlobStore } from '../tasks/ports.js';
@@ -71,7 +78,9 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(key), Body: bytes, ContentType: contentType }));
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(key), Body: bytes, ContentType: contentType }),
+      );
     } catch (error) {
       throw storageError(error);
     }

@@ -86,23 +86,35 @@ export interface SafeFetchOptions {
   maxRedirects?: number;
 }
 
-
 function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 }
 
 export function createSafeFetch(options: SafeFetchOptions = {}): OutboundFetch {
-  const allowed = new Set((options.allowlist ?? []).map((host) => host.trim().toLowerCase().replace(/^\[|\]$/g, '')).filter(Boolean));
+  const allowed = new Set(
+    (options.allowlist ?? [])
+      .map((host) =>
+        host
+          .trim()
+          .toLowerCase()
+          .replace(/^\[|\]$/g, ''),
+      )
+      .filter(Boolean),
+  );
   const maxRedirects = options.maxRedirects ?? 3;
 
   // Runs as the socket's DNS lookup: what it returns is what the socket connects to.
   const checkedLookup = (hostname: string, lookupOptions: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     dnsLookup(hostname, { all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error);
-      const usable = allowed.has(hostname.toLowerCase()) ? addresses : addresses.filter(({ address }) => blockedReason(address) === undefined);
+      const usable = allowed.has(hostname.toLowerCase())
+        ? addresses
+        : addresses.filter(({ address }) => blockedReason(address) === undefined);
       if (usable.length === 0 || usable.length !== addresses.length) {
         const [first] = addresses.filter(({ address }) => blockedReason(address) !== undefined);
-        return callback(new FetchRefused(`${hostname} resolves to ${first?.address} (${first && blockedReason(first.address)}), which is not allowed`));
+        return callback(
+          new FetchRefused(`${hostname} resolves to ${first?.address} (${first && blockedReason(first.address)}), which is not allowed`),
+        );
       }
       if (lookupOptions.all) return callback(null, usable);
       return callback(null, usable[0]!.address, usable[0]!.family);
@@ -111,7 +123,8 @@ export function createSafeFetch(options: SafeFetchOptions = {}): OutboundFetch {
   const agent = new Agent({ connect: { lookup: checkedLookup as never }, headersTimeout: 30_000, bodyTimeout: 30_000 });
 
   function check(url: URL): void {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchRefused(`only http and https URLs are fetched, not ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new FetchRefused(`only http and https URLs are fetched, not ${url.protocol}`);
     if (url.username || url.password) throw new FetchRefused('URLs with credentials are not fetched');
     const host = hostOf(url);
     if (allowed.has(host)) return;
@@ -127,7 +140,11 @@ export function createSafeFetch(options: SafeFetchOptions = {}): OutboundFetch {
     let url = new URL(input);
     for (let redirects = 0; ; redirects++) {
       check(url);
-      const response = (await undiciFetch(url, { ...(init as UndiciRequestInit), redirect: 'manual', dispatcher: agent })) as unknown as Response;
+      const response = (await undiciFetch(url, {
+        ...(init as UndiciRequestInit),
+        redirect: 'manual',
+        dispatcher: agent,
+      })) as unknown as Response;
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || !location) return response;
       await response.body?.cancel();
@@ -135,7 +152,8 @@ export function createSafeFetch(options: SafeFetchOptions = {}): OutboundFetch {
       url = new URL(location, url);
       // A redirect turns a POST into a GET only for 301-303; keep it simple and safe: follow
       // redirects for GET only (callbacks are POSTs and are not redirected).
-      if ((init.method ?? 'GET') !== 'GET') throw new FetchRefused(`redirected (HTTP ${response.status}); callbacks do not follow redirects`);
+      if ((init.method ?? 'GET') !== 'GET')
+        throw new FetchRefused(`redirected (HTTP ${response.status}); callbacks do not follow redirects`);
     }
   };
   const refusal = async (input: string): Promise<string | undefined> => {

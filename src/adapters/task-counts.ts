@@ -16,7 +16,10 @@ export interface TaskCountRow {
 export function toTaskCounts(rows: TaskCountRow[]): TaskCount[] {
   const counts = new Map<string, TaskCount>();
   for (const row of rows) {
-    const kind = taskKind({ format: (row.format ?? '') as OutputFormat, reliefMode: row.relief_mode === 'lithophane' ? 'lithophane' : 'relief' });
+    const kind = taskKind({
+      format: (row.format ?? '') as OutputFormat,
+      reliefMode: row.relief_mode === 'lithophane' ? 'lithophane' : 'relief',
+    });
     const key = `${row.state} ${kind}`;
     const count = counts.get(key) ?? { state: row.state, kind, count: 0 };
     count.count += Number(row.n);

@@ -49,7 +49,14 @@ export default async function runJob({ input, params, userMask, deadline, progre
   try {
     const limits = data.maxMeshTriangles ? { maxMeshTriangles: data.maxMeshTriangles } : {};
     const report = progress ? (stage: StageReport) => progress.postMessage(stage) : undefined;
-    return { result: await renderOutput(input, params, sessions, { ...limits, ...(userMask ? { userMask } : {}), ...(deadline ? { deadline } : {}), ...(report ? { report } : {}) }) };
+    return {
+      result: await renderOutput(input, params, sessions, {
+        ...limits,
+        ...(userMask ? { userMask } : {}),
+        ...(deadline ? { deadline } : {}),
+        ...(report ? { report } : {}),
+      }),
+    };
   } catch (error) {
     const failure = failureReport(error);
     // An internal failure keeps its stack for the log (the runner logs it; the client never sees it).

@@ -50,7 +50,11 @@ export class ThreadEngine implements DepthEngine {
       // One task at a time per thread: a task already keeps its inference threads busy.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { sessions: { ...sessions, intraOpNumThreads, allowSpinning }, nice, ...(maxMeshTriangles ? { maxMeshTriangles } : {}) } satisfies EngineThreadData,
+      workerData: {
+        sessions: { ...sessions, intraOpNumThreads, allowSpinning },
+        nice,
+        ...(maxMeshTriangles ? { maxMeshTriangles } : {}),
+      } satisfies EngineThreadData,
     });
   }
 
@@ -61,7 +65,13 @@ export class ThreadEngine implements DepthEngine {
     // Stage reports come back over a port of their own while the job runs.
     const channel = report ? new MessageChannel() : undefined;
     channel?.port1.on('message', (message: StageReport) => report!(message));
-    const job: EngineJob = { input, params, ...(userMask ? { userMask } : {}), ...(deadline ? { deadline } : {}), ...(channel ? { progress: channel.port2 } : {}) };
+    const job: EngineJob = {
+      input,
+      params,
+      ...(userMask ? { userMask } : {}),
+      ...(deadline ? { deadline } : {}),
+      ...(channel ? { progress: channel.port2 } : {}),
+    };
     const reply = await this.pool.run(job, channel ? { transferList: [channel.port2] } : {}).finally(() => channel?.port1.close());
     if ('failure' in reply) throw new TaskFailure(reply.failure);
     const { result } = reply;

@@ -25,7 +25,11 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest, maxImage
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       // Only create-task takes an image; any other route's body is small by its own limit.
-      if (request.routeOptions.bodyLimit < maxImageBytes) return new ApiError(Errors.invalidField, `invalid parameter: request body too large for this route (at most ${request.routeOptions.bodyLimit} bytes)`);
+      if (request.routeOptions.bodyLimit < maxImageBytes)
+        return new ApiError(
+          Errors.invalidField,
+          `invalid parameter: request body too large for this route (at most ${request.routeOptions.bodyLimit} bytes)`,
+        );
       return tooLarge(maxImageBytes);
     case 'FST_REQ_FILE_TOO_LARGE':
       return tooLarge(maxImageBytes);
@@ -64,7 +68,10 @@ function fromFileError(error: Error, request: FastifyRequest): ApiError | undefi
   const { status, expose, headers } = error as { status?: unknown; expose?: unknown; headers?: Record<string, string> };
   if (typeof status !== 'number' || expose !== true) return undefined;
   if (status === 400 || status === 403 || status === 404) return notFound(request);
-  if (status === 416) return new ApiError(Errors.rangeNotSatisfiable, undefined, { headers: headers?.['Content-Range'] ? { 'content-range': headers['Content-Range'] } : {} });
+  if (status === 416)
+    return new ApiError(Errors.rangeNotSatisfiable, undefined, {
+      headers: headers?.['Content-Range'] ? { 'content-range': headers['Content-Range'] } : {},
+    });
   if (status === 412) return new ApiError(Errors.preconditionFailed);
   return undefined;
 }
@@ -100,7 +107,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // and the slow-request protection above is the HTTP/1 server's (README "HTTPS"). That protection
   // starts once the TLS handshake is done: the handshake itself gets the same bound as the headers
   // (node:tls holds a connection that stops mid-handshake for 120 s by default).
-  const nodeServer = deps.tls ? { https: { ...deps.tls, ...nodeServerOptions, handshakeTimeout: headersTimeout } } : { http: nodeServerOptions };
+  const nodeServer = deps.tls
+    ? { https: { ...deps.tls, ...nodeServerOptions, handshakeTimeout: headersTimeout } }
+    : { http: nodeServerOptions };
   const app = Fastify({
     loggerInstance: deps.logger,
     // Room for the multipart overhead around a maximum-size image.
@@ -125,7 +134,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics?.httpRequest(request.method, routeLabel(request), reply.statusCode, reply.elapsedTime / 1000);
     const routine = reply.statusCode < 400 && (POLLED.has(request.routeOptions.url ?? '') || request.method === 'HEAD');
-    request.log[routine ? 'debug' : 'info']({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log[routine ? 'debug' : 'info'](
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
 
   // A request answered before its body was read to the end (an upload refused mid-way: a second
@@ -168,14 +180,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error instanceof ApiError ? error : (fromFastifyError(error, request, config.maxImageBytes) ?? fromFileError(error, request));
+    const known =
+      error instanceof ApiError ? error : (fromFastifyError(error, request, config.maxImageBytes) ?? fromFileError(error, request));
     if (known) {
-      return reply.code(known.entry.status).headers(known.headers).send(errorEnvelope(known.entry, known.message, known.data));
+      return reply
+        .code(known.entry.status)
+        .headers(known.headers)
+        .send(errorEnvelope(known.entry, known.message, known.data));
     }
     if (request.raw.destroyed) {
       // The client hung up mid-request (an upload cut short): nothing went wrong here.
       request.log.info({ err: error.message }, 'client disconnected before the request was read');
-      return reply.code(Errors.invalidField.status).send(errorEnvelope(Errors.invalidField, 'invalid parameter: the request was cut short'));
+      return reply
+        .code(Errors.invalidField.status)
+        .send(errorEnvelope(Errors.invalidField, 'invalid parameter: the request was cut short'));
     }
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(Errors.systemError.status).send(errorEnvelope(Errors.systemError));

@@ -61,7 +61,8 @@ export const requireOneHost: onRequestHookHandler = (request, reply, done) => {
   const hosts = distinct ? (distinct.host ?? []) : [request.headers.host ?? 'injected'];
   const http11 = request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1;
   if (hosts.length > 1 || (hosts.length === 0 && http11)) {
-    const msg = hosts.length > 1 ? 'invalid parameter: more than one Host header' : 'invalid parameter: an HTTP/1.1 request needs a Host header';
+    const msg =
+      hosts.length > 1 ? 'invalid parameter: more than one Host header' : 'invalid parameter: an HTTP/1.1 request needs a Host header';
     void reply.code(Errors.invalidField.status).header('connection', 'close').send(errorEnvelope(Errors.invalidField, msg));
     return;
   }

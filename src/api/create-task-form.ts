@@ -32,7 +32,10 @@ function isFileField(name: string): name is FileField {
   return (FILE_FIELDS as readonly string[]).includes(name);
 }
 
-async function readParts(request: FastifyRequest, config: Config): Promise<{ fields: Record<string, string>; files: Partial<Record<FileField, Buffer>> }> {
+async function readParts(
+  request: FastifyRequest,
+  config: Config,
+): Promise<{ fields: Record<string, string>; files: Partial<Record<FileField, Buffer>> }> {
   const fields: Record<string, string> = {};
   const files: Partial<Record<FileField, Buffer>> = {};
   for await (const part of request.parts()) {
@@ -42,7 +45,8 @@ async function readParts(request: FastifyRequest, config: Config): Promise<{ fie
         part.file.resume();
         continue;
       }
-      if (files[name]) throw new ApiError(Errors.tooManyFiles, name === 'image' ? undefined : `invalid parameter: send one ${name} file only`);
+      if (files[name])
+        throw new ApiError(Errors.tooManyFiles, name === 'image' ? undefined : `invalid parameter: send one ${name} file only`);
       // The multipart plugin throws its own error for a file over the limit (mapped in app.ts to
       // the image's message); a mask says its own name.
       files[name] = await part.toBuffer().catch((error: unknown) => {
@@ -52,7 +56,8 @@ async function readParts(request: FastifyRequest, config: Config): Promise<{ fie
       if (part.file.truncated) throw tooLarge(config.maxImageBytes, name);
     } else if (typeof part.value === 'string') {
       // The parser cuts a longer value at the limit: refused, never read as a different value.
-      if (part.valueTruncated) throw new ApiError(Errors.invalidField, `invalid parameter: ${part.fieldname} is longer than ${MAX_FIELD_BYTES} bytes`);
+      if (part.valueTruncated)
+        throw new ApiError(Errors.invalidField, `invalid parameter: ${part.fieldname} is longer than ${MAX_FIELD_BYTES} bytes`);
       fields[part.fieldname] = part.value;
     }
   }
@@ -62,12 +67,14 @@ async function readParts(request: FastifyRequest, config: Config): Promise<{ fie
 /** The mask file, checked like the image: not empty, and a png, jpeg or webp by its content. */
 function readMask(bytes: Buffer | undefined, params: TaskParams): CreateTaskInput['mask'] {
   if (bytes === undefined) return undefined;
-  if (params.reliefMode === 'lithophane') throw new ApiError(Errors.invalidField, 'invalid parameter: mask does not apply to a lithophane (it is always the whole photo)');
+  if (params.reliefMode === 'lithophane')
+    throw new ApiError(Errors.invalidField, 'invalid parameter: mask does not apply to a lithophane (it is always the whole photo)');
   // Without background removal there is no cut for a mask to replace: say so rather than ignore it.
   if (!params.rmbg) throw new ApiError(Errors.invalidField, 'invalid parameter: mask only applies when the background is removed (rmbg=1)');
   if (bytes.length === 0) throw new ApiError(Errors.imageType, 'invalid parameter: mask is empty');
   const type = sniffImageType(bytes);
-  if (!type) throw new ApiError(Errors.imageType, 'invalid parameter: mask must be a png, jpeg or webp image (its content is none of these)');
+  if (!type)
+    throw new ApiError(Errors.imageType, 'invalid parameter: mask must be a png, jpeg or webp image (its content is none of these)');
   return { bytes, type };
 }
 
@@ -86,11 +93,17 @@ export async function readCreateTask(request: FastifyRequest, config: Config, ou
 
   // Refused before the task exists: a callback that could never be delivered is better said now.
   const callbackRefusal = params.callbackUrl && (await outbound.refusal(params.callbackUrl));
-  if (callbackRefusal) throw new ApiError(Errors.invalidField, `invalid parameter: callback_url is not allowed: ${callbackRefusal}${ALLOWLIST_HINT}`);
+  if (callbackRefusal)
+    throw new ApiError(Errors.invalidField, `invalid parameter: callback_url is not allowed: ${callbackRefusal}${ALLOWLIST_HINT}`);
 
   const imageUrl = parsed.data.image_url;
   if (files.depth_map) {
-    const request = { bytes: files.depth_map, image: files.image !== undefined, imageUrl: imageUrl !== undefined, mask: files.mask !== undefined };
+    const request = {
+      bytes: files.depth_map,
+      image: files.image !== undefined,
+      imageUrl: imageUrl !== undefined,
+      mask: files.mask !== undefined,
+    };
     const depthMap = readDepthMapUpload(request, params, config.decodeLimits);
     return { params: depthMap.params, image: files.depth_map, imageType: depthMap.contentType };
   }
@@ -98,11 +111,15 @@ export async function readCreateTask(request: FastifyRequest, config: Config, ou
   const upload = files.image;
   if (upload && imageUrl) throw new ApiError(Errors.imageConflict);
   if (!upload && !imageUrl) throw new ApiError(Errors.imageMissing);
-  const image = upload ?? (await fetchImage(imageUrl!, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs, fetch: outbound }));
+  const image =
+    upload ?? (await fetchImage(imageUrl!, { maxBytes: config.maxImageBytes, timeoutMs: config.fetchTimeoutMs, fetch: outbound }));
   if (image.length === 0) throw new ApiError(Errors.imageType, 'invalid parameter: image is empty');
   const imageType = sniffImageType(image);
   if (!imageType) {
-    throw new ApiError(Errors.imageType, `invalid parameter: ${upload ? 'image' : 'image_url'} must be a png, jpeg or webp image (its content is none of these)`);
+    throw new ApiError(
+      Errors.imageType,
+      `invalid parameter: ${upload ? 'image' : 'image_url'} must be a png, jpeg or webp image (its content is none of these)`,
+    );
   }
   return { params, image, imageType, ...(mask ? { mask } : {}) };
 }

@@ -25,21 +25,36 @@ export interface DepthMapRequest {
  * content; an EXR's header is read now (cheap), so a compression or layout the reader does not
  * take is a 40020004 at once, not a failed task later. A PNG's pixels are checked by the worker.
  */
-export function readDepthMapUpload(request: DepthMapRequest, params: TaskParams, limits: DecodeLimits): { params: TaskParams; contentType: DepthMapContentType } {
+export function readDepthMapUpload(
+  request: DepthMapRequest,
+  params: TaskParams,
+  limits: DecodeLimits,
+): { params: TaskParams; contentType: DepthMapContentType } {
   if (request.image || request.imageUrl) {
     throw new ApiError(Errors.imageConflict, 'invalid parameter: send exactly one of image, image_url and depth_map');
   }
   if (!isMeshFormat(params.format)) {
-    throw new ApiError(Errors.invalidField, 'invalid parameter: format must be 3 (stl), 4 (glb) or 5 (3mf) with depth_map: a depth map becomes a relief');
+    throw new ApiError(
+      Errors.invalidField,
+      'invalid parameter: format must be 3 (stl), 4 (glb) or 5 (3mf) with depth_map: a depth map becomes a relief',
+    );
   }
   if (request.mask || params.subjectBox) {
-    throw new ApiError(Errors.invalidField, `invalid parameter: ${request.mask ? 'mask' : 'subject_box'} does not apply to depth_map (the map's own alpha is the footprint)`);
+    throw new ApiError(
+      Errors.invalidField,
+      `invalid parameter: ${request.mask ? 'mask' : 'subject_box'} does not apply to depth_map (the map's own alpha is the footprint)`,
+    );
   }
   const { bytes } = request;
-  if (params.reliefMode === 'lithophane') throw new ApiError(Errors.invalidField, 'invalid parameter: relief_mode lithophane is made from a photo, not a depth_map');
+  if (params.reliefMode === 'lithophane')
+    throw new ApiError(Errors.invalidField, 'invalid parameter: relief_mode lithophane is made from a photo, not a depth_map');
   if (bytes.length === 0) throw new ApiError(Errors.imageType, 'invalid parameter: depth_map is empty');
   const type = sniffDepthMapType(bytes);
-  if (!type) throw new ApiError(Errors.imageType, 'invalid parameter: depth_map must be a PNG (8 or 16-bit grey) or OpenEXR file (its content is neither)');
+  if (!type)
+    throw new ApiError(
+      Errors.imageType,
+      'invalid parameter: depth_map must be a PNG (8 or 16-bit grey) or OpenEXR file (its content is neither)',
+    );
   if (type === 'exr') {
     try {
       readExrHeader(bytes, limits.maxPixels);

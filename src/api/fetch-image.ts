@@ -19,7 +19,8 @@ export async function fetchImage(url: string, { maxBytes, timeoutMs, fetch }: Fe
   try {
     response = await fetch(url, { signal, headers: { accept: 'image/png, image/jpeg, image/webp' } });
   } catch (error) {
-    if (refused(error)) throw new ApiError(Errors.imageUrlUnreachable, `invalid parameter: image_url is not allowed: ${causeOf(error)}${ALLOWLIST_HINT}`);
+    if (refused(error))
+      throw new ApiError(Errors.imageUrlUnreachable, `invalid parameter: image_url is not allowed: ${causeOf(error)}${ALLOWLIST_HINT}`);
     throw unreachable(url, signal.aborted ? `no answer within ${timeoutMs / 1000} s` : causeOf(error));
   }
   if (!response.ok) {

@@ -34,11 +34,20 @@ export function registerHealth(app: FastifyInstance, checks: ReadinessChecks): v
   const unlimited = { rateLimit: false };
   app.get('/healthz', { schema: healthRoute, config: unlimited }, async () => successEnvelope({ status: 'ok' }));
   app.get('/readyz', { schema: readyRoute, config: unlimited }, async (request, reply) => {
-    const [database, queue, blobs] = await Promise.all([check(() => checks.database.ping()), check(() => checks.queue.ping()), check(() => checks.blobs.ping())]);
+    const [database, queue, blobs] = await Promise.all([
+      check(() => checks.database.ping()),
+      check(() => checks.queue.ping()),
+      check(() => checks.blobs.ping()),
+    ]);
     const parts = { database, queue, blobs };
     const failing = Object.entries(parts).filter(([, state]) => state !== 'ok');
     if (failing.length === 0) return successEnvelope({ status: 'ready', ...parts });
     request.log.warn(parts, 'not ready');
-    return reply.code(503).send(errorEnvelope(Errors.notReady, `not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`, { status: 'not ready', ...parts }));
+    return reply.code(503).send(
+      errorEnvelope(Errors.notReady, `not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`, {
+        status: 'not ready',
+        ...parts,
+      }),
+    );
   });
 }

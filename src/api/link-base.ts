@@ -39,7 +39,10 @@ export function linkBase(publicUrl: string | undefined, boundHost: string, log: 
     if (names.has(name) || name.split('.')[0] === machine) return `${request.protocol}://${host}`;
     if (!warned.has(host) && warned.size < 16) {
       warned.add(host);
-      log.warn({ host }, 'a request named another host: its links use the address it reached (set DEPTHMILL_PUBLIC_URL when clients reach this server by a name)');
+      log.warn(
+        { host },
+        'a request named another host: its links use the address it reached (set DEPTHMILL_PUBLIC_URL when clients reach this server by a name)',
+      );
     }
     return connectionOrigin(request);
   };

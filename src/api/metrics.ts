@@ -21,6 +21,9 @@ export function routeLabel(request: FastifyRequest): string {
 
 export function registerMetrics(app: FastifyInstance, metrics: ApiMetrics): void {
   app.get('/metrics', { schema: metricsRoute, config: { rateLimit: false } }, async (_request, reply) =>
-    reply.header('cache-control', 'no-store').type(metrics.contentType).send(await metrics.render()),
+    reply
+      .header('cache-control', 'no-store')
+      .type(metrics.contentType)
+      .send(await metrics.render()),
   );
 }

@@ -22,7 +22,11 @@ function errorCodesTable(): string {
     const key = `| ${entry.code} | ${entry.status} |`;
     rows.set(key, [...(rows.get(key) ?? []), entry.message]);
   }
-  return ['| code | HTTP | message |', '| --- | --- | --- |', ...[...rows].map(([key, messages]) => `${key} ${messages.join('; ')} |`)].join('\n');
+  return [
+    '| code | HTTP | message |',
+    '| --- | --- | --- |',
+    ...[...rows].map(([key, messages]) => `${key} ${messages.join('; ')} |`),
+  ].join('\n');
 }
 
 function documentBase(): Json {
@@ -49,7 +53,11 @@ function documentBase(): Json {
       securitySchemes: {
         clientCredentials: { type: 'http', scheme: 'basic', description: 'client_id and client_secret' },
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'accessToken from /open-api/v1/auth/token' },
-        signInLink: { type: 'http', scheme: 'bearer', description: 'the one-time secret of the sign-in link a server on loopback prints at start (`#signin=<secret>`)' },
+        signInLink: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'the one-time secret of the sign-in link a server on loopback prints at start (`#signin=<secret>`)',
+        },
       },
     },
   };
@@ -66,7 +74,10 @@ const DOWNLOAD_PATH = `${DOWNLOAD_PREFIX}{key}`;
  */
 function finish(generated: Json, maxImageBytes: number): Json {
   const size = `${Math.round((maxImageBytes / (1024 * 1024)) * 10) / 10} MB`;
-  const document = JSON.parse(JSON.stringify(generated)) as { paths: Record<string, Record<string, Json>>; components: { schemas: Record<string, Json> } };
+  const document = JSON.parse(JSON.stringify(generated)) as {
+    paths: Record<string, Record<string, Json>>;
+    components: { schemas: Record<string, Json> };
+  };
   const createTask = document.paths['/open-api/v1/depth/create-task']!.post!;
   createTask.requestBody = createTaskRequestBody;
   createTask.callbacks = createTaskCallbacks;
@@ -99,7 +110,11 @@ export async function registerOpenApi(app: FastifyInstance, maxImageBytes: numbe
       const transformed = jsonSchemaTransform(input);
       if (input.url !== DOWNLOAD_ROUTE) return transformed;
       const schema = transformed.schema as Json;
-      schema.params = { type: 'object', properties: { key: { type: 'string', description: 'the result, as the link names it' } }, required: ['key'] };
+      schema.params = {
+        type: 'object',
+        properties: { key: { type: 'string', description: 'the result, as the link names it' } },
+        required: ['key'],
+      };
       return { schema: schema as never, url: DOWNLOAD_PATH };
     },
     transformObject: (input) => finish(jsonSchemaTransformObject(input) as Json, maxImageBytes) as never,

@@ -34,9 +34,16 @@ interface PropertySchema {
  * are read from the output side and stated on the string (as a description and `x-minimum`/`x-maximum`).
  */
 export function createTaskFormSchema(): Json {
-  const wire = z.toJSONSchema(createTaskFields, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema>; required?: string[] };
-  const parsed = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as { properties: Record<string, PropertySchema> };
-  const properties: Record<string, PropertySchema> = Object.fromEntries(FILE_FIELDS.map((row) => [row.name, { type: 'string', format: 'binary', description: row.help }]));
+  const wire = z.toJSONSchema(createTaskFields, { io: 'input', unrepresentable: 'any' }) as {
+    properties: Record<string, PropertySchema>;
+    required?: string[];
+  };
+  const parsed = z.toJSONSchema(createTaskFields, { io: 'output', unrepresentable: 'any' }) as {
+    properties: Record<string, PropertySchema>;
+  };
+  const properties: Record<string, PropertySchema> = Object.fromEntries(
+    FILE_FIELDS.map((row) => [row.name, { type: 'string', format: 'binary', description: row.help }]),
+  );
   for (const [name, schema] of Object.entries(wire.properties)) {
     const after = parsed.properties[name] ?? {};
     const property: PropertySchema = { ...schema, description: fieldNamed(name)!.help };
@@ -57,7 +64,11 @@ export function createTaskFormSchema(): Json {
 /** The envelope around `data`, as every JSON answer has it. */
 const envelope = (data: z.ZodType, id: string, description: string) =>
   z
-    .object({ code: z.number().int().describe('200 on success; see the error codes'), data, msg: z.string().describe('success, or what went wrong') })
+    .object({
+      code: z.number().int().describe('200 on success; see the error codes'),
+      data,
+      msg: z.string().describe('success, or what went wrong'),
+    })
     .meta({ id, description });
 
 export const TokenAnswer = envelope(
@@ -65,7 +76,11 @@ export const TokenAnswer = envelope(
   'TokenAnswer',
   'token answer',
 );
-export const CreateTaskAnswer = envelope(z.object({ task_id: z.string().describe('like depth_20260312_8f92ab3e1cde') }), 'CreateTaskAnswer', 'create-task answer');
+export const CreateTaskAnswer = envelope(
+  z.object({ task_id: z.string().describe('like depth_20260312_8f92ab3e1cde') }),
+  'CreateTaskAnswer',
+  'create-task answer',
+);
 export const QueryTaskAnswer = envelope(
   z.object({
     task_id: z.string(),
@@ -78,12 +93,22 @@ export const QueryTaskAnswer = envelope(
       .min(0)
       .max(100)
       .optional()
-      .describe('how far the work is: 0 until a worker takes the task, then from the stages it reaches (decode, depth passes, mask, refine, relief, encode), 100 on success; absent from a failed task\'s answer (`{task_id, state}`); beyond Hitem3D'),
-    depth_model: z.string().optional().describe('the depth model that made the result, like `fastdepth` (`npx depthmill models list`), on success; beyond Hitem3D'),
+      .describe(
+        "how far the work is: 0 until a worker takes the task, then from the stages it reaches (decode, depth passes, mask, refine, relief, encode), 100 on success; absent from a failed task's answer (`{task_id, state}`); beyond Hitem3D",
+      ),
+    depth_model: z
+      .string()
+      .optional()
+      .describe('the depth model that made the result, like `fastdepth` (`npx depthmill models list`), on success; beyond Hitem3D'),
     mesh: z
       .object({
         triangles: z.number().int().describe('triangles in the mesh'),
-        shells: z.number().int().describe('separate closed parts: 1 for a plate; a cut-out has one per piece the background removal left, each standing on the bed'),
+        shells: z
+          .number()
+          .int()
+          .describe(
+            'separate closed parts: 1 for a plate; a cut-out has one per piece the background removal left, each standing on the bed',
+          ),
       })
       .optional()
       .describe('relief formats (3, 4, 5), on success: what the mesh is made of; beyond Hitem3D'),
@@ -114,9 +139,13 @@ export const tokenRoute = {
   tags: ['auth'],
   operationId: 'getToken',
   summary: 'Exchange client credentials for an access token',
-  description: 'Basic authentication with `client_id:client_secret`; the body may be empty or `{}`. Credentials come from `depthmill clients create <name>`.',
+  description:
+    'Basic authentication with `client_id:client_secret`; the body may be empty or `{}`. Credentials come from `depthmill clients create <name>`.',
   security: [{ clientCredentials: [] }],
-  response: { 200: json(TokenAnswer, 'the token, valid 24 hours'), ...errorAnswers(Errors.invalidField, Errors.invalidCredentials, Errors.rateLimited) },
+  response: {
+    200: json(TokenAnswer, 'the token, valid 24 hours'),
+    ...errorAnswers(Errors.invalidField, Errors.invalidCredentials, Errors.rateLimited),
+  },
 } satisfies FastifySchema & Record<string, unknown>;
 
 export const SignInLinkAnswer = envelope(
@@ -137,14 +166,18 @@ export const signInLinkRoute = {
   description:
     'A server that listens on loopback only (role all, no DEPTHMILL_PUBLIC_URL) prints `depthmill web UI: http://127.0.0.1:8080/#signin=<secret>` at each start; the web UI sends `<secret>` as `Authorization: Bearer <secret>`. It works once, and only until the server stops: a second use, a wrong secret, or a server that offers no link answers 40010000 (HTTP 401). The body may be empty.',
   security: [{ signInLink: [] }],
-  response: { 200: json(SignInLinkAnswer, 'the token, valid 24 hours; the link is spent'), ...errorAnswers(Errors.invalidField, Errors.invalidCredentials, Errors.rateLimited) },
+  response: {
+    200: json(SignInLinkAnswer, 'the token, valid 24 hours; the link is spent'),
+    ...errorAnswers(Errors.invalidField, Errors.invalidCredentials, Errors.rateLimited),
+  },
 } satisfies FastifySchema & Record<string, unknown>;
 
 export const createTaskRoute = {
   tags: ['depth'],
   operationId: 'createTask',
   summary: 'Start a depth map or relief task',
-  description: 'A known field with a bad value is refused with 40020003 naming the field and its allowed values; unknown fields are ignored.',
+  description:
+    'A known field with a bad value is refused with 40020003 naming the field and its allowed values; unknown fields are ignored.',
   security: [{ bearer: [] }],
   consumes: ['multipart/form-data'],
   response: {
@@ -246,13 +279,18 @@ export const UNLIMITED_BALANCE = 2147483647;
 export const BalanceAnswer = envelope(
   z.object({
     totalBalance: z.number().int().describe(`credits left; ${UNLIMITED_BALANCE} (2^31 - 1) when the balance is unlimited`),
-    unlimited: z.boolean().describe('true: tasks cost this client nothing (the default until the operator runs `depthmill clients credit`); beyond Hitem3D'),
+    unlimited: z
+      .boolean()
+      .describe('true: tasks cost this client nothing (the default until the operator runs `depthmill clients credit`); beyond Hitem3D'),
     costs: z
-      .object({ depth_map: z.number().int().describe('formats 1, 2 and 6'), relief: z.number().int().describe('formats 3, 4 and 5, lithophanes included') })
+      .object({
+        depth_map: z.number().int().describe('formats 1, 2 and 6'),
+        relief: z.number().int().describe('formats 3, 4 and 5, lithophanes included'),
+      })
       .describe('credits a task of each kind takes when it is accepted (refunded when it fails); beyond Hitem3D'),
   }),
   'BalanceAnswer',
-  'the client\'s credits',
+  "the client's credits",
 );
 
 export const balanceRoute = {
@@ -267,12 +305,19 @@ export const balanceRoute = {
 
 export const DepthModelsAnswer = envelope(
   z.object({
-    base: z.string().nullable().describe('registry name of the depth model that serves model_type base (`npx depthmill models list`); null from a process that runs no model (role api)'),
+    base: z
+      .string()
+      .nullable()
+      .describe(
+        'registry name of the depth model that serves model_type base (`npx depthmill models list`); null from a process that runs no model (role api)',
+      ),
     pro: z.string().nullable().describe('the same for model_type pro'),
     hint: z
       .string()
       .nullable()
-      .describe('one line while the bundled FastDepth serves because Depth Anything V2 Small is not installed: what the better model gives and the command that installs it; null otherwise'),
+      .describe(
+        'one line while the bundled FastDepth serves because Depth Anything V2 Small is not installed: what the better model gives and the command that installs it; null otherwise',
+      ),
   }),
   'DepthModelsAnswer',
   'the depth models this server runs',
@@ -298,7 +343,8 @@ export const downloadRoute = {
   tags: ['depth'],
   operationId: 'download',
   summary: 'Download a result by the signed link query-task gave',
-  description: 'Use the `url` from query-task as it is; it is valid one hour. Streamed, with `Range` (206), `HEAD` and conditional requests (`ETag`, `Last-Modified`: 304).',
+  description:
+    'Use the `url` from query-task as it is; it is valid one hour. Streamed, with `Range` (206), `HEAD` and conditional requests (`ETag`, `Last-Modified`: 304).',
   security: [],
   querystring: z.object({ expires: z.string().regex(/^\d+$/), signature: z.string().regex(/^[0-9a-f]{64}$/) }),
   response: {

@@ -17,7 +17,18 @@ import { basicCredentials, requireClient } from './authenticate.js';
 import { readCreateTask } from './create-task-form.js';
 import { linkBase } from './link-base.js';
 import { ApiError, Errors } from '../contract/errors.js';
-import { anyQueryTaskRoute, balanceRoute, createTaskRoute, depthModelsRoute, downloadRoute, queryTaskRoute, refuseInvalid, signInLinkRoute, tokenRoute, UNLIMITED_BALANCE } from './route-schemas.js';
+import {
+  anyQueryTaskRoute,
+  balanceRoute,
+  createTaskRoute,
+  depthModelsRoute,
+  downloadRoute,
+  queryTaskRoute,
+  refuseInvalid,
+  signInLinkRoute,
+  tokenRoute,
+  UNLIMITED_BALANCE,
+} from './route-schemas.js';
 import type { SignInLink } from './sign-in-link.js';
 import type { TokenIssuer } from './tokens.js';
 
@@ -36,7 +47,6 @@ export interface RouteDeps {
   depthModels?: { base: string; pro: string; hint: string | undefined } | undefined;
 }
 
-
 /** The retention collector deleted the file (or it never existed): said so, not 500. */
 const expired = () => new ApiError(Errors.taskExpired, 'file expired: results are kept for a limited time; create the task again');
 
@@ -44,11 +54,23 @@ const expired = () => new ApiError(Errors.taskExpired, 'file expired: results ar
  * Streams a result file with @fastify/send: never the whole file in memory, `Range` (a resumed or
  * parallel download), HEAD, and conditional requests (ETag, Last-Modified).
  */
-async function sendFile(request: FastifyRequest, reply: FastifyReply, path: string, headers: Record<string, string>): Promise<FastifyReply> {
-  const sent = await send(request.raw, path, { acceptRanges: true, cacheControl: false, contentType: false, dotfiles: 'allow', index: false });
+async function sendFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+  headers: Record<string, string>,
+): Promise<FastifyReply> {
+  const sent = await send(request.raw, path, {
+    acceptRanges: true,
+    cacheControl: false,
+    contentType: false,
+    dotfiles: 'allow',
+    index: false,
+  });
   if (sent.type === 'error') {
     if (sent.statusCode === 404) throw expired();
-    if (sent.statusCode === 416) throw new ApiError(Errors.rangeNotSatisfiable, undefined, { headers: { 'content-range': sent.headers['Content-Range']! } });
+    if (sent.statusCode === 416)
+      throw new ApiError(Errors.rangeNotSatisfiable, undefined, { headers: { 'content-range': sent.headers['Content-Range']! } });
     throw sent.metadata.error;
   }
   return reply.code(sent.statusCode).headers(sent.headers).headers(headers).send(sent.stream);
@@ -67,31 +89,48 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const baseUrlOf = linkBase(config.publicUrl, config.host, app.log);
 
   // Sign-in is limited per address before any secret is checked (each check is a scrypt).
-  const signInLimit = { max: config.signInPerMinute, timeWindow: 60_000, keyGenerator: (request: FastifyRequest) => `signin:${request.ip}` };
+  const signInLimit = {
+    max: config.signInPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request: FastifyRequest) => `signin:${request.ip}`,
+  };
   // Its body may be empty or `{}` (API.md): anything past a few bytes is refused, not read.
-  app.post('/open-api/v1/auth/token', { schema: tokenRoute, bodyLimit: TOKEN_BODY_LIMIT, config: { rateLimit: signInLimit } }, async (request) => {
-    const credentials = basicCredentials(request.headers.authorization);
-    const client = credentials && (await authenticateClient(clients, credentials.id, credentials.secret));
-    if (!client) throw new ApiError(Errors.invalidCredentials);
-    return successEnvelope({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex') });
-  });
+  app.post(
+    '/open-api/v1/auth/token',
+    { schema: tokenRoute, bodyLimit: TOKEN_BODY_LIMIT, config: { rateLimit: signInLimit } },
+    async (request) => {
+      const credentials = basicCredentials(request.headers.authorization);
+      const client = credentials && (await authenticateClient(clients, credentials.id, credentials.secret));
+      if (!client) throw new ApiError(Errors.invalidCredentials);
+      return successEnvelope({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex') });
+    },
+  );
 
   // Beyond Hitem3D: the sign-in link's one-time secret for a token (sign-in-link.ts), limited as sign-in is.
-  app.post('/open-api/v1/auth/link', { schema: signInLinkRoute, bodyLimit: TOKEN_BODY_LIMIT, config: { rateLimit: signInLimit } }, async (request) => {
-    const { signInLink } = deps;
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    const client = match && signInLink ? await signInLink.redeem(match[1]!) : undefined;
-    if (!client) {
-      throw new ApiError(
-        Errors.invalidCredentials,
-        signInLink
-          ? 'sign-in link not valid: a link works once, and only until the server stops (it prints a fresh one at each start); or sign in with client credentials'
-          : 'this server offers no sign-in link (only a server that listens on loopback does): sign in with client credentials',
-      );
-    }
-    request.log.info({ clientId: client.id }, 'signed in with the sign-in link');
-    return successEnvelope({ accessToken: await tokens.issue(client), tokenType: 'Bearer', nonce: randomBytes(16).toString('hex'), clientId: client.id });
-  });
+  app.post(
+    '/open-api/v1/auth/link',
+    { schema: signInLinkRoute, bodyLimit: TOKEN_BODY_LIMIT, config: { rateLimit: signInLimit } },
+    async (request) => {
+      const { signInLink } = deps;
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+      const client = match && signInLink ? await signInLink.redeem(match[1]!) : undefined;
+      if (!client) {
+        throw new ApiError(
+          Errors.invalidCredentials,
+          signInLink
+            ? 'sign-in link not valid: a link works once, and only until the server stops (it prints a fresh one at each start); or sign in with client credentials'
+            : 'this server offers no sign-in link (only a server that listens on loopback does): sign in with client credentials',
+        );
+      }
+      request.log.info({ clientId: client.id }, 'signed in with the sign-in link');
+      return successEnvelope({
+        accessToken: await tokens.issue(client),
+        tokenType: 'Bearer',
+        nonce: randomBytes(16).toString('hex'),
+        clientId: client.id,
+      });
+    },
+  );
 
   // The token and the body's type are checked before a byte of the body is read (onRequest runs
   // before parsing): nobody without a token can make the server read 20 MB.
@@ -104,7 +143,17 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const client = clientOf.get(request)!;
     const { params, image, imageType, mask } = await readCreateTask(request, config, outbound);
     const task = await tasks.create(client.id, params, { image, imageType, ...(mask ? { mask: mask.bytes, maskType: mask.type } : {}) });
-    request.log.info({ taskId: task.id, clientId: client.id, format: params.format, modelType: params.modelType, userMask: mask !== undefined, depthMap: params.depthMap === true }, 'task created');
+    request.log.info(
+      {
+        taskId: task.id,
+        clientId: client.id,
+        format: params.format,
+        modelType: params.modelType,
+        userMask: mask !== undefined,
+        depthMap: params.depthMap === true,
+      },
+      'task created',
+    );
     return successEnvelope({ task_id: task.id });
   });
 
@@ -121,14 +170,21 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const { task_id: taskId } = request.query as { task_id?: unknown };
     if (typeof taskId === 'string' && taskId !== '' && !taskId.startsWith(DEPTH_TASK_PREFIX)) {
       await requireClient(request, tokens);
-      throw new ApiError(Errors.taskNotFound, `task not found: this server makes depth tasks only (their ids start with ${DEPTH_TASK_PREFIX})`);
+      throw new ApiError(
+        Errors.taskNotFound,
+        `task not found: this server makes depth tasks only (their ids start with ${DEPTH_TASK_PREFIX})`,
+      );
     }
     return queryTask(request);
   });
 
   app.get('/open-api/v1/balance', { schema: balanceRoute }, async (request) => {
     const client = await requireClient(request, tokens);
-    return successEnvelope({ totalBalance: client.balance ?? UNLIMITED_BALANCE, unlimited: client.balance === undefined, costs: config.creditCosts });
+    return successEnvelope({
+      totalBalance: client.balance ?? UNLIMITED_BALANCE,
+      unlimited: client.balance === undefined,
+      costs: config.creditCosts,
+    });
   });
 
   app.get('/open-api/v1/depth/models', { schema: depthModelsRoute }, async (request) => {

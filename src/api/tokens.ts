@@ -10,7 +10,10 @@ const ISSUER = 'depthmill';
 export class TokenIssuer {
   private readonly key: Uint8Array;
 
-  constructor(serverSecret: Buffer, private readonly clients: ClientStore) {
+  constructor(
+    serverSecret: Buffer,
+    private readonly clients: ClientStore,
+  ) {
     // A key of its own, derived from the server secret, so tokens and download links never share one.
     this.key = createHmac('sha256', serverSecret).update('access-token-v1').digest();
   }

@@ -30,7 +30,9 @@ export async function registerWeb(app: FastifyInstance, config: Config, root = W
       reply
         .code(503)
         .type('text/html; charset=utf-8')
-        .send('<!doctype html><title>Depthmill</title><h1>Depthmill</h1><p>The web UI is not built: run <code>npm run build</code> (or <code>npm ci</code>), then restart the server. The API works without it: see <a href="/docs">/docs</a>.</p>'),
+        .send(
+          '<!doctype html><title>Depthmill</title><h1>Depthmill</h1><p>The web UI is not built: run <code>npm run build</code> (or <code>npm ci</code>), then restart the server. The API works without it: see <a href="/docs">/docs</a>.</p>',
+        ),
     );
     return;
   }

@@ -15,7 +15,10 @@ export interface Job {
 }
 
 /** Makes one output (and its mask, when the job has a place for it); rejects with an Error that says what went wrong with this file. */
-export type Producer = (input: string, signal: AbortSignal) => Promise<{ bytes: Uint8Array; mask?: Uint8Array; taskId?: string; mesh?: MeshSummary }>;
+export type Producer = (
+  input: string,
+  signal: AbortSignal,
+) => Promise<{ bytes: Uint8Array; mask?: Uint8Array; taskId?: string; mesh?: MeshSummary }>;
 
 export type FileStatus = 'written' | 'skipped' | 'failed' | 'cancelled';
 
@@ -142,7 +145,11 @@ function barReporter(total: number): Reporter {
   };
 }
 
-export async function runBatch(jobs: Job[], produce: Producer, options: BatchOptions): Promise<{ results: FileResult[]; summary: BatchSummary }> {
+export async function runBatch(
+  jobs: Job[],
+  produce: Producer,
+  options: BatchOptions,
+): Promise<{ results: FileResult[]; summary: BatchSummary }> {
   const results: FileResult[] = new Array(jobs.length);
   const reporter = process.stderr.isTTY && !options.json ? barReporter(jobs.length) : lineReporter(options.json);
   let next = 0;
@@ -150,7 +157,8 @@ export async function runBatch(jobs: Job[], produce: Producer, options: BatchOpt
 
   const runOne = async (job: Job): Promise<FileResult> => {
     // Skipped only when nothing asked for is missing: a later run with --mask-out makes the masks.
-    if (!options.force && (await exists(job.output)) && (job.mask === undefined || (await exists(job.mask)))) return { ...job, status: 'skipped' };
+    if (!options.force && (await exists(job.output)) && (job.mask === undefined || (await exists(job.mask))))
+      return { ...job, status: 'skipped' };
     if (options.signal.aborted) return { ...job, status: 'cancelled' };
     const started = performance.now();
     try {
@@ -184,7 +192,13 @@ export async function runBatch(jobs: Job[], produce: Producer, options: BatchOpt
   }
 
   const count = (status: FileStatus) => results.filter((result) => result.status === status).length;
-  const summary = { total: jobs.length, written: count('written'), skipped: count('skipped'), failed: count('failed'), cancelled: count('cancelled') };
+  const summary = {
+    total: jobs.length,
+    written: count('written'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    cancelled: count('cancelled'),
+  };
   return { results, summary };
 }
 
@@ -196,7 +210,8 @@ export function summaryText(results: FileResult[], summary: BatchSummary, second
   for (const result of results) if (result.status === 'failed') lines.push(`  failed: ${shown(result.input)}: ${result.error}`);
   // Several pieces print as they are, each on the bed; a maker arranging a plate wants to know.
   for (const result of results) {
-    if (result.mesh && result.mesh.shells > 1) lines.push(`  ${shown(result.output)}: ${result.mesh.shells} separate parts (the background cut left several pieces)`);
+    if (result.mesh && result.mesh.shells > 1)
+      lines.push(`  ${shown(result.output)}: ${result.mesh.shells} separate parts (the background cut left several pieces)`);
   }
   if (summary.skipped > 0) lines.push('  skipped files already had an output: pass --force to make them again');
   return lines.join('\n');

@@ -15,7 +15,6 @@ import type { OutputFormat, TaskParams } from '../contract/task.js';
 import { runBatch, shown, summaryText, type Job, type Producer } from './generate-batch.js';
 import { expandInputs } from './inputs.js';
 
-
 /** The command's own options, and the table's fields (contract/fields.ts) as commander gives them. */
 export interface GenerateOptions extends Partial<TaskFieldValues> {
   format?: OutputFormat;
@@ -57,7 +56,10 @@ export function addFieldOptions(command: Command, rows: readonly FieldRow[], for
   for (const row of rows) {
     const flag = row.cli;
     if (!flag || (forRelief && !flag.relief)) continue;
-    const words = forRelief && typeof flag.relief === 'object' ? flag.relief : { help: forRelief ? flag.help.replace(/, meshes only$/, '') : flag.help, negated: flag.negated };
+    const words =
+      forRelief && typeof flag.relief === 'object'
+        ? flag.relief
+        : { help: forRelief ? flag.help.replace(/, meshes only$/, '') : flag.help, negated: flag.negated };
     const values = row.type.kind === 'choice' ? choiceValues(row.type).map(([, value]) => value) : [];
     if (values.every((value) => typeof value === 'boolean') && values.length > 0) {
       command.option(flag.flag, words.help).option(flag.flag.replace(/^--/, '--no-'), words.negated);
@@ -107,7 +109,10 @@ function formatOfPath(path: string): OutputFormat | undefined {
   const name = basename(path).toLowerCase();
   const extension = extname(name).slice(1);
   const nameOf = (format: OutputFormat) => (formatExtension(format) === format ? format : `${format}.${formatExtension(format)}`);
-  return FORMATS_BY_KIND.find((format) => format !== extension && name.endsWith(`.${nameOf(format)}`)) ?? FORMATS_BY_KIND.find((format) => format === extension);
+  return (
+    FORMATS_BY_KIND.find((format) => format !== extension && name.endsWith(`.${nameOf(format)}`)) ??
+    FORMATS_BY_KIND.find((format) => format === extension)
+  );
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -125,8 +130,12 @@ async function planJobs(files: string[], format: OutputFormat, options: Generate
     const extension = extname(options.output).slice(1).toLowerCase();
     if (!folder && extension !== '') {
       // A file name: it must name the format written, and there must be one photo to write to it.
-      if (extension !== formatExtension(format)) throw new Error(`-o ${options.output}: a ${format} file is written, so name it ${basename(options.output, extname(options.output))}.${formatExtension(format)} (or choose --format)`);
-      if (files.length > 1) throw new Error(`-o ${options.output} names one file, but ${files.length} photos were given: give a folder (-o out/) or --out-dir`);
+      if (extension !== formatExtension(format))
+        throw new Error(
+          `-o ${options.output}: a ${format} file is written, so name it ${basename(options.output, extname(options.output))}.${formatExtension(format)} (or choose --format)`,
+        );
+      if (files.length > 1)
+        throw new Error(`-o ${options.output} names one file, but ${files.length} photos were given: give a folder (-o out/) or --out-dir`);
     }
     if (files.length === 1 && !folder) outFile = path;
     else outDir = path;
@@ -137,7 +146,8 @@ async function planJobs(files: string[], format: OutputFormat, options: Generate
   if (options.maskOut !== undefined) {
     const path = resolve(options.maskOut);
     if (files.length === 1 && !(await looksLikeDirectory(options.maskOut))) maskFile = path;
-    else if ((await stat(path).catch(() => undefined))?.isFile()) throw new Error(`--mask-out ${options.maskOut} is a file, but ${files.length} photos need a folder for their masks`);
+    else if ((await stat(path).catch(() => undefined))?.isFile())
+      throw new Error(`--mask-out ${options.maskOut} is a file, but ${files.length} photos need a folder for their masks`);
     else maskDir = path;
   }
   const jobs: Job[] = files.map((input) => ({
@@ -149,8 +159,12 @@ async function planJobs(files: string[], format: OutputFormat, options: Generate
   for (const job of jobs) {
     for (const output of job.mask === undefined ? [job.output] : [job.output, job.mask]) {
       const other = byOutput.get(output);
-      if (other !== undefined) throw new Error(`${shown(other)} and ${shown(job.input)} would both be written to ${shown(output)}: run them separately or give each its own --out-dir`);
-      if (files.includes(output)) throw new Error(`${shown(output)} is an input: choose another ${output === job.output ? '-o' : '--mask-out'}`);
+      if (other !== undefined)
+        throw new Error(
+          `${shown(other)} and ${shown(job.input)} would both be written to ${shown(output)}: run them separately or give each its own --out-dir`,
+        );
+      if (files.includes(output))
+        throw new Error(`${shown(output)} is an input: choose another ${output === job.output ? '-o' : '--mask-out'}`);
       byOutput.set(output, job.input);
     }
   }
@@ -182,7 +196,11 @@ async function localProducer(params: TaskParams, { userMask, maskOut }: MaskChoi
     if (params.rmbg && !userMask) await sessions.mask();
   }
   return async (input) => {
-    const output = await renderOutput(await readFile(input), params, sessions, { ...(userMask ? { userMask } : {}), maskPng: maskOut, maxMeshTriangles: config.maxMeshTriangles });
+    const output = await renderOutput(await readFile(input), params, sessions, {
+      ...(userMask ? { userMask } : {}),
+      maskPng: maskOut,
+      maxMeshTriangles: config.maxMeshTriangles,
+    });
     return { bytes: output.bytes, ...(output.maskPng ? { mask: output.maskPng } : {}), ...(output.mesh ? { mesh: output.mesh } : {}) };
   };
 }
@@ -192,7 +210,9 @@ async function serverProducer(params: TaskParams, options: GenerateOptions, { us
   const clientId = options.clientId ?? process.env.DEPTHMILL_CLIENT_ID;
   const clientSecret = options.clientSecret ?? process.env.DEPTHMILL_CLIENT_SECRET;
   if (!clientId || !clientSecret) {
-    throw new Error('--server needs client credentials: set DEPTHMILL_CLIENT_ID and DEPTHMILL_CLIENT_SECRET (or pass --client-id and --client-secret); the operator creates them with `depthmill clients create <name>`');
+    throw new Error(
+      '--server needs client credentials: set DEPTHMILL_CLIENT_ID and DEPTHMILL_CLIENT_SECRET (or pass --client-id and --client-secret); the operator creates them with `depthmill clients create <name>`',
+    );
   }
   let baseUrl: URL;
   try {
@@ -208,7 +228,11 @@ async function serverProducer(params: TaskParams, options: GenerateOptions, { us
   return async (input, signal) => {
     const photo = await readFile(input);
     const run = async (as: OutputFormat) => {
-      const file = { file: photo, filename: basename(input), ...(userMask ? { mask: userMask, maskFilename: basename(options.mask!) } : {}) };
+      const file = {
+        file: photo,
+        filename: basename(input),
+        ...(userMask ? { mask: userMask, maskFilename: basename(options.mask!) } : {}),
+      };
       const taskId = await client.createTask({ ...file, ...taskOptions, format: as }, { signal });
       const task = await client.waitForTask(taskId, { signal, intervalMs: 1000 });
       return { bytes: await client.download(task, { signal }), taskId, ...(task.mesh ? { mesh: task.mesh } : {}) };
@@ -225,7 +249,8 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
   const format = options.format ?? (options.output !== undefined ? formatOfPath(options.output) : undefined) ?? 'png';
   if (options.format !== undefined && options.output !== undefined) {
     const named = formatOfPath(options.output);
-    if (named !== undefined && named !== options.format && formatExtension(named) !== formatExtension(options.format)) throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
+    if (named !== undefined && named !== options.format && formatExtension(named) !== formatExtension(options.format))
+      throw new Error(`-o ${options.output} ends in .${named} but --format is ${options.format}: make them agree`);
   }
   const params = taskParamsOf(options, format);
   if (taskKind(params) === 'lithophane') {
@@ -234,10 +259,12 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
     if (options.maskOut !== undefined) throw new Error('--mask-out does not apply to --relief-mode lithophane (no background is removed)');
   } else if (!params.rmbg) {
     if (options.mask !== undefined) throw new Error('--mask only applies when the background is removed: drop --no-rmbg');
-    if (options.maskOut !== undefined) throw new Error('--mask-out writes the background mask, and --no-rmbg keeps the background: drop one of them');
+    if (options.maskOut !== undefined)
+      throw new Error('--mask-out writes the background mask, and --no-rmbg keeps the background: drop one of them');
   }
   const jobsAtOnce = Number(options.jobs ?? (options.server ? 4 : 1));
-  if (!Number.isInteger(jobsAtOnce) || jobsAtOnce < 1 || jobsAtOnce > 10) throw new Error(`--jobs must be a whole number from 1 to 10 (got "${options.jobs}")`);
+  if (!Number.isInteger(jobsAtOnce) || jobsAtOnce < 1 || jobsAtOnce > 10)
+    throw new Error(`--jobs must be a whole number from 1 to 10 (got "${options.jobs}")`);
 
   const { files, problems } = await expandInputs(inputs);
   for (const problem of problems) console.error(`depthmill: ${problem}`);
@@ -246,9 +273,12 @@ async function generate(inputs: string[], options: GenerateOptions): Promise<voi
     throw new Error(`--mask is the mask of one photo, and ${files.length} photos were given: run each photo with its own --mask`);
   }
   const jobs = await planJobs(files, format, options);
-  const userMask = options.mask === undefined ? undefined : await readFile(resolve(options.mask)).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`--mask ${options.mask}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-  });
+  const userMask =
+    options.mask === undefined
+      ? undefined
+      : await readFile(resolve(options.mask)).catch((error: NodeJS.ErrnoException) => {
+          throw new Error(`--mask ${options.mask}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+        });
   const choices: MaskChoices = { ...(userMask ? { userMask } : {}), maskOut: options.maskOut !== undefined };
 
   const produce = options.server ? await serverProducer(params, options, choices) : await localProducer(params, choices);
@@ -286,17 +316,38 @@ export function registerGenerateCommand(program: Command): void {
     .alias('gen')
     .description('make depth maps or printable reliefs from photos, on this machine (no server needed) or through a server (--server)')
     .argument('<inputs...>', 'photos: files, folders (their png, jpeg and webp files) or quoted patterns like "shoots/**/*.jpg"')
-    .addOption(new Option('-f, --format <format>', `what to make: ${DEPTH_FORMATS.join(', ')} (depth maps; normal: its normal map, a PNG) or ${MESH_FORMATS.join(', ')} (reliefs); default: from -o, else png`).choices(FORMATS_BY_KIND))
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        `what to make: ${DEPTH_FORMATS.join(', ')} (depth maps; normal: its normal map, a PNG) or ${MESH_FORMATS.join(', ')} (reliefs); default: from -o, else png`,
+      ).choices(FORMATS_BY_KIND),
+    )
     .option('-o, --output <path>', 'the output file (one input) or folder; default: beside each photo, as NAME.depth.png or NAME.stl')
     .option('--out-dir <dir>', 'write every output into this folder (created if needed)');
   // The depth map's fields, the user's corrections to its cut, then the relief's fields.
-  addFieldOptions(command, PARAM_FIELDS.filter((row) => row.applies === 'depth'))
-    .option('--mask <file>', 'your own background mask for the (one) photo, replacing the model\'s: its alpha, else its grey (white = keep), any resolution of the same photo')
-    .option('--mask-out <path>', 'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several');
-  addFieldOptions(command, PARAM_FIELDS.filter((row) => row.applies === 'mesh'))
+  addFieldOptions(
+    command,
+    PARAM_FIELDS.filter((row) => row.applies === 'depth'),
+  )
+    .option(
+      '--mask <file>',
+      "your own background mask for the (one) photo, replacing the model's: its alpha, else its grey (white = keep), any resolution of the same photo",
+    )
+    .option(
+      '--mask-out <path>',
+      'also write the mask the background removal used (8-bit grey PNG at the output size): a file for one photo, a folder (NAME.mask.png) for several',
+    );
+  addFieldOptions(
+    command,
+    PARAM_FIELDS.filter((row) => row.applies === 'mesh'),
+  )
     .option('--force', 'make outputs again even when they exist (default: skip them)')
     .option('-j, --jobs <n>', 'files processed at once (default 1 locally, 4 with --server)')
-    .option('--server <url>', 'process on this Depthmill server instead of locally (env DEPTHMILL_SERVER)', process.env.DEPTHMILL_SERVER || undefined)
+    .option(
+      '--server <url>',
+      'process on this Depthmill server instead of locally (env DEPTHMILL_SERVER)',
+      process.env.DEPTHMILL_SERVER || undefined,
+    )
     .option('--client-id <id>', 'client id for --server (env DEPTHMILL_CLIENT_ID)')
     .option('--client-secret <secret>', 'client secret for --server (env DEPTHMILL_CLIENT_SECRET, safer than the command line)')
     .option('--json', 'print one JSON object at the end (progress lines go to stderr)')

@@ -33,7 +33,13 @@ async function filesIn(dir: string): Promise<string[]> {
 /** Files a glob matches (tinyglobby: picomatch's *, ?, **, [abc], {a,b} and their nesting). */
 function expandGlob(pattern: string, cwd: string): Promise<string[]> {
   // Globs take posix separators; a folder named on Windows may hold backslashes.
-  return glob(pattern.split(sep).join('/'), { cwd, absolute: true, onlyFiles: true, ignore: ['**/node_modules/**'], expandDirectories: false });
+  return glob(pattern.split(sep).join('/'), {
+    cwd,
+    absolute: true,
+    onlyFiles: true,
+    ignore: ['**/node_modules/**'],
+    expandDirectories: false,
+  });
 }
 
 export interface ExpandedInputs {

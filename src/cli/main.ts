@@ -29,41 +29,56 @@ program
   .option('--tls-cert <file>', 'PEM certificate (chain): serve HTTPS, with --tls-key (env DEPTHMILL_TLS_CERT)')
   .option('--tls-key <file>', 'PEM private key of --tls-cert (env DEPTHMILL_TLS_KEY)')
   .addHelpText('after', serveVariablesHelp())
-  .action(async (options: { port?: string; host?: string; data?: string; concurrency?: string; models?: string; role?: string; tlsCert?: string; tlsKey?: string }) => {
-    const [{ loadConfig }, { startServer }] = await Promise.all([import('../config.js'), import('../server.js')]);
-    const config = loadConfig({
-      ...process.env,
-      ...(options.port !== undefined ? { PORT: options.port } : {}),
-      ...(options.host !== undefined ? { HOST: options.host } : {}),
-      ...(options.data !== undefined ? { DEPTHMILL_DATA: options.data } : {}),
-      ...(options.concurrency !== undefined ? { DEPTHMILL_CONCURRENCY: options.concurrency } : {}),
-      ...(options.models !== undefined ? { DEPTHMILL_MODELS: options.models } : {}),
-      ...(options.role !== undefined ? { DEPTHMILL_ROLE: options.role } : {}),
-      ...(options.tlsCert !== undefined ? { DEPTHMILL_TLS_CERT: options.tlsCert } : {}),
-      ...(options.tlsKey !== undefined ? { DEPTHMILL_TLS_KEY: options.tlsKey } : {}),
-    });
-    const server = await startServer(config).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-      throw new Error(`port ${config.port} on ${config.host} is already in use (another depthmill?): stop it, or choose another port with --port or PORT (0 picks a free one)`);
-    });
-    if (server.metricsUrl) console.log(`depthmill worker metrics on ${server.metricsUrl}`);
-    console.log(server.url ? `depthmill listening on ${server.url}` : `depthmill worker ready (concurrency ${config.concurrency})`);
-    // Printed, never logged: stdout of a laptop's terminal, not a log shipped elsewhere.
-    if (server.signInUrl) console.log(`depthmill web UI: ${server.signInUrl}  (opens it signed in; the link works once, a fresh one at each start)`);
-    else if (server.url) console.log(`depthmill web UI: ${server.url}/  (sign in with client credentials: \`depthmill clients create <name>\`)`);
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.error(`depthmill: ${signal} received, stopping`);
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  .action(
+    async (options: {
+      port?: string;
+      host?: string;
+      data?: string;
+      concurrency?: string;
+      models?: string;
+      role?: string;
+      tlsCert?: string;
+      tlsKey?: string;
+    }) => {
+      const [{ loadConfig }, { startServer }] = await Promise.all([import('../config.js'), import('../server.js')]);
+      const config = loadConfig({
+        ...process.env,
+        ...(options.port !== undefined ? { PORT: options.port } : {}),
+        ...(options.host !== undefined ? { HOST: options.host } : {}),
+        ...(options.data !== undefined ? { DEPTHMILL_DATA: options.data } : {}),
+        ...(options.concurrency !== undefined ? { DEPTHMILL_CONCURRENCY: options.concurrency } : {}),
+        ...(options.models !== undefined ? { DEPTHMILL_MODELS: options.models } : {}),
+        ...(options.role !== undefined ? { DEPTHMILL_ROLE: options.role } : {}),
+        ...(options.tlsCert !== undefined ? { DEPTHMILL_TLS_CERT: options.tlsCert } : {}),
+        ...(options.tlsKey !== undefined ? { DEPTHMILL_TLS_KEY: options.tlsKey } : {}),
+      });
+      const server = await startServer(config).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        throw new Error(
+          `port ${config.port} on ${config.host} is already in use (another depthmill?): stop it, or choose another port with --port or PORT (0 picks a free one)`,
+        );
+      });
+      if (server.metricsUrl) console.log(`depthmill worker metrics on ${server.metricsUrl}`);
+      console.log(server.url ? `depthmill listening on ${server.url}` : `depthmill worker ready (concurrency ${config.concurrency})`);
+      // Printed, never logged: stdout of a laptop's terminal, not a log shipped elsewhere.
+      if (server.signInUrl)
+        console.log(`depthmill web UI: ${server.signInUrl}  (opens it signed in; the link works once, a fresh one at each start)`);
+      else if (server.url)
+        console.log(`depthmill web UI: ${server.url}/  (sign in with client credentials: \`depthmill clients create <name>\`)`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.error(`depthmill: ${signal} received, stopping`);
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    },
+  );
 
 const clients = program.command('clients').description('manage API client credentials (works with or without a running server)');
 
@@ -87,7 +102,9 @@ clients
     if (options.json) {
       console.log(JSON.stringify({ client_id: client.id, client_secret: secret }));
     } else {
-      console.log(`client_id:     ${client.id}\nclient_secret: ${secret}\n\nKeep the secret now: it is stored hashed and cannot be shown again.`);
+      console.log(
+        `client_id:     ${client.id}\nclient_secret: ${secret}\n\nKeep the secret now: it is stored hashed and cannot be shown again.`,
+      );
     }
   });
 
@@ -112,7 +129,9 @@ clients
     } else {
       for (const row of rows) {
         const balance = row.balance === null ? 'unlimited' : `${row.balance} credits`;
-        console.log(`${row.client_id}  ${row.name}  ${balance}  created ${row.created_at}${row.revoked_at ? `  REVOKED ${row.revoked_at}` : ''}`);
+        console.log(
+          `${row.client_id}  ${row.name}  ${balance}  created ${row.created_at}${row.revoked_at ? `  REVOKED ${row.revoked_at}` : ''}`,
+        );
       }
     }
   });
@@ -130,7 +149,10 @@ clients
   .command('credit <client_id> [n]')
   .description('add n credits to a client (negative takes some back); its first credit turns an unlimited balance into a metered one')
   .option('--unlimited', 'make the balance unlimited again (the default: tasks cost nothing)')
-  .addHelpText('after', '\nCosts per task: DEPTHMILL_CREDITS_DEPTH_MAP and DEPTHMILL_CREDITS_RELIEF (default 1 each); a failed task gives its credits back.')
+  .addHelpText(
+    'after',
+    '\nCosts per task: DEPTHMILL_CREDITS_DEPTH_MAP and DEPTHMILL_CREDITS_RELIEF (default 1 each); a failed task gives its credits back.',
+  )
   .action(async (clientId: string, amount: string | undefined, options: { unlimited?: boolean }) => {
     const unknown = () => new Error(`no client with id ${clientId} (see \`depthmill clients list\`)`);
     if (options.unlimited) {
@@ -139,7 +161,10 @@ clients
       console.log(`${clientId}: unlimited`);
       return;
     }
-    if (amount === undefined || !/^-?\d{1,15}$/.test(amount)) throw new Error(`n must be a whole number of credits, like 100 or -5 (got ${amount === undefined ? 'nothing' : JSON.stringify(amount)})`);
+    if (amount === undefined || !/^-?\d{1,15}$/.test(amount))
+      throw new Error(
+        `n must be a whole number of credits, like 100 or -5 (got ${amount === undefined ? 'nothing' : JSON.stringify(amount)})`,
+      );
     const change = await withStore((store) => store.addCredits(clientId, Number(amount)));
     if (change === 'unknown client') throw unknown();
     if (change === 'below zero') throw new Error(`${clientId} has fewer than ${-Number(amount)} credits: nothing changed`);

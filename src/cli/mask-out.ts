@@ -8,7 +8,11 @@ export async function maskOfDepthPng(png: Uint8Array): Promise<Buffer> {
   const image = sharp(png);
   if (!(await image.metadata()).hasAlpha) throw new Error('the depth map has no alpha: the background was kept, so there is no mask');
   // grey16: sharp would otherwise bring the samples to 8 bits its own way before we see them.
-  const { data, info } = await image.extractChannel('alpha').toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await image
+    .extractChannel('alpha')
+    .toColourspace('grey16')
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
   const samples = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
   const levels = new Uint8Array(samples.length);
   // round(alpha * 255), as local mode computes it from the same alpha.

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ChecksumMismatchError, downloadModel, sha256File, type DownloadProgress } from '../models/model-download.js';
-import { bestInstalledModel, betterModelHint, isInstalled, modelCacheDir, models, readPins, type ModelSource } from '../models/model-cache.js';
+import {
+  bestInstalledModel,
+  betterModelHint,
+  isInstalled,
+  modelCacheDir,
+  models,
+  readPins,
+  type ModelSource,
+} from '../models/model-cache.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/install-models.mjs', import.meta.url));
 
@@ -138,7 +146,13 @@ export function registerModelCommands(program: Command): void {
       }
       console.log(`models in ${dir}:`);
       for (const row of rows) {
-        const flags = [row.serves.length > 0 ? `serves ${row.serves.join(', ')}` : '', row.default ? 'default' : '', row.installed ? `installed ${megabytes(row.size!)}` : 'not installed', row.commercial_use ? '' : 'NON-COMMERCIAL', row.sha256 ? '' : 'unpinned']
+        const flags = [
+          row.serves.length > 0 ? `serves ${row.serves.join(', ')}` : '',
+          row.default ? 'default' : '',
+          row.installed ? `installed ${megabytes(row.size!)}` : 'not installed',
+          row.commercial_use ? '' : 'NON-COMMERCIAL',
+          row.sha256 ? '' : 'unpinned',
+        ]
           .filter(Boolean)
           .join(', ');
         console.log(`  ${row.name.padEnd(30)} ${row.task.padEnd(6)} ${row.output.padEnd(13)} ${row.licence}  [${flags}]`);
@@ -175,7 +189,10 @@ export function registerModelCommands(program: Command): void {
         ...(options.sha256 ? { sha256: options.sha256 } : {}),
         onProgress: progress.update,
       }).finally(progress.end);
-      if (options.json) console.log(JSON.stringify({ name, path: result.path, sha256: result.sha256, bytes: result.bytes, resumed_from: result.resumedFrom }));
+      if (options.json)
+        console.log(
+          JSON.stringify({ name, path: result.path, sha256: result.sha256, bytes: result.bytes, resumed_from: result.resumedFrom }),
+        );
       else console.log(`${name}: ${megabytes(result.bytes)} installed at ${result.path}, sha256 verified`);
     });
 
@@ -197,7 +214,9 @@ export function registerModelCommands(program: Command): void {
         rows.push({ name, status, path, expected, actual });
       }
       if (options.json) console.log(JSON.stringify(rows));
-      else for (const row of rows) console.log(`${row.status === 'ok' ? 'ok      ' : row.status.toUpperCase().padEnd(8)} ${row.name}  ${row.path}`);
+      else
+        for (const row of rows)
+          console.log(`${row.status === 'ok' ? 'ok      ' : row.status.toUpperCase().padEnd(8)} ${row.name}  ${row.path}`);
       if (rows.some((row) => row.status !== 'ok')) process.exitCode = 1;
     });
 }

@@ -39,7 +39,9 @@ async function relief(input: string, options: ReliefOptions): Promise<void> {
   const { renderDepthMapRelief } = await import('../render.js');
   const started = performance.now();
   const config = loadConfig();
-  const result = await renderDepthMapRelief(bytes, { ...params, depthMap: true }, config.decodeLimits, { maxMeshTriangles: config.maxMeshTriangles });
+  const result = await renderDepthMapRelief(bytes, { ...params, depthMap: true }, config.decodeLimits, {
+    maxMeshTriangles: config.maxMeshTriangles,
+  });
   // Under a temporary name, then renamed: an interrupted run leaves no half file behind.
   const partial = `${output}.partial-${process.pid}`;
   try {
@@ -56,8 +58,13 @@ async function relief(input: string, options: ReliefOptions): Promise<void> {
 export function registerReliefCommand(program: Command): void {
   const command = program
     .command('relief')
-    .description('make a printable relief (stl, glb, 3mf) from a depth map you have: PNG (8/16-bit grey, near = bright) or OpenEXR; no model, no server')
-    .argument('<depth-map>', 'a PNG (grey, grey + alpha, or RGB(A) whose first channel is the depth) or an EXR (channel Y, Z or R; A); near = bright; alpha >= 0.5 is the footprint')
+    .description(
+      'make a printable relief (stl, glb, 3mf) from a depth map you have: PNG (8/16-bit grey, near = bright) or OpenEXR; no model, no server',
+    )
+    .argument(
+      '<depth-map>',
+      'a PNG (grey, grey + alpha, or RGB(A) whose first channel is the depth) or an EXR (channel Y, Z or R; A); near = bright; alpha >= 0.5 is the footprint',
+    )
     .addOption(new Option('-f, --format <format>', `${MESH_FORMATS.join(', ')} (default: from -o, else stl)`).choices(MESH_FORMATS))
     .option('-o, --output <file>', 'the relief file; default: beside the map, as NAME.stl');
   addFieldOptions(command, PARAM_FIELDS, true)

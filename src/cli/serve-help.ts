@@ -14,7 +14,11 @@ const GROUPS: [string, Variable[]][] = [
     [
       { name: 'PORT', default: '8080', meaning: 'port to listen on (0 picks a free one)' },
       { name: 'HOST', default: '127.0.0.1', meaning: 'address to bind' },
-      { name: 'DEPTHMILL_PUBLIC_URL', default: 'http://HOST:PORT', meaning: 'base of download links (behind a proxy, or when binding 0.0.0.0)' },
+      {
+        name: 'DEPTHMILL_PUBLIC_URL',
+        default: 'http://HOST:PORT',
+        meaning: 'base of download links (behind a proxy, or when binding 0.0.0.0)',
+      },
       { name: 'DEPTHMILL_TLS_CERT', default: '', meaning: 'PEM certificate (chain) file: serve HTTPS (with DEPTHMILL_TLS_KEY)' },
       { name: 'DEPTHMILL_TLS_KEY', default: '', meaning: 'PEM private key file of that certificate' },
       { name: 'DEPTHMILL_DATA', default: './data', meaning: 'data directory: database, inputs, results' },
@@ -23,7 +27,11 @@ const GROUPS: [string, Variable[]][] = [
       { name: 'DEPTHMILL_S3_ENDPOINT', default: 'AWS', meaning: 'an S3-compatible endpoint (MinIO, …); credentials from AWS_*' },
       { name: 'DEPTHMILL_QUEUE', default: 'in-process', meaning: 'redis://host:6379/0 for BullMQ (needed by --role api|worker)' },
       { name: 'DEPTHMILL_ROLE', default: 'all', meaning: 'all | api | worker' },
-      { name: 'DEPTHMILL_JOB_LOCK_MS', default: '30000', meaning: "distributed: a job whose worker stops renewing its lock this long goes to another" },
+      {
+        name: 'DEPTHMILL_JOB_LOCK_MS',
+        default: '30000',
+        meaning: 'distributed: a job whose worker stops renewing its lock this long goes to another',
+      },
       { name: 'DEPTHMILL_RETENTION_HOURS', default: '168', meaning: 'inputs and results are deleted this long after their task ended' },
       { name: 'DEPTHMILL_HOUSEKEEPING_INTERVAL_MS', default: '60000', meaning: 'how often overdue tasks and expired files are looked for' },
     ],
@@ -31,13 +39,21 @@ const GROUPS: [string, Variable[]][] = [
   [
     'Models and the work',
     [
-      { name: 'DEPTHMILL_MODELS', default: '~/.cache/depthmill/models', meaning: 'model folder ($XDG_CACHE_HOME/depthmill/models when set)' },
+      {
+        name: 'DEPTHMILL_MODELS',
+        default: '~/.cache/depthmill/models',
+        meaning: 'model folder ($XDG_CACHE_HOME/depthmill/models when set)',
+      },
       { name: 'DEPTHMILL_MODEL_PRO', default: 'best installed', meaning: 'depth model for model_type pro' },
       { name: 'DEPTHMILL_MODEL_BASE', default: 'best installed', meaning: 'depth model for model_type base' },
       { name: 'DEPTHMILL_MODEL_MASK', default: 'u2netp', meaning: 'background-removal model' },
       { name: 'DEPTHMILL_MODEL_REGISTRY', default: '', meaning: 'a JSON file of extra model entries' },
       { name: 'DEPTHMILL_SKIP_MODEL_DOWNLOADS', default: '', meaning: '1: the install step fetches no model by URL' },
-      { name: 'DEPTHMILL_EXECUTION_PROVIDERS', default: 'cpu', meaning: 'cuda,cpu runs ONNX Runtime on the GPU (ONNXRUNTIME_NODE_INSTALL=cuda12)' },
+      {
+        name: 'DEPTHMILL_EXECUTION_PROVIDERS',
+        default: 'cpu',
+        meaning: 'cuda,cpu runs ONNX Runtime on the GPU (ONNXRUNTIME_NODE_INSTALL=cuda12)',
+      },
       { name: 'DEPTHMILL_CONCURRENCY', default: 'one per core', meaning: 'tasks run at once, each on its own worker thread' },
       { name: 'DEPTHMILL_INFERENCE_THREADS', default: 'cores, up to 4', meaning: 'ONNX Runtime threads of each worker thread' },
       { name: 'DEPTHMILL_WORKER_NICE', default: '10', meaning: 'nice value (0-19) of the worker threads: HTTP keeps priority' },

@@ -12,7 +12,6 @@ import { taskFields, type TaskFieldValues, type TaskOptions, type TaskSettings }
 export type { OutputFormat, SubjectBox, TaskState };
 export { taskFields, type TaskFieldValues, type TaskOptions, type TaskSettings };
 
-
 /**
  * The photo, as bytes or a Blob/File (png, jpeg or webp, at most the server's upload limit, 20 MB by default), or a URL the server
  * fetches; or instead of a photo a depth map you already have (`depthMap`: a PNG, 8/16-bit grey,
@@ -126,7 +125,12 @@ export class DepthmillError extends Error {
   /** On 429: how long the server asked to wait before trying again. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, code: number, status: number, options: { taskId?: string | undefined; retryAfterMs?: number | undefined } = {}) {
+  constructor(
+    message: string,
+    code: number,
+    status: number,
+    options: { taskId?: string | undefined; retryAfterMs?: number | undefined } = {},
+  ) {
     super(message);
     this.code = code;
     this.status = status;
@@ -140,7 +144,6 @@ export const TASK_FAILED = 5001001;
 
 /** The code of an unknown task (or another client's), with HTTP 404: Hitem3D's. */
 export const TASK_NOT_FOUND = 40040000;
-
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
@@ -211,7 +214,10 @@ export class DepthmillClient {
    * (POST /open-api/v1/auth/link), and the link is spent. The client holds that token alone: when
    * it expires (24 hours) or is refused, calls reject with a 401 DepthmillError.
    */
-  static async fromSignInLink(link: string, options: Omit<ClientOptions, 'baseUrl' | 'clientId' | 'clientSecret' | 'accessToken'> = {}): Promise<DepthmillClient> {
+  static async fromSignInLink(
+    link: string,
+    options: Omit<ClientOptions, 'baseUrl' | 'clientId' | 'clientSecret' | 'accessToken'> = {},
+  ): Promise<DepthmillClient> {
     const url = new URL(link);
     const secret = new URLSearchParams(url.hash.slice(1)).get('signin');
     if (!secret) throw new TypeError('not a sign-in link: it has no #signin=<secret> (the one `depthmill serve` prints)');
@@ -219,7 +225,8 @@ export class DepthmillClient {
     const caller = new DepthmillClient({ ...options, baseUrl: url.origin, accessToken: 'unused' });
     const body = await caller.call('/open-api/v1/auth/link', { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
     const { accessToken, clientId } = body.data;
-    if (typeof accessToken !== 'string') throw new DepthmillError('the sign-in link endpoint answered without an accessToken', 10000000, 200);
+    if (typeof accessToken !== 'string')
+      throw new DepthmillError('the sign-in link endpoint answered without an accessToken', 10000000, 200);
     options.onToken?.(accessToken);
     return new DepthmillClient({ ...options, baseUrl: url.origin, accessToken, ...(typeof clientId === 'string' ? { clientId } : {}) });
   }
@@ -239,10 +246,18 @@ export class DepthmillClient {
 
   private async requestToken(signal?: AbortSignal): Promise<string> {
     if (this.clientSecret === undefined) {
-      throw new DepthmillError('the access token expired or was refused, and this client has no credentials to get another: sign in again', 401, 401);
+      throw new DepthmillError(
+        'the access token expired or was refused, and this client has no credentials to get another: sign in again',
+        401,
+        401,
+      );
     }
     const basic = btoa(String.fromCharCode(...new TextEncoder().encode(`${this.clientId}:${this.clientSecret}`)));
-    const body = await this.call('/open-api/v1/auth/token', { method: 'POST', headers: { authorization: `Basic ${basic}` }, ...(signal ? { signal } : {}) });
+    const body = await this.call('/open-api/v1/auth/token', {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}` },
+      ...(signal ? { signal } : {}),
+    });
     const token = body.data.accessToken;
     if (typeof token !== 'string') throw new DepthmillError('the token endpoint answered without an accessToken', 10000000, 200);
     this.onToken?.(token);
@@ -301,7 +316,8 @@ export class DepthmillClient {
         if (!task.url) throw new DepthmillError(`task ${taskId} succeeded without a download url`, 10000000, 200, { taskId });
         return { ...task, state: 'success', id: task.id ?? `${taskId}_0`, url: task.url };
       }
-      if (Date.now() + intervalMs > deadline) throw new DepthmillError(`task ${taskId} still ${task.state} after ${timeoutMs} ms`, 408, 0, { taskId });
+      if (Date.now() + intervalMs > deadline)
+        throw new DepthmillError(`task ${taskId} still ${task.state} after ${timeoutMs} ms`, 408, 0, { taskId });
       await sleep(intervalMs, signal);
     }
   }
@@ -313,7 +329,11 @@ export class DepthmillClient {
   async balance(options: RequestOptions = {}): Promise<Balance> {
     const { data } = await this.authorized('/open-api/v1/balance', () => ({ method: 'GET' }), options.signal);
     const costs = (data.costs ?? {}) as { depth_map?: unknown; relief?: unknown };
-    return { totalBalance: Number(data.totalBalance), unlimited: data.unlimited === true, costs: { depthMap: Number(costs.depth_map), relief: Number(costs.relief) } };
+    return {
+      totalBalance: Number(data.totalBalance),
+      unlimited: data.unlimited === true,
+      costs: { depthMap: Number(costs.depth_map), relief: Number(costs.relief) },
+    };
   }
 
   /**
@@ -339,7 +359,11 @@ export class DepthmillClient {
     const response = await this.send(new URL(url, this.baseUrl).href, options.signal ? { signal: options.signal } : {});
     if (!response.ok) {
       const envelope = await readEnvelope(response).catch(() => undefined);
-      throw new DepthmillError(`download failed (HTTP ${response.status}): ${envelope?.msg ?? response.statusText}`, envelope?.code ?? response.status, response.status);
+      throw new DepthmillError(
+        `download failed (HTTP ${response.status}): ${envelope?.msg ?? response.statusText}`,
+        envelope?.code ?? response.status,
+        response.status,
+      );
     }
     return new Uint8Array(await response.arrayBuffer());
   }
@@ -385,7 +409,11 @@ export class DepthmillClient {
           0,
         );
       }
-      throw new DepthmillError(`cannot reach the Depthmill server at ${this.baseUrl} (${cause}): is it running, and is the URL right?`, 0, 0);
+      throw new DepthmillError(
+        `cannot reach the Depthmill server at ${this.baseUrl} (${cause}): is it running, and is the URL right?`,
+        0,
+        0,
+      );
     }
   }
 
@@ -411,7 +439,11 @@ async function readEnvelope(response: Response): Promise<Envelope> {
   } catch {
     // not JSON: fall through
   }
-  throw new DepthmillError(`unexpected answer (HTTP ${response.status}, not the Depthmill envelope): ${text.slice(0, 120)}`, response.status, response.status);
+  throw new DepthmillError(
+    `unexpected answer (HTTP ${response.status}, not the Depthmill envelope): ${text.slice(0, 120)}`,
+    response.status,
+    response.status,
+  );
 }
 
 function statusOf(data: Record<string, unknown>, taskId: string): TaskStatus {
@@ -421,6 +453,7 @@ function statusOf(data: Record<string, unknown>, taskId: string): TaskStatus {
   if (typeof data.progress === 'number') status.progress = data.progress;
   if (typeof data.depth_model === 'string') status.depthModel = data.depth_model;
   const mesh = data.mesh as { triangles?: unknown; shells?: unknown } | undefined;
-  if (typeof mesh?.triangles === 'number' && typeof mesh.shells === 'number') status.mesh = { triangles: mesh.triangles, shells: mesh.shells };
+  if (typeof mesh?.triangles === 'number' && typeof mesh.shells === 'number')
+    status.mesh = { triangles: mesh.triangles, shells: mesh.shells };
   return status;
 }

@@ -44,7 +44,12 @@ export type CallbackHeaders = Headers | Record<string, string | string[] | undef
  * derived from your client secret, less than 5 minutes ago (README "Callbacks"). Pass the body as
  * received (before any JSON parsing), and the request's headers or the header's value.
  */
-export function verifyCallback(body: string | Uint8Array, headers: CallbackHeaders | string | undefined, clientSecret: string, now = Date.now()): boolean {
+export function verifyCallback(
+  body: string | Uint8Array,
+  headers: CallbackHeaders | string | undefined,
+  clientSecret: string,
+  now = Date.now(),
+): boolean {
   const raw = typeof body === 'string' ? body : new TextDecoder().decode(body);
   return verifySignature(raw, signatureOf(headers), clientSecret, now);
 }

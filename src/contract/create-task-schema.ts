@@ -2,7 +2,18 @@
 // (fields.ts). Every field is a string in the form; each rule names the field and its allowed
 // values in its message, and applies the default.
 import { z } from 'zod';
-import { choiceValues, defaultText, fieldNamed, isRead, PARAM_FIELDS, paramValue, TEXT_FIELDS, type FieldRow, type SubjectBox, type TextRow } from './fields.js';
+import {
+  choiceValues,
+  defaultText,
+  fieldNamed,
+  isRead,
+  PARAM_FIELDS,
+  paramValue,
+  TEXT_FIELDS,
+  type FieldRow,
+  type SubjectBox,
+  type TextRow,
+} from './fields.js';
 import { formatCodeList, isMeshFormat, OUTPUT_FORMAT_TABLE } from './formats.js';
 import { OUTPUT_FORMATS, type FormatCode, type TaskParams } from './task.js';
 
@@ -26,16 +37,17 @@ function decimal(min: number, max: number, fallback?: number) {
 }
 
 function httpUrl() {
-  return z
-    .string()
-    .refine((value) => {
+  return z.string().refine(
+    (value) => {
       try {
         const url = new URL(value);
         return url.protocol === 'http:' || url.protocol === 'https:';
       } catch {
         return false;
       }
-    }, { error: 'must be an http(s) URL' });
+    },
+    { error: 'must be an http(s) URL' },
+  );
 }
 
 const DECIMAL_TEXT = String.raw`\s*[+]?(\d+(\.\d*)?|\.\d+)\s*`;
@@ -51,7 +63,9 @@ function subjectBox() {
     .string()
     .regex(BOX_TEXT, { error: 'must be four numbers "x0,y0,x1,y1" (left, top, right, bottom as shares 0..1 of the width and height)' })
     .transform((text) => text.split(',').map(Number) as unknown as SubjectBox)
-    .refine((box) => box.every((value) => value <= 1), { error: 'must be four numbers from 0 to 1 (shares of the width and height, not pixels)' })
+    .refine((box) => box.every((value) => value <= 1), {
+      error: 'must be four numbers from 0 to 1 (shares of the width and height, not pixels)',
+    })
     .refine(([x0, y0, x1, y1]) => x0 < x1 && y0 < y1, { error: 'must have x0 < x1 and y0 < y1 (left before right, top before bottom)' });
 }
 
@@ -65,9 +79,7 @@ const MESH_CODES = OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'mesh')
 function formatCode() {
   return z.enum(FORMAT_CODES as [string, ...string[]], {
     error: (issue) =>
-      issue.input === undefined
-        ? `is required: ${formatCodeList()}`
-        : `must be one of ${formatCodeList('parenthesised')}`,
+      issue.input === undefined ? `is required: ${formatCodeList()}` : `must be one of ${formatCodeList('parenthesised')}`,
   });
 }
 
@@ -84,7 +96,10 @@ function ruleOf(row: FieldRow): z.ZodType {
     case 'choice': {
       const values = choiceValues(type);
       const wire = values.find(([, value]) => value === fallback)?.[0];
-      const rule = choice(values.map(([text]) => text), wire);
+      const rule = choice(
+        values.map(([text]) => text),
+        wire,
+      );
       return fallback === undefined && row.default !== undefined ? rule.optional() : rule;
     }
     case 'url':
@@ -109,7 +124,14 @@ type WireValue<R> = R extends { type: { kind: 'decimal' } }
         : keyof V & string
       : string;
 type Shape = {
-  [R in TextRow as R['name']]: z.ZodType<R extends { strict: true } ? WireValue<R> | undefined : R extends { default: unknown } | { required: true } ? WireValue<R> : WireValue<R> | undefined, string | undefined>;
+  [R in TextRow as R['name']]: z.ZodType<
+    R extends { strict: true }
+      ? WireValue<R> | undefined
+      : R extends { default: unknown } | { required: true }
+        ? WireValue<R>
+        : WireValue<R> | undefined,
+    string | undefined
+  >;
 };
 
 const shape = Object.fromEntries(TEXT_FIELDS.map((row) => [row.name, ruleOf(row)])) as Shape;
@@ -124,24 +146,41 @@ export const createTaskFields = z.object(shape).check((context) => {
   // A box only says where to cut the background; with the background kept it would be ignored
   // silently, which is worse than saying so.
   if (fields.rmbg === '0' && fields.subject_box !== undefined) {
-    context.issues.push({ code: 'custom', path: ['subject_box'], message: 'only applies when the background is removed (rmbg=1)', input: fields.subject_box });
+    context.issues.push({
+      code: 'custom',
+      path: ['subject_box'],
+      message: 'only applies when the background is removed (rmbg=1)',
+      input: fields.subject_box,
+    });
   }
   const lithophane = fields.relief_mode === 'lithophane';
   if (lithophane && !isMeshFormat(OUTPUT_FORMATS[Number(fields.format) as FormatCode])) {
-    context.issues.push({ code: 'custom', path: ['relief_mode'], message: `lithophane makes a mesh: format must be ${MESH_CODES}`, input: fields.relief_mode });
+    context.issues.push({
+      code: 'custom',
+      path: ['relief_mode'],
+      message: `lithophane makes a mesh: format must be ${MESH_CODES}`,
+      input: fields.relief_mode,
+    });
   }
   const textOf = (name: string) => String((fields as Record<string, unknown>)[name]);
   for (const row of TEXT_FIELDS) {
     if (!('above' in row) || !isRead(row, textOf)) continue;
     const value = fields[row.name];
     const floor = fields[row.above];
-    if (!(value > floor)) context.issues.push({ code: 'custom', path: [row.name], message: `must be more than ${row.above} (${floor})`, input: value });
+    if (!(value > floor))
+      context.issues.push({ code: 'custom', path: [row.name], message: `must be more than ${row.above} (${floor})`, input: value });
   }
   if (lithophane && fields.subject_box !== undefined) {
-    context.issues.push({ code: 'custom', path: ['subject_box'], message: 'does not apply to a lithophane (it is always the whole photo)', input: fields.subject_box });
+    context.issues.push({
+      code: 'custom',
+      path: ['subject_box'],
+      message: 'does not apply to a lithophane (it is always the whole photo)',
+      input: fields.subject_box,
+    });
   }
   // A `strict` field sent where it means nothing (litho_angle without an arc) is a mistake to say.
-  const textOrDefault = (name: string) => (fields as Record<string, unknown>)[name] as string | undefined ?? defaultText(fieldNamed(name)!);
+  const textOrDefault = (name: string) =>
+    ((fields as Record<string, unknown>)[name] as string | undefined) ?? defaultText(fieldNamed(name)!);
   for (const row of TEXT_FIELDS) {
     if (!('strict' in row) || fields[row.name] === undefined || isRead(row, textOrDefault)) continue;
     const [name, value] = row.only;
@@ -152,7 +191,13 @@ export const createTaskFields = z.object(shape).check((context) => {
   // A curved lithophane is the rectangle bent, and its wall must not pinch: radius (width / angle) at least twice litho_max.
   const shape = textOrDefault('litho_shape');
   if (lithophane && shape !== 'flat') {
-    if (fields.shape_base !== '0') context.issues.push({ code: 'custom', path: ['litho_shape'], message: `${shape} bends the rectangular plate: shape_base must be 0 (square)`, input: shape });
+    if (fields.shape_base !== '0')
+      context.issues.push({
+        code: 'custom',
+        path: ['litho_shape'],
+        message: `${shape} bends the rectangular plate: shape_base must be 0 (square)`,
+        input: shape,
+      });
     const degrees = shape === 'cylinder' ? 360 : Number(textOrDefault('litho_angle'));
     const radius = fields.width / ((degrees * Math.PI) / 180);
     if (radius < 2 * fields.litho_max) {
@@ -179,17 +224,25 @@ export const INWARD_BEND_MIN_RADIUS = 1;
  * a flat plate) would ignore it silently; an inward bend tighter than the relief is thick would
  * turn the face through itself.
  */
-function checkBend(fields: { relief_bend: number; format: string; width: number; thickness_base: number; height_relief: number }, lithophane: boolean, refuse: (issue: { message: string; input: number }) => void): void {
+function checkBend(
+  fields: { relief_bend: number; format: string; width: number; thickness_base: number; height_relief: number },
+  lithophane: boolean,
+  refuse: (issue: { message: string; input: number }) => void,
+): void {
   const bend = fields.relief_bend;
   if (bend === 0) return;
-  if (!isMeshFormat(OUTPUT_FORMATS[Number(fields.format) as FormatCode])) refuse({ message: `bends a relief: format must be ${MESH_CODES}`, input: bend });
+  if (!isMeshFormat(OUTPUT_FORMATS[Number(fields.format) as FormatCode]))
+    refuse({ message: `bends a relief: format must be ${MESH_CODES}`, input: bend });
   else if (lithophane) refuse({ message: 'does not apply to a lithophane (it is always a flat plate)', input: bend });
   else if (bend < 0) {
     const radius = (fields.width * 180) / (Math.PI * -bend);
     const thickness = fields.thickness_base + fields.height_relief;
     if (radius - thickness < INWARD_BEND_MIN_RADIUS) {
       const most = Math.floor(((fields.width * 180) / (Math.PI * (thickness + INWARD_BEND_MIN_RADIUS))) * 10) / 10;
-      refuse({ message: `bends inward tighter than the relief is thick: at width ${fields.width} mm, thickness_base + height_relief = ${thickness} mm allow an inward bend of at most ${most} degrees (-${most})`, input: bend });
+      refuse({
+        message: `bends inward tighter than the relief is thick: at width ${fields.width} mm, thickness_base + height_relief = ${thickness} mm allow an inward bend of at most ${most} degrees (-${most})`,
+        input: bend,
+      });
     }
   }
 }

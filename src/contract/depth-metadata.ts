@@ -19,5 +19,4 @@ export interface DepthMetadata {
 }
 
 /** In words, with the EXR attribute names (encodeExr writes rawMin/rawMax as depthRawMin/depthRawMax). */
-export const CONVENTION =
-  'normalized inverse depth, near 1, far 0: raw inverse depth = depthRawMin + value * (depthRawMax - depthRawMin)';
+export const CONVENTION = 'normalized inverse depth, near 1, far 0: raw inverse depth = depthRawMin + value * (depthRawMax - depthRawMin)';

@@ -128,7 +128,10 @@ export const CREATE_TASK_FIELD_TABLE = [
       flag: '--rmbg',
       help: 'remove the background (the default): depth 0 and transparent there',
       negated: 'keep the background',
-      relief: { help: 'when the map has alpha, print only where alpha >= 0.5 (the default)', negated: "ignore the map's alpha: a plate over the whole image" },
+      relief: {
+        help: 'when the map has alpha, print only where alpha >= 0.5 (the default)',
+        negated: "ignore the map's alpha: a plate over the whole image",
+      },
     },
   },
   {
@@ -222,7 +225,7 @@ export const CREATE_TASK_FIELD_TABLE = [
     type: { kind: 'file', media: 'image/png, image/jpeg, image/webp' },
     hitem3d: false,
     applies: 'depth',
-    help: 'Your own background mask, replacing the mask model\'s: a png, jpeg or webp image of the same photo at any resolution (the same proportions), whose alpha channel (when it has transparency), else its grey level, is the foreground (white or opaque = keep). At most {max-image-size}. Only with `rmbg=1`. A mask of other proportions fails the task (5001001, saying so). Beyond Hitem3D.',
+    help: "Your own background mask, replacing the mask model's: a png, jpeg or webp image of the same photo at any resolution (the same proportions), whose alpha channel (when it has transparency), else its grey level, is the foreground (white or opaque = keep). At most {max-image-size}. Only with `rmbg=1`. A mask of other proportions fails the task (5001001, saying so). Beyond Hitem3D.",
   },
   {
     name: 'subject_box',
@@ -230,15 +233,18 @@ export const CREATE_TASK_FIELD_TABLE = [
     type: { kind: 'box' },
     hitem3d: false,
     applies: 'depth',
-    help: 'Where the subject is, to correct the background removal: `x0,y0,x1,y1`, the left, top, right and bottom of a box as shares (0..1) of the photo\'s width and height (top left origin), with x0 < x1 and y0 < y1, e.g. `0.1,0.05,0.6,1`. Outside the box is background. Only with `rmbg=1`. Beyond Hitem3D.',
-    cli: { flag: '--subject-box <box>', help: 'where the subject is, "x0,y0,x1,y1" as shares 0..1 of the width and height (left, top, right, bottom): the background removal keeps to this box' },
+    help: "Where the subject is, to correct the background removal: `x0,y0,x1,y1`, the left, top, right and bottom of a box as shares (0..1) of the photo's width and height (top left origin), with x0 < x1 and y0 < y1, e.g. `0.1,0.05,0.6,1`. Outside the box is background. Only with `rmbg=1`. Beyond Hitem3D.",
+    cli: {
+      flag: '--subject-box <box>',
+      help: 'where the subject is, "x0,y0,x1,y1" as shares 0..1 of the width and height (left, top, right, bottom): the background removal keeps to this box',
+    },
   },
   {
     name: 'depth_map',
     type: { kind: 'file', media: 'image/png, image/x-exr' },
     hitem3d: false,
     applies: 'mesh',
-    help: 'A depth map you already have (ComfyUI, Blender, a phone\'s depth camera), made into a relief without the depth model, instead of `image` or `image_url` (send exactly one of the three). A PNG, 8 or 16-bit: grey, grey + alpha, or RGB(A) whose first channel is the depth; or an OpenEXR file (single-part scanline, half or float, compression none, zips or zip; channel Y, else Z, else R; optional A). Near = bright (larger); depth is stretched to 0..1 over the footprint. Alpha >= 0.5 is the footprint with `rmbg=1` (the default); `rmbg=0` ignores the alpha (a plate over the whole image). Only with `format` 3, 4 or 5; not with `mask` or `subject_box`; at most {max-image-size} and the pixel limit. Beyond Hitem3D.',
+    help: "A depth map you already have (ComfyUI, Blender, a phone's depth camera), made into a relief without the depth model, instead of `image` or `image_url` (send exactly one of the three). A PNG, 8 or 16-bit: grey, grey + alpha, or RGB(A) whose first channel is the depth; or an OpenEXR file (single-part scanline, half or float, compression none, zips or zip; channel Y, else Z, else R; optional A). Near = bright (larger); depth is stretched to 0..1 over the footprint. Alpha >= 0.5 is the footprint with `rmbg=1` (the default); `rmbg=0` ignores the alpha (a plate over the whole image). Only with `format` 3, 4 or 5; not with `mask` or `subject_box`; at most {max-image-size} and the pixel limit. Beyond Hitem3D.",
   },
   {
     name: 'relief_style',
@@ -247,8 +253,11 @@ export const CREATE_TASK_FIELD_TABLE = [
     default: 'detailed',
     hitem3d: false,
     applies: 'mesh',
-    help: '`detailed` (the default): the photo\'s own detail (eyes, nostrils and mouths, fur, wing patterns, window frames, lettering) is carved over the depth\'s volume, crisp where the photo has edges, `detail_height` deep; where the depth has a real step, the step wins. `smooth`: the depth alone (the engine before this field). Reliefs from a photo only (meshes only; a `depth_map` relief has no photo and is the depth alone). Beyond Hitem3D.',
-    cli: { flag: '--relief-style <style>', help: 'detailed: the photo\'s own detail (eyes, fur, patterns, lettering) carved over the depth\'s volume; smooth: the depth alone, meshes only' },
+    help: "`detailed` (the default): the photo's own detail (eyes, nostrils and mouths, fur, wing patterns, window frames, lettering) is carved over the depth's volume, crisp where the photo has edges, `detail_height` deep; where the depth has a real step, the step wins. `smooth`: the depth alone (the engine before this field). Reliefs from a photo only (meshes only; a `depth_map` relief has no photo and is the depth alone). Beyond Hitem3D.",
+    cli: {
+      flag: '--relief-style <style>',
+      help: "detailed: the photo's own detail (eyes, fur, patterns, lettering) carved over the depth's volume; smooth: the depth alone, meshes only",
+    },
   },
   {
     name: 'detail_height',
@@ -257,8 +266,8 @@ export const CREATE_TASK_FIELD_TABLE = [
     default: 0.4,
     hitem3d: false,
     applies: 'mesh',
-    help: 'How deep, in millimetres, the photo\'s detail is carved in the `detailed` style (most of it, the 2nd to 98th percentile, spans this); the relief still spans `height_relief` in all (meshes only; `0` carves none). Beyond Hitem3D.',
-    cli: { flag: '--detail-height <mm>', help: 'how deep the photo\'s detail is carved in the detailed style, meshes only' },
+    help: "How deep, in millimetres, the photo's detail is carved in the `detailed` style (most of it, the 2nd to 98th percentile, spans this); the relief still spans `height_relief` in all (meshes only; `0` carves none). Beyond Hitem3D.",
+    cli: { flag: '--detail-height <mm>', help: "how deep the photo's detail is carved in the detailed style, meshes only" },
   },
   {
     name: 'relief_detail',
@@ -268,7 +277,11 @@ export const CREATE_TASK_FIELD_TABLE = [
     hitem3d: false,
     applies: 'mesh',
     help: 'How much the relief is shaped to be read at a few millimetres (meshes only): `0` the depth map scaled as it is; higher flattens large depth steps and raises the small shape (a face, folds, petals) against them. Beyond Hitem3D.',
-    cli: { flag: '--relief-detail <n>', help: 'how much the relief is shaped to read at a few mm: 0 the depth as it is, higher flattens big steps and raises small shape, meshes only', relief: true },
+    cli: {
+      flag: '--relief-detail <n>',
+      help: 'how much the relief is shaped to read at a few mm: 0 the depth as it is, higher flattens big steps and raises small shape, meshes only',
+      relief: true,
+    },
   },
   {
     name: 'relief_smooth',
@@ -298,8 +311,12 @@ export const CREATE_TASK_FIELD_TABLE = [
     hitem3d: false,
     applies: 'mesh',
     only: ['relief_mode', 'relief'],
-    help: 'Bends the relief (a plate or a cut-out) around its vertical axis by this many degrees, the base following the bend: positive turns the picture\'s face outward (convex), negative inward (concave); `360` or `-360` closes a plate into a ring. `width` is the length of the bent base. A bent relief stands: the picture\'s up is Z, its bottom edge on the bed (meshes only; `0`, the default, is the flat relief). Not with a lithophane or a depth-map format; an inward bend needs `width` × 180 / (π × |relief_bend|) at least 1 mm more than `thickness_base + height_relief`. Beyond Hitem3D.',
-    cli: { flag: '--relief-bend <degrees>', help: 'bend the relief around its vertical axis: + face outward, - inward, 360 a ring; it then stands on the bed, meshes only', relief: true },
+    help: "Bends the relief (a plate or a cut-out) around its vertical axis by this many degrees, the base following the bend: positive turns the picture's face outward (convex), negative inward (concave); `360` or `-360` closes a plate into a ring. `width` is the length of the bent base. A bent relief stands: the picture's up is Z, its bottom edge on the bed (meshes only; `0`, the default, is the flat relief). Not with a lithophane or a depth-map format; an inward bend needs `width` × 180 / (π × |relief_bend|) at least 1 mm more than `thickness_base + height_relief`. Beyond Hitem3D.",
+    cli: {
+      flag: '--relief-bend <degrees>',
+      help: 'bend the relief around its vertical axis: + face outward, - inward, 360 a ring; it then stands on the bed, meshes only',
+      relief: true,
+    },
   },
   {
     name: 'relief_mode',
@@ -308,8 +325,11 @@ export const CREATE_TASK_FIELD_TABLE = [
     default: 'relief',
     hitem3d: false,
     applies: 'mesh',
-    help: '`relief` (the default): the depth relief. `lithophane`: a plate for back-lit prints whose thickness follows the photo\'s lightness, dark = thick (`litho_max`), light = thin (`litho_min`); no depth model runs. Only with `format` 3, 4 or 5. A lithophane is always the whole photo as a plate, flat or bent (`litho_shape`; `shape_base` square or circle still applies to a flat one, `width` is its X extent, or its length along the curve): it ignores `rmbg`, `height_relief`, `thickness_base`, `sculpmode`, `relief_style`, `detail_height`, `relief_detail`, `relief_smooth` and `min_feature`; not with `mask`, `subject_box` or `depth_map`. Beyond Hitem3D.',
-    cli: { flag: '--relief-mode <mode>', help: 'relief: the depth relief; lithophane: a back-lit plate whose thickness follows the photo\'s lightness (dark = thick), no model, ignores rmbg and the relief\'s height, base and sculpmode' },
+    help: "`relief` (the default): the depth relief. `lithophane`: a plate for back-lit prints whose thickness follows the photo's lightness, dark = thick (`litho_max`), light = thin (`litho_min`); no depth model runs. Only with `format` 3, 4 or 5. A lithophane is always the whole photo as a plate, flat or bent (`litho_shape`; `shape_base` square or circle still applies to a flat one, `width` is its X extent, or its length along the curve): it ignores `rmbg`, `height_relief`, `thickness_base`, `sculpmode`, `relief_style`, `detail_height`, `relief_detail`, `relief_smooth` and `min_feature`; not with `mask`, `subject_box` or `depth_map`. Beyond Hitem3D.",
+    cli: {
+      flag: '--relief-mode <mode>',
+      help: "relief: the depth relief; lithophane: a back-lit plate whose thickness follows the photo's lightness (dark = thick), no model, ignores rmbg and the relief's height, base and sculpmode",
+    },
   },
   {
     name: 'litho_min',
@@ -354,8 +374,11 @@ export const CREATE_TASK_FIELD_TABLE = [
     applies: 'mesh',
     only: ['relief_mode', 'lithophane'],
     strict: true,
-    help: 'Lithophanes (`relief_mode=lithophane`): `flat` (the default) a plate; `arc` bent along `litho_angle` degrees; `cylinder` a closed tube. `width` is the picture\'s length along the curve (radius = width ÷ angle; a cylinder\'s diameter is width ÷ π); the picture reads upright from outside and the thickness grows inward; a curved one stands on its edge, the photo\'s height upright, and prints without support. A cylinder\'s frame is at its top and bottom. `arc` and `cylinder` need `shape_base=0` and a radius of at least twice `litho_max`. Beyond Hitem3D.',
-    cli: { flag: '--litho-shape <shape>', help: 'lithophane shape: flat plate, arc (bent along --litho-angle) or cylinder (a closed tube); width is the length along the curve' },
+    help: "Lithophanes (`relief_mode=lithophane`): `flat` (the default) a plate; `arc` bent along `litho_angle` degrees; `cylinder` a closed tube. `width` is the picture's length along the curve (radius = width ÷ angle; a cylinder's diameter is width ÷ π); the picture reads upright from outside and the thickness grows inward; a curved one stands on its edge, the photo's height upright, and prints without support. A cylinder's frame is at its top and bottom. `arc` and `cylinder` need `shape_base=0` and a radius of at least twice `litho_max`. Beyond Hitem3D.",
+    cli: {
+      flag: '--litho-shape <shape>',
+      help: 'lithophane shape: flat plate, arc (bent along --litho-angle) or cylinder (a closed tube); width is the length along the curve',
+    },
   },
   {
     name: 'litho_angle',
@@ -416,7 +439,9 @@ export type SubjectBox = readonly [number, number, number, number];
  * back to them for tasks stored before a field existed. The relief's were chosen on the relief
  * section of `npm run eval` (README "The bas-relief engine", "Lithophanes").
  */
-export const FIELD_DEFAULTS = Object.fromEntries(PARAM_FIELDS.filter((row) => 'default' in row).map((row) => [row.param, (row as { default: unknown }).default])) as {
+export const FIELD_DEFAULTS = Object.fromEntries(
+  PARAM_FIELDS.filter((row) => 'default' in row).map((row) => [row.param, (row as { default: unknown }).default]),
+) as {
   readonly [R in Extract<ParamRow, { default: unknown }> as R['param']]: R['default'];
 };
 

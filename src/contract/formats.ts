@@ -13,7 +13,15 @@ export const OUTPUT_FORMAT_TABLE = [
   { code: 5, name: '3mf', kind: 'mesh', mediaType: 'model/3mf', label: '3MF', what: 'relief for slicers' },
   { code: 6, name: 'bmp', kind: 'depth', mediaType: 'image/bmp', label: 'BMP', what: '8-bit depth map' },
   // Made from the depth map like the depth formats (kind 'depth'); a PNG file, hence `extension`.
-  { code: 7, name: 'normal', kind: 'depth', mediaType: 'image/png', label: 'Normal map', what: '16-bit tangent-space normals (OpenGL)', extension: 'png' },
+  {
+    code: 7,
+    name: 'normal',
+    kind: 'depth',
+    mediaType: 'image/png',
+    label: 'Normal map',
+    what: '16-bit tangent-space normals (OpenGL)',
+    extension: 'png',
+  },
 ] as const;
 
 type Row = (typeof OUTPUT_FORMAT_TABLE)[number];
@@ -26,10 +34,15 @@ export type MeshFormat = Extract<Row, { kind: 'mesh' }>['name'];
 export type FormatInfo = Row;
 
 /** Output formats by their API code (API.md "Outputs"). */
-export const OUTPUT_FORMATS = Object.fromEntries(OUTPUT_FORMAT_TABLE.map((row) => [row.code, row.name])) as { readonly [C in FormatCode]: Extract<Row, { code: C }>['name'] };
+export const OUTPUT_FORMATS = Object.fromEntries(OUTPUT_FORMAT_TABLE.map((row) => [row.code, row.name])) as {
+  readonly [C in FormatCode]: Extract<Row, { code: C }>['name'];
+};
 
 /** Every format, depth maps first (the order a user is offered them in). */
-export const FORMATS_BY_KIND: readonly OutputFormat[] = [...OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'depth'), ...OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'mesh')].map((row) => row.name);
+export const FORMATS_BY_KIND: readonly OutputFormat[] = [
+  ...OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'depth'),
+  ...OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'mesh'),
+].map((row) => row.name);
 export const DEPTH_FORMATS = OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'depth').map((row) => row.name) as readonly DepthFormat[];
 export const MESH_FORMATS = OUTPUT_FORMAT_TABLE.filter((row) => row.kind === 'mesh').map((row) => row.name) as readonly MeshFormat[];
 

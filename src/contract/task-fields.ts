@@ -21,7 +21,9 @@ type Flat<T> = { [K in keyof T]: T[K] };
  * server's default.
  */
 export type TaskOptions = Flat<
-  { [R in Extract<OptionRow, { required: true }> as R['param']]: OptionValue<R> } & { [R in Exclude<OptionRow, { required: true }> as R['param']]?: OptionValue<R> }
+  { [R in Extract<OptionRow, { required: true }> as R['param']]: OptionValue<R> } & {
+    [R in Exclude<OptionRow, { required: true }> as R['param']]?: OptionValue<R>;
+  }
 >;
 
 /** The options less the output format: what a task is made with, whatever it outputs. */
@@ -35,7 +37,9 @@ const OPTION_FIELDS = PARAM_FIELDS.filter((row) => !(row.type.kind === 'choice' 
  * typed, which the server's schema then checks exactly as it checks any client's.
  */
 export type TaskFieldValues = Flat<
-  { [R in Extract<OptionRow, { required: true }> as R['param']]: TypedValue<R> } & { [R in Exclude<OptionRow, { required: true }> as R['param']]?: TypedValue<R> }
+  { [R in Extract<OptionRow, { required: true }> as R['param']]: TypedValue<R> } & {
+    [R in Exclude<OptionRow, { required: true }> as R['param']]?: TypedValue<R>;
+  }
 >;
 type TypedValue<R> = R extends { type: { kind: 'decimal' | 'box' } } ? OptionValue<R> | string : OptionValue<R>;
 
@@ -94,4 +98,3 @@ export function taskOptionsOf(params: TaskParams): TaskSettings {
   }
   return options as TaskSettings;
 }
-

@@ -71,18 +71,26 @@ async function readPng(bytes: Uint8Array, limits: DecodeLimits): Promise<RawDept
   let is16: boolean;
   try {
     // The pixel limit is checked against the header's dimensions, before any pixel is decoded.
-    const image = sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxPixels, pages: 1, page: 0 }).timeout({ seconds: limits.timeoutSeconds });
+    const image = sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxPixels, pages: 1, page: 0 }).timeout({
+      seconds: limits.timeoutSeconds,
+    });
     const meta = await image.metadata();
     is16 = meta.depth === 'ushort';
     // Asking for the file's own colour space keeps the stored values: sharp otherwise converts grey
     // to sRGB and rescales 16-bit samples (measured: 1000 became 3).
     const space = (meta.channels ?? 3) <= 2 ? (is16 ? 'grey16' : 'b-w') : is16 ? 'rgb16' : 'srgb';
-    ({ data, info } = await image.toColourspace(space).raw({ depth: is16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true }));
+    ({ data, info } = await image
+      .toColourspace(space)
+      .raw({ depth: is16 ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true }));
   } catch (error) {
     const detail = error instanceof Error ? (error.message.split('\n')[0] ?? '') : '';
-    if (/pixel limit/i.test(detail)) throw new DepthMapInputError('the depth map is too large: more pixels than the limit (DEPTHMILL_MAX_PIXELS)', { cause: error });
+    if (/pixel limit/i.test(detail))
+      throw new DepthMapInputError('the depth map is too large: more pixels than the limit (DEPTHMILL_MAX_PIXELS)', { cause: error });
     if (/timeout/i.test(detail)) throw new DepthMapInputError('the depth map took too long to decode', { cause: error });
-    throw new DepthMapInputError(`the depth map could not be decoded: ${detail.replace(/\bvips\w*:\s*/gi, '') || 'a broken PNG'}`, { cause: error });
+    throw new DepthMapInputError(`the depth map could not be decoded: ${detail.replace(/\bvips\w*:\s*/gi, '') || 'a broken PNG'}`, {
+      cause: error,
+    });
   }
   const { width, height, channels } = info;
   const samples = is16 ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2) : data;
@@ -130,7 +138,8 @@ function normalise(width: number, height: number, depth: Float32Array, alpha: Fl
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (min > max) throw new DepthMapInputError('the depth map has nothing to print: no pixel with a finite depth inside its footprint (alpha >= 0.5)');
+  if (min > max)
+    throw new DepthMapInputError('the depth map has nothing to print: no pixel with a finite depth inside its footprint (alpha >= 0.5)');
   // A flat map is a valid, if dull, relief: every inside pixel at the far plane.
   const range = max - min;
   for (let i = 0; i < n; i++) {

@@ -108,7 +108,8 @@ export function readExrHeader(bytes: Uint8Array, maxPixels: number): ExrHeader {
 
   // Everything below reads inside this window: a header that does not end in it is refused.
   const limit = Math.min(bytes.length, MAX_HEADER_BYTES);
-  const tooLong = (): never => fail(limit < bytes.length ? `the header is larger than ${MAX_HEADER_BYTES / 1024} KiB` : 'the header has no end');
+  const tooLong = (): never =>
+    fail(limit < bytes.length ? `the header is larger than ${MAX_HEADER_BYTES / 1024} KiB` : 'the header has no end');
   let pos = 8;
   const cString = (): string => {
     // Names are at most 255 bytes (OpenEXR's own limit): the terminator is looked for no further.
@@ -154,7 +155,8 @@ export function readExrHeader(bytes: Uint8Array, maxPixels: number): ExrHeader {
   const height = box[3] - box[1] + 1;
   if (!(width >= 1 && height >= 1)) fail(`an empty dataWindow (${width}x${height})`);
   // Before anything the size of the image is allocated: the same bound as the photo decoder's.
-  if (width * height > maxPixels) throw new DepthMapInputError('the depth map is too large: more pixels than the limit (DEPTHMILL_MAX_PIXELS)');
+  if (width * height > maxPixels)
+    throw new DepthMapInputError('the depth map is too large: more pixels than the limit (DEPTHMILL_MAX_PIXELS)');
   const bytesPerPixel = channels.reduce((n, c) => n + bytesOf(c.pixelType), 0);
   if (width * height * bytesPerPixel > DECODED_BYTES_PER_PIXEL * maxPixels) {
     const megabytes = Math.round((width * height * bytesPerPixel) / 1e6);
@@ -164,7 +166,17 @@ export function readExrHeader(bytes: Uint8Array, maxPixels: number): ExrHeader {
   }
   const chunkCount = Math.ceil(height / linesPerChunk);
   if (pos + chunkCount * 8 > bytes.length) fail('the offset table is truncated');
-  return { width, height, yMin: box[1], compression, channels, headerEnd: pos, linesPerChunk, chunkCount, lineBytes: width * bytesPerPixel };
+  return {
+    width,
+    height,
+    yMin: box[1],
+    compression,
+    channels,
+    headerEnd: pos,
+    linesPerChunk,
+    chunkCount,
+    lineBytes: width * bytesPerPixel,
+  };
 }
 
 /** chlist: per channel name\0, int32 pixel type, uint8 pLinear, 3 reserved, int32 x and y sampling; then \0. */
@@ -205,7 +217,8 @@ function readChunkTable(bytes: Uint8Array, header: ExrHeader): Chunk[] {
   for (let i = 0; i < chunkCount; i++) {
     const offset = Number(view.getBigUint64(headerEnd + i * 8, true));
     if (offset < dataStart || offset + 8 > bytes.length) fail(`chunk ${i} lies outside the file`);
-    if (view.getInt32(offset, true) !== yMin + i * linesPerChunk) fail(`chunk ${i} does not hold the rows its entry of the offset table is for`);
+    if (view.getInt32(offset, true) !== yMin + i * linesPerChunk)
+      fail(`chunk ${i} does not hold the rows its entry of the offset table is for`);
     const size = view.getInt32(offset + 4, true);
     const expected = Math.min(linesPerChunk, height - i * linesPerChunk) * lineBytes;
     if (size < 0 || size > expected) fail(`chunk ${i} stores ${size} bytes (at most ${expected})`);
@@ -232,7 +245,8 @@ export function readExr(bytes: Uint8Array, wanted: readonly string[], limits: Ex
 
   const scratch = new Uint8Array(lineBytes * linesPerChunk);
   chunks.forEach(({ start, size }, chunk) => {
-    if (limits.deadline !== undefined && Date.now() > limits.deadline) throw new DepthMapInputError('the depth map took too long to decode');
+    if (limits.deadline !== undefined && Date.now() > limits.deadline)
+      throw new DepthMapInputError('the depth map took too long to decode');
     const y0 = chunk * linesPerChunk;
     const lines = Math.min(linesPerChunk, height - y0);
     const expected = lines * lineBytes;
@@ -254,7 +268,8 @@ function inflateChunk(stored: Uint8Array, target: Uint8Array, chunk: number): Ui
   try {
     inflated = inflateSync(stored, { maxOutputLength: Math.max(1, target.length) });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') fail(`chunk ${chunk} inflates to more than ${target.length} bytes`);
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      fail(`chunk ${chunk} inflates to more than ${target.length} bytes`);
     fail(`chunk ${chunk} is not valid zlib data`);
   }
   if (inflated.length !== target.length) fail(`chunk ${chunk} inflates to ${inflated.length} bytes, ${target.length} expected`);
@@ -265,7 +280,14 @@ function inflateChunk(stored: Uint8Array, target: Uint8Array, chunk: number): Ui
   return target;
 }
 
-function scatterLines(raw: Uint8Array, channels: ExrChannelInfo[], out: Map<string, Float32Array>, width: number, y0: number, lines: number): void {
+function scatterLines(
+  raw: Uint8Array,
+  channels: ExrChannelInfo[],
+  out: Map<string, Float32Array>,
+  width: number,
+  y0: number,
+  lines: number,
+): void {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   let pos = 0;
   for (let line = 0; line < lines; line++) {

@@ -113,7 +113,12 @@ export async function encodeGlb(mesh: ReliefMesh): Promise<Buffer> {
     .setArray(vertexCount <= 65535 ? Uint16Array.from(shaded.indices) : shaded.indices)
     .setBuffer(buffer);
   const material = document.createMaterial('relief').setBaseColorFactor([0.8, 0.8, 0.8, 1]).setMetallicFactor(0).setRoughnessFactor(0.7);
-  const primitive = document.createPrimitive().setAttribute('POSITION', position).setAttribute('NORMAL', normal).setIndices(indices).setMaterial(material);
+  const primitive = document
+    .createPrimitive()
+    .setAttribute('POSITION', position)
+    .setAttribute('NORMAL', normal)
+    .setIndices(indices)
+    .setMaterial(material);
   const node = document.createNode('relief').setMesh(document.createMesh('relief').addPrimitive(primitive));
   const scene = document.createScene('relief').addChild(node);
   document.getRoot().setDefaultScene(scene);

@@ -18,5 +18,8 @@ export function maskLevels(alpha: Float32Array): Uint8Array {
 export async function encodeMaskPng(width: number, height: number, levels: Uint8Array): Promise<Buffer> {
   if (levels.length !== width * height) throw new RangeError(`mask PNG: ${levels.length} levels do not match ${width}x${height}`);
   // b-w keeps the one grey channel (sharp otherwise writes sRGB, three channels).
-  return sharp(levels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 6, adaptiveFiltering: true }).toBuffer();
+  return sharp(levels, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png({ compressionLevel: 6, adaptiveFiltering: true })
+    .toBuffer();
 }

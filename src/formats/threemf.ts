@@ -44,7 +44,17 @@ const HEAD = [
   '',
 ].join('\n');
 const MIDDLE = '    </vertices>\n    <triangles>\n';
-const TAIL = ['    </triangles>', '   </mesh>', '  </object>', ' </resources>', ' <build>', '  <item objectid="1"/>', ' </build>', '</model>', ''].join('\n');
+const TAIL = [
+  '    </triangles>',
+  '   </mesh>',
+  '  </object>',
+  ' </resources>',
+  ' <build>',
+  '  <item objectid="1"/>',
+  ' </build>',
+  '</model>',
+  '',
+].join('\n');
 
 /** ASCII text into a byte buffer that grows as needed: no intermediate strings. */
 class AsciiWriter {

@@ -114,7 +114,9 @@ function checkSource(source: ModelSource | undefined): source is ModelSource {
   if (source === undefined || typeof source !== 'object') return false;
   const chunks = source.chunks as Partial<ChunkedSource> | undefined;
   if (chunks !== undefined) {
-    return typeof source.npm === 'string' && source.path === undefined && typeof chunks.index === 'string' && typeof chunks.key === 'string';
+    return (
+      typeof source.npm === 'string' && source.path === undefined && typeof chunks.index === 'string' && typeof chunks.key === 'string'
+    );
   }
   if (typeof source.npm === 'string') return typeof source.path === 'string';
   return typeof source.url === 'string' || typeof source.path === 'string';
@@ -160,7 +162,9 @@ function checkEntry(name: string, value: unknown, origin: string): ModelEntry {
     (entry.note === undefined || typeof entry.note === 'string') &&
     (entry.label === undefined || typeof entry.label === 'string') &&
     // Fetched unattended, so it must be a download that can be verified.
-    (entry.fetchAtInstall === undefined || entry.fetchAtInstall === false || (entry.fetchAtInstall === true && typeof source.url === 'string' && typeof entry.sha256 === 'string'));
+    (entry.fetchAtInstall === undefined ||
+      entry.fetchAtInstall === false ||
+      (entry.fetchAtInstall === true && typeof source.url === 'string' && typeof entry.sha256 === 'string'));
   if (!ok) throw new Error(`${origin}: model entry "${name}" is malformed`);
   return { commercialUse: true, default: false, ...entry } as ModelEntry;
 }
@@ -205,7 +209,11 @@ export function defaultModelName(task: ModelTask, registry: Readonly<Record<stri
  * (non-commercial ones only ever run when pinned). With none installed: the default, so that the
  * start-up check names what to install.
  */
-export function bestInstalledModel(task: ModelTask, installed: (name: string) => boolean, registry: Readonly<Record<string, ModelEntry>> = models): string {
+export function bestInstalledModel(
+  task: ModelTask,
+  installed: (name: string) => boolean,
+  registry: Readonly<Record<string, ModelEntry>> = models,
+): string {
   let best: [string, number] | undefined;
   for (const [name, entry] of Object.entries(registry)) {
     if (entry.task !== task || !entry.commercialUse || entry.quality === undefined || !installed(name)) continue;

@@ -101,7 +101,11 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
   // undici's connect and body timeouts: a host that cannot be reached, or an answer that stalls,
   // fails in seconds instead of hanging (the install step must never hold up `npm ci`).
   const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-  const dispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS }, headersTimeout: stallMs, bodyTimeout: stallMs });
+  const dispatcher = new Agent({
+    connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+    headersTimeout: stallMs,
+    bodyTimeout: stallMs,
+  });
   let received = resumedFrom;
   try {
     const response = await fetch(url, {
@@ -162,7 +166,15 @@ export class ChecksumMismatchError extends Error {
   }
 }
 
-async function finish(name: string, partial: string, target: string, expected: string, dir: string, resumedFrom: number, from: string): Promise<DownloadResult> {
+async function finish(
+  name: string,
+  partial: string,
+  target: string,
+  expected: string,
+  dir: string,
+  resumedFrom: number,
+  from: string,
+): Promise<DownloadResult> {
   const actual = await sha256File(partial);
   if (actual !== expected) {
     // A wrong file is not worth resuming from: start clean next time.
@@ -170,6 +182,7 @@ async function finish(name: string, partial: string, target: string, expected: s
     throw new ChecksumMismatchError(name, expected, actual, from);
   }
   await rename(partial, target);
-  if (!modelEntry(name).sha256) await writeFile(join(dir, PINS_FILE), JSON.stringify({ ...readPins(dir), [name]: expected }, null, 2) + '\n');
+  if (!modelEntry(name).sha256)
+    await writeFile(join(dir, PINS_FILE), JSON.stringify({ ...readPins(dir), [name]: expected }, null, 2) + '\n');
   return { path: target, sha256: actual, bytes: await sizeOf(target), resumedFrom };
 }

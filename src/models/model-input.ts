@@ -51,7 +51,12 @@ export async function modelInputTensor(image: DecodedImage, input: ModelInput): 
  * Runs a single-input model and returns the output the registry names (else the first), checked to
  * be one plane: [H,W], [1,H,W] or [1,1,H,W]. Its size may differ from the input's.
  */
-export async function runModel(session: ort.InferenceSession, input: ModelInput, output: ModelOutput, tensor: InputTensor): Promise<FloatPlane> {
+export async function runModel(
+  session: ort.InferenceSession,
+  input: ModelInput,
+  output: ModelOutput,
+  tensor: InputTensor,
+): Promise<FloatPlane> {
   const feed = { [input.name]: new ort.Tensor('float32', tensor.data, [1, 3, tensor.height, tensor.width]) };
   const outputName = output.name ?? session.outputNames[0];
   if (outputName === undefined || !session.outputNames.includes(outputName)) {

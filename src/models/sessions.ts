@@ -88,7 +88,9 @@ async function loadModel(name: string, task: 'depth' | 'mask', options: SessionO
   } catch (error) {
     if (providers.length === 1 && providers[0] === 'cpu') throw error;
     // A GPU provider that cannot start here (no CUDA files, no device): the CPU still works.
-    options.onFallback?.(`${providers.join(',')} unavailable for ${name} (${error instanceof Error ? error.message : String(error)}); using cpu`);
+    options.onFallback?.(
+      `${providers.join(',')} unavailable for ${name} (${error instanceof Error ? error.message : String(error)}); using cpu`,
+    );
     const session = await ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: ['cpu'] });
     return { name, entry, session };
   }

@@ -75,9 +75,7 @@ interface Rect {
 
 /** The largest window of the training aspect that fits inside w x h. */
 function baseWindow(width: number, height: number): { w: number; h: number } {
-  return width / height >= TRAINING_ASPECT
-    ? { w: height * TRAINING_ASPECT, h: height }
-    : { w: width, h: width / TRAINING_ASPECT };
+  return width / height >= TRAINING_ASPECT ? { w: height * TRAINING_ASPECT, h: height } : { w: width, h: width / TRAINING_ASPECT };
 }
 
 /** Evenly spaced starts of `count` windows of `size` covering `extent` (integers, first 0, last flush). */

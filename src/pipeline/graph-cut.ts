@@ -133,7 +133,7 @@ export function minCut(graph: GridGraph): Uint8Array {
     // Push.
     cap[sNode * 8 + k] = cap[sNode * 8 + k]! - bottleneck;
     cap[tNode * 8 + (k ^ 1)] = cap[tNode * 8 + (k ^ 1)]! + bottleneck;
-    for (p = sNode; ; ) {
+    for (p = sNode; ;) {
       if (parent[p] === TERMINAL) {
         terminal[p] = terminal[p]! - bottleneck;
         if (terminal[p] === 0) {
@@ -152,7 +152,7 @@ export function minCut(graph: GridGraph): Uint8Array {
       }
       p = q;
     }
-    for (p = tNode; ; ) {
+    for (p = tNode; ;) {
       if (parent[p] === TERMINAL) {
         terminal[p] = terminal[p]! + bottleneck;
         if (terminal[p] === 0) {
@@ -211,7 +211,7 @@ export function minCut(graph: GridGraph): Uint8Array {
         bestDist = d;
       }
       // Mark the path with the distances found, for the next orphans.
-      for (let s = q, dd = d; stamp[s] !== time; ) {
+      for (let s = q, dd = d; stamp[s] !== time;) {
         stamp[s] = time;
         dist[s] = dd--;
         s = s + offset[parent[s]!]!;

@@ -31,7 +31,8 @@ function membrane(inside: Uint8Array, width: number, height: number, frameOutsid
     const u = membrane(coarse, w, h, frameOutside);
     // u grows with the square of the grid step: a coarse sample's u is a quarter of the fine one's.
     start = new Float64Array(width * height);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (inside[y * width + x]) start[y * width + x] = 4 * u[(y >> 1) * w + (x >> 1)]!;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) if (inside[y * width + x]) start[y * width + x] = 4 * u[(y >> 1) * w + (x >> 1)]!;
   }
   const u = start ?? new Float64Array(width * height);
   const sweeps = start ? SWEEPS : COARSE_SWEEPS;

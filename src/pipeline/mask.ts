@@ -58,7 +58,13 @@ export function foregroundMask(
  * parts the first pass half-saw come out; the two are combined by their maximum (a part either
  * pass calls salient is a candidate for the cut, which has the last word).
  */
-export async function twoScaleSaliency(model: LoadedModel, image: DecodedImage, width: number, height: number, cropBelow: number): Promise<Float32Array> {
+export async function twoScaleSaliency(
+  model: LoadedModel,
+  image: DecodedImage,
+  width: number,
+  height: number,
+  cropBelow: number,
+): Promise<Float32Array> {
   const whole = resizeBilinear(await predictSaliency(model, image), width, height).data;
   const box = salientBox(whole, width, height);
   if (!box || cropBelow <= 0) return whole;
@@ -75,7 +81,13 @@ export async function twoScaleSaliency(model: LoadedModel, image: DecodedImage, 
   const sy = image.height / height;
   const ix0 = Math.floor(x0 * sx);
   const iy0 = Math.floor(y0 * sy);
-  const crop = cropRgb(image, ix0, iy0, Math.max(1, Math.min(image.width, Math.ceil(x1 * sx)) - ix0), Math.max(1, Math.min(image.height, Math.ceil(y1 * sy)) - iy0));
+  const crop = cropRgb(
+    image,
+    ix0,
+    iy0,
+    Math.max(1, Math.min(image.width, Math.ceil(x1 * sx)) - ix0),
+    Math.max(1, Math.min(image.height, Math.ceil(y1 * sy)) - iy0),
+  );
   const near = resizeBilinear(await predictSaliency(model, crop), x1 - x0, y1 - y0).data;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
@@ -87,7 +99,11 @@ export async function twoScaleSaliency(model: LoadedModel, image: DecodedImage, 
 }
 
 /** The bounding box of the pixels with saliency >= 0.5 (x1, y1 exclusive), or undefined when none. */
-export function salientBox(saliency: Float32Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+export function salientBox(
+  saliency: Float32Array,
+  width: number,
+  height: number,
+): { x0: number; y0: number; x1: number; y1: number } | undefined {
   let x0 = width;
   let y0 = height;
   let x1 = -1;

@@ -96,7 +96,21 @@ const BASE_TUNING: DepthTuning = {
   // with FastDepth's depth it cost IoU on every kind of scene (0.870 without it, 0.865 at 0.5).
   // The cut's grid is 320 px, not 384: the same masks (IoU 0.869 against 0.870) in 60 % of the time,
   // which keeps the 12 MP mask stage within its budget (README "Background removal").
-  subjectMask: { gridLongSide: 320, cropBelow: 0.5, saliency: 1, neutral: 0.1, colour: 1, depth: 0, smoothness: 10, iterations: 2, holeArea: 0.002, holeSaliency: 0.5, alphaContrast: 1, unsure: 0, backgroundPrior: 4 },
+  subjectMask: {
+    gridLongSide: 320,
+    cropBelow: 0.5,
+    saliency: 1,
+    neutral: 0.1,
+    colour: 1,
+    depth: 0,
+    smoothness: 10,
+    iterations: 2,
+    holeArea: 0.002,
+    holeSaliency: 0.5,
+    alphaContrast: 1,
+    unsure: 0,
+    backgroundPrior: 4,
+  },
   objects: { volume: 2, model: 0.3 },
   // Chosen on the evaluation (README "Depth quality"); both fade out on rooms (roomness). The
   // subject costs a mask model run (~350 ms on 2 cores) on every photo that is not a room: pro's.
@@ -267,7 +281,11 @@ export async function objectMask(
   if (!model) throw new Error('objectMask needs a mask model unless the user gives the mask');
   const options = tuning.subjectMask;
   if (options && cues) {
-    const cutSize = outputSize(guideSize.width, guideSize.height, Math.min(options.gridLongSide, Math.max(guideSize.width, guideSize.height)));
+    const cutSize = outputSize(
+      guideSize.width,
+      guideSize.height,
+      Math.min(options.gridLongSide, Math.max(guideSize.width, guideSize.height)),
+    );
     const sameGrid = cutSize.width === guideSize.width && cutSize.height === guideSize.height;
     const rgb = sameGrid ? cues.guideImage : await resizeRgb(cues.guideImage, cutSize.width, cutSize.height);
     const saliency = await twoScaleSaliency(model, decoded, cutSize.width, cutSize.height, options.cropBelow);
@@ -276,17 +294,29 @@ export async function objectMask(
     if (allowed) for (let i = 0; i < saliency.length; i++) if (!allowed[i]) saliency[i] = 0;
     const alphaCut = sameGrid ? lowAlpha : imageAlphaAt(decoded, cutSize.width, cutSize.height)?.data;
     if (alphaCut) for (let i = 0; i < saliency.length; i++) if (alphaCut[i]! < 0.5) saliency[i] = 0;
-    const depth = cues.inverseDepth && (sameGrid ? cues.inverseDepth : resizeBilinear({ ...guideSize, data: cues.inverseDepth }, cutSize.width, cutSize.height).data);
+    const depth =
+      cues.inverseDepth &&
+      (sameGrid ? cues.inverseDepth : resizeBilinear({ ...guideSize, data: cues.inverseDepth }, cutSize.width, cutSize.height).data);
     // Open sky is never the subject, and where there is no compact subject it is all the background.
     const sky = skyMask(rgb);
     const cut = subjectCut(
-      { ...cutSize, rgb: rgb.rgb, saliency, inverseDepth: depth, allowed: allowed ?? (alphaCut && Float32Array.from(alphaCut, (a) => (a >= 0.5 ? 1 : 0))), degreeRmbg: hints.degreeRmbg, sky },
+      {
+        ...cutSize,
+        rgb: rgb.rgb,
+        saliency,
+        inverseDepth: depth,
+        allowed: allowed ?? (alphaCut && Float32Array.from(alphaCut, (a) => (a >= 0.5 ? 1 : 0))),
+        degreeRmbg: hints.degreeRmbg,
+        sky,
+      },
       options,
     );
     const cutPlane = { ...cutSize, data: Float32Array.from(cut) };
     const soft = sameGrid ? cutPlane.data : resizeBilinear(cutPlane, guideSize.width, guideSize.height).data;
     const low = cutAtHalf(Float32Array.from(soft), lowAlpha);
-    const full = refine ? guidedUpsample({ ...guideSize, data: soft }, guideLow, guideHigh, refine) : resizeBilinear({ ...guideSize, data: soft }, width, height).data;
+    const full = refine
+      ? guidedUpsample({ ...guideSize, data: soft }, guideLow, guideHigh, refine)
+      : resizeBilinear({ ...guideSize, data: soft }, width, height).data;
     return { low, full: softAlpha(full, options.alphaContrast, imageAlpha) };
   }
   const saliency = await predictSaliency(model, decoded);
@@ -294,8 +324,15 @@ export async function objectMask(
     const inside = boxPlane(hints.subjectBox, saliency.width, saliency.height);
     for (let i = 0; i < inside.length; i++) saliency.data[i] = saliency.data[i]! * inside[i]!;
   }
-  const low = foregroundMask(saliency, guideSize.width, guideSize.height, hints.degreeRmbg, imageAlphaAt(decoded, guideSize.width, guideSize.height));
-  if (!refine) return { low, full: foregroundMask(saliency, width, height, hints.degreeRmbg, imageAlpha && { width, height, data: imageAlpha }) };
+  const low = foregroundMask(
+    saliency,
+    guideSize.width,
+    guideSize.height,
+    hints.degreeRmbg,
+    imageAlphaAt(decoded, guideSize.width, guideSize.height),
+  );
+  if (!refine)
+    return { low, full: foregroundMask(saliency, width, height, hints.degreeRmbg, imageAlpha && { width, height, data: imageAlpha }) };
   // The soft mask is cut to 0/1 in place (one full-size buffer fewer to allocate and collect).
   return { low, full: cutAtHalf(guidedUpsample({ ...guideSize, data: low }, guideLow, guideHigh, refine), imageAlpha) };
 }
@@ -343,7 +380,12 @@ export async function runPipeline(
   timings.upsample += lap();
 
   report({ stage: 'depth' });
-  const fused = await multiScaleInverseDepth((img) => predictInverseDepth(depthModel, img), fuseImage, tuning.fuse, (done, total) => report({ stage: 'depth', done: done / total }));
+  const fused = await multiScaleInverseDepth(
+    (img) => predictInverseDepth(depthModel, img),
+    fuseImage,
+    tuning.fuse,
+    (done, total) => report({ stage: 'depth', done: done / total }),
+  );
   let low =
     fused.width === guideSize.width && fused.height === guideSize.height
       ? fused.data
@@ -374,7 +416,11 @@ export async function runPipeline(
     if (lift !== null && shape) {
       // Faded like the lift: at weight 0 the subject keeps its tilt and gets no volume.
       const tilt = 1 - (1 - (shape.tilt ?? 1)) * weight;
-      low = objectDepth(low, subject, guideSize.width, guideSize.height, { volume: shape.volume * weight, model: 1 - (1 - shape.model) * weight, tilt });
+      low = objectDepth(low, subject, guideSize.width, guideSize.height, {
+        volume: shape.volume * weight,
+        model: 1 - (1 - shape.model) * weight,
+        tilt,
+      });
     }
     timings.mask = lap();
   }
@@ -386,9 +432,7 @@ export async function runPipeline(
   }
   const last = passes.at(-1);
   const lowPlane = { ...guideSize, data: low };
-  const inverse = last
-    ? guidedUpsample(lowPlane, guideLow, guideHigh, last, maskLow, mask)
-    : resizeBilinear(lowPlane, width, height).data;
+  const inverse = last ? guidedUpsample(lowPlane, guideLow, guideHigh, last, maskLow, mask) : resizeBilinear(lowPlane, width, height).data;
   timings.upsample += lap();
 
   const { depth, rawMin, rawMax } = normalizeInverseDepth(inverse, mask);

@@ -57,8 +57,7 @@ export function skyMask(image: DecodedImage): Uint8Array {
       stack.push(x);
     }
   }
-  const close = (i: number, j: number): boolean =>
-    Math.abs(r[i]! - r[j]!) + Math.abs(g[i]! - g[j]!) + Math.abs(b[i]! - b[j]!) < SKY_STEP;
+  const close = (i: number, j: number): boolean => Math.abs(r[i]! - r[j]!) + Math.abs(g[i]! - g[j]!) + Math.abs(b[i]! - b[j]!) < SKY_STEP;
   let area = stack.length;
   while (stack.length > 0) {
     const i = stack.pop()!;

@@ -83,7 +83,13 @@ const logit = (p: number): number => {
 };
 
 /** Negative log likelihoods of a histogram model, smoothed over neighbouring bins. */
-function histogramCosts(bins: Uint16Array | Uint8Array, count: number, weights: Float32Array, n: number, blur: (h: Float64Array) => Float64Array): Float32Array {
+function histogramCosts(
+  bins: Uint16Array | Uint8Array,
+  count: number,
+  weights: Float32Array,
+  n: number,
+  blur: (h: Float64Array) => Float64Array,
+): Float32Array {
   const hist = new Float64Array(count);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -125,7 +131,12 @@ function blurDepth(h: Float64Array): Float64Array {
 }
 
 /** Contrast-sensitive smoothness weights of the 4 forward directions (right, down, down right, down left). */
-function smoothnessWeights(rgb: Uint8Array, width: number, height: number, gamma: number): [Float32Array, Float32Array, Float32Array, Float32Array] {
+function smoothnessWeights(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  gamma: number,
+): [Float32Array, Float32Array, Float32Array, Float32Array] {
   const n = width * height;
   const steps: [number, number][] = [
     [1, 0],
@@ -176,13 +187,21 @@ const BORDER_BAND = 0.05;
  * Where the cut starts (see subjectCut): `forbidden` 1 where the subject may not be (outside the
  * user's box, the image's own transparency, open sky); the first models' weights of each pixel.
  */
-function sureRegions(input: SubjectCutInput, options: Pick<SubjectMaskOptions, 'neutral' | 'unsure'>): { forbidden: Uint8Array; foreground: Float32Array; background: Float32Array; scene: boolean } {
+function sureRegions(
+  input: SubjectCutInput,
+  options: Pick<SubjectMaskOptions, 'neutral' | 'unsure'>,
+): { forbidden: Uint8Array; foreground: Float32Array; background: Float32Array; scene: boolean } {
   const { width, height, saliency, allowed, sky } = input;
   const n = width * height;
   // A scene: the sky is the background, everything else the subject's first model; the cut then
   // decides only what looks like sky (the sky through an arch, the haze at the horizon).
   if (sky && !allowed && isScene(saliency, sky, width, height)) {
-    return { forbidden: Uint8Array.from(sky), foreground: Float32Array.from(sky, (s) => 1 - s), background: Float32Array.from(sky), scene: true };
+    return {
+      forbidden: Uint8Array.from(sky),
+      foreground: Float32Array.from(sky, (s) => 1 - s),
+      background: Float32Array.from(sky),
+      scene: true,
+    };
   }
   const forbidden = new Uint8Array(n);
   for (let i = 0; i < n; i++) forbidden[i] = allowed && !(allowed[i]! >= 0.5) ? 1 : 0;
@@ -291,7 +310,8 @@ export function subjectCut(input: SubjectCutInput, options: SubjectMaskOptions):
   if (input.degreeRmbg >= 1) return new Uint8Array(n);
   const shift = 8 - COLOUR_BITS;
   const colourBin = new Uint16Array(n);
-  for (let i = 0; i < n; i++) colourBin[i] = ((rgb[i * 3]! >> shift) << (2 * COLOUR_BITS)) | ((rgb[i * 3 + 1]! >> shift) << COLOUR_BITS) | (rgb[i * 3 + 2]! >> shift);
+  for (let i = 0; i < n; i++)
+    colourBin[i] = ((rgb[i * 3]! >> shift) << (2 * COLOUR_BITS)) | ((rgb[i * 3 + 1]! >> shift) << COLOUR_BITS) | (rgb[i * 3 + 2]! >> shift);
   const depth = input.inverseDepth && options.depth > 0 ? depthBins(input.inverseDepth) : undefined;
 
   // The prior, in log-odds: saliency above `neutral` leans foreground (at most PRIOR_LIMIT nats),
@@ -370,16 +390,32 @@ function paint(mask: Uint8Array, parts: RunComponents, pick: (c: number) => bool
  * a shadow) does not become a hole through it. A hole the saliency calls background and that is
  * not tiny stays (the gap under a handle, between a horse's legs).
  */
-export function cleanUp(labels: Uint8Array, saliency: Float32Array, width: number, height: number, options: Pick<SubjectMaskOptions, 'holeArea' | 'holeSaliency'>): Uint8Array {
+export function cleanUp(
+  labels: Uint8Array,
+  saliency: Float32Array,
+  width: number,
+  height: number,
+  options: Pick<SubjectMaskOptions, 'holeArea' | 'holeSaliency'>,
+): Uint8Array {
   const n = width * height;
   const out = Uint8Array.from(labels);
   const parts = runComponents(out, width, height, true);
-  const partSalience = sumPerComponent(parts, Float32Array.from(saliency, (s) => (s >= 0.5 ? 1 : 0)), width);
+  const partSalience = sumPerComponent(
+    parts,
+    Float32Array.from(saliency, (s) => (s >= 0.5 ? 1 : 0)),
+    width,
+  );
   const largest = Math.max(0, ...parts.size);
   paint(out, parts, (c) => !(parts.size[c]! >= 0.1 * largest || partSalience[c]! >= 0.5 * parts.size[c]!), 0, width);
   const background = Uint8Array.from(out, (v) => 1 - v);
   const holes = runComponents(background, width, height, false);
   const holeSalience = sumPerComponent(holes, saliency, width);
-  paint(out, holes, (c) => !holes.border[c] && (holes.size[c]! < options.holeArea * n || holeSalience[c]! >= options.holeSaliency * holes.size[c]!), 1, width);
+  paint(
+    out,
+    holes,
+    (c) => !holes.border[c] && (holes.size[c]! < options.holeArea * n || holeSalience[c]! >= options.holeSaliency * holes.size[c]!),
+    1,
+    width,
+  );
   return out;
 }

@@ -28,9 +28,12 @@ export async function decodeUserMask(
   let data: Buffer;
   let info: OutputInfo;
   try {
-    const image = sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxPixels, pages: 1, page: 0 }).timeout({ seconds: limits.timeoutSeconds });
+    const image = sharp(bytes, { failOn: 'warning', limitInputPixels: limits.maxPixels, pages: 1, page: 0 }).timeout({
+      seconds: limits.timeoutSeconds,
+    });
     const meta = await image.metadata();
-    const upright = (meta.orientation ?? 1) >= 5 ? { w: meta.height ?? 0, h: meta.width ?? 0 } : { w: meta.width ?? 0, h: meta.height ?? 0 };
+    const upright =
+      (meta.orientation ?? 1) >= 5 ? { w: meta.height ?? 0, h: meta.width ?? 0 } : { w: meta.width ?? 0, h: meta.height ?? 0 };
     if (Math.abs(upright.w / upright.h / (width / height) - 1) > ASPECT_TOLERANCE) {
       throw new PipelineInputError(
         `the mask is ${upright.w}x${upright.h}, not the photo's proportions: draw it over the same photo (any resolution)`,
@@ -40,7 +43,9 @@ export async function decodeUserMask(
     // An alpha channel that is opaque everywhere says nothing: then the grey level is the mask.
     const alphaSays = stats !== undefined && stats.channels.at(-1)!.min < 255;
     let pipeline = image.rotate().resize(width, height, { fit: 'fill', kernel: 'linear' });
-    pipeline = alphaSays ? pipeline.extractChannel(stats.channels.length === 2 ? 1 : 3) : pipeline.flatten({ background: '#000' }).toColourspace('b-w');
+    pipeline = alphaSays
+      ? pipeline.extractChannel(stats.channels.length === 2 ? 1 : 3)
+      : pipeline.flatten({ background: '#000' }).toColourspace('b-w');
     ({ data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
   } catch (error) {
     if (error instanceof PipelineInputError) throw error;
@@ -59,7 +64,8 @@ export function boxPlane(box: SubjectBox, width: number, height: number): Float3
   const top = Math.floor(y0 * height);
   const bottom = Math.ceil(y1 * height);
   const out = new Float32Array(width * height);
-  for (let y = Math.max(0, top); y < Math.min(height, bottom); y++) out.fill(1, y * width + Math.max(0, left), y * width + Math.min(width, right));
+  for (let y = Math.max(0, top); y < Math.min(height, bottom); y++)
+    out.fill(1, y * width + Math.max(0, left), y * width + Math.min(width, right));
   return out;
 }
 

@@ -11,11 +11,7 @@ export interface ScaleShift {
  * weight is > 0 (all pixels when `weight` is absent). A source without variance gets scale 0
  * and the weighted mean of the target as shift; no pixel at all gives the identity.
  */
-export function fitScaleShift(
-  source: ArrayLike<number>,
-  target: ArrayLike<number>,
-  weight?: ArrayLike<number>,
-): ScaleShift {
+export function fitScaleShift(source: ArrayLike<number>, target: ArrayLike<number>, weight?: ArrayLike<number>): ScaleShift {
   let sw = 0;
   let sx = 0;
   let sy = 0;

@@ -21,4 +21,3 @@ export interface DepthMap {
    */
   photoPixel?: number;
 }
-

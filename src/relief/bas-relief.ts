@@ -146,7 +146,8 @@ function normalise(values: Float32Array, inside: Uint8Array): Float32Array {
   }
   const out = new Float32Array(values.length);
   const span = high - low;
-  for (let i = 0; i < values.length; i++) if (inside[i]) out[i] = span > 0 ? (values[i]! - low) / span : Math.min(1, Math.max(0, values[i]!));
+  for (let i = 0; i < values.length; i++)
+    if (inside[i]) out[i] = span > 0 ? (values[i]! - low) / span : Math.min(1, Math.max(0, values[i]!));
   return out;
 }
 
@@ -215,7 +216,14 @@ const ANCHOR = 1e-4;
  * The heights h minimising sum over inside neighbour pairs of (h[j] - h[i] - g)^2 + ANCHOR (h - anchor)^2:
  * coarse to fine, each level starting from the one below, upsampled.
  */
-export function integrate(gx: Float32Array, gy: Float32Array, inside: Uint8Array, cols: number, rows: number, anchor: Float32Array): Float32Array {
+export function integrate(
+  gx: Float32Array,
+  gy: Float32Array,
+  inside: Uint8Array,
+  cols: number,
+  rows: number,
+  anchor: Float32Array,
+): Float32Array {
   const levels: Level[] = [{ cols, rows, inside, gx, gy, anchor }];
   while (Math.max(levels.at(-1)!.cols, levels.at(-1)!.rows) > COARSEST) levels.push(coarser(levels.at(-1)!));
   let h: Float32Array = Float32Array.from(levels.at(-1)!.anchor);

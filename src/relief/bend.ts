@@ -124,7 +124,10 @@ export function sliceForBend(vertices: Vertices, triangles: Int32Array, x0: numb
     // Peel off the piece left of each plane in turn: the points at or left of it, in order.
     let rest = polygon.slice();
     for (let k = Math.floor(low) + 1; k < high; k++) {
-      fan(rest.filter((v) => slabOf(v) <= k), out);
+      fan(
+        rest.filter((v) => slabOf(v) <= k),
+        out,
+      );
       rest = rest.filter((v) => slabOf(v) >= k);
     }
     fan(rest, out);
@@ -267,7 +270,10 @@ export function closeSeam(solid: FlatSolid, atEnd: (v: number) => -1 | 0 | 1): F
     list.push(a, b, c);
   }
   // Each end's top and bottom vertices, by y.
-  const ends = { top: [new Map<number, number>(), new Map<number, number>()], bottom: [new Map<number, number>(), new Map<number, number>()] };
+  const ends = {
+    top: [new Map<number, number>(), new Map<number, number>()],
+    bottom: [new Map<number, number>(), new Map<number, number>()],
+  };
   for (let v = 0; v < count; v++) {
     const end = atEnd(v);
     if (end === 0) continue;
@@ -276,15 +282,15 @@ export function closeSeam(solid: FlatSolid, atEnd: (v: number) => -1 | 0 | 1): F
   const merged = Int32Array.from({ length: count }, (_, i) => i);
   for (const [at, left] of ends.bottom[0]!) {
     const right = ends.bottom[1]!.get(at);
-    if (right === undefined) throw new Error('relief: the ring\'s bottom ends do not match');
+    if (right === undefined) throw new Error("relief: the ring's bottom ends do not match");
     merged[right] = left;
   }
   const ys = [...ends.top[0]!.keys()].sort((a, b) => a - b);
-  if (ys.length !== ends.top[1]!.size) throw new Error('relief: the ring\'s top ends do not match');
+  if (ys.length !== ends.top[1]!.size) throw new Error("relief: the ring's top ends do not match");
   const L = ys.map((at) => ends.top[0]!.get(at)!);
   const R = ys.map((at) => {
     const v = ends.top[1]!.get(at);
-    if (v === undefined) throw new Error('relief: the ring\'s top ends do not match');
+    if (v === undefined) throw new Error("relief: the ring's top ends do not match");
     return v;
   });
   for (let i = 0; i < ys.length; i++) if (Math.abs(z(L[i]!) - z(R[i]!)) < 1e-9) merged[R[i]!] = L[i]!;
@@ -302,7 +308,7 @@ export function closeSeam(solid: FlatSolid, atEnd: (v: number) => -1 | 0 | 1): F
     if (t >= 0) splitEdge(list, t, tall, base, [short]);
     else {
       const back = findEdge(list, base, tall);
-      if (back < 0) throw new Error('relief: the ring\'s corner edge is missing');
+      if (back < 0) throw new Error("relief: the ring's corner edge is missing");
       splitEdge(list, back, base, tall, [short]);
     }
   }

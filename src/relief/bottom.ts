@@ -102,7 +102,7 @@ export function flatBottom(vertices: Vertices, topTriangles: Int32Array, fits?: 
     return true;
   };
 
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let v = 0; v < vertexCount; v++) {
       if (rim[v] || !dirty[v] || around[v]!.length === 0) continue;

@@ -146,8 +146,15 @@ function wallsAndBack(work: Work, width: number): void {
   const left = chain((v) => x(v) < EPS, y);
   const right = chain((v) => x(v) > width - EPS, y);
   const corners = [bottom[0], left[0], top[0], left.at(-1), bottom.at(-1), right[0], top.at(-1), right.at(-1)];
-  if (bottom.length < 3 || top.length < 3 || corners[0] !== corners[1] || corners[2] !== corners[3] || corners[4] !== corners[5] || corners[6] !== corners[7]) {
-    throw new Error('relief: the plate\'s back is not a rectangle');
+  if (
+    bottom.length < 3 ||
+    top.length < 3 ||
+    corners[0] !== corners[1] ||
+    corners[2] !== corners[3] ||
+    corners[4] !== corners[5] ||
+    corners[6] !== corners[7]
+  ) {
+    throw new Error("relief: the plate's back is not a rectangle");
   }
   const add = (a: number, b: number, c: number) => {
     // Facing down (the back's outside): clockwise seen from above.
@@ -232,7 +239,7 @@ function joinSeam(work: Work, width: number): Int32Array {
     const missing = ys[1 - side]![cls as 'b' | 't'].filter((y) => y > lo + EPS && y < hi - EPS);
     if (missing.length === 0) continue;
     if (ya > yb) missing.reverse();
-    if (changed.has(f)) throw new Error('relief: a triangle with two edges on the cylinder\'s seam');
+    if (changed.has(f)) throw new Error("relief: a triangle with two edges on the cylinder's seam");
     changed.add(f);
     // The fan a, m1, c; m1, m2, c; ...; mk, b, c over the new points along a -> b.
     const chain = [a];
@@ -253,10 +260,11 @@ function joinSeam(work: Work, width: number): Int32Array {
     for (const v of chain.slice(1, -1)) outline[side].set(matchKey(v), v);
   }
   const into = Int32Array.from({ length: p.length / 3 }, (_, i) => i);
-  if (outline[0].size !== outline[1].size) throw new Error(`relief: the cylinder's ends do not match (${outline[0].size} and ${outline[1].size} vertices)`);
+  if (outline[0].size !== outline[1].size)
+    throw new Error(`relief: the cylinder's ends do not match (${outline[0].size} and ${outline[1].size} vertices)`);
   for (const [k, far] of outline[1]) {
     const near = outline[0].get(k);
-    if (near === undefined) throw new Error('relief: the cylinder\'s ends do not match');
+    if (near === undefined) throw new Error("relief: the cylinder's ends do not match");
     into[far] = near;
     p[3 * near + 2] = (p[3 * near + 2]! + p[3 * far + 2]!) / 2;
   }

@@ -74,7 +74,13 @@ export interface ReliefOptions {
   minBlobArea?: number;
 }
 
-export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = { maxError: 0.03, maxTriangles: 1_000_000, maxMeshTriangles: 2_000_000, minSpacing: 0.05, minBlobArea: 0.25 };
+export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = {
+  maxError: 0.03,
+  maxTriangles: 1_000_000,
+  maxMeshTriangles: 2_000_000,
+  minSpacing: 0.05,
+  minBlobArea: 0.25,
+};
 
 /**
  * The detailed style's mesh: samples 0.1 mm apart (a resin printer's line, a quarter of an FDM
@@ -98,7 +104,11 @@ export const RELATIVE_ERROR = 0.01;
  * The mesh settings a relief of this map is built with: its style's defaults, the bound a share of
  * the height (never below DETAILED_MIN_ERROR in the detailed style), and the caller's own over them.
  */
-export function reliefSettings(map: Pick<DepthMap, 'lightness'>, params: Pick<ReliefParams, 'heightRelief' | 'reliefStyle'>, options: ReliefOptions = {}): Required<ReliefOptions> {
+export function reliefSettings(
+  map: Pick<DepthMap, 'lightness'>,
+  params: Pick<ReliefParams, 'heightRelief' | 'reliefStyle'>,
+  options: ReliefOptions = {},
+): Required<ReliefOptions> {
   const detailed = isDetailed(map, params);
   const defaults = detailed ? DETAILED_RELIEF_OPTIONS : DEFAULT_RELIEF_OPTIONS;
   const relative = Math.min(defaults.maxError, RELATIVE_ERROR * params.heightRelief);
@@ -174,7 +184,8 @@ function areaWeights(sourceLength: number, outputLength: number): AxisWeights {
 function resample(plane: Float32Array, planeWidth: number, rect: Rect, cols: number, rows: number, times?: Float32Array): Float32Array {
   const out = new Float32Array(cols * rows);
   if (cols === rect.w && rows === rect.h && !times) {
-    for (let y = 0; y < rows; y++) out.set(plane.subarray((rect.y + y) * planeWidth + rect.x, (rect.y + y) * planeWidth + rect.x + cols), y * cols);
+    for (let y = 0; y < rows; y++)
+      out.set(plane.subarray((rect.y + y) * planeWidth + rect.x, (rect.y + y) * planeWidth + rect.x + cols), y * cols);
     return out;
   }
   const wx = areaWeights(rect.w, cols);
@@ -402,15 +413,22 @@ export function heightField(map: DepthMap, params: ReliefParams, options: Requir
   const span = high - low;
   // Stretched to 0..1 over the region; a flat region keeps its depth.
   for (let i = 0; i < n; i++) if (inside[i]) depth[i] = span > 0 ? (depth[i]! - low) / span : Math.min(1, Math.max(0, depth[i]!));
-  const shaped = basRelief({ cols, rows, depth, inside, mmPerSample }, {
-    detail: params.reliefDetail ?? RELIEF_DETAIL,
-    smooth: params.reliefSmooth ?? RELIEF_SMOOTH,
-    boost: !lightness,
-  });
+  const shaped = basRelief(
+    { cols, rows, depth, inside, mmPerSample },
+    {
+      detail: params.reliefDetail ?? RELIEF_DETAIL,
+      smooth: params.reliefSmooth ?? RELIEF_SMOOTH,
+      boost: !lightness,
+    },
+  );
   const { thicknessBase, heightRelief } = params;
   if (lightness) {
     const photoPixelMm = mmPerPixel * (map.photoPixel ?? 1);
-    carveDetail(shaped, { cols, rows, inside, mmPerSample, lightness, shape: shaped, heightRelief, photoPixelMm }, params.detailHeight ?? DETAIL_HEIGHT);
+    carveDetail(
+      shaped,
+      { cols, rows, inside, mmPerSample, lightness, shape: shaped, heightRelief, photoPixelMm },
+      params.detailHeight ?? DETAIL_HEIGHT,
+    );
   }
   const z = new Float32Array(n);
   const engrave = params.sculpmode === 'engrave';

@@ -43,7 +43,14 @@ export function buildRelief(map: DepthMap, params: ReliefParams, options: Relief
   if (!(settings.maxError > 0)) throw new RangeError(`maxError must be positive, got ${settings.maxError}`);
   if (!(settings.minSpacing >= 0)) throw new RangeError(`minSpacing must be 0 or more, got ${settings.minSpacing}`);
   const hf = heightField(map, params, settings);
-  const { mesh, stats } = buildSolid(hf, params.width, settings.maxError, settings.maxTriangles, settings.maxMeshTriangles, params.reliefBend ?? 0);
+  const { mesh, stats } = buildSolid(
+    hf,
+    params.width,
+    settings.maxError,
+    settings.maxTriangles,
+    settings.maxMeshTriangles,
+    params.reliefBend ?? 0,
+  );
   return {
     mesh,
     stats: {

@@ -105,7 +105,12 @@ export async function lithophaneLightness(
  * The map's pixels are the samples, laid out as heightField does (square: the corners at 0 and
  * `width` mm; circle: the disc of radius (cols - 1) / 2 - 0.5 samples is `width` mm across).
  */
-export function lithophaneMap(cols: number, rows: number, light: Float32Array, params: Pick<LithophaneParams, 'width' | 'shapeBase' | 'lithoFrame' | 'lithoShape'>): DepthMap {
+export function lithophaneMap(
+  cols: number,
+  rows: number,
+  light: Float32Array,
+  params: Pick<LithophaneParams, 'width' | 'shapeBase' | 'lithoFrame' | 'lithoShape'>,
+): DepthMap {
   const depth = new Float32Array(cols * rows);
   for (let i = 0; i < depth.length; i++) depth[i] = 1 - light[i]!;
   const frame = params.lithoFrame;
@@ -114,7 +119,8 @@ export function lithophaneMap(cols: number, rows: number, light: Float32Array, p
       const centre = (cols - 1) / 2;
       const mm = params.width / (2 * (centre - 0.5));
       const inner = params.width / 2 - frame;
-      for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) if (Math.hypot(x - centre, y - centre) * mm > inner) depth[y * cols + x] = 1;
+      for (let y = 0; y < rows; y++)
+        for (let x = 0; x < cols; x++) if (Math.hypot(x - centre, y - centre) * mm > inner) depth[y * cols + x] = 1;
     } else {
       const mm = params.width / (cols - 1);
       const right = (cols - 1) * mm - frame;
@@ -143,15 +149,25 @@ function curveAngle(params: Pick<LithophaneParams, 'lithoShape' | 'lithoAngle'>)
  * The closed lithophane mesh of a photo: lithoMin thick at its lightest, lithoMax at its darkest and
  * frame; flat, or bent into an arc or a cylinder (curve.ts) standing on its edge.
  */
-export async function buildLithophane(input: Uint8Array, params: LithophaneParams, limits?: DecodeLimits, options: ReliefOptions = {}): Promise<Relief> {
-  if (!(params.lithoMax > params.lithoMin && params.lithoMin > 0)) throw new RangeError(`litho_max (${params.lithoMax}) must be more than litho_min (${params.lithoMin}) > 0`);
+export async function buildLithophane(
+  input: Uint8Array,
+  params: LithophaneParams,
+  limits?: DecodeLimits,
+  options: ReliefOptions = {},
+): Promise<Relief> {
+  if (!(params.lithoMax > params.lithoMin && params.lithoMin > 0))
+    throw new RangeError(`litho_max (${params.lithoMax}) must be more than litho_min (${params.lithoMin}) > 0`);
   if (!(params.lithoFrame >= 0)) throw new RangeError(`litho_frame must be 0 or more, got ${params.lithoFrame}`);
   const angle = curveAngle(params);
   if (angle !== undefined) {
-    if (params.shapeBase !== 'square') throw new RangeError(`a ${params.lithoShape} lithophane is a rectangle bent: shape_base must be square`);
+    if (params.shapeBase !== 'square')
+      throw new RangeError(`a ${params.lithoShape} lithophane is a rectangle bent: shape_base must be square`);
     // The create-task schema asks for a radius of twice litho_max; under litho_max the wall would turn inside out.
     const radius = curveRadius(params.width, angle);
-    if (!(radius > params.lithoMax)) throw new RangeError(`a ${params.lithoShape} of width ${params.width} mm has a radius of ${radius.toFixed(2)} mm, not more than litho_max (${params.lithoMax} mm)`);
+    if (!(radius > params.lithoMax))
+      throw new RangeError(
+        `a ${params.lithoShape} of width ${params.width} mm has a radius of ${radius.toFixed(2)} mm, not more than litho_max (${params.lithoMax} mm)`,
+      );
   }
   const { cols, rows, lightness: light } = await lithophaneLightness(input, params, limits);
   if (params.lithoShape === 'cylinder') {
@@ -159,16 +175,20 @@ export async function buildLithophane(input: Uint8Array, params: LithophaneParam
     for (let y = 0; y < rows; y++) light[y * cols] = light[y * cols + cols - 1] = (light[y * cols]! + light[y * cols + cols - 1]!) / 2;
   }
   const map = lithophaneMap(cols, rows, light, params);
-  const flat = buildRelief(map, {
-    heightRelief: params.lithoMax - params.lithoMin,
-    thicknessBase: params.lithoMin,
-    sculpmode: 'emboss',
-    reliefDetail: 0,
-    reliefSmooth: 0,
-    minFeature: 0,
-    shapeBase: params.shapeBase,
-    width: params.width,
-  }, options);
+  const flat = buildRelief(
+    map,
+    {
+      heightRelief: params.lithoMax - params.lithoMin,
+      thicknessBase: params.lithoMin,
+      sculpmode: 'emboss',
+      reliefDetail: 0,
+      reliefSmooth: 0,
+      minFeature: 0,
+      shapeBase: params.shapeBase,
+      width: params.width,
+    },
+    options,
+  );
   if (angle === undefined) return flat;
 
   const { top, bottom } = flat.stats.triangles;

@@ -92,11 +92,18 @@ export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Arr
   // Across a step of the depth the edge is kept, turned the depth's way: the step wins, and stays crisp.
   const toSlope = grid.heightRelief / mmPerSample;
   const shape = grid.shape;
-  forEachPair(inside, cols, rows, (i, j, g) => {
-    const step = (shape[j]! - shape[i]!) * toSlope;
-    const w = (step * step) / (step * step + STEP_SLOPE * STEP_SLOPE);
-    g[i] = g[i]! * (1 - w) + Math.abs(g[i]!) * Math.sign(step) * w;
-  }, gx, gy);
+  forEachPair(
+    inside,
+    cols,
+    rows,
+    (i, j, g) => {
+      const step = (shape[j]! - shape[i]!) * toSlope;
+      const w = (step * step) / (step * step + STEP_SLOPE * STEP_SLOPE);
+      g[i] = g[i]! * (1 - w) + Math.abs(g[i]!) * Math.sign(step) * w;
+    },
+    gx,
+    gy,
+  );
   const heights = integrate(gx, gy, inside, cols, rows, new Float32Array(n));
   const drift = maskedBlur(heights, inside, cols, rows, LOW_CUT_MM / mmPerSample);
   const sorted = new Float32Array(n);
@@ -124,7 +131,14 @@ export function photoDetail(grid: PhotoDetailGrid, heightMm: number): Float32Arr
  * Calls visit(i, j, g) for each pair of inside neighbours: j the right one with g = gx, then j the
  * one below with g = gy.
  */
-function forEachPair(inside: Uint8Array, cols: number, rows: number, visit: (i: number, j: number, g: Float32Array) => void, gx: Float32Array, gy: Float32Array): void {
+function forEachPair(
+  inside: Uint8Array,
+  cols: number,
+  rows: number,
+  visit: (i: number, j: number, g: Float32Array) => void,
+  gx: Float32Array,
+  gy: Float32Array,
+): void {
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < cols; x++) {
       const i = y * cols + x;

@@ -145,7 +145,8 @@ export class PlanePyramid {
     this.tilesAcross = Math.ceil(cols / TILE);
     this.tiles = new Float32Array(this.tilesAcross * Math.ceil(rows / TILE) * TILE * TILE);
     for (let y = 0; y < rows; y++) {
-      for (let x = 0; x < cols; x += TILE) this.tiles.set(heights.subarray(y * cols + x, y * cols + Math.min(cols, x + TILE)), this.index(x, y));
+      for (let x = 0; x < cols; x += TILE)
+        this.tiles.set(heights.subarray(y * cols + x, y * cols + Math.min(cols, x + TILE)), this.index(x, y));
     }
     this.buildLeaves(heights);
     while (this.across[this.across.length - 1]! > 1 || this.down[this.down.length - 1]! > 1) this.buildParents();
@@ -153,7 +154,9 @@ export class PlanePyramid {
 
   /** Where sample (x, y) is in `tiles`. */
   private index(x: number, y: number): number {
-    return (((y >> TILE_BITS) * this.tilesAcross + (x >> TILE_BITS)) << (2 * TILE_BITS)) | ((y & (TILE - 1)) << TILE_BITS) | (x & (TILE - 1));
+    return (
+      (((y >> TILE_BITS) * this.tilesAcross + (x >> TILE_BITS)) << (2 * TILE_BITS)) | ((y & (TILE - 1)) << TILE_BITS) | (x & (TILE - 1))
+    );
   }
 
   /** The height of sample (x, y). */
@@ -277,7 +280,10 @@ export class PlanePyramid {
             const y0 = cy * size;
             const x1 = Math.min(this.cols, x0 + size) - 1;
             const y1 = Math.min(this.rows, y0 + size) - 1;
-            worst = Math.max(worst, children[c + 3]! + spread(p0 - children[c]!, px - children[c + 1]!, py - children[c + 2]!, x0, y0, x1, y1));
+            worst = Math.max(
+              worst,
+              children[c + 3]! + spread(p0 - children[c]!, px - children[c + 1]!, py - children[c + 2]!, x0, y0, x1, y1),
+            );
           }
         }
         const i = 4 * (by * across + bx);
@@ -324,7 +330,7 @@ export class PlanePyramid {
   private pushCover(t: TriangleQuery): number {
     const extent = Math.max(t.maxX - t.minX, t.maxY - t.minY) + 1;
     let level = 0;
-    while ((LEAF << level) < extent && level < this.across.length - 1) level++;
+    while (LEAF << level < extent && level < this.across.length - 1) level++;
     const size = LEAF << level;
     let top = 0;
     for (let by = Math.floor(t.minY / size); by <= Math.floor(t.maxY / size); by++) {
@@ -337,7 +343,9 @@ export class PlanePyramid {
   private scanBlock(t: TriangleQuery, x0: number, y0: number, out: WorstSample): void {
     const { tiles, cols } = this;
     const { a, b, c, pc, px, py } = t;
-    const a0 = a[0]!, a1 = a[1]!, a2 = a[2]!;
+    const a0 = a[0]!,
+      a1 = a[1]!,
+      a2 = a[2]!;
     const x1 = Math.min(cols, x0 + LEAF);
     const y1 = Math.min(this.rows, y0 + LEAF);
     let worst = out.error;
@@ -416,7 +424,8 @@ export class PlanePyramid {
     const kind = this.kinds[level]![b]!;
     const blocks = this.blocks[level]!;
     const i = 4 * b;
-    let bound = kind & HAS_INSIDE ? blocks[i + 3]! + spread(t.pc - blocks[i]!, t.px - blocks[i + 1]!, t.py - blocks[i + 2]!, x0, y0, x1, y1) : 0;
+    let bound =
+      kind & HAS_INSIDE ? blocks[i + 3]! + spread(t.pc - blocks[i]!, t.px - blocks[i + 1]!, t.py - blocks[i + 2]!, x0, y0, x1, y1) : 0;
     if (kind & HAS_OUTSIDE) bound = Math.max(bound, spread(t.pc - this.outside, t.px, t.py, x0, y0, x1, y1) + SLACK);
     if (top === this.stackLevel.length) this.grow();
     this.stackLevel[top] = level;
@@ -452,7 +461,7 @@ export class PlanePyramid {
       else if (r2 < 0) continue;
       const base = pc + py * y;
       // Tile by tile along the row: within a tile, sample x is at row + x.
-      for (let x = from; x <= to; ) {
+      for (let x = from; x <= to;) {
         const end = Math.min(to, x | (TILE - 1));
         const row = this.index(x, y) - x;
         for (; x <= end; x++) {

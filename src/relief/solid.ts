@@ -49,7 +49,14 @@ function boundaryEdges(triangles: Int32Array, rim: Uint8Array, vertexCount: numb
  * image's top row is at the largest Y (the relief reads right way round from above). With `bend`
  * (degrees, relief_bend), bent around the vertical axis and standing (bend.ts).
  */
-export function buildSolid(hf: HeightField, width: number, maxError: number, maxTriangles = Infinity, maxMeshTriangles = Infinity, bend = 0): { mesh: ReliefMesh; stats: SolidStats } {
+export function buildSolid(
+  hf: HeightField,
+  width: number,
+  maxError: number,
+  maxTriangles = Infinity,
+  maxMeshTriangles = Infinity,
+  bend = 0,
+): { mesh: ReliefMesh; stats: SolidStats } {
   // The top's budget leaves room for a plate's walls and bottom (at most 3 per border step), so a
   // plate fits and only a cut-out's long outline can go over; never less than half the limit.
   const topBudget = Math.min(maxTriangles, Math.max(Math.floor(maxMeshTriangles / 2), maxMeshTriangles - 6 * (hf.cols + hf.rows)));
@@ -62,7 +69,12 @@ export function buildSolid(hf: HeightField, width: number, maxError: number, max
     const { minX, maxX } = extentX(vertices);
     let thickness = 0;
     for (let v = 0; v < vertices.count; v++) thickness = Math.max(thickness, vertices.z[v]!);
-    plan = bendPlan(width, bend, thickness, hf.inside.every((inside) => inside === 1));
+    plan = bendPlan(
+      width,
+      bend,
+      thickness,
+      hf.inside.every((inside) => inside === 1),
+    );
     topTriangles = sliceForBend(vertices, topTriangles, minX, maxX, plan.slabs);
     if (plan.seam) topTriangles = prepareSeam(vertices, topTriangles, minX, maxX);
     fits = withinSlab(vertices, minX, maxX, plan.slabs);
@@ -103,7 +115,8 @@ export function buildSolid(hf: HeightField, width: number, maxError: number, max
   for (let e = 0; e < topEdges.length; e += 2) {
     const a = topEdges[e]!;
     const b = topEdges[e + 1]!;
-    if (!bottomEdges.has(a * count + b) || bottomOf[a]! < 0 || bottomOf[b]! < 0) throw new Error('relief: the bottom outline does not match the top outline');
+    if (!bottomEdges.has(a * count + b) || bottomOf[a]! < 0 || bottomOf[b]! < 0)
+      throw new Error('relief: the bottom outline does not match the top outline');
     const a0 = bottomOf[a]!;
     const b0 = bottomOf[b]!;
     walls.set([b, a, a0, b, a0, b0], 3 * e);
@@ -111,7 +124,8 @@ export function buildSolid(hf: HeightField, width: number, maxError: number, max
 
   const { minX, maxX, maxY } = extentX(vertices);
   const scale = width / (maxX - minX);
-  if (plan) return bentSolid({ gx, gy, z, count, minX, maxX, maxY, scale, bottomOf, bottomCount }, [topTriangles, bottom, walls], plan, top.error);
+  if (plan)
+    return bentSolid({ gx, gy, z, count, minX, maxX, maxY, scale, bottomOf, bottomCount }, [topTriangles, bottom, walls], plan, top.error);
   const positions = new Float32Array((count + bottomCount) * 3);
   for (let v = 0; v < count; v++) {
     positions[3 * v] = (gx[v]! - minX) * scale;
@@ -169,7 +183,12 @@ interface Layout {
 }
 
 /** The solid laid out flat in float64 millimetres, its ring's seam closed, then bent (bend.ts). */
-function bentSolid(layout: Layout, [top, bottom, walls]: Int32Array[], plan: BendPlan, error: number): { mesh: ReliefMesh; stats: SolidStats } {
+function bentSolid(
+  layout: Layout,
+  [top, bottom, walls]: Int32Array[],
+  plan: BendPlan,
+  error: number,
+): { mesh: ReliefMesh; stats: SolidStats } {
   const { gx, gy, z, count, minX, maxX, maxY, scale, bottomOf, bottomCount } = layout;
   const flat = new Float64Array((count + bottomCount) * 3);
   const end = new Int8Array(count + bottomCount);

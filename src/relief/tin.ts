@@ -287,7 +287,19 @@ class GreedyTin {
     const b = triangles[e1]!;
     const c = triangles[e2]!;
     const d = triangles[f2]!;
-    if (!inCircle(coords[2 * a]!, coords[2 * a + 1]!, coords[2 * b]!, coords[2 * b + 1]!, coords[2 * c]!, coords[2 * c + 1]!, coords[2 * d]!, coords[2 * d + 1]!)) return;
+    if (
+      !inCircle(
+        coords[2 * a]!,
+        coords[2 * a + 1]!,
+        coords[2 * b]!,
+        coords[2 * b + 1]!,
+        coords[2 * c]!,
+        coords[2 * c + 1]!,
+        coords[2 * d]!,
+        coords[2 * d + 1]!,
+      )
+    )
+      return;
     const twinBC = this.twins[e1]!;
     const twinCA = this.twins[e2]!;
     const twinAD = this.twins[f1]!;
@@ -346,7 +358,14 @@ class GreedyTin {
  * the height, if any, that marks samples outside the region (they are searched apart).
  * `maxTriangles` stops the refinement early: the error is then what it reached.
  */
-export function refineTin(heights: Float32Array, cols: number, rows: number, maxError: number, outside = Number.NaN, maxTriangles = Infinity): Tin {
+export function refineTin(
+  heights: Float32Array,
+  cols: number,
+  rows: number,
+  maxError: number,
+  outside = Number.NaN,
+  maxTriangles = Infinity,
+): Tin {
   const tin = new GreedyTin(cols, rows, new PlanePyramid(heights, cols, rows, outside), maxError);
   while (tin.worstQueued > maxError && tin.triangleCount < maxTriangles) tin.refine();
 

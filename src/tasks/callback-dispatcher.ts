@@ -2,7 +2,16 @@
 // backoff and jitter for about an hour. Deliveries live in the store, so a restart resumes them;
 // delivery is at least once (a crash after the POST and before the record repeats it).
 import type { Logger } from 'pino';
-import { noMetrics, type BlobStore, type CallbackDelivery, type CallbackStore, type ClientStore, type Metrics, type OutboundFetch, type TaskStore } from './ports.js';
+import {
+  noMetrics,
+  type BlobStore,
+  type CallbackDelivery,
+  type CallbackStore,
+  type ClientStore,
+  type Metrics,
+  type OutboundFetch,
+  type TaskStore,
+} from './ports.js';
 import { signCallback, SIGNATURE_HEADER } from '../contract/callback-signature.js';
 import { taskQueryBody } from './task-view.js';
 
@@ -127,7 +136,13 @@ export class CallbackDispatcher {
       return;
     }
     const body = JSON.stringify(await taskQueryBody(task, blobs, baseUrl));
-    const error = await post(this.options.fetch, delivery.url, body, signCallback(client.callbackKey, body), this.options.requestTimeoutMs ?? 10_000);
+    const error = await post(
+      this.options.fetch,
+      delivery.url,
+      body,
+      signCallback(client.callbackKey, body),
+      this.options.requestTimeoutMs ?? 10_000,
+    );
     if (error === undefined) {
       await callbacks.markDelivered(delivery.id, Date.now());
       metrics.callbackAttempt('delivered');

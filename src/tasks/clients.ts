@@ -76,7 +76,8 @@ class CheckGate {
 
   async run<T>(check: () => Promise<T>): Promise<T> {
     if (this.running >= CHECKS_AT_ONCE) {
-      if (this.waiting.length >= CHECKS_WAITING) throw new ApiError(Errors.rateLimited, 'too many sign-ins at once: retry in a second', { headers: { 'retry-after': '1' } });
+      if (this.waiting.length >= CHECKS_WAITING)
+        throw new ApiError(Errors.rateLimited, 'too many sign-ins at once: retry in a second', { headers: { 'retry-after': '1' } });
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;

@@ -48,7 +48,11 @@ export interface TaskStore {
 }
 
 /** What insertWithinQuota decided: the credits it took, or why not (`balance`: the client's, when too low). */
-export type Admission = { accepted: true; credits: number } | { accepted: false; reason: 'quota' } | { accepted: false; reason: 'storage' } | { accepted: false; reason: 'balance'; balance: number };
+export type Admission =
+  | { accepted: true; credits: number }
+  | { accepted: false; reason: 'quota' }
+  | { accepted: false; reason: 'storage' }
+  | { accepted: false; reason: 'balance'; balance: number };
 
 /** Disk a new task's result needs (`reserve`), and what the disk has for results (`free`), in bytes. */
 export interface RoomCheck {
@@ -60,7 +64,8 @@ export interface RoomCheck {
  * A success names the depth model that made the map (query-task's `depth_model`) and, for a
  * relief, what its mesh is (query-task's `mesh`).
  */
-export type TaskOutcome = { state: 'success'; resultKey: string; depthModel: string; mesh?: MeshSummary } | { state: 'failed'; error: string };
+export type TaskOutcome =
+  { state: 'success'; resultKey: string; depthModel: string; mesh?: MeshSummary } | { state: 'failed'; error: string };
 
 export interface Client {
   id: string;

@@ -49,7 +49,12 @@ export class Reconciler {
 
   runOnce(): Promise<void> {
     this.running ??= this.pass()
-      .catch((error: unknown) => this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconciling the queue with the database failed; trying again later'))
+      .catch((error: unknown) =>
+        this.options.log.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'reconciling the queue with the database failed; trying again later',
+        ),
+      )
       .finally(() => {
         this.running = undefined;
       });
@@ -68,6 +73,7 @@ export class Reconciler {
       if (await queue.requeue(task.id)) requeued.push(task.id);
     }
     await finished();
-    if (requeued.length > 0) log.warn({ count: requeued.length, taskIds: requeued.slice(0, 20) }, 'unfinished tasks the queue did not hold were queued again');
+    if (requeued.length > 0)
+      log.warn({ count: requeued.length, taskIds: requeued.slice(0, 20) }, 'unfinished tasks the queue did not hold were queued again');
   }
 }

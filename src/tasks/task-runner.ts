@@ -57,7 +57,9 @@ export class TaskRunner {
     // The lease: while this process works on the task it says so, so a reconciler elsewhere does
     // not queue it again after Redis lost its job. A renewal that fails is only logged.
     const lease = setInterval(() => {
-      tasks.setState(taskId, 'processing').catch((error: unknown) => log.debug({ taskId, err: error instanceof Error ? error.message : String(error) }, 'lease not renewed'));
+      tasks
+        .setState(taskId, 'processing')
+        .catch((error: unknown) => log.debug({ taskId, err: error instanceof Error ? error.message : String(error) }, 'lease not renewed'));
     }, TASK_LEASE_MS / 3);
     try {
       await this.work(task, kind);
@@ -116,9 +118,11 @@ export class TaskRunner {
     const write = (value: number) => {
       if (value <= last) return;
       last = value;
-      writes = writes.then(() => this.options.tasks.setProgress(taskId, value)).catch((error: unknown) => {
-        this.options.log.debug({ taskId, err: error instanceof Error ? error.message : String(error) }, 'progress not recorded');
-      });
+      writes = writes
+        .then(() => this.options.tasks.setProgress(taskId, value))
+        .catch((error: unknown) => {
+          this.options.log.debug({ taskId, err: error instanceof Error ? error.message : String(error) }, 'progress not recorded');
+        });
     };
     write(PROGRESS_STARTED);
     return { report: (stage: StageReport) => write(progressOf(kind, stage)), settled: () => writes };
@@ -133,7 +137,10 @@ export class TaskRunner {
       } catch (error) {
         const delay = delays[attempt];
         if (!(error instanceof TransientError) || delay === undefined) throw error;
-        this.options.log.warn({ taskId, err: error.message, attempt: attempt + 1, retryInMs: delay }, `storage unavailable while ${what}; trying again`);
+        this.options.log.warn(
+          { taskId, err: error.message, attempt: attempt + 1, retryInMs: delay },
+          `storage unavailable while ${what}; trying again`,
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -155,7 +162,8 @@ export class TaskRunner {
           countEnded(this.options.metrics, task, outcome.state);
           this.options.onFinished?.(taskId);
         }
-        if (attempt > 0) this.options.log.warn({ taskId, attempts: attempt + 1 }, 'the end of the task was recorded after the store came back');
+        if (attempt > 0)
+          this.options.log.warn({ taskId, attempts: attempt + 1 }, 'the end of the task was recorded after the store came back');
         return;
       } catch (error) {
         const err = error instanceof Error ? error.message : String(error);
@@ -165,7 +173,10 @@ export class TaskRunner {
           this.options.log.error({ taskId, err, attempts: attempt + 1 }, 'could not record the end of the task; leaving it to the queue');
           throw error;
         }
-        this.options.log.warn({ taskId, err, attempt: attempt + 1, retryInMs: delay }, 'could not record the end of the task; trying again');
+        this.options.log.warn(
+          { taskId, err, attempt: attempt + 1, retryInMs: delay },
+          'could not record the end of the task; trying again',
+        );
         await this.pause(delay);
       }
     }

@@ -72,16 +72,23 @@ export class TaskService {
       });
     }
     if (!admission.accepted) {
-      throw new ApiError(Errors.insufficientBalance, `insufficient balance: this task costs ${cost} credits and ${admission.balance} are left (the operator adds some with \`depthmill clients credit ${clientId} <n>\`)`, {
-        data: { totalBalance: admission.balance, cost },
-      });
+      throw new ApiError(
+        Errors.insufficientBalance,
+        `insufficient balance: this task costs ${cost} credits and ${admission.balance} are left (the operator adds some with \`depthmill clients credit ${clientId} <n>\`)`,
+        {
+          data: { totalBalance: admission.balance, cost },
+        },
+      );
     }
     if (admission.credits > 0) this.metrics.creditsSpent(kind, admission.credits);
     try {
       if (task.maskKey) await blobs.put(task.maskKey, inputs.mask!, inputs.maskType ?? 'application/octet-stream');
       await blobs.put(task.inputKey, inputs.image, inputs.imageType);
     } catch (error) {
-      await tasks.removeUnacknowledged(id).then(() => countRefund(this.metrics, { params, credits: admission.credits }), () => undefined);
+      await tasks.removeUnacknowledged(id).then(
+        () => countRefund(this.metrics, { params, credits: admission.credits }),
+        () => undefined,
+      );
       await Promise.all([blobs.delete(task.inputKey), task.maskKey ? blobs.delete(task.maskKey) : undefined]).catch(() => undefined);
       refuseWhenFull(error);
     }
@@ -101,9 +108,13 @@ export class TaskService {
       return (await tasks.get(id))!;
     }
     if (task.expiredAt !== undefined) {
-      throw new ApiError(Errors.taskExpired, `task expired: its files were deleted on ${new Date(task.expiredAt).toISOString()} (results are kept ${this.options.retentionHours} hours)`, {
-        data: { task_id: task.id, state: task.state },
-      });
+      throw new ApiError(
+        Errors.taskExpired,
+        `task expired: its files were deleted on ${new Date(task.expiredAt).toISOString()} (results are kept ${this.options.retentionHours} hours)`,
+        {
+          data: { task_id: task.id, state: task.state },
+        },
+      );
     }
     return task;
   }

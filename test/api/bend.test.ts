@@ -28,8 +28,12 @@ afterAll(async () => {
 function rippleDepthPng(): Promise<Buffer> {
   const [width, height] = [300, 200];
   const values = new Uint16Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) values[y * width + x] = Math.round((0.5 + 0.4 * Math.sin(x / 11) * Math.cos(y / 13)) * 65535);
-  return sharp(values, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) values[y * width + x] = Math.round((0.5 + 0.4 * Math.sin(x / 11) * Math.cos(y / 13)) * 65535);
+  return sharp(values, { raw: { width, height, channels: 1 } })
+    .toColourspace('grey16')
+    .png()
+    .toBuffer();
 }
 
 describe('relief_bend (beyond Hitem3D)', () => {
@@ -43,7 +47,9 @@ describe('relief_bend (beyond Hitem3D)', () => {
     const path = writeTemp('bent.stl', (await download(done.body.data.url!)).bytes);
     const report = admesh(path);
     expect(report.parts).toBe(1);
-    expect([report.disconnectedFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0]);
+    expect([report.disconnectedFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
     // 60 mm of base on a quarter circle of radius 38.2 mm: a chord of 54 mm and more (the face is
     // outside it); the photo's 3:2 stands 40 mm tall.
     const info = slicerInfo(path);
@@ -55,7 +61,14 @@ describe('relief_bend (beyond Hitem3D)', () => {
   });
 
   it('goes through the SDK as createTask({ reliefBend }): a depth map bent into a ring, a 3MF PrusaSlicer reads as one manifold part', async () => {
-    const taskId = await sdk.createTask({ depthMap: await rippleDepthPng(), depthMapFilename: 'ripple.png', format: '3mf', width: 50, reliefBend: -360, rmbg: false });
+    const taskId = await sdk.createTask({
+      depthMap: await rippleDepthPng(),
+      depthMapFilename: 'ripple.png',
+      format: '3mf',
+      width: 50,
+      reliefBend: -360,
+      rmbg: false,
+    });
     const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
     expect(task.mesh).toMatchObject({ shells: 1 });
     const info = slicerInfo(writeTemp('ring.3mf', Buffer.from(await sdk.download(task))));
@@ -75,7 +88,10 @@ describe('relief_bend (beyond Hitem3D)', () => {
       [{ format: '3', relief_bend: '-400' }, /relief_bend must be a number from -360 to 360/],
       [{ format: '3', relief_bend: '--90' }, /relief_bend must be a number from -360 to 360/],
       [{ format: '3', relief_bend: '9e1' }, /relief_bend must be a number/],
-      [{ format: '3', width: '20', thickness_base: '5', relief_bend: '-360' }, /relief_bend bends inward tighter than the relief is thick: .* at most 156\.9 degrees/],
+      [
+        { format: '3', width: '20', thickness_base: '5', relief_bend: '-360' },
+        /relief_bend bends inward tighter than the relief is thick: .* at most 156\.9 degrees/,
+      ],
     ];
     for (const [fields, message] of cases) {
       const answer = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
@@ -83,7 +99,10 @@ describe('relief_bend (beyond Hitem3D)', () => {
       expect(answer.body.msg).toMatch(message);
     }
     // 0 is no bend: accepted with any format and with a lithophane.
-    const accepted: Record<string, string>[] = [{ format: '2', relief_bend: '0' }, { format: '3', relief_mode: 'lithophane', relief_bend: '0' }];
+    const accepted: Record<string, string>[] = [
+      { format: '2', relief_bend: '0' },
+      { format: '3', relief_mode: 'lithophane', relief_bend: '0' },
+    ];
     for (const fields of accepted) {
       const answer = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
       expect([JSON.stringify(fields), answer.body.code]).toEqual([JSON.stringify(fields), 200]);

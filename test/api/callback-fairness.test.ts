@@ -39,13 +39,18 @@ describe('callbacks of several clients', () => {
     const slowToken = await token(server.url, slow.clientId, slow.clientSecret);
     const ids: string[] = [];
     for (let i = 0; i < DEAD_TASKS; i++) {
-      const created = await createTask(server.url, slowToken, form({ format: '1', callback_url: `${dead.url}/hook/${i}` }, [{ bytes: BROKEN }]));
+      const created = await createTask(
+        server.url,
+        slowToken,
+        form({ format: '1', callback_url: `${dead.url}/hook/${i}` }, [{ bytes: BROKEN }]),
+      );
       expect(created.body.code, created.body.msg).toBe(200);
       ids.push(created.body.data.task_id);
     }
     for (const id of ids) expect((await waitForTask(server.url, slowToken, id)).body.data.state).toBe('failed');
     // The dead endpoint is being tried now: its POSTs hang.
-    for (const deadline = Date.now() + 10_000; hanging === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const deadline = Date.now() + 10_000; hanging === 0 && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(hanging).toBeGreaterThan(0);
 
     const other = createClientCredentials(server.dataDir, 'live-endpoint');
@@ -57,7 +62,8 @@ describe('callbacks of several clients', () => {
     expect(ended.body.data.state).toBe('failed');
 
     // Promptly: a wait behind the dead endpoint's batches took 10 s per 20 of its callbacks.
-    for (const deadline = endedAt + 30_000; delivered.length === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const deadline = endedAt + 30_000; delivered.length === 0 && Date.now() < deadline;)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(delivered).toHaveLength(1);
     expect(JSON.parse(delivered[0]!.body)).toMatchObject({ code: 5001001, data: { task_id: created.body.data.task_id, state: 'failed' } });
     expect(delivered[0]!.at - endedAt).toBeLessThan(5_000);

@@ -41,7 +41,7 @@ function extents(stl: Buffer): [number, number, number] {
 }
 
 describe('litho_shape and litho_angle (beyond Hitem3D)', () => {
-  it('makes a 100 mm cylinder: one closed part, a tube width / π across standing the photo\'s height', async () => {
+  it("makes a 100 mm cylinder: one closed part, a tube width / π across standing the photo's height", async () => {
     const fields = { format: '3', relief_mode: 'lithophane', litho_shape: 'cylinder', width: '100', litho_frame: '2' };
     const created = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
     expect(created.body.code, created.body.msg).toBe(200);
@@ -50,7 +50,9 @@ describe('litho_shape and litho_angle (beyond Hitem3D)', () => {
     const file = await download(done.body.data.url!);
     const report = admesh(writeTemp('cylinder.stl', file.bytes));
     expect(report.parts).toBe(1);
-    expect([report.disconnectedFacets, report.degenerateFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges]).toEqual([0, 0, 0, 0, 0]);
+    expect([report.disconnectedFacets, report.degenerateFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges]).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
     const [x, y, z] = extents(file.bytes);
     expect(x).toBeCloseTo(100 / Math.PI, 2);
     expect(y).toBeCloseTo(100 / Math.PI, 2);
@@ -58,7 +60,15 @@ describe('litho_shape and litho_angle (beyond Hitem3D)', () => {
   });
 
   it('goes through the SDK as createTask({ lithoShape: "arc", lithoAngle }): a 90° arc whose X extent is its chord', async () => {
-    const taskId = await sdk.createTask({ file: photo, filename: 'coffee.png', format: 'stl', width: 60, reliefMode: 'lithophane', lithoShape: 'arc', lithoAngle: 90 });
+    const taskId = await sdk.createTask({
+      file: photo,
+      filename: 'coffee.png',
+      format: 'stl',
+      width: 60,
+      reliefMode: 'lithophane',
+      lithoShape: 'arc',
+      lithoAngle: 90,
+    });
     const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
     expect(task.mesh?.shells).toBe(1);
     const [x, y] = extents(Buffer.from(await sdk.download(task)));
@@ -74,13 +84,25 @@ describe('litho_shape and litho_angle (beyond Hitem3D)', () => {
       [{ format: '3', litho_shape: 'arc' }, /litho_shape only applies with relief_mode=lithophane \(got "arc"\)/],
       [{ format: '3', relief_mode: 'relief', litho_shape: 'flat' }, /litho_shape only applies with relief_mode=lithophane/],
       [{ format: '3', relief_mode: 'lithophane', litho_angle: '90' }, /litho_angle only applies with litho_shape=arc \(got "90"\)/],
-      [{ format: '3', relief_mode: 'lithophane', litho_shape: 'cylinder', litho_angle: '120' }, /litho_angle only applies with litho_shape=arc/],
+      [
+        { format: '3', relief_mode: 'lithophane', litho_shape: 'cylinder', litho_angle: '120' },
+        /litho_angle only applies with litho_shape=arc/,
+      ],
       [{ format: '3', litho_shape: 'arc', litho_angle: '90' }, /litho_shape only applies with relief_mode=lithophane/],
       [{ format: '3', relief_mode: 'lithophane', litho_shape: 'tube' }, /litho_shape must be one of flat, arc, cylinder/],
       [{ format: '3', relief_mode: 'lithophane', litho_shape: 'arc', litho_angle: '360' }, /litho_angle must be a number from 10 to 350/],
-      [{ format: '3', relief_mode: 'lithophane', litho_shape: 'arc', shape_base: '1' }, /litho_shape arc bends the rectangular plate: shape_base must be 0/],
-      [{ format: '3', relief_mode: 'lithophane', litho_shape: 'cylinder', width: '30' }, /width gives a cylinder of radius 4.8 mm .*less than twice litho_max \(3\): make width at least 38/],
-      [{ format: '3', relief_mode: 'lithophane', litho_shape: 'arc', litho_angle: '350', width: '20', litho_max: '2' }, /width gives an arc of radius 3.3 mm/],
+      [
+        { format: '3', relief_mode: 'lithophane', litho_shape: 'arc', shape_base: '1' },
+        /litho_shape arc bends the rectangular plate: shape_base must be 0/,
+      ],
+      [
+        { format: '3', relief_mode: 'lithophane', litho_shape: 'cylinder', width: '30' },
+        /width gives a cylinder of radius 4.8 mm .*less than twice litho_max \(3\): make width at least 38/,
+      ],
+      [
+        { format: '3', relief_mode: 'lithophane', litho_shape: 'arc', litho_angle: '350', width: '20', litho_max: '2' },
+        /width gives an arc of radius 3.3 mm/,
+      ],
     ];
     for (const [fields, message] of cases) {
       const answer = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));

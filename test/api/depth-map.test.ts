@@ -50,11 +50,17 @@ async function domePng16(width: number, height: number): Promise<Buffer> {
     samples[2 * i] = Math.round(v * 65535);
     samples[2 * i + 1] = alpha[i]! * 65535;
   });
-  return sharp(samples, { raw: { width, height, channels: 2 } }).toColourspace('grey16').png().toBuffer();
+  return sharp(samples, { raw: { width, height, channels: 2 } })
+    .toColourspace('grey16')
+    .png()
+    .toBuffer();
 }
 
 /** A create-task form with depth_map files, and optionally image and mask files. */
-function depthForm(fields: Record<string, string>, files: Partial<Record<'depth_map' | 'image' | 'mask', Buffer>> & { secondDepthMap?: Buffer }): FormData {
+function depthForm(
+  fields: Record<string, string>,
+  files: Partial<Record<'depth_map' | 'image' | 'mask', Buffer>> & { secondDepthMap?: Buffer },
+): FormData {
   const body = new FormData();
   for (const [name, bytes] of Object.entries(files)) {
     body.append(name === 'secondDepthMap' ? 'depth_map' : name, new Blob([bytes]), `${name}.bin`);
@@ -70,7 +76,11 @@ function exrBomb(): Buffer {
 
 describe('depth_map (beyond Hitem3D)', () => {
   it('makes an STL from a 16-bit grey + alpha PNG without the depth model', async () => {
-    const created = await createTask(server.url, accessToken, depthForm({ format: '3', width: '50', height_relief: '3' }, { depth_map: await domePng16(200, 150) }));
+    const created = await createTask(
+      server.url,
+      accessToken,
+      depthForm({ format: '3', width: '50', height_relief: '3' }, { depth_map: await domePng16(200, 150) }),
+    );
     expect(created.body.code, created.body.msg).toBe(200);
     const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
     expect(done.body.code, done.body.msg).toBe(200);
@@ -96,7 +106,9 @@ describe('depth_map (beyond Hitem3D)', () => {
 
   it('refuses depth_map with a photo, for a depth-map format, with mask or subject_box, and what is not PNG or EXR', async () => {
     const png = await domePng16(40, 30);
-    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#777' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#777' } })
+      .jpeg()
+      .toBuffer();
     const dir = tempDir('depth-map-api');
     const plain = join(dir, 'plain.exr');
     writeFileSync(plain, encodeExr({ width: 40, height: 30, ...dome(40, 30) }));
@@ -112,9 +124,21 @@ describe('depth_map (beyond Hitem3D)', () => {
       [{ format: '3' }, { depth_map: Buffer.alloc(0) }, 400, 40020004, /depth_map is empty/],
       [{ format: '3' }, { depth_map: readFileSync(join(dir, 'tiled.exr')) }, 400, 40020004, /tiled/],
       [{ format: '3' }, { depth_map: exrBomb() }, 400, 40020004, /too large: its 40 channels decode to 4000 MB/],
-      [{ format: '3' }, { depth_map: craftExr({ width: 8, height: 8, channels: ['Y', ...channelNames(64)], compression: 'zip' }) }, 400, 40020004, /more than 64 channels/],
+      [
+        { format: '3' },
+        { depth_map: craftExr({ width: 8, height: 8, channels: ['Y', ...channelNames(64)], compression: 'zip' }) },
+        400,
+        40020004,
+        /more than 64 channels/,
+      ],
       // A header of 600,000 channels (12 MB) took half a second of the event loop to walk.
-      [{ format: '3' }, { depth_map: craftExr({ width: 1, height: 1, channels: channelNames(600_000), compression: 'none' }) }, 400, 40020004, /header is larger than 1024 KiB/],
+      [
+        { format: '3' },
+        { depth_map: craftExr({ width: 1, height: 1, channels: channelNames(600_000), compression: 'none' }) },
+        400,
+        40020004,
+        /header is larger than 1024 KiB/,
+      ],
       [{ format: '3' }, { depth_map: png, secondDepthMap: png }, 400, 40020009, /one depth_map file/],
     ];
     for (const [fields, files, status, code, message] of cases) {
@@ -128,8 +152,14 @@ describe('depth_map (beyond Hitem3D)', () => {
     const taskId = await sdk.createTask({ depthMap: await domePng16(120, 90), depthMapFilename: 'dome.png', format: '3mf', width: 30 });
     const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
     expect(task.depthModel).toBe('depth-map');
-    expect(Buffer.from(await sdk.download(task)).subarray(0, 2).toString('latin1')).toBe('PK');
-    const both = { depthMap: new Uint8Array(1), file: new Uint8Array(1), format: 'stl' } as unknown as Parameters<DepthmillClient['createTask']>[0];
+    expect(
+      Buffer.from(await sdk.download(task))
+        .subarray(0, 2)
+        .toString('latin1'),
+    ).toBe('PK');
+    const both = { depthMap: new Uint8Array(1), file: new Uint8Array(1), format: 'stl' } as unknown as Parameters<
+      DepthmillClient['createTask']
+    >[0];
     await expect(sdk.createTask(both)).rejects.toThrow(/exactly one of file, url or depthMap/);
   });
 
@@ -153,7 +183,9 @@ describe('depth_map (beyond Hitem3D)', () => {
     await baseTask(); // the models loaded
     const unloaded = await baseTask();
     const started = performance.now();
-    const bombs = await Promise.all([exrBomb(), exrBomb()].map((bomb) => createTask(server.url, accessToken, depthForm({ format: '3' }, { depth_map: bomb }))));
+    const bombs = await Promise.all(
+      [exrBomb(), exrBomb()].map((bomb) => createTask(server.url, accessToken, depthForm({ format: '3' }, { depth_map: bomb }))),
+    );
     // Refused from the header, in the request: no worker ever sees them.
     expect(bombs.map((answer) => answer.body.code)).toEqual([40020004, 40020004]);
     expect(performance.now() - started).toBeLessThan(5_000);

@@ -24,7 +24,9 @@ describe('failure messages', () => {
       const created = await createTask(server.url, accessToken, form({ format: '2', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]));
       const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
       expect(done.body.code).toBe(5001001);
-      expect(done.body.msg).toBe('generate failed: the server could not make the result (its log says why); try again, or report the task id');
+      expect(done.body.msg).toBe(
+        'generate failed: the server could not make the result (its log says why); try again, or report the task id',
+      );
       expect(done.body.msg).not.toContain(models);
       await server.stop();
       const log = server.output();
@@ -41,7 +43,9 @@ describe('failure messages', () => {
       const { clientId, clientSecret } = createClientCredentials(server.dataDir);
       const accessToken = await token(server.url, clientId, clientSecret);
       // A fully transparent PNG with the background removed: the cut leaves nothing to make a relief of.
-      const empty = await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+      const empty = await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+        .png()
+        .toBuffer();
       const created = await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '1' }, [{ bytes: empty }]));
       const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
       expect(done.body.code).toBe(5001001);

@@ -10,14 +10,17 @@ import { DISTRIBUTED, signIn, startServer, tempDir, type TestServer } from '../h
 import { readPhoto } from '../helpers/fixtures.js';
 
 const mountPoint = tempDir('small-disk');
-const canMount = !DISTRIBUTED && process.getuid?.() === 0 && (() => {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', mountPoint]);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const canMount =
+  !DISTRIBUTED &&
+  process.getuid?.() === 0 &&
+  (() => {
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', mountPoint]);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 if (!canMount && !DISTRIBUTED) console.warn('full-disk reservation test skipped: needs root to mount a tmpfs');
 
 let server: TestServer | undefined;

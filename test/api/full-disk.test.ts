@@ -10,14 +10,17 @@ import { DISTRIBUTED, signIn, startServer, tempDir, type TestServer } from '../h
 import { readPhoto } from '../helpers/fixtures.js';
 
 const mountPoint = tempDir('full-disk');
-const canMount = !DISTRIBUTED && process.getuid?.() === 0 && (() => {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mountPoint]);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const canMount =
+  !DISTRIBUTED &&
+  process.getuid?.() === 0 &&
+  (() => {
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mountPoint]);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 if (!canMount && !DISTRIBUTED) console.warn('full-disk test skipped: needs root to mount a tmpfs');
 
 let server: TestServer | undefined;

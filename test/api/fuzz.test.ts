@@ -29,8 +29,41 @@ const DOCUMENTED: Record<number, number[]> = {
   429: [429],
   5001001: [200],
 };
-const FIELDS = ['image_url', 'model_type', 'rmbg', 'degree_rmbg', 'response_format', 'format', 'callback_url', 'height_relief', 'width', 'shape_base', 'thickness_base', 'sculpmode'];
-const VALUES = ['pro', 'base', '0', '1', '2', '6', '0.5', '1.3', '40', '-1', '1e309', 'NaN', '', ' ', 'url', 'http://x', '\u0000', '💥', '9'.repeat(400)];
+const FIELDS = [
+  'image_url',
+  'model_type',
+  'rmbg',
+  'degree_rmbg',
+  'response_format',
+  'format',
+  'callback_url',
+  'height_relief',
+  'width',
+  'shape_base',
+  'thickness_base',
+  'sculpmode',
+];
+const VALUES = [
+  'pro',
+  'base',
+  '0',
+  '1',
+  '2',
+  '6',
+  '0.5',
+  '1.3',
+  '40',
+  '-1',
+  '1e309',
+  'NaN',
+  '',
+  ' ',
+  'url',
+  'http://x',
+  '\u0000',
+  '💥',
+  '9'.repeat(400),
+];
 const PHOTO = readPhoto('opencv_orange.jpg');
 
 let server: TestServer;
@@ -61,7 +94,10 @@ async function check(response: Response): Promise<void> {
 
 beforeAll(async () => {
   // A high rate limit: the fuzzer is one client sending thousands of requests.
-  server = await startServer({ role: DISTRIBUTED ? 'api' : 'all', env: { DEPTHMILL_RATE_LIMIT: '1000000', DEPTHMILL_SIGNIN_RATE_LIMIT: '1000000', DEPTHMILL_CONCURRENCY: '1' } });
+  server = await startServer({
+    role: DISTRIBUTED ? 'api' : 'all',
+    env: { DEPTHMILL_RATE_LIMIT: '1000000', DEPTHMILL_SIGNIN_RATE_LIMIT: '1000000', DEPTHMILL_CONCURRENCY: '1' },
+  });
   ({ accessToken } = await signIn(server));
 });
 
@@ -84,7 +120,11 @@ const imageBytes = fc.oneof(
 describe('create-task fuzzing', () => {
   it('answers 10,000 random forms with documented envelopes and stays up without leaking', async () => {
     const property = fc.asyncProperty(
-      fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 20 })), fc.oneof(fc.constantFrom(...VALUES), fc.string({ maxLength: 50 })), { maxKeys: 8 }),
+      fc.dictionary(
+        fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 20 })),
+        fc.oneof(fc.constantFrom(...VALUES), fc.string({ maxLength: 50 })),
+        { maxKeys: 8 },
+      ),
       fc.option(imageBytes, { freq: 3 }),
       fc.boolean(),
       async (fields, image, authenticated) => {
@@ -106,22 +146,36 @@ describe('create-task fuzzing', () => {
     await fc.assert(property, { numRuns: 5_000, seed: 2 });
     expect(server.process.exitCode).toBeNull();
     const growthMb = (rssKb() - rssHalfway) / 1024;
-    console.log(`fuzz: server RSS ${(rssHalfway / 1024).toFixed(0)} MB after 5,000 forms, grew ${growthMb.toFixed(0)} MB over the next 5,000`);
+    console.log(
+      `fuzz: server RSS ${(rssHalfway / 1024).toFixed(0)} MB after 5,000 forms, grew ${growthMb.toFixed(0)} MB over the next 5,000`,
+    );
     expect(growthMb).toBeLessThan(150);
   }, 600_000);
 
   it('answers raw, malformed multipart bodies and query strings with documented envelopes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 1024 }), fc.string({ maxLength: 30 }), fc.string({ maxLength: 60 }), async (bytes, boundary, query) => {
-        await check(
-          await fetch(`${server.url}/open-api/v1/depth/create-task`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${accessToken}`, 'content-type': `multipart/form-data; boundary=${encodeURIComponent(boundary) || 'x'}` },
-            body: bytes,
-          }),
-        );
-        await check(await fetch(`${server.url}/open-api/v1/depth/query-task?task_id=${encodeURIComponent(query)}`, { headers: { authorization: `Bearer ${accessToken}` } }));
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 1024 }),
+        fc.string({ maxLength: 30 }),
+        fc.string({ maxLength: 60 }),
+        async (bytes, boundary, query) => {
+          await check(
+            await fetch(`${server.url}/open-api/v1/depth/create-task`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${accessToken}`,
+                'content-type': `multipart/form-data; boundary=${encodeURIComponent(boundary) || 'x'}`,
+              },
+              body: bytes,
+            }),
+          );
+          await check(
+            await fetch(`${server.url}/open-api/v1/depth/query-task?task_id=${encodeURIComponent(query)}`, {
+              headers: { authorization: `Bearer ${accessToken}` },
+            }),
+          );
+        },
+      ),
       { numRuns: 1000 },
     );
     expect(server.process.exitCode).toBeNull();
@@ -130,12 +184,25 @@ describe('create-task fuzzing', () => {
   it('answers raw download paths and sign-in bodies, stray % and all, with documented envelopes', async () => {
     // Path characters as sent, unencoded: %, %XX, truncated escapes, slashes, dots, non-ASCII.
     // (Dot segments that climb out of /files/ are resolved by the URL parser to other routes: left out.)
-    const pathPart = fc.stringMatching(/^[A-Za-z0-9%./_~-]{0,40}$/).filter((path) => new URL(`http://host/files/${path}`).pathname.startsWith('/files/'));
+    const pathPart = fc
+      .stringMatching(/^[A-Za-z0-9%./_~-]{0,40}$/)
+      .filter((path) => new URL(`http://host/files/${path}`).pathname.startsWith('/files/'));
     await fc.assert(
-      fc.asyncProperty(pathPart, fc.stringMatching(/^[0-9a-z%&=]{0,40}$/), fc.uint8Array({ maxLength: 4096 }), async (path, query, body) => {
-        await check(await fetch(`${server.url}/files/${path}?${query}`));
-        await check(await fetch(`${server.url}/open-api/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body }));
-      }),
+      fc.asyncProperty(
+        pathPart,
+        fc.stringMatching(/^[0-9a-z%&=]{0,40}$/),
+        fc.uint8Array({ maxLength: 4096 }),
+        async (path, query, body) => {
+          await check(await fetch(`${server.url}/files/${path}?${query}`));
+          await check(
+            await fetch(`${server.url}/open-api/v1/auth/token`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/octet-stream' },
+              body,
+            }),
+          );
+        },
+      ),
       { numRuns: 300 },
     );
     expect(server.output()).not.toMatch(/URIError|unexpected error/);

@@ -76,7 +76,12 @@ describe('answers in the envelope', () => {
   it('a /docs/static path that climbs out of its folder or holds a NUL byte (404, logged at info)', async () => {
     const before = server.output().length;
     // Sent as written (curl --path-as-is): fetch() would resolve the dot segments first.
-    const paths = ['/docs/static/../../../../package.json', '/docs/static/%2e%2e/%2e%2e/package.json', '/docs/static/index.html%00', '/docs/static/swagger-ui.css%00.map'];
+    const paths = [
+      '/docs/static/../../../../package.json',
+      '/docs/static/%2e%2e/%2e%2e/package.json',
+      '/docs/static/index.html%00',
+      '/docs/static/swagger-ui.css%00.map',
+    ];
     for (const path of paths) {
       const answer = await raw((socket) => socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
       expect(envelopeOf(answer), path).toEqual({ status: 404, body: { code: 404, data: {}, msg: `not found: GET ${path}` } });
@@ -96,7 +101,9 @@ describe('answers in the envelope', () => {
   });
 
   it('headers too large (431)', async () => {
-    const answer = await raw((socket) => socket.end(`GET /open-api/v1/depth/query-task HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    const answer = await raw((socket) =>
+      socket.end(`GET /open-api/v1/depth/query-task HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+    );
     expect(envelopeOf(answer)).toEqual({ status: 431, body: { code: 431, data: {}, msg: 'request headers too large' } });
   });
 
@@ -116,10 +123,20 @@ describe('answers in the envelope', () => {
  * POSTs `megabytes` of zeros a megabyte at a time (as a slow client would), and resolves with the
  * answer as soon as it comes, and how many megabytes had been sent by then.
  */
-function offerBody(path: string, headers: Record<string, string>, megabytes: number): Promise<{ status: number; body: { code: number; msg: string }; sent: number }> {
+function offerBody(
+  path: string,
+  headers: Record<string, string>,
+  megabytes: number,
+): Promise<{ status: number; body: { code: number; msg: string }; sent: number }> {
   let sent = 0;
   return new Promise((resolve, reject) => {
-    const upload = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, 'content-length': megabytes * 1024 * 1024 } });
+    const upload = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path,
+      headers: { ...headers, 'content-length': megabytes * 1024 * 1024 },
+    });
     upload.on('response', (response) => {
       let text = '';
       response.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -142,7 +159,10 @@ describe('body limits before authentication', () => {
   it('refuses a large sign-in body by its declared length, without reading it', async () => {
     const answer = await offerBody('/open-api/v1/auth/token', { 'content-type': 'application/octet-stream' }, 20);
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ code: 40020003, msg: expect.stringMatching(/body too large for this route \(at most 1024 bytes\)/) });
+    expect(answer.body).toMatchObject({
+      code: 40020003,
+      msg: expect.stringMatching(/body too large for this route \(at most 1024 bytes\)/),
+    });
     expect(answer.sent).toBeLessThan(10);
   });
 
@@ -150,7 +170,11 @@ describe('body limits before authentication', () => {
     const anonymous = await offerBody('/open-api/v1/depth/create-task', { 'content-type': 'multipart/form-data; boundary=x' }, 50);
     expect(anonymous.status).toBe(401);
     expect(anonymous.sent).toBeLessThan(25);
-    const notMultipart = await offerBody('/open-api/v1/depth/create-task', { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, 50);
+    const notMultipart = await offerBody(
+      '/open-api/v1/depth/create-task',
+      { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      50,
+    );
     expect(notMultipart.status).toBe(400);
     expect(notMultipart.body.code).toBe(40020008);
     expect(notMultipart.sent).toBeLessThan(25);
@@ -178,7 +202,11 @@ describe('a client that hangs up mid-upload', () => {
         port,
         method: 'POST',
         path: '/open-api/v1/depth/create-task',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'multipart/form-data; boundary=x', 'content-length': 10_000_000 },
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          'content-type': 'multipart/form-data; boundary=x',
+          'content-length': 10_000_000,
+        },
       });
       upload.on('error', () => resolve());
       upload.write('--x\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n');
@@ -242,7 +270,21 @@ describe.skipIf(DISTRIBUTED)('files on disk', () => {
     const mode = (path: string) => statSync(path).mode & 0o777;
     expect(mode(join(server.dataDir, 'depthmill.sqlite'))).toBe(0o600);
     expect(mode(join(server.dataDir, 'depthmill.sqlite-wal'))).toBe(0o600);
-    const created = await createTask(server.url, accessToken, form({ format: '2', model_type: 'base' }, [{ bytes: Buffer.from(await (await fetch('data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')).arrayBuffer()) }]));
+    const created = await createTask(
+      server.url,
+      accessToken,
+      form({ format: '2', model_type: 'base' }, [
+        {
+          bytes: Buffer.from(
+            await (
+              await fetch(
+                'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+              )
+            ).arrayBuffer(),
+          ),
+        },
+      ]),
+    );
     expect(created.body.code, created.body.msg).toBe(200);
     expect(mode(join(server.dataDir, 'blobs'))).toBe(0o700);
     expect(mode(join(server.dataDir, 'blobs/inputs'))).toBe(0o700);

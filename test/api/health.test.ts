@@ -21,7 +21,10 @@ describe('probes', () => {
     servers.push(server);
     for (let i = 0; i < 5; i++) {
       expect(await probe(server.url, '/healthz')).toEqual({ status: 200, body: { code: 200, data: { status: 'ok' }, msg: 'success' } });
-      expect(await probe(server.url, '/readyz')).toEqual({ status: 200, body: { code: 200, data: { status: 'ready', database: 'ok', queue: 'ok', blobs: 'ok' }, msg: 'success' } });
+      expect(await probe(server.url, '/readyz')).toEqual({
+        status: 200,
+        body: { code: 200, data: { status: 'ready', database: 'ok', queue: 'ok', blobs: 'ok' }, msg: 'success' },
+      });
     }
   });
 });

@@ -40,7 +40,16 @@ function zRange(stl: Buffer): [number, number] {
 
 describe('relief_mode=lithophane (beyond Hitem3D)', () => {
   it('makes a lithophane STL of a photo without a model (rmbg and the relief fields ignored)', async () => {
-    const fields = { format: '3', relief_mode: 'lithophane', width: '50', litho_min: '0.6', litho_max: '2.5', litho_frame: '2', rmbg: '1', height_relief: '9' };
+    const fields = {
+      format: '3',
+      relief_mode: 'lithophane',
+      width: '50',
+      litho_min: '0.6',
+      litho_max: '2.5',
+      litho_frame: '2',
+      rmbg: '1',
+      height_relief: '9',
+    };
     const created = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
     expect(created.body.code, created.body.msg).toBe(200);
     const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
@@ -58,7 +67,11 @@ describe('relief_mode=lithophane (beyond Hitem3D)', () => {
 
   it('refuses lithophane for a depth-map format, litho_max <= litho_min, out-of-range fields, and with mask or subject_box', async () => {
     const cases: [Record<string, string>, boolean, RegExp][] = [
-      [{ format: '1', relief_mode: 'lithophane' }, false, /relief_mode lithophane makes a mesh: format must be 3 \(stl\), 4 \(glb\) or 5 \(3mf\)/],
+      [
+        { format: '1', relief_mode: 'lithophane' },
+        false,
+        /relief_mode lithophane makes a mesh: format must be 3 \(stl\), 4 \(glb\) or 5 \(3mf\)/,
+      ],
       [{ format: '2', relief_mode: 'lithophane' }, false, /relief_mode lithophane makes a mesh/],
       [{ format: '6', relief_mode: 'lithophane' }, false, /relief_mode lithophane makes a mesh/],
       [{ format: '3', relief_mode: 'lithophane', litho_min: '2', litho_max: '2' }, false, /litho_max must be more than litho_min \(2\)/],
@@ -86,9 +99,23 @@ describe('relief_mode=lithophane (beyond Hitem3D)', () => {
   });
 
   it('goes through the SDK as createTask({ reliefMode, lithoMin, lithoMax, lithoFrame }), a circle in GLB', async () => {
-    const taskId = await sdk.createTask({ file: photo, filename: 'coffee.png', format: 'glb', width: 30, shapeBase: 'circle', reliefMode: 'lithophane', lithoMin: 0.8, lithoMax: 3, lithoFrame: 1.5 });
+    const taskId = await sdk.createTask({
+      file: photo,
+      filename: 'coffee.png',
+      format: 'glb',
+      width: 30,
+      shapeBase: 'circle',
+      reliefMode: 'lithophane',
+      lithoMin: 0.8,
+      lithoMax: 3,
+      lithoFrame: 1.5,
+    });
     const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
     expect(task.depthModel).toBe('lithophane');
-    expect(Buffer.from(await sdk.download(task)).subarray(0, 4).toString('latin1')).toBe('glTF');
+    expect(
+      Buffer.from(await sdk.download(task))
+        .subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('glTF');
   });
 });

@@ -46,7 +46,7 @@ function expectNoIdsInLabels(page: Scrape, taskId: string): void {
 }
 
 async function until(read: () => Promise<Scrape>, done: (page: Scrape) => boolean, what: string): Promise<Scrape> {
-  for (const deadline = Date.now() + 30_000; ; ) {
+  for (const deadline = Date.now() + 30_000; ;) {
     const page = await read();
     if (done(page)) return page;
     if (Date.now() > deadline) throw new Error(`metrics never showed ${what}`);
@@ -67,7 +67,11 @@ describe('/metrics', () => {
     const page = await scrape(`${server.url}/metrics`);
     expect(page.status).toBe(200);
     expect(page.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
-    expect(Object.fromEntries([...page.families].filter(([name]) => !name.startsWith('depthmill_process_') && !name.startsWith('depthmill_nodejs_')))).toEqual({
+    expect(
+      Object.fromEntries(
+        [...page.families].filter(([name]) => !name.startsWith('depthmill_process_') && !name.startsWith('depthmill_nodejs_')),
+      ),
+    ).toEqual({
       depthmill_http_request_duration_seconds: 'HISTOGRAM',
       depthmill_stage_duration_seconds: 'HISTOGRAM',
       depthmill_tasks_finished_total: 'COUNTER',
@@ -82,7 +86,8 @@ describe('/metrics', () => {
     expect(page.families.get('depthmill_nodejs_heap_size_used_bytes')).toBe('GAUGE');
     // Every state and kind, at 0: series exist before their first task.
     for (const state of ['created', 'queueing', 'processing', 'success', 'failed']) {
-      for (const kind of ['depth_map', 'relief', 'lithophane']) expect(has(page, 'depthmill_tasks', { state, kind }), `${state} ${kind}`).toBe(true);
+      for (const kind of ['depth_map', 'relief', 'lithophane'])
+        expect(has(page, 'depthmill_tasks', { state, kind }), `${state} ${kind}`).toBe(true);
     }
     expect(total(page, 'depthmill_tasks')).toBe(0);
     expect(total(page, 'depthmill_queue_waiting')).toBe(0);
@@ -91,7 +96,11 @@ describe('/metrics', () => {
 
   it('counts a real task: its requests by route, its state and kind, its stages by model, its failed callback', async () => {
     const before = await scrape(`${server.url}/metrics`);
-    const created = await createTask(server.url, accessToken, form({ ...FIELDS, callback_url: `http://127.0.0.1:${await closedPort()}/hook` }, [{ bytes: APPLE }]));
+    const created = await createTask(
+      server.url,
+      accessToken,
+      form({ ...FIELDS, callback_url: `http://127.0.0.1:${await closedPort()}/hook` }, [{ bytes: APPLE }]),
+    );
     expect(created.body.code, created.body.msg).toBe(200);
     const taskId = created.body.data.task_id;
     const done = await waitForTask(server.url, accessToken, taskId);
@@ -107,13 +116,21 @@ describe('/metrics', () => {
       'the failed callback attempt',
     );
     const createTaskRoute = { method: 'POST', route: '/open-api/v1/depth/create-task', status: '200' };
-    expect(total(after, 'depthmill_http_request_duration_seconds_count', createTaskRoute) - total(before, 'depthmill_http_request_duration_seconds_count', createTaskRoute)).toBe(1);
-    expect(total(after, 'depthmill_http_request_duration_seconds_bucket', { ...createTaskRoute, le: '+Inf' })).toBe(total(after, 'depthmill_http_request_duration_seconds_count', createTaskRoute));
+    expect(
+      total(after, 'depthmill_http_request_duration_seconds_count', createTaskRoute) -
+        total(before, 'depthmill_http_request_duration_seconds_count', createTaskRoute),
+    ).toBe(1);
+    expect(total(after, 'depthmill_http_request_duration_seconds_bucket', { ...createTaskRoute, le: '+Inf' })).toBe(
+      total(after, 'depthmill_http_request_duration_seconds_count', createTaskRoute),
+    );
     expect(total(after, 'depthmill_http_request_duration_seconds_sum', createTaskRoute)).toBeGreaterThan(0);
     // Routes by their pattern: the polling, the download, and the 404 as "unmatched".
-    expect(total(after, 'depthmill_http_request_duration_seconds_count', { route: '/open-api/v1/depth/query-task', status: '200' })).toBeGreaterThanOrEqual(1);
+    expect(
+      total(after, 'depthmill_http_request_duration_seconds_count', { route: '/open-api/v1/depth/query-task', status: '200' }),
+    ).toBeGreaterThanOrEqual(1);
     // (With S3 the link is the store's own, not this server's.)
-    if (!DISTRIBUTED) expect(total(after, 'depthmill_http_request_duration_seconds_count', { method: 'GET', route: '/files/*', status: '200' })).toBe(1);
+    if (!DISTRIBUTED)
+      expect(total(after, 'depthmill_http_request_duration_seconds_count', { method: 'GET', route: '/files/*', status: '200' })).toBe(1);
     expect(total(after, 'depthmill_http_request_duration_seconds_count', { route: 'unmatched', status: '404' })).toBe(1);
 
     expect(total(after, 'depthmill_tasks', { state: 'success', kind: 'depth_map' })).toBe(1);
@@ -129,7 +146,11 @@ describe('/metrics', () => {
 
     expectNoIdsInLabels(after, taskId);
     // The label values are route patterns, not the paths asked for.
-    const routes = new Set(after.samples.filter((sample) => sample.name === 'depthmill_http_request_duration_seconds_count').map((sample) => sample.labels.route!));
+    const routes = new Set(
+      after.samples
+        .filter((sample) => sample.name === 'depthmill_http_request_duration_seconds_count')
+        .map((sample) => sample.labels.route!),
+    );
     for (const route of routes) expect(route === 'unmatched' || route.startsWith('/'), route).toBe(true);
     expect([...routes].some((route) => route.includes('?'))).toBe(false);
   });
@@ -171,7 +192,10 @@ describe.skipIf(!DISTRIBUTED)('a worker-role process', () => {
     const model = done.body.data.depth_model!;
 
     const after = await scrape(metricsUrl!);
-    expect(total(after, 'depthmill_stage_duration_seconds_count', { stage: 'depth', model }) - total(before, 'depthmill_stage_duration_seconds_count', { stage: 'depth', model })).toBe(1);
+    expect(
+      total(after, 'depthmill_stage_duration_seconds_count', { stage: 'depth', model }) -
+        total(before, 'depthmill_stage_duration_seconds_count', { stage: 'depth', model }),
+    ).toBe(1);
     expect(total(after, 'depthmill_tasks_finished_total', { kind: 'depth_map', state: 'success' })).toBe(1);
     expectNoIdsInLabels(after, created.body.data.task_id);
 

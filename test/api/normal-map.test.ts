@@ -34,7 +34,7 @@ async function samples(png: Buffer, space: 'rgb16' | 'grey16') {
 }
 
 describe('format 7: normal map (beyond Hitem3D)', () => {
-  it('is a 16-bit RGBA PNG at the depth map\'s size with its alpha; normals unit, facing the viewer, against the depth\'s slope', async () => {
+  it("is a 16-bit RGBA PNG at the depth map's size with its alpha; normals unit, facing the viewer, against the depth's slope", async () => {
     const fields = { model_type: 'base', rmbg: '1', height_relief: '9' }; // a mesh field is accepted and ignored, as with formats 1, 2, 6
     const normalFile = await produce(server.url, accessToken, photo, { ...fields, format: '7' });
     const depthFile = await produce(server.url, accessToken, photo, { ...fields, format: '2' });
@@ -75,19 +75,37 @@ describe('format 7: normal map (beyond Hitem3D)', () => {
     expect(against / sloped).toBeGreaterThan(0.999);
   });
 
-  it('goes through the SDK as format \'normal\': RGB without the background removed', async () => {
+  it("goes through the SDK as format 'normal': RGB without the background removed", async () => {
     const taskId = await sdk.createTask({ file: photo, filename: 'apple.jpg', format: 'normal', modelType: 'base', rmbg: false });
     const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
     const meta = await sharp(Buffer.from(await sdk.download(task))).metadata();
-    expect({ format: meta.format, depth: meta.depth, channels: meta.channels, width: meta.width, height: meta.height }).toEqual({ format: 'png', depth: 'ushort', channels: 3, width: 1024, height: 1024 });
+    expect({ format: meta.format, depth: meta.depth, channels: meta.channels, width: meta.width, height: meta.height }).toEqual({
+      format: 'png',
+      depth: 'ushort',
+      channels: 3,
+      width: 1024,
+      height: 1024,
+    });
   });
 
   it('is refused where formats 1, 2 and 6 are: a lithophane, a depth_map upload', async () => {
-    const lithophane = await createTask(server.url, accessToken, form({ format: '7', relief_mode: 'lithophane' }, [{ bytes: photo, name: 'apple.jpg' }]));
+    const lithophane = await createTask(
+      server.url,
+      accessToken,
+      form({ format: '7', relief_mode: 'lithophane' }, [{ bytes: photo, name: 'apple.jpg' }]),
+    );
     expect([lithophane.status, lithophane.body.code]).toEqual([400, 40020003]);
     expect(lithophane.body.msg).toMatch(/relief_mode lithophane makes a mesh: format must be 3 \(stl\), 4 \(glb\) or 5 \(3mf\)/);
     const body = new FormData();
-    body.append('depth_map', new Blob([await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer()]), 'depth.png');
+    body.append(
+      'depth_map',
+      new Blob([
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+          .png()
+          .toBuffer(),
+      ]),
+      'depth.png',
+    );
     body.append('format', '7');
     const depthMap = await createTask(server.url, accessToken, body);
     expect([depthMap.status, depthMap.body.code]).toEqual([400, 40020003]);

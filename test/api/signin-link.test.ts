@@ -22,7 +22,10 @@ function secretOf(link: string): string {
 
 async function redeem(baseUrl: string, secret: string) {
   const response = await fetch(`${baseUrl}/open-api/v1/auth/link`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
-  return { status: response.status, body: (await response.json()) as { code: number; data: { accessToken?: string; tokenType?: string; clientId?: string }; msg: string } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { code: number; data: { accessToken?: string; tokenType?: string; clientId?: string }; msg: string },
+  };
 }
 
 async function balanceStatus(baseUrl: string, accessToken: string): Promise<number> {

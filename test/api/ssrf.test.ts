@@ -64,7 +64,11 @@ describe('image_url', () => {
     ['IPv6 unique local', () => 'http://[fd00::1]/photo.jpg', /private \(unique local\) address/],
     ['IPv6 link-local', () => 'http://[fe80::1]/photo.jpg', /link-local address/],
     // This machine's own name resolves to a loopback address (checked in beforeAll).
-    ['a name that resolves to loopback (DNS checked)', () => `http://${hostname()}:${port}/photo.jpg`, /resolves to 127\.\d+\.\d+\.\d+ \(loopback\)/],
+    [
+      'a name that resolves to loopback (DNS checked)',
+      () => `http://${hostname()}:${port}/photo.jpg`,
+      /resolves to 127\.\d+\.\d+\.\d+ \(loopback\)/,
+    ],
     ['a redirect to loopback (each hop checked)', () => `http://localhost:${port}/to-loopback`, /127\.0\.0\.1 is a loopback address/],
     ['a redirect to the metadata address', () => `http://localhost:${port}/to-metadata`, /169\.254\.169\.254 is a link-local address/],
     ['more than 3 redirects', () => `http://localhost:${port}/hop/0`, /more than 3 redirects/],
@@ -112,12 +116,20 @@ describe('callback_url', () => {
 
   it('refuses a callback to a name that resolves to loopback when the task is created, not at delivery', async () => {
     // This machine's own name resolves to a loopback address (checked in beforeAll).
-    const result = await createTask(server.url, accessToken, form({ format: '2', callback_url: `http://${hostname()}:${port}/hook` }, [{ bytes: PHOTO }]));
+    const result = await createTask(
+      server.url,
+      accessToken,
+      form({ format: '2', callback_url: `http://${hostname()}:${port}/hook` }, [{ bytes: PHOTO }]),
+    );
     expect(result.status).toBe(400);
     expect(result.body.code).toBe(40020003);
     expect(result.body.msg).toMatch(/^invalid parameter: callback_url is not allowed: .*resolves to 127\.\d+\.\d+\.\d+ \(loopback\)/);
     // The allowlisted name is still accepted.
-    const allowed = await createTask(server.url, accessToken, form({ format: '2', callback_url: `http://localhost:${port}/hook` }, [{ bytes: PHOTO }]));
+    const allowed = await createTask(
+      server.url,
+      accessToken,
+      form({ format: '2', callback_url: `http://localhost:${port}/hook` }, [{ bytes: PHOTO }]),
+    );
     expect(allowed.body.code, allowed.body.msg).toBe(200);
   });
 });

@@ -29,7 +29,9 @@ afterAll(async () => {
 
 describe('time limit', () => {
   it('stops the work of a task past its time: no late result is written or reported', { timeout: 60_000 }, async () => {
-    const server = await startServer({ env: { DEPTHMILL_CONCURRENCY: '1', DEPTHMILL_TASK_TIMEOUT_MS: '1000', DEPTHMILL_LOG_LEVEL: 'info' } });
+    const server = await startServer({
+      env: { DEPTHMILL_CONCURRENCY: '1', DEPTHMILL_TASK_TIMEOUT_MS: '1000', DEPTHMILL_LOG_LEVEL: 'info' },
+    });
     try {
       const { clientId, clientSecret } = createClientCredentials(server.dataDir);
       const accessToken = await token(server.url, clientId, clientSecret);
@@ -41,8 +43,12 @@ describe('time limit', () => {
       // Long enough for the work to have ended, had it gone on.
       await sleep(8000);
       // (Distributed: the blobs are in S3, and the log below is the check.)
-      if (!DISTRIBUTED) expect(existsSync(join(server.dataDir, 'blobs/results')) ? readdirSync(join(server.dataDir, 'blobs/results')) : []).toEqual([]);
-      const ended = server.output().split('\n').filter((line) => line.includes(taskId) && line.includes('"task ended"'));
+      if (!DISTRIBUTED)
+        expect(existsSync(join(server.dataDir, 'blobs/results')) ? readdirSync(join(server.dataDir, 'blobs/results')) : []).toEqual([]);
+      const ended = server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(taskId) && line.includes('"task ended"'));
       expect(ended.every((line) => line.includes('"state":"failed"'))).toBe(true);
       expect(server.output()).not.toMatch(new RegExp(`${taskId}[^\n]*"state":"success"`));
       // Stopping the work never takes the process down with it.
@@ -54,13 +60,18 @@ describe('time limit', () => {
   });
 
   it('fails tasks that did not finish in time, with 5001001 and a callback', async () => {
-    const server = await startServer({ env: { DEPTHMILL_CONCURRENCY: '1', DEPTHMILL_TASK_TIMEOUT_MS: '1500', DEPTHMILL_HOUSEKEEPING_INTERVAL_MS: '200' } });
+    const server = await startServer({
+      env: { DEPTHMILL_CONCURRENCY: '1', DEPTHMILL_TASK_TIMEOUT_MS: '1500', DEPTHMILL_HOUSEKEEPING_INTERVAL_MS: '200' },
+    });
     try {
       const { clientId, clientSecret } = createClientCredentials(server.dataDir);
       const accessToken = await token(server.url, clientId, clientSecret);
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {
-        ids.push((await createTask(server.url, accessToken, form({ format: '1', callback_url: `${hooks.url}/t` }, [{ bytes: PHOTO }]))).body.data.task_id);
+        ids.push(
+          (await createTask(server.url, accessToken, form({ format: '1', callback_url: `${hooks.url}/t` }, [{ bytes: PHOTO }]))).body.data
+            .task_id,
+        );
       }
       const last = await waitForTask(server.url, accessToken, ids.at(-1)!);
       expect(last.status).toBe(200);
@@ -83,8 +94,14 @@ describe('retention', () => {
       const { clientId, clientSecret } = createClientCredentials(server.dataDir);
       const accessToken = await token(server.url, clientId, clientSecret);
       // With the user's mask: a second input file, which must go too.
-      const mask = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#fff' } }).png().toBuffer();
-      const created = await createTask(server.url, accessToken, form({ format: '6', model_type: 'base' }, [{ bytes: PHOTO }], [{ bytes: mask }]));
+      const mask = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer();
+      const created = await createTask(
+        server.url,
+        accessToken,
+        form({ format: '6', model_type: 'base' }, [{ bytes: PHOTO }], [{ bytes: mask }]),
+      );
       const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
       expect((await download(done.body.data.url!)).status).toBe(200);
       const inputs = join(server.dataDir, 'blobs/inputs');
@@ -123,8 +140,14 @@ describe('SIGTERM', () => {
     const { clientId, clientSecret } = createClientCredentials(first.dataDir);
     let accessToken = await token(first.url, clientId, clientSecret);
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await createTask(first.url, accessToken, form({ format: '1' }, [{ bytes: PHOTO }]))).body.data.task_id);
-    for (let waited = 0; (await queryTask(first.url, accessToken, ids[0])).body.data.state !== 'processing' && waited < 10_000; waited += 20) await sleep(20);
+    for (let i = 0; i < 4; i++)
+      ids.push((await createTask(first.url, accessToken, form({ format: '1' }, [{ bytes: PHOTO }]))).body.data.task_id);
+    for (
+      let waited = 0;
+      (await queryTask(first.url, accessToken, ids[0])).body.data.state !== 'processing' && waited < 10_000;
+      waited += 20
+    )
+      await sleep(20);
     await first.stop('SIGTERM');
     expect(first.process.exitCode).toBe(0);
     expect(first.output()).toMatch(/SIGTERM received/);

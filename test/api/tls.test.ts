@@ -26,7 +26,11 @@ beforeAll(async () => {
   certificate = makeSelfSignedCertificate(tempDir('tls'));
   ca = readFileSync(certificate.cert);
   server = await startServer({
-    env: { DEPTHMILL_TLS_CERT: certificate.cert, DEPTHMILL_TLS_KEY: certificate.key, DEPTHMILL_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) },
+    env: {
+      DEPTHMILL_TLS_CERT: certificate.cert,
+      DEPTHMILL_TLS_KEY: certificate.key,
+      DEPTHMILL_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    },
   });
   port = Number(new URL(server.url).port);
 });
@@ -60,7 +64,11 @@ describe('an HTTPS server', () => {
       expect(health.status).toBe(200);
 
       const { accessToken } = await signIn(server);
-      const created = await createTask(server.url, accessToken, form({ format: '2', model_type: 'base', rmbg: '0' }, [{ bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' }]));
+      const created = await createTask(
+        server.url,
+        accessToken,
+        form({ format: '2', model_type: 'base', rmbg: '0' }, [{ bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' }]),
+      );
       expect(created.body.code).toBe(200);
       const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
       expect(done.body.data.state).toBe('success');
@@ -81,11 +89,18 @@ describe('an HTTPS server', () => {
       // it once the client had written the body, hung (seen in the https project's contract run
       // and by a plain script; timing-dependent, so not reliably here). Closing the connection
       // instead failed the token case: the client, still writing, got EPIPE, not the 401.
-      for (const refused of [{ accessToken, images: [photo, photo], code: 40020009 }, { accessToken: 'not-a-jwt', images: [photo], code: 401 }]) {
+      for (const refused of [
+        { accessToken, images: [photo, photo], code: 40020009 },
+        { accessToken: 'not-a-jwt', images: [photo], code: 401 },
+      ]) {
         for (let round = 0; round < 3; round++) {
           expect((await createTask(server.url, refused.accessToken, form({ format: '1' }, refused.images))).body.code).toBe(refused.code);
           for (let next = 0; next < 2; next++) {
-            const notAnImage = await createTask(server.url, accessToken, form({ format: '1' }, [{ bytes: Buffer.from('not an image'), name: 'a.png' }]));
+            const notAnImage = await createTask(
+              server.url,
+              accessToken,
+              form({ format: '1' }, [{ bytes: Buffer.from('not an image'), name: 'a.png' }]),
+            );
             expect(notAnImage.body.code).toBe(40020004);
           }
         }
@@ -171,7 +186,8 @@ describe('an HTTPS server', () => {
 });
 
 describe('a TLS configuration that cannot work stops `depthmill serve`', () => {
-  const serve = (args: string[]) => cliAsync(['serve', '--port', '0', ...args], { DEPTHMILL_DATA: tempDir('tls-refused'), DEPTHMILL_LOG_LEVEL: 'warn' });
+  const serve = (args: string[]) =>
+    cliAsync(['serve', '--port', '0', ...args], { DEPTHMILL_DATA: tempDir('tls-refused'), DEPTHMILL_LOG_LEVEL: 'warn' });
 
   it('a certificate without its key, naming DEPTHMILL_TLS_KEY', async () => {
     const result = await serve(['--tls-cert', certificate.cert]);

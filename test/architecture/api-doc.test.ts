@@ -21,7 +21,13 @@ function tableRows(text: string): string[][] {
   return text
     .split('\n')
     .filter((line) => /^\|.*\|\s*$/.test(line) && !/^\|\s*-/.test(line))
-    .map((line) => line.trim().slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .trim()
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
 }
 
 /** "0.1 .. 50 (mm)", "`0` square, `1` circle", "`1` exr, …": a field's values as the document's table states them. */
@@ -62,7 +68,11 @@ let text: string;
 beforeAll(async () => {
   text = readFileSync(API_DOC, 'utf8');
   rows = tableRows(text);
-  const config = loadConfig({ DEPTHMILL_DATA: resolve(import.meta.dirname, 'unused-data'), DEPTHMILL_MODEL_BASE: 'fastdepth', DEPTHMILL_MODEL_PRO: 'fastdepth' });
+  const config = loadConfig({
+    DEPTHMILL_DATA: resolve(import.meta.dirname, 'unused-data'),
+    DEPTHMILL_MODEL_BASE: 'fastdepth',
+    DEPTHMILL_MODEL_PRO: 'fastdepth',
+  });
   const deps = {
     config,
     logger: pino({ level: 'silent' }),
@@ -87,7 +97,10 @@ describe('docs/API.md', () => {
   it('lists every error code of the catalog with its HTTP status on the same table row', () => {
     for (const entry of Object.values(Errors) as ErrorEntry[]) {
       const row = rows.find((cells) => cells[0] === String(entry.code) && cells[1] === String(entry.status));
-      expect(row, `error code ${entry.code} (HTTP ${entry.status}) has no row "| ${entry.code} | ${entry.status} | …" in docs/API.md`).toBeDefined();
+      expect(
+        row,
+        `error code ${entry.code} (HTTP ${entry.status}) has no row "| ${entry.code} | ${entry.status} | …" in docs/API.md`,
+      ).toBeDefined();
     }
   });
 
@@ -112,14 +125,19 @@ describe('docs/API.md', () => {
   it('has a row for every output format: its code, name and media type', () => {
     for (const format of OUTPUT_FORMAT_TABLE) {
       const row = rows.find((cells) => cells[0] === String(format.code) && cells[1] === `\`${format.name}\``);
-      expect(row, `format ${format.code} (${format.name}) has no row "| ${format.code} | \`${format.name}\` | …" in docs/API.md`).toBeDefined();
+      expect(
+        row,
+        `format ${format.code} (${format.name}) has no row "| ${format.code} | \`${format.name}\` | …" in docs/API.md`,
+      ).toBeDefined();
       expect(row![2], `format ${format.code}'s media type`).toBe(`\`${format.mediaType}\``);
     }
   });
 
   it('names every route the app registers, with its method', () => {
     const document = app.swagger() as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const routes = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(routes.length).toBeGreaterThan(8);
     for (const route of routes) expect(text, `${route} is not in docs/API.md`).toContain(route);
     // The two the document leaves out (it lists only the API's own routes): itself and its viewer.

@@ -21,11 +21,23 @@ const ASYNC = 'export async function save(): Promise<void> {}\n';
 
 describe('the linter on async code', () => {
   it('refuses a floating promise and an async timer callback', async () => {
-    expect(await rulesBroken('tasks/task-runner.ts', `${ASYNC}export function run(): void {\n  save();\n}\n`)).toEqual(['@typescript-eslint/no-floating-promises']);
-    expect(await rulesBroken('adapters/local-queue.ts', `${ASYNC}export function later(): void {\n  setTimeout(async () => {\n    await save();\n  }, 1);\n}\n`)).toEqual(['@typescript-eslint/no-misused-promises']);
+    expect(await rulesBroken('tasks/task-runner.ts', `${ASYNC}export function run(): void {\n  save();\n}\n`)).toEqual([
+      '@typescript-eslint/no-floating-promises',
+    ]);
+    expect(
+      await rulesBroken(
+        'adapters/local-queue.ts',
+        `${ASYNC}export function later(): void {\n  setTimeout(async () => {\n    await save();\n  }, 1);\n}\n`,
+      ),
+    ).toEqual(['@typescript-eslint/no-misused-promises']);
   });
 
   it('lets a promise be awaited, or handed off on purpose with void and a catch', async () => {
-    expect(await rulesBroken('tasks/task-runner.ts', `${ASYNC}export async function run(): Promise<void> {\n  await save();\n  void save().catch(() => undefined);\n}\n`)).toEqual([]);
+    expect(
+      await rulesBroken(
+        'tasks/task-runner.ts',
+        `${ASYNC}export async function run(): Promise<void> {\n  await save();\n  void save().catch(() => undefined);\n}\n`,
+      ),
+    ).toEqual([]);
   });
 });

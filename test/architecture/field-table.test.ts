@@ -71,7 +71,10 @@ function spelling(name: string): RegExp {
   return ORDINARY_WORDS.has(name) ? new RegExp(`(['"\`])${escaped}\\1`) : new RegExp(`(?<![A-Za-z0-9_$])${escaped}(?![A-Za-z0-9_$])`);
 }
 
-const files = LAYERS.flatMap(sourceFiles).map((path) => ({ path: relative(ROOT, join(ROOT, path)), text: readFileSync(join(ROOT, path), 'utf8') }));
+const files = LAYERS.flatMap(sourceFiles).map((path) => ({
+  path: relative(ROOT, join(ROOT, path)),
+  text: readFileSync(join(ROOT, path), 'utf8'),
+}));
 
 /** The files that spell a field's wire name or its name in the code. */
 function spelledIn(field: { name: string; param: string }): string[] {
@@ -89,8 +92,10 @@ describe('the table of create-task fields', () => {
       if (!spelled.includes(TABLE)) problems.push(`${field.name} is not in ${TABLE}`);
       const uses = USES[field.name] ?? {};
       const others = spelled.filter((path) => path !== TABLE && !(path in uses));
-      if (others.length > 1) problems.push(`${field.name} (${field.param}) is spelled in ${others.length} files besides the table: ${others.join(', ')}`);
-      for (const path of Object.keys(uses)) if (!spelled.includes(path)) problems.push(`USES lists ${path} for ${field.name}, which no longer spells it`);
+      if (others.length > 1)
+        problems.push(`${field.name} (${field.param}) is spelled in ${others.length} files besides the table: ${others.join(', ')}`);
+      for (const path of Object.keys(uses))
+        if (!spelled.includes(path)) problems.push(`USES lists ${path} for ${field.name}, which no longer spells it`);
     }
     // Declare a field in the table only; a file that acts on its value goes in USES, with why.
     expect(problems).toEqual([]);

@@ -26,7 +26,13 @@ const MATTED_BASE = { width: 1024, height: Math.round((1024 * 560) / 800) };
 /** The matte as a black and white mask at the base output size, written to a file. */
 async function cutMatteFile(): Promise<string> {
   const path = join(tempDir('mask'), 'pair.mask.png');
-  await sharp(MATTE).extractChannel(0).resize(MATTED_BASE.width, MATTED_BASE.height, { fit: 'fill' }).threshold(128).toColourspace('b-w').png().toFile(path);
+  await sharp(MATTE)
+    .extractChannel(0)
+    .resize(MATTED_BASE.width, MATTED_BASE.height, { fit: 'fill' })
+    .threshold(128)
+    .toColourspace('b-w')
+    .png()
+    .toFile(path);
   return path;
 }
 
@@ -116,7 +122,11 @@ describe('depthmill generate, locally (no server)', () => {
     expect(second.status).toBe(1);
     const report = JSON.parse(second.stdout) as Report;
     expect(report.summary).toEqual({ total: 3, written: 0, skipped: 2, failed: 1, cancelled: 0 });
-    expect(Object.fromEntries(report.files.map((file) => [file.input.split('/').pop(), file.status]))).toEqual({ 'apple.jpg': 'skipped', 'broken.jpg': 'failed', 'coffee.png': 'skipped' });
+    expect(Object.fromEntries(report.files.map((file) => [file.input.split('/').pop(), file.status]))).toEqual({
+      'apple.jpg': 'skipped',
+      'broken.jpg': 'failed',
+      'coffee.png': 'skipped',
+    });
     expect(report.files.find((file) => file.status === 'failed')?.error).toMatch(/could not be decoded/);
     expect(readFileSync(join(out, 'apple.depth.png'), 'utf8')).toBe('damaged');
     expect(readFileSync(join(out, 'coffee.depth.png')).equals(coffee)).toBe(true);
@@ -129,7 +139,18 @@ describe('depthmill generate, locally (no server)', () => {
     expect(await pngInfo(join(out, 'apple.depth.png'))).toMatchObject({ format: 'png', width: 1024 });
 
     // Only good photos: exit status 0.
-    const good = cli(data, ['generate', join(dir, 'apple.jpg'), join(dir, 'coffee.png'), '-f', 'png', '--out-dir', out, '--model-type', 'base', '--no-rmbg']);
+    const good = cli(data, [
+      'generate',
+      join(dir, 'apple.jpg'),
+      join(dir, 'coffee.png'),
+      '-f',
+      'png',
+      '--out-dir',
+      out,
+      '--model-type',
+      'base',
+      '--no-rmbg',
+    ]);
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/^0 written, 2 skipped, 0 failed/m);
   });
@@ -140,17 +161,44 @@ describe('depthmill generate, locally (no server)', () => {
     copyFileSync(join(PHOTOS, 'skimage_coffee.png'), join(dir, 'coffee.png')); // 600 × 400
     const out = join(tempDir('stl'), 'reliefs');
     const relief = ['--width', '80', '--height-relief', '3', '--thickness-base', '2'];
-    const result = cli(tempDir('cli-data'), ['generate', dir, '-f', 'stl', '--out-dir', out, '--model-type', 'base', '--no-rmbg', ...relief]);
+    const result = cli(tempDir('cli-data'), [
+      'generate',
+      dir,
+      '-f',
+      'stl',
+      '--out-dir',
+      out,
+      '--model-type',
+      'base',
+      '--no-rmbg',
+      ...relief,
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^2 written, 0 skipped, 0 failed/m);
     expect(readdirSync(out).sort()).toEqual(['apple.stl', 'coffee.stl']);
     // --relief-style smooth: the depth alone, another (and simpler) mesh of the same size.
     const smoothOut = join(tempDir('stl'), 'smooth');
-    const smooth = cli(tempDir('cli-data'), ['generate', join(dir, 'apple.jpg'), '-f', 'stl', '--out-dir', smoothOut, '--model-type', 'base', '--no-rmbg', ...relief, '--relief-style', 'smooth']);
+    const smooth = cli(tempDir('cli-data'), [
+      'generate',
+      join(dir, 'apple.jpg'),
+      '-f',
+      'stl',
+      '--out-dir',
+      smoothOut,
+      '--model-type',
+      'base',
+      '--no-rmbg',
+      ...relief,
+      '--relief-style',
+      'smooth',
+    ]);
     expect(smooth.status, smooth.stderr).toBe(0);
     const facets = (path: string) => readFileSync(path).readUInt32LE(80);
     expect(facets(join(smoothOut, 'apple.stl'))).not.toBe(facets(join(out, 'apple.stl')));
-    for (const [name, aspect] of [['apple.stl', 1], ['coffee.stl', 400 / 600]] as const) {
+    for (const [name, aspect] of [
+      ['apple.stl', 1],
+      ['coffee.stl', 400 / 600],
+    ] as const) {
       const path = join(out, name);
       const report = admesh(path);
       expect([report.parts, report.edgesFixed, report.backwardsEdges, report.facetsReversed], name).toEqual([1, 0, 0, 0]);
@@ -174,23 +222,45 @@ describe('depthmill generate, locally (no server)', () => {
     expect(header).toMatch(/dataWindow \(type box2i\): \(0 0\) - \(1023 1023\)/);
   });
 
-  it('makes normal maps with -f normal (NAME.normal.png, 16-bit RGBA at the depth map\'s size), or from -o NAME.normal.png', async () => {
+  it("makes normal maps with -f normal (NAME.normal.png, 16-bit RGBA at the depth map's size), or from -o NAME.normal.png", async () => {
     const dir = photoFolder();
     const out = tempDir('normals');
     const data = tempDir('cli-data');
-    const result = cli(data, ['generate', join(dir, 'apple.jpg'), join(dir, 'coffee.png'), '-f', 'normal', '--out-dir', out, '--model-type', 'base']);
+    const result = cli(data, [
+      'generate',
+      join(dir, 'apple.jpg'),
+      join(dir, 'coffee.png'),
+      '-f',
+      'normal',
+      '--out-dir',
+      out,
+      '--model-type',
+      'base',
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['apple.normal.png', 'coffee.normal.png']);
     const depth = cli(data, ['generate', join(dir, 'coffee.png'), '-f', 'png', '--out-dir', out, '--model-type', 'base']);
     expect(depth.status, depth.stderr).toBe(0);
     const meta = await sharp(readFileSync(join(out, 'coffee.normal.png'))).metadata();
     const depthMeta = await sharp(readFileSync(join(out, 'coffee.depth.png'))).metadata();
-    expect({ format: meta.format, depth: meta.depth, channels: meta.channels, width: meta.width, height: meta.height }).toEqual({ format: 'png', depth: 'ushort', channels: 4, width: depthMeta.width, height: depthMeta.height });
+    expect({ format: meta.format, depth: meta.depth, channels: meta.channels, width: meta.width, height: meta.height }).toEqual({
+      format: 'png',
+      depth: 'ushort',
+      channels: 4,
+      width: depthMeta.width,
+      height: depthMeta.height,
+    });
     // The format from the file's name.
     const named = join(tempDir('named'), 'apple.normal.png');
     const one = cli(data, ['generate', join(dir, 'apple.jpg'), '-o', named, '--model-type', 'base', '--no-rmbg']);
     expect(one.status, one.stderr).toBe(0);
-    expect(await sharp(readFileSync(named)).metadata()).toMatchObject({ format: 'png', depth: 'ushort', channels: 3, width: 1024, height: 1024 });
+    expect(await sharp(readFileSync(named)).metadata()).toMatchObject({
+      format: 'png',
+      depth: 'ushort',
+      channels: 3,
+      width: 1024,
+      height: 1024,
+    });
   });
 
   it('draws a progress bar over the batch on a terminal', () => {
@@ -218,7 +288,10 @@ describe('depthmill generate, locally (no server)', () => {
       [['-f', 'normal', '-o', join(dir, 'x.exr')], /ends in \.exr but --format is normal/],
       [['-o', join(dir, 'x.png'), '-f', 'exr'], /ends in \.png but --format is exr/],
       [['-o', join(dir, 'x.jpg')], /-o \S*x\.jpg: a png file is written, so name it x\.png \(or choose --format\)/],
-      [[join(dir, 'coffee.png'), '-o', join(dir, 'z.png')], /-o \S*z\.png names one file, but 2 photos were given: give a folder \(-o out\/\) or --out-dir/],
+      [
+        [join(dir, 'coffee.png'), '-o', join(dir, 'z.png')],
+        /-o \S*z\.png names one file, but 2 photos were given: give a folder \(-o out\/\) or --out-dir/,
+      ],
       [['--server', 'http://127.0.0.1:9'], /needs client credentials: set DEPTHMILL_CLIENT_ID/],
       [['--subject-box', '0.1,0.2,0.8'], /--subject-box must be four numbers "x0,y0,x1,y1" .*\(got "0\.1,0\.2,0\.8"\)/],
       [['--subject-box', '50,20,400,300'], /--subject-box must be four numbers from 0 to 1/],
@@ -229,10 +302,16 @@ describe('depthmill generate, locally (no server)', () => {
       [['--mask', join(dir, 'no-such-mask.png')], /--mask \S*no-such-mask\.png: no such file/],
       [[join(dir, 'coffee.png'), '--mask', join(dir, 'apple.jpg')], /--mask is the mask of one photo, and 2 photos were given/],
       [['--relief-mode', 'lithophane'], /--relief-mode lithophane makes a mesh: format must be 3 \(stl\), 4 \(glb\) or 5 \(3mf\)/],
-      [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-min', '2', '--litho-max', '1.5'], /--litho-max must be more than litho_min \(2\)/],
+      [
+        ['-f', 'stl', '--relief-mode', 'lithophane', '--litho-min', '2', '--litho-max', '1.5'],
+        /--litho-max must be more than litho_min \(2\)/,
+      ],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-frame', '30'], /--litho-frame must be a number from 0 to 20/],
       [['-f', 'stl', '--litho-shape', 'arc'], /--litho-shape only applies with relief_mode=lithophane/],
-      [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-shape', 'cylinder', '--litho-angle', '90'], /--litho-angle only applies with litho_shape=arc/],
+      [
+        ['-f', 'stl', '--relief-mode', 'lithophane', '--litho-shape', 'cylinder', '--litho-angle', '90'],
+        /--litho-angle only applies with litho_shape=arc/,
+      ],
       [['-f', 'stl', '--relief-style', 'bumpy'], /argument 'bumpy' is invalid.*detailed, smooth/],
       [['-f', 'stl', '--detail-height', '5'], /--detail-height must be a number from 0 to 2/],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--mask', join(dir, 'apple.jpg')], /--mask does not apply to --relief-mode lithophane/],
@@ -256,8 +335,12 @@ describe('depthmill generate, locally (no server)', () => {
     expect(help.stdout).toMatch(/--mask <file>\s+your own background mask/);
     expect(help.stdout).toMatch(/--mask-out <path>\s+also write the mask/);
     expect(help.stdout).toMatch(/--litho-shape <shape>\s+lithophane shape: flat plate, arc \(bent along\s+--litho-angle\) or cylinder/);
-    expect(help.stdout).toMatch(/--litho-angle <degrees>\s+degrees of arc of a --litho-shape arc lithophane\s+\(10\s+to 350, default 120\)/);
-    expect(help.stdout).toMatch(/--detail-height <mm>\s+how deep the photo's detail is carved in the\s+detailed style, meshes only \(0 to 2, default 0\.4\)/);
+    expect(help.stdout).toMatch(
+      /--litho-angle <degrees>\s+degrees of arc of a --litho-shape arc lithophane\s+\(10\s+to 350, default 120\)/,
+    );
+    expect(help.stdout).toMatch(
+      /--detail-height <mm>\s+how deep the photo's detail is carved in the\s+detailed style, meshes only \(0 to 2, default 0\.4\)/,
+    );
   });
 
   it('makes lithophanes with --relief-mode lithophane, without a model, litho_min to litho_max thick', async () => {
@@ -265,7 +348,22 @@ describe('depthmill generate, locally (no server)', () => {
     copyFileSync(join(PHOTOS, 'skimage_coffee.png'), join(dir, 'coffee.png')); // 600 × 400
     const out = join(dir, 'coffee.stl');
     // An empty models folder: no model is loaded, so none is missing.
-    const args = ['generate', join(dir, 'coffee.png'), '-o', out, '--relief-mode', 'lithophane', '--width', '50', '--litho-min', '0.6', '--litho-max', '2.4', '--litho-frame', '2'];
+    const args = [
+      'generate',
+      join(dir, 'coffee.png'),
+      '-o',
+      out,
+      '--relief-mode',
+      'lithophane',
+      '--width',
+      '50',
+      '--litho-min',
+      '0.6',
+      '--litho-max',
+      '2.4',
+      '--litho-frame',
+      '2',
+    ];
     const result = await cliAsync(args, { DEPTHMILL_MODELS: tempDir('no-models') });
     expect(result.status, result.stderr).toBe(0);
     const report = admesh(out);
@@ -281,7 +379,18 @@ describe('depthmill generate, locally (no server)', () => {
     const dir = tempDir('litho-cylinder');
     copyFileSync(join(PHOTOS, 'skimage_coffee.png'), join(dir, 'coffee.png')); // 600 × 400
     const out = join(dir, 'coffee.stl');
-    const args = ['generate', join(dir, 'coffee.png'), '-o', out, '--relief-mode', 'lithophane', '--litho-shape', 'cylinder', '--width', '60'];
+    const args = [
+      'generate',
+      join(dir, 'coffee.png'),
+      '-o',
+      out,
+      '--relief-mode',
+      'lithophane',
+      '--litho-shape',
+      'cylinder',
+      '--width',
+      '60',
+    ];
     const result = await cliAsync(args, { DEPTHMILL_MODELS: tempDir('no-models') });
     expect(result.status, result.stderr).toBe(0);
     const report = admesh(out);
@@ -292,10 +401,21 @@ describe('depthmill generate, locally (no server)', () => {
     expect(max[2]! - min[2]!).toBeCloseTo(40, 0); // the photo's height, standing
   });
 
-  it('cuts with the user\'s --mask and writes the mask it used with --mask-out', async () => {
+  it("cuts with the user's --mask and writes the mask it used with --mask-out", async () => {
     const maskFile = await cutMatteFile();
     const out = tempDir('masked');
-    const result = cli(tempDir('cli-data'), ['generate', MATTED, '-o', join(out, 'pair.png'), '--model-type', 'base', '--mask', maskFile, '--mask-out', join(out, 'used.png')]);
+    const result = cli(tempDir('cli-data'), [
+      'generate',
+      MATTED,
+      '-o',
+      join(out, 'pair.png'),
+      '--model-type',
+      'base',
+      '--mask',
+      maskFile,
+      '--mask-out',
+      join(out, 'used.png'),
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/ok\s+\S+ -> \S*pair\.png \+ \S*used\.png/);
     const given = await greyLevels(maskFile);
@@ -312,7 +432,20 @@ describe('depthmill generate, locally (no server)', () => {
     copyFileSync(join(PHOTOS, 'opencv_apple.jpg'), join(dir, 'apple.jpg'));
     const masks = join(tempDir('masks'), 'all');
     const maps = tempDir('maps');
-    const result = cli(tempDir('cli-data'), ['generate', dir, '-f', 'bmp', '--out-dir', maps, '--model-type', 'base', '--subject-box', '0,0,0.5,1', '--mask-out', masks]);
+    const result = cli(tempDir('cli-data'), [
+      'generate',
+      dir,
+      '-f',
+      'bmp',
+      '--out-dir',
+      maps,
+      '--model-type',
+      'base',
+      '--subject-box',
+      '0,0,0.5,1',
+      '--mask-out',
+      masks,
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(readdirSync(masks).sort()).toEqual(['apple.mask.png', 'pair.mask.png']);
     const pair = await greyLevels(join(masks, 'pair.mask.png'));
@@ -328,7 +461,19 @@ describe('depthmill generate, locally (no server)', () => {
     expect(kept).toBeGreaterThan(0.05 * pair.levels.length); // the apple is kept
 
     // A later run skips only what has all its outputs: with the masks asked elsewhere, the maps are made again.
-    const again = cli(tempDir('cli-data'), ['generate', dir, '-f', 'bmp', '--out-dir', maps, '--model-type', 'base', '--mask-out', tempDir('more-masks'), '--json']);
+    const again = cli(tempDir('cli-data'), [
+      'generate',
+      dir,
+      '-f',
+      'bmp',
+      '--out-dir',
+      maps,
+      '--model-type',
+      'base',
+      '--mask-out',
+      tempDir('more-masks'),
+      '--json',
+    ]);
     expect(again.status, again.stderr).toBe(0);
     expect((JSON.parse(again.stdout) as Report).summary).toMatchObject({ written: 2, skipped: 0 });
   });
@@ -358,7 +503,8 @@ describe('depthmill generate --server', () => {
     expect(result.status, result.stderr).toBe(1);
     const report = JSON.parse(result.stdout) as Report;
     expect(report.summary).toEqual({ total: 3, written: 2, skipped: 0, failed: 1, cancelled: 0 });
-    for (const file of report.files.filter((entry) => entry.status === 'written')) expect(file.task_id).toMatch(/^depth_\d{8}_[0-9a-f]{12}$/);
+    for (const file of report.files.filter((entry) => entry.status === 'written'))
+      expect(file.task_id).toMatch(/^depth_\d{8}_[0-9a-f]{12}$/);
     expect(report.files.find((file) => file.status === 'failed')?.error).toMatch(/generate failed: the image could not be decoded/);
     expect(readdirSync(remote).sort()).toEqual(['apple.depth.png', 'coffee.depth.png']);
 
@@ -371,32 +517,74 @@ describe('depthmill generate --server', () => {
     }
   });
 
-  it('sends --mask and --subject-box, and writes --mask-out from the PNG result\'s alpha, as local mode does', async () => {
+  it("sends --mask and --subject-box, and writes --mask-out from the PNG result's alpha, as local mode does", async () => {
     const maskFile = await cutMatteFile();
     const remote = tempDir('remote-mask');
     const local = tempDir('local-mask');
     // A relief: the server makes the PNG whose alpha is the mask as a second task.
-    const masked = await cliAsync(['generate', MATTED, '-o', join(remote, 'pair.stl'), '--model-type', 'base', '--mask', maskFile, '--mask-out', join(remote, 'used.png'), '--server', server.url], env);
+    const masked = await cliAsync(
+      [
+        'generate',
+        MATTED,
+        '-o',
+        join(remote, 'pair.stl'),
+        '--model-type',
+        'base',
+        '--mask',
+        maskFile,
+        '--mask-out',
+        join(remote, 'used.png'),
+        '--server',
+        server.url,
+      ],
+      env,
+    );
     expect(masked.status, masked.stderr).toBe(0);
     expect(admesh(join(remote, 'pair.stl')).parts).toBeGreaterThan(0);
     expect((await greyLevels(join(remote, 'used.png'))).levels.equals((await greyLevels(maskFile)).levels)).toBe(true);
 
     const options = ['-f', 'png', '--model-type', 'base', '--subject-box', '0,0,0.5,1'];
-    const boxed = await cliAsync(['generate', MATTED, ...options, '-o', join(remote, 'boxed.png'), '--mask-out', join(remote, 'boxed.mask.png'), '--server', server.url], env);
+    const boxed = await cliAsync(
+      [
+        'generate',
+        MATTED,
+        ...options,
+        '-o',
+        join(remote, 'boxed.png'),
+        '--mask-out',
+        join(remote, 'boxed.mask.png'),
+        '--server',
+        server.url,
+      ],
+      env,
+    );
     expect(boxed.status, boxed.stderr).toBe(0);
-    const offline = await cliAsync(['generate', MATTED, ...options, '-o', join(local, 'boxed.png'), '--mask-out', join(local, 'boxed.mask.png')]);
+    const offline = await cliAsync([
+      'generate',
+      MATTED,
+      ...options,
+      '-o',
+      join(local, 'boxed.png'),
+      '--mask-out',
+      join(local, 'boxed.mask.png'),
+    ]);
     expect(offline.status, offline.stderr).toBe(0);
     const [a, b] = await Promise.all([remote, local].map((folder) => readFileSync(join(folder, 'boxed.mask.png'))));
     expect(a!.equals(b!)).toBe(true);
     // The mask written is the result's alpha, to within 8-bit rounding.
-    expect(worstDifference(await alphaLevels(join(remote, 'boxed.png')), (await greyLevels(join(local, 'boxed.mask.png'))).levels)).toBeLessThanOrEqual(0.5);
+    expect(
+      worstDifference(await alphaLevels(join(remote, 'boxed.png')), (await greyLevels(join(local, 'boxed.mask.png'))).levels),
+    ).toBeLessThanOrEqual(0.5);
   });
 
   it('stops at once with a clear message when the credentials are wrong', async () => {
     const dir = photoFolder();
     const out = tempDir('refused');
     mkdirSync(out, { recursive: true });
-    const result = await cliAsync(['generate', dir, '--out-dir', out, '--server', server.url], { ...env, DEPTHMILL_CLIENT_SECRET: 'wrong' });
+    const result = await cliAsync(['generate', dir, '--out-dir', out, '--server', server.url], {
+      ...env,
+      DEPTHMILL_CLIENT_SECRET: 'wrong',
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/client credentials are invalid/);
     expect(readdirSync(out)).toEqual([]);

@@ -8,7 +8,8 @@ import { tempDir } from '../helpers/server.js';
 
 function shoot(): string {
   const dir = tempDir('inputs');
-  for (const name of ['apple.jpg', 'banana.jpg', 'cherry.png', 'date.webp', 'apple.depth.png', 'apple.normal.png', 'notes.txt', 'b.jpg']) writeFileSync(join(dir, name), 'x');
+  for (const name of ['apple.jpg', 'banana.jpg', 'cherry.png', 'date.webp', 'apple.depth.png', 'apple.normal.png', 'notes.txt', 'b.jpg'])
+    writeFileSync(join(dir, name), 'x');
   mkdirSync(join(dir, 'photos', 'day2'), { recursive: true });
   for (const name of ['one.jpg', 'two.png', 'three.gif']) writeFileSync(join(dir, 'photos', name), 'x');
   writeFileSync(join(dir, 'photos', 'day2', 'four.jpg'), 'x');
@@ -26,11 +27,19 @@ describe('generate inputs', () => {
 
   it('goes down folders with **, and leaves out what is not a photo or is an earlier output', async () => {
     const dir = shoot();
-    expect(names((await expandInputs(['**/*.{jpg,png}'], dir)).files, dir)).toEqual(['apple.jpg', 'b.jpg', 'banana.jpg', 'cherry.png', 'photos/day2/four.jpg', 'photos/one.jpg', 'photos/two.png']);
+    expect(names((await expandInputs(['**/*.{jpg,png}'], dir)).files, dir)).toEqual([
+      'apple.jpg',
+      'b.jpg',
+      'banana.jpg',
+      'cherry.png',
+      'photos/day2/four.jpg',
+      'photos/one.jpg',
+      'photos/two.png',
+    ]);
     expect(names((await expandInputs(['?a*.jpg'], dir)).files, dir)).toEqual(['banana.jpg']);
   });
 
-  it('takes a folder\'s photos (not its subfolders\'), a named file whatever it is, each once, and says what named nothing', async () => {
+  it("takes a folder's photos (not its subfolders'), a named file whatever it is, each once, and says what named nothing", async () => {
     const dir = shoot();
     const { files, problems } = await expandInputs(['photos', 'notes.txt', 'photos/one.jpg', 'missing.jpg', '*.gif'], dir);
     expect(names(files, dir)).toEqual(['photos/one.jpg', 'photos/two.png', 'notes.txt']);

@@ -48,7 +48,10 @@ function outsideDestinations(trace: string): string[] {
 /** Runs the command line inside the network namespace of process `pid`; its status and output. */
 function cliInNamespace(pid: number, args: string[], env: Record<string, string>): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', ['-t', String(pid), '-n', process.execPath, BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('nsenter', ['-t', String(pid), '-n', process.execPath, BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -67,40 +70,68 @@ afterAll(async () => {
   await exited;
 });
 
-it.skipIf(skipReason !== undefined)(`makes no DNS query and reaches no address beyond loopback while and after it runs a task${skipReason ? ` (skipped: ${skipReason})` : ''}`, async () => {
-  const dataDir = tempDir('offline');
-  const home = tempDir('offline-home'); // where ONNX Runtime would keep its device identifier
-  const trace = join(tempDir('offline-trace'), 'server.strace');
-  const { clientId, clientSecret } = createClientCredentials(dataDir);
-  const env = environment({ DEPTHMILL_DATA: dataDir, DEPTHMILL_MODELS: modelCacheDir(), HOME: home, XDG_CACHE_HOME: join(home, '.cache'), DEPTHMILL_LOG_LEVEL: 'warn' });
+it.skipIf(skipReason !== undefined)(
+  `makes no DNS query and reaches no address beyond loopback while and after it runs a task${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  async () => {
+    const dataDir = tempDir('offline');
+    const home = tempDir('offline-home'); // where ONNX Runtime would keep its device identifier
+    const trace = join(tempDir('offline-trace'), 'server.strace');
+    const { clientId, clientSecret } = createClientCredentials(dataDir);
+    const env = environment({
+      DEPTHMILL_DATA: dataDir,
+      DEPTHMILL_MODELS: modelCacheDir(),
+      HOME: home,
+      XDG_CACHE_HOME: join(home, '.cache'),
+      DEPTHMILL_LOG_LEVEL: 'warn',
+    });
 
-  // A namespace of its own, so the port is free and loopback is all there is.
-  const port = 8080;
-  server = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec strace -f -qq -e trace=bind,connect,sendto,sendmsg,sendmmsg -o '${trace}' '${process.execPath}' '${BIN}' serve --port ${port}`], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await expect.poll(() => output, { timeout: 30_000, interval: 200 }).toMatch(/depthmill listening on/);
+    // A namespace of its own, so the port is free and loopback is all there is.
+    const port = 8080;
+    server = spawn(
+      'unshare',
+      [
+        '-n',
+        'sh',
+        '-c',
+        `ip link set lo up && exec strace -f -qq -e trace=bind,connect,sendto,sendmsg,sendmmsg -o '${trace}' '${process.execPath}' '${BIN}' serve --port ${port}`,
+      ],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await expect.poll(() => output, { timeout: 30_000, interval: 200 }).toMatch(/depthmill listening on/);
 
-  // A client in the same namespace: the command line through the server, one depth map.
-  const photo = join(tempDir('offline-photo'), 'photo.png');
-  writeFileSync(photo, await inputImage(0));
-  const client = await cliInNamespace(server.pid!, ['generate', photo, '-o', join(dataDir, 'out.png'), '--server', `http://127.0.0.1:${port}`, '--no-rmbg'], {
-    DEPTHMILL_CLIENT_ID: clientId,
-    DEPTHMILL_CLIENT_SECRET: clientSecret,
-  });
-  expect(client.status, client.output).toBe(0);
-  expect(existsSync(join(dataDir, 'out.png'))).toBe(true);
+    // A client in the same namespace: the command line through the server, one depth map.
+    const photo = join(tempDir('offline-photo'), 'photo.png');
+    writeFileSync(photo, await inputImage(0));
+    const client = await cliInNamespace(
+      server.pid!,
+      ['generate', photo, '-o', join(dataDir, 'out.png'), '--server', `http://127.0.0.1:${port}`, '--no-rmbg'],
+      {
+        DEPTHMILL_CLIENT_ID: clientId,
+        DEPTHMILL_CLIENT_SECRET: clientSecret,
+      },
+    );
+    expect(client.status, client.output).toBe(0);
+    expect(existsSync(join(dataDir, 'out.png'))).toBe(true);
 
-  // ONNX Runtime's telemetry looked up its collector 5 to 10 s apart after the first task.
-  await new Promise((resolve) => setTimeout(resolve, 15_000));
+    // ONNX Runtime's telemetry looked up its collector 5 to 10 s apart after the first task.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
 
-  const calls = readFileSync(trace, 'utf8');
-  expect(calls, 'the trace follows the server: it shows the server binding its port').toMatch(new RegExp(`bind\\(\\d+, \\{sa_family=AF_INET, sin_port=htons\\(${port}\\)`));
-  expect(calls.split('\n').filter((line) => line.includes('htons(53)')), 'DNS queries').toEqual([]);
-  expect(outsideDestinations(calls), 'calls to addresses beyond loopback').toEqual([]);
-  expect(existsSync(join(home, '.cache/Microsoft')), 'a telemetry device identifier was written').toBe(false);
-}, 120_000);
+    const calls = readFileSync(trace, 'utf8');
+    expect(calls, 'the trace follows the server: it shows the server binding its port').toMatch(
+      new RegExp(`bind\\(\\d+, \\{sa_family=AF_INET, sin_port=htons\\(${port}\\)`),
+    );
+    expect(
+      calls.split('\n').filter((line) => line.includes('htons(53)')),
+      'DNS queries',
+    ).toEqual([]);
+    expect(outsideDestinations(calls), 'calls to addresses beyond loopback').toEqual([]);
+    expect(existsSync(join(home, '.cache/Microsoft')), 'a telemetry device identifier was written').toBe(false);
+  },
+  120_000,
+);

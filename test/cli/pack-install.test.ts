@@ -20,7 +20,12 @@ const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'))
 /** This process's environment less npm's own variables (set when vitest runs under `npm test`), which would steer the nested npm. */
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key))) as Record<string, string>;
 
-function run(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ status: number | null; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -58,7 +63,13 @@ beforeAll(async () => {
 
   // `npm pack` runs `prepare` (the build) unless told not to; the suite's build step made dist/.
   const packDir = tempDir('pack');
-  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], { cwd: REPO, env: baseEnv, encoding: 'utf8' })) as { filename: string }[];
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], {
+      cwd: REPO,
+      env: baseEnv,
+      encoding: 'utf8',
+    }),
+  ) as { filename: string }[];
   tarball = join(packDir, packed!.filename);
 
   app = tempDir('app');
@@ -68,7 +79,12 @@ beforeAll(async () => {
   // The optional model's host, here: the bundled entry with its URL and checksum pointed at the stand-in.
   const bundled = JSON.parse(readFileSync(join(REPO, 'src/models/models.json'), 'utf8')) as Record<string, object>;
   const registry = join(tempDir('registry'), 'models.json');
-  writeFileSync(registry, JSON.stringify({ [DA]: { ...bundled[DA], source: { url: `${host.url}/${DA}` }, sha256: createHash('sha256').update(MODEL).digest('hex') } }));
+  writeFileSync(
+    registry,
+    JSON.stringify({
+      [DA]: { ...bundled[DA], source: { url: `${host.url}/${DA}` }, sha256: createHash('sha256').update(MODEL).digest('hex') },
+    }),
+  );
   env = {
     DEPTHMILL_MODELS: modelDir,
     DEPTHMILL_MODEL_REGISTRY: registry,
@@ -78,7 +94,10 @@ beforeAll(async () => {
   };
 
   const started = Date.now();
-  install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball], app, { ...env, ...localPrebuilds() });
+  install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball], app, {
+    ...env,
+    ...localPrebuilds(),
+  });
   installSeconds = (Date.now() - started) / 1000;
 }, 300_000);
 
@@ -89,7 +108,15 @@ afterAll(async () => {
 describe('the packed package, installed in an empty folder', () => {
   it('holds what runs, and neither tests nor benchmarks', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-    expect(files).toEqual(expect.arrayContaining(['package/bin/depthmill.js', 'package/dist/cli/main.js', 'package/dist/web/index.html', 'package/src/models/models.json', 'package/src/models/cache-dir.mjs']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package/bin/depthmill.js',
+        'package/dist/cli/main.js',
+        'package/dist/web/index.html',
+        'package/src/models/models.json',
+        'package/src/models/cache-dir.mjs',
+      ]),
+    );
     expect(files.filter((file) => /^package\/(test|bench|web|src\/(?!models\/(models\.json|cache-dir\.mjs)$))/.test(file))).toEqual([]);
   });
 
@@ -98,7 +125,7 @@ describe('the packed package, installed in an empty folder', () => {
     expect(install.output).toMatch(/depthmill: model fastdepth ready/);
     expect(install.output).toMatch(/depthmill: model u2netp ready/);
     expect(install.output).toMatch(new RegExp(`depthmill: model ${DA} installed \\(.*sha256 verified\\)`));
-        console.log(`npm install <tarball>: ${installSeconds.toFixed(1)} s`);
+    console.log(`npm install <tarball>: ${installSeconds.toFixed(1)} s`);
   });
 
   it('runs depthmill --version and models list', async () => {

@@ -16,7 +16,10 @@ async function domePng(width: number, height: number): Promise<Buffer> {
       values[y * width + x] = Math.round(Math.max(0, 1 - r * r) * 60000) + 2000;
     }
   }
-  return sharp(values, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+  return sharp(values, { raw: { width, height, channels: 1 } })
+    .toColourspace('grey16')
+    .png()
+    .toBuffer();
 }
 
 describe('depthmill relief', () => {
@@ -33,7 +36,14 @@ describe('depthmill relief', () => {
     const report = admesh(output);
     expect(report.parts).toBe(1);
     expect(run.stdout).toMatch(new RegExp(`dome\\.stl: \\d+ bytes, ${report.facets} triangles in `));
-    expect([report.disconnectedFacets, report.degenerateFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect([
+      report.disconnectedFacets,
+      report.degenerateFacets,
+      report.edgesFixed,
+      report.facetsReversed,
+      report.backwardsEdges,
+      report.normalsFixed,
+    ]).toEqual([0, 0, 0, 0, 0, 0]);
     expect(report.volume).toBeGreaterThan(60 * 40 * 2);
     // The plate is 60 x 40 mm (the PNG's 3:2; Y within one 0.25 mm sample), 2 mm of base and 5 of relief.
     const size = slicerInfo(output).size;
@@ -61,7 +71,13 @@ describe('depthmill relief', () => {
       }
     }
     const input = join(dir, 'domes.png');
-    writeFileSync(input, await sharp(pixels, { raw: { width, height, channels: 2 } }).toColourspace('grey16').png().toBuffer());
+    writeFileSync(
+      input,
+      await sharp(pixels, { raw: { width, height, channels: 2 } })
+        .toColourspace('grey16')
+        .png()
+        .toBuffer(),
+    );
     const output = join(dir, 'domes.stl');
     const run = cli(data, ['relief', input, '-o', output]);
     expect(run.status).toBe(0);
@@ -79,7 +95,14 @@ describe('depthmill relief', () => {
       expect(run.status).toBe(0);
       const report = admesh(output);
       expect(report.parts).toBe(1);
-      expect([report.disconnectedFacets, report.degenerateFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0, 0]);
+      expect([
+        report.disconnectedFacets,
+        report.degenerateFacets,
+        report.edgesFixed,
+        report.facetsReversed,
+        report.backwardsEdges,
+        report.normalsFixed,
+      ]).toEqual([0, 0, 0, 0, 0, 0]);
       // 60 mm of base around a quarter circle (radius 38.2 mm): a chord of about 54 mm, the 40 mm
       // of the picture's height standing up.
       const size = slicerInfo(output).size;
@@ -87,14 +110,27 @@ describe('depthmill relief', () => {
       expect(size[0]).toBeLessThan(58);
       expect(Math.abs(size[2] - 40)).toBeLessThan(0.25);
     }
-    const tight = cli(data, ['relief', input, '-o', join(dir, 'tight.stl'), '--width', '20', '--thickness-base', '5', '--relief-bend', '-360']);
+    const tight = cli(data, [
+      'relief',
+      input,
+      '-o',
+      join(dir, 'tight.stl'),
+      '--width',
+      '20',
+      '--thickness-base',
+      '5',
+      '--relief-bend',
+      '-360',
+    ]);
     expect(tight.status).toBe(1);
     expect(tight.stderr).toMatch(/--relief-bend .*inward/);
   });
 
   it('refuses a photo, a bad field, and a depth-map format (exr) as the output', async () => {
     const jpeg = join(dir, 'photo.jpg');
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#777' } }).jpeg().toFile(jpeg);
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#777' } })
+      .jpeg()
+      .toFile(jpeg);
     const photo = cli(data, ['relief', jpeg, '-o', join(dir, 'photo.stl')]);
     expect(photo.status).toBe(1);
     expect(photo.stderr).toMatch(/PNG .*or OpenEXR/);
@@ -116,7 +152,9 @@ describe('depthmill relief', () => {
       }
     }
     const input = join(dir, 'huge.png');
-    await sharp(pixels, { raw: { width: side, height: side, channels: 1 } }).png().toFile(input);
+    await sharp(pixels, { raw: { width: side, height: side, channels: 1 } })
+      .png()
+      .toFile(input);
     const output = join(dir, 'huge.stl');
     const started = performance.now();
     const run = cli(data, ['relief', input, '-o', output, '--width', '600', '--height-relief', '50', '--no-rmbg']);

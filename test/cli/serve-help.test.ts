@@ -10,7 +10,9 @@ describe('serve --help', () => {
 
   it('lists every variable the server reads', () => {
     expect(help.status).toBe(0);
-    const source = ['src/config.ts', 'src/models/model-cache.ts', 'src/models/cache-dir.mjs'].map((file) => readFileSync(join(REPO, file), 'utf8')).join('\n');
+    const source = ['src/config.ts', 'src/models/model-cache.ts', 'src/models/cache-dir.mjs']
+      .map((file) => readFileSync(join(REPO, file), 'utf8'))
+      .join('\n');
     const read = new Set([...source.matchAll(/env\.((?:DEPTHMILL_|PORT|HOST)[A-Z0-9_]*)/g)].map((match) => match[1]!));
     expect(read.size).toBeGreaterThan(30);
     for (const name of read) expect(help.stdout, name).toMatch(new RegExp(`^\\s+${name}\\s+\\S`, 'm'));

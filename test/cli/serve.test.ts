@@ -23,17 +23,29 @@ it('prints its version with --version and -V', async () => {
 // The packages only a command's work needs: native add-ons, the model runtime, the server, the stores.
 const HEAVY = /node_modules\/(sharp|@img|onnxruntime-node|better-sqlite3|pg|bullmq|ioredis|fastify|@aws-sdk)\//;
 
-it.skipIf(spawnSync('strace', ['-V']).status !== 0)('answers --version and --help without loading the models, sharp, the server or a store', () => {
-  for (const args of [['--version'], ['--help'], ['generate', '--help'], ['serve', '--help']]) {
-    const trace = join(tempDir('cli-start'), 'open.strace');
-    const run = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', trace, process.execPath, join(REPO, 'bin/depthmill.js'), ...args], { encoding: 'utf8' });
-    expect(run.status, args.join(' ')).toBe(0);
-    expect(run.stdout.length, args.join(' ')).toBeGreaterThan(4);
-    const opened = readFileSync(trace, 'utf8').split('\n').filter((line) => !line.includes('ENOENT'));
-    expect(opened.length, 'strace saw the files opened').toBeGreaterThan(5);
-    expect(opened.filter((line) => HEAVY.test(line)), args.join(' ')).toEqual([]);
-  }
-});
+it.skipIf(spawnSync('strace', ['-V']).status !== 0)(
+  'answers --version and --help without loading the models, sharp, the server or a store',
+  () => {
+    for (const args of [['--version'], ['--help'], ['generate', '--help'], ['serve', '--help']]) {
+      const trace = join(tempDir('cli-start'), 'open.strace');
+      const run = spawnSync(
+        'strace',
+        ['-f', '-qq', '-e', 'trace=openat', '-o', trace, process.execPath, join(REPO, 'bin/depthmill.js'), ...args],
+        { encoding: 'utf8' },
+      );
+      expect(run.status, args.join(' ')).toBe(0);
+      expect(run.stdout.length, args.join(' ')).toBeGreaterThan(4);
+      const opened = readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((line) => !line.includes('ENOENT'));
+      expect(opened.length, 'strace saw the files opened').toBeGreaterThan(5);
+      expect(
+        opened.filter((line) => HEAVY.test(line)),
+        args.join(' '),
+      ).toEqual([]);
+    }
+  },
+);
 
 it('says which port is taken and how to choose another', async () => {
   running = await startServer();

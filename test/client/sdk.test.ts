@@ -55,7 +55,14 @@ describe('depthmill/client against a real server', () => {
   it('creates a task from a file, reports progress, downloads the result and gets a verifiable callback', async () => {
     const tokens: string[] = [];
     const sdk = client({ onToken: (token) => tokens.push(token) });
-    const taskId = await sdk.createTask({ file: APPLE, filename: 'apple.jpg', format: 'png', modelType: 'base', rmbg: false, callbackUrl: `${fixture.url}/hook` });
+    const taskId = await sdk.createTask({
+      file: APPLE,
+      filename: 'apple.jpg',
+      format: 'png',
+      modelType: 'base',
+      rmbg: false,
+      callbackUrl: `${fixture.url}/hook`,
+    });
     expect(taskId).toMatch(/^depth_\d{8}_[0-9a-f]{12}$/);
 
     const seen: { state: TaskState; progress: number | undefined }[] = [];
@@ -121,15 +128,26 @@ describe('depthmill/client against a real server', () => {
     expect((error as Error).message).toMatch(/width must be a number from 20 to 600/);
   });
 
-  it('sends the user\'s mask (a Blob, as a browser has it) and a subject box, which shape the cut', async () => {
+  it("sends the user's mask (a Blob, as a browser has it) and a subject box, which shape the cut", async () => {
     const sdk = client();
     // A disc at the base output size (1024 × 1024 for the 512 × 512 apple).
-    const disc = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="1024"><rect width="1024" height="1024"/><circle cx="500" cy="540" r="300" fill="#fff"/></svg>'))
+    const disc = await sharp(
+      Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="1024" height="1024"><rect width="1024" height="1024"/><circle cx="500" cy="540" r="300" fill="#fff"/></svg>',
+      ),
+    )
       .threshold(128)
       .toColourspace('b-w')
       .png()
       .toBuffer();
-    const masked = await sdk.createTask({ file: APPLE, filename: 'apple.jpg', mask: new Blob([disc], { type: 'image/png' }), maskFilename: 'disc.png', format: 'png', modelType: 'base' });
+    const masked = await sdk.createTask({
+      file: APPLE,
+      filename: 'apple.jpg',
+      mask: new Blob([disc], { type: 'image/png' }),
+      maskFilename: 'disc.png',
+      format: 'png',
+      modelType: 'base',
+    });
     const alphaOf = async (png: Uint8Array) => sharp(png).extractChannel('alpha').toColourspace('b-w').raw().toBuffer();
     const maskAlpha = await alphaOf(await sdk.download(await sdk.waitForTask(masked, { intervalMs: 100 })));
     expect(maskAlpha.equals(await sharp(disc).extractChannel(0).raw().toBuffer())).toBe(true);
@@ -196,6 +214,8 @@ describe('depthmill/client against a real server', () => {
 
   it('says where it failed when the server cannot be reached', async () => {
     const offline = new DepthmillClient({ baseUrl: 'http://127.0.0.1:9', clientId: 'dm_x', clientSecret: 'y' });
-    await expect(offline.queryTask('depth_20260101_000000000000')).rejects.toThrow(/cannot reach the Depthmill server at http:\/\/127\.0\.0\.1:9/);
+    await expect(offline.queryTask('depth_20260101_000000000000')).rejects.toThrow(
+      /cannot reach the Depthmill server at http:\/\/127\.0\.0\.1:9/,
+    );
   });
 });

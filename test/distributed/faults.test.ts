@@ -56,7 +56,11 @@ describe('200 tasks while workers are killed twice', () => {
     const images = await Promise.all(Array.from({ length: TASKS }, (_, i) => inputImage(i)));
     const ids = await Promise.all(
       images.map(async (bytes, i) => {
-        const answer = await createTask(api.url, tokens[i % tokens.length], form({ format: '6', model_type: 'base', rmbg: '0', callback_url: `${hooks.url}/done` }, [{ bytes }]));
+        const answer = await createTask(
+          api.url,
+          tokens[i % tokens.length],
+          form({ format: '6', model_type: 'base', rmbg: '0', callback_url: `${hooks.url}/done` }, [{ bytes }]),
+        );
         expect(answer.body.code, answer.body.msg).toBe(200);
         return answer.body.data.task_id;
       }),
@@ -67,14 +71,24 @@ describe('200 tasks while workers are killed twice', () => {
       return states.filter((state) => state === 'success').length;
     };
     // Two faults, at about a third and two thirds of the way: a worker dies mid-task and comes back.
-    for (const [fault, threshold] of [[0, TASKS / 3], [1, (2 * TASKS) / 3]] as const) {
+    for (const [fault, threshold] of [
+      [0, TASKS / 3],
+      [1, (2 * TASKS) / 3],
+    ] as const) {
       while ((await successes()) < threshold) await sleep(100);
       await workers[fault]!.stop('SIGKILL');
       workers[fault] = await startWorker();
     }
 
-    const { lost, mixed, missingCallbacks, repeatedCallbacks } = await auditTasks(api.url, (i) => tokens[i % tokens.length]!, ids, callbacks);
-    console.log(`faults: ${TASKS} tasks, 2 worker kills, lost ${lost}, mixed ${mixed}, callbacks missing ${missingCallbacks}, repeated ${repeatedCallbacks}`);
+    const { lost, mixed, missingCallbacks, repeatedCallbacks } = await auditTasks(
+      api.url,
+      (i) => tokens[i % tokens.length]!,
+      ids,
+      callbacks,
+    );
+    console.log(
+      `faults: ${TASKS} tasks, 2 worker kills, lost ${lost}, mixed ${mixed}, callbacks missing ${missingCallbacks}, repeated ${repeatedCallbacks}`,
+    );
     expect({ lost, mixed, missingCallbacks }).toEqual({ lost: 0, mixed: 0, missingCallbacks: 0 });
   }, 600_000);
 });
@@ -87,7 +101,15 @@ describe('a callback receiver that never answers', () => {
       const accessToken = await token(server.url, clientId, clientSecret);
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        ids.push((await createTask(server.url, accessToken, form({ format: '6', model_type: 'base', rmbg: '0', callback_url: `${hooks.url}/hang` }, [{ bytes: await inputImage(i) }]))).body.data.task_id);
+        ids.push(
+          (
+            await createTask(
+              server.url,
+              accessToken,
+              form({ format: '6', model_type: 'base', rmbg: '0', callback_url: `${hooks.url}/hang` }, [{ bytes: await inputImage(i) }]),
+            )
+          ).body.data.task_id,
+        );
       }
       // All three tasks end while their callbacks hang: tasks never wait for callbacks.
       for (const id of ids) expect((await waitForTask(server.url, accessToken, id)).body.data.state).toBe('success');

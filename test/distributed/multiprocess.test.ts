@@ -69,8 +69,16 @@ describe('one API process and two workers', () => {
     }
     await workerA.stop('SIGKILL');
 
-    const { lost, mixed, missingCallbacks, repeatedCallbacks } = await auditTasks(api.url, (i) => tokens[i % 5]!, created, callbacks, 120_000);
-    console.log(`fault test: ${TASKS} tasks, lost ${lost}, mixed ${mixed}, callbacks missing ${missingCallbacks}, repeated ${repeatedCallbacks}`);
+    const { lost, mixed, missingCallbacks, repeatedCallbacks } = await auditTasks(
+      api.url,
+      (i) => tokens[i % 5]!,
+      created,
+      callbacks,
+      120_000,
+    );
+    console.log(
+      `fault test: ${TASKS} tasks, lost ${lost}, mixed ${mixed}, callbacks missing ${missingCallbacks}, repeated ${repeatedCallbacks}`,
+    );
     expect({ lost, mixed, missingCallbacks }).toEqual({ lost: 0, mixed: 0, missingCallbacks: 0 });
     for (const id of created) expect(callbacks.get(id)![0]!.data).toMatchObject({ task_id: id, state: 'success' });
   });
@@ -86,7 +94,11 @@ describe('two API processes behind no balancer', () => {
       const { clientId, clientSecret } = createClientCredentials(dataDir);
       // A token from one API process is good on the other: they share the signing secret.
       const accessToken = await token(first.url, clientId, clientSecret);
-      const created = await createTask(first.url, accessToken, form({ format: '2', model_type: 'base', rmbg: '0' }, [{ bytes: await inputImage(3) }]));
+      const created = await createTask(
+        first.url,
+        accessToken,
+        form({ format: '2', model_type: 'base', rmbg: '0' }, [{ bytes: await inputImage(3) }]),
+      );
       const done = await waitForTask(second.url, accessToken, created.body.data.task_id);
       expect(done.body.data.state).toBe('success');
       const meta = await sharp((await download(done.body.data.url!)).bytes).metadata();

@@ -27,7 +27,11 @@ async function deployment(count: number, fields: Record<string, string>, workerE
   const schema = new URL(backendEnv(dataDir).DEPTHMILL_DB!).searchParams.get('schema')!;
   const env = { DEPTHMILL_DB: postgres.url(schema), DEPTHMILL_TASK_QUOTA: String(count), DEPTHMILL_RATE_LIMIT: '100000' };
   const api = await startServer({ dataDir, role: 'api', env });
-  const worker = await startServer({ dataDir, role: 'worker', env: { ...env, DEPTHMILL_RECONCILE_INTERVAL_MS: '3000', ...workerEnv } }).catch(async (error: unknown) => {
+  const worker = await startServer({
+    dataDir,
+    role: 'worker',
+    env: { ...env, DEPTHMILL_RECONCILE_INTERVAL_MS: '3000', ...workerEnv },
+  }).catch(async (error: unknown) => {
     await api.stop();
     throw error;
   });

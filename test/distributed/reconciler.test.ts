@@ -43,7 +43,16 @@ afterAll(async () => {
 async function task(state: TaskState, updatedAgoMs = 0): Promise<string> {
   const now = Date.now();
   const taskId = `depth_${randomUUID()}`;
-  const record = { id: taskId, clientId: 'client', state, params: {}, inputKey: `inputs/${taskId}`, createdAt: now - updatedAgoMs, updatedAt: now - updatedAgoMs, credits: 0 } as unknown as Task;
+  const record = {
+    id: taskId,
+    clientId: 'client',
+    state,
+    params: {},
+    inputKey: `inputs/${taskId}`,
+    createdAt: now - updatedAgoMs,
+    updatedAt: now - updatedAgoMs,
+    credits: 0,
+  } as unknown as Task;
   expect((await store.insertWithinQuota(record, 1000)).accepted).toBe(true);
   return taskId;
 }
@@ -73,7 +82,14 @@ describe('a reconciliation pass', () => {
     await reconciler.runOnce();
     await expect(queue.ping()).resolves.toBeUndefined();
 
-    const states = Object.fromEntries(await Promise.all(Object.entries({ queueing, abandoned, running, created, gaveUp, waiting }).map(async ([name, taskId]) => [name, await bullmq.getJobState(taskId)])));
+    const states = Object.fromEntries(
+      await Promise.all(
+        Object.entries({ queueing, abandoned, running, created, gaveUp, waiting }).map(async ([name, taskId]) => [
+          name,
+          await bullmq.getJobState(taskId),
+        ]),
+      ),
+    );
     expect(states).toEqual({
       queueing: 'waiting',
       abandoned: 'waiting',

@@ -42,15 +42,32 @@ describe('Redis without persistence killed and started again', () => {
     redis = await privateRedis();
     dataDir = tempDir('redis-outage');
     const prefix = new URL(backendEnv(dataDir).DEPTHMILL_QUEUE!).searchParams.get('prefix')!;
-    env = { DEPTHMILL_QUEUE: `redis://127.0.0.1:${redis.port}/0?prefix=${prefix}`, DEPTHMILL_TASK_QUOTA: String(TASKS), DEPTHMILL_RATE_LIMIT: '100000' };
+    env = {
+      DEPTHMILL_QUEUE: `redis://127.0.0.1:${redis.port}/0?prefix=${prefix}`,
+      DEPTHMILL_TASK_QUOTA: String(TASKS),
+      DEPTHMILL_RATE_LIMIT: '100000',
+    };
     // An empty Redis and no worker yet: nothing has queued the database's work there.
     api = await startServer({ dataDir, role: 'api', env });
     servers.push(api);
     const withoutWorker = await ready(api.url);
     // One worker, one task at a time: most tasks are still waiting in Redis when it dies.
-    servers.push(await startServer({ dataDir, role: 'worker', env: { ...env, DEPTHMILL_CONCURRENCY: '1', DEPTHMILL_RECONCILE_INTERVAL_MS: '3000' } }));
-    expect(withoutWorker).toMatchObject({ status: 503, body: { data: { status: 'not ready', database: 'ok', queue: 'recovering', blobs: 'ok' } } });
-    expect((await until('/readyz', () => ready(api.url), (answer) => answer.status === 200)).body.data).toMatchObject({ status: 'ready', queue: 'ok' });
+    servers.push(
+      await startServer({ dataDir, role: 'worker', env: { ...env, DEPTHMILL_CONCURRENCY: '1', DEPTHMILL_RECONCILE_INTERVAL_MS: '3000' } }),
+    );
+    expect(withoutWorker).toMatchObject({
+      status: 503,
+      body: { data: { status: 'not ready', database: 'ok', queue: 'recovering', blobs: 'ok' } },
+    });
+    expect(
+      (
+        await until(
+          '/readyz',
+          () => ready(api.url),
+          (answer) => answer.status === 200,
+        )
+      ).body.data,
+    ).toMatchObject({ status: 'ready', queue: 'ok' });
   });
 
   it('leaves no accepted task queueing once it is back', { timeout: 300_000 }, async () => {
@@ -68,7 +85,11 @@ describe('Redis without persistence killed and started again', () => {
     console.log(`redis outage: killed with ${before.filter((state) => state === 'queueing').length} of ${TASKS} tasks queueing`);
 
     await redis!.kill();
-    const away = await until('/readyz', () => ready(api.url), (answer) => answer.status === 503);
+    const away = await until(
+      '/readyz',
+      () => ready(api.url),
+      (answer) => answer.status === 503,
+    );
     expect(away.body.data.queue).not.toBe('ok');
     await sleep(2000);
     await redis!.start();
@@ -82,7 +103,9 @@ describe('Redis without persistence killed and started again', () => {
       now = await states();
     }
     const count = (state: string) => now.filter((s) => s === state).length;
-    console.log(`redis outage: ${TASKS} tasks, success ${count('success')}, processing ${count('processing')}, queueing ${count('queueing')}, failed ${count('failed')}`);
+    console.log(
+      `redis outage: ${TASKS} tasks, success ${count('success')}, processing ${count('processing')}, queueing ${count('queueing')}, failed ${count('failed')}`,
+    );
     expect(now.filter((state) => state !== 'success')).toEqual([]);
     expect((await ready(api.url)).status).toBe(200);
   });

@@ -44,10 +44,20 @@ const byName = (a: Column, b: Column) => `${a.table}.${a.column}`.localeCompare(
 function sqliteColumns(): Column[] {
   const db = openDatabase(join(tempDir('schema-parity'), 'depthmill.db'));
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+      name: string;
+    }[];
     return tables
       .flatMap(({ name }) =>
-        (db.prepare(`PRAGMA table_info(${name})`).all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[]).map((column) => ({
+        (
+          db.prepare(`PRAGMA table_info(${name})`).all() as {
+            name: string;
+            type: string;
+            notnull: number;
+            dflt_value: string | null;
+            pk: number;
+          }[]
+        ).map((column) => ({
           table: name,
           column: column.name,
           kind: kindOf(column.type),
@@ -73,7 +83,14 @@ afterAll(async () => {
 async function postgresColumns(): Promise<Column[]> {
   const store = await PostgresStore.open(`postgres://postgres@127.0.0.1:5432/test?schema=${schema}`);
   await store.close();
-  const { rows } = await admin.query<{ table_name: string; column_name: string; data_type: string; is_nullable: string; column_default: string | null; primary_key: boolean }>(
+  const { rows } = await admin.query<{
+    table_name: string;
+    column_name: string;
+    data_type: string;
+    is_nullable: string;
+    column_default: string | null;
+    primary_key: boolean;
+  }>(
     `SELECT c.table_name, c.column_name, c.data_type, c.is_nullable, c.column_default,
             EXISTS (SELECT 1 FROM information_schema.key_column_usage k
                       JOIN information_schema.table_constraints t USING (constraint_schema, constraint_name)

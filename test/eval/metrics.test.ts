@@ -33,7 +33,10 @@ beforeAll(async () => {
   // 40 x 30: an unknown (0) left column, then stored values rising to the right.
   const cones = Buffer.alloc(40 * 30);
   for (let y = 0; y < 30; y++) for (let x = 1; x < 40; x++) cones[y * 40 + x] = 20 + 4 * x + y;
-  await sharp(cones, { raw: { width: 40, height: 30, channels: 1 } }).toColourspace('b-w').png().toFile(join(evalDir, 'middlebury/mb2003_cones.disp_x4.png'));
+  await sharp(cones, { raw: { width: 40, height: 30, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toFile(join(evalDir, 'middlebury/mb2003_cones.disp_x4.png'));
   // PFM: a negative scale means little-endian, and rows are stored bottom to top.
   const [width, height] = [DISPARITY[0]!.length, DISPARITY.length];
   const header = Buffer.from(`Pf\n${width} ${height}\n-1.0\n`, 'latin1');
@@ -113,7 +116,14 @@ describe('order scores', () => {
 
   it('scores a map against ground truth of another size', () => {
     const gt = { width: 10, height: 10, depth, metric: true, coverage: 1 };
-    const s = score({ width: 20, height: 20, data: new Float32Array(400).map((_, i) => inverse[Math.floor(Math.floor(i / 20) / 2) * 10 + Math.floor((i % 20) / 2)]!) }, gt);
+    const s = score(
+      {
+        width: 20,
+        height: 20,
+        data: new Float32Array(400).map((_, i) => inverse[Math.floor(Math.floor(i / 20) / 2) * 10 + Math.floor((i % 20) / 2)]!),
+      },
+      gt,
+    );
     expect(s.ordinal).toBe(0);
     expect(s.absRel).toBeLessThan(0.01);
   });
@@ -125,12 +135,21 @@ describe('relief measures', () => {
     const values = new Float32Array(cols * rows);
     for (let y = 0; y < rows; y++) for (let x = 0; x < cols; x++) values[y * cols + x] = z(x, y);
     const inside = new Uint8Array(cols * rows).fill(1);
-    return { cols, rows, z: values, field: new Float32Array(cols * rows).fill(1), inside, peak: 0, mmPerSample: 0.1, region: { x: 0, y: 0, w: cols, h: rows } };
+    return {
+      cols,
+      rows,
+      z: values,
+      field: new Float32Array(cols * rows).fill(1),
+      inside,
+      peak: 0,
+      mmPerSample: 0.1,
+      region: { x: 0, y: 0, w: cols, h: rows },
+    };
   }
   const bumps = field(120, 80, (x, y) => 1 + 0.2 * Math.sin(x / 4) * Math.cos(y / 5));
   const all = new Uint8Array(120 * 80).fill(1);
 
-  it('lights a flat top by the light\'s elevation, and a slope facing the light (upper left) brighter', () => {
+  it("lights a flat top by the light's elevation, and a slope facing the light (upper left) brighter", () => {
     expect(rakingShade(field(10, 10, () => 1))[55]).toBeCloseTo(Math.sin((25 * Math.PI) / 180), 5);
     // Rising to the right: its face looks left, towards the light.
     const towards = rakingShade(field(10, 10, (x) => 0.05 * x))[55]!;
@@ -155,7 +174,7 @@ describe('relief measures', () => {
     expect(fineShapeRms(bumps)).toBeGreaterThan(0.05);
   });
 
-  it('calls fine shape that copies the photo\'s fine luminance texture (|r| near 1) and shape that does not ~0', () => {
+  it("calls fine shape that copies the photo's fine luminance texture (|r| near 1) and shape that does not ~0", () => {
     const luma = Float32Array.from(bumps.z, (z) => z - 1);
     expect(textureCorrelation(bumps, luma, 120, 80, 120, 80)).toBeGreaterThan(0.95);
     const unrelated = Float32Array.from({ length: 120 * 80 }, (_, i) => Math.sin(i * 12.9898) * 0.5);

@@ -48,7 +48,15 @@ function pattern(size: number, seed: number): Float32Array {
   return blurred.map((v) => (v - low) / (high - low));
 }
 
-const PLATE: ReliefParams = { heightRelief: 1.3, width: 40, shapeBase: 'square', thicknessBase: 1, sculpmode: 'emboss', reliefDetail: 0, reliefSmooth: 0 };
+const PLATE: ReliefParams = {
+  heightRelief: 1.3,
+  width: 40,
+  shapeBase: 'square',
+  thicknessBase: 1,
+  sculpmode: 'emboss',
+  reliefDetail: 0,
+  reliefSmooth: 0,
+};
 const SIZE = 200;
 
 describe('rasteriseTop', () => {
@@ -90,7 +98,7 @@ describe('recognisability and big shape, on the mesh buildRelief writes', () => 
   const mesh = buildRelief(map, PLATE).mesh;
   const photoOf = (data: Float32Array) => ({ width: SIZE, height: SIZE, data });
 
-  it('scores near 1 when the relief carries the photo\'s pattern', () => {
+  it("scores near 1 when the relief carries the photo's pattern", () => {
     const score = scoreRelief(mesh, map, photoOf(texture), PLATE);
     expect(score.recognisability).toBeGreaterThan(0.85);
     expect(score.bigShape).toBeGreaterThan(0.95);
@@ -107,7 +115,7 @@ describe('recognisability and big shape, on the mesh buildRelief writes', () => 
     expect(Math.abs(scoreRelief(mesh, map, photoOf(shuffled), PLATE).recognisability)).toBeLessThan(0.15);
   });
 
-  it('scores a flat relief\'s detail as absent, and an engraved relief\'s volume as kept', () => {
+  it("scores a flat relief's detail as absent, and an engraved relief's volume as kept", () => {
     const flat = rasteriseTop(slab(40, 40, 5, 5, () => 2));
     const light = flat.z.map((_, i) => texture[i % (SIZE * SIZE)]!);
     // A flat top has no edges at all: no correlation to speak of.
@@ -118,11 +126,34 @@ describe('recognisability and big shape, on the mesh buildRelief writes', () => 
   });
 });
 
-describe('the photos\' halves', () => {
+describe("the photos' halves", () => {
   it('holds out the photos issue 24 names and tunes on the rest', () => {
-    const heldOut = ['cadene_cat', 'facerec_biden', 'facerec_two_people', 'opencv_orange', 'metric3d_david-kohler-VFRTXGw1VjU-unsplash', 'metric3d_jonathan-borba-CnthDZXCdoY-unsplash'];
-    heldOut.push('alphamatting_GT02', 'alphamatting_GT12', 'alphamatting_GT18', 'davis2016_goat_00045', 'davis2016_kite-surf_00025', 'weizmannhorse_horse300');
-    const tune = ['cadene_croco', 'facerec_obama', 'opencv_apple', 'metric3d_randy-fath-G1yhU1Ej-9A-unsplash', 'alphamatting_GT01', 'alphamatting_GT11', 'davis2016_dog_00030', 'weizmannhorse_horse282'];
+    const heldOut = [
+      'cadene_cat',
+      'facerec_biden',
+      'facerec_two_people',
+      'opencv_orange',
+      'metric3d_david-kohler-VFRTXGw1VjU-unsplash',
+      'metric3d_jonathan-borba-CnthDZXCdoY-unsplash',
+    ];
+    heldOut.push(
+      'alphamatting_GT02',
+      'alphamatting_GT12',
+      'alphamatting_GT18',
+      'davis2016_goat_00045',
+      'davis2016_kite-surf_00025',
+      'weizmannhorse_horse300',
+    );
+    const tune = [
+      'cadene_croco',
+      'facerec_obama',
+      'opencv_apple',
+      'metric3d_randy-fath-G1yhU1Ej-9A-unsplash',
+      'alphamatting_GT01',
+      'alphamatting_GT11',
+      'davis2016_dog_00030',
+      'weizmannhorse_horse282',
+    ];
     expect(heldOut.map(photoSplit)).toEqual(heldOut.map(() => 'held-out'));
     expect(tune.map(photoSplit)).toEqual(tune.map(() => 'tune'));
     expect(photoName('/eval/masks/alphamatting_GT01.rgb.png')).toBe('alphamatting_GT01');

@@ -47,27 +47,45 @@ function ramp16(width: number, height: number): Uint16Array {
 describe('PNG depth maps', () => {
   it('reads a 16-bit grey PNG exactly (near = bright)', async () => {
     const values = ramp16(9, 4);
-    const png = await sharp(values, { raw: { width: 9, height: 4, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+    const png = await sharp(values, { raw: { width: 9, height: 4, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
     const map = await readDepthMap(png);
     expect([map.width, map.height, map.alpha]).toEqual([9, 4, undefined]);
-    expect(maxDifference(map.depth, Float32Array.from(values, (v) => v / 65535))).toBeLessThan(1e-7);
+    expect(
+      maxDifference(
+        map.depth,
+        Float32Array.from(values, (v) => v / 65535),
+      ),
+    ).toBeLessThan(1e-7);
   });
 
   it('stretches an 8-bit grey PNG to 0..1', async () => {
-    const png = await sharp(Buffer.from([50, 100, 150, 50]), { raw: { width: 2, height: 2, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    const png = await sharp(Buffer.from([50, 100, 150, 50]), { raw: { width: 2, height: 2, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
     expect(Array.from((await readDepthMap(png)).depth, (v) => +v.toFixed(6))).toEqual([0, 0.5, 1, 0]);
   });
 
   it('takes the first channel of an RGBA PNG and its alpha as the footprint', async () => {
     // Red is the depth; the transparent pixel's 250 must not stretch the range (it is clamped to 1).
     const rgba = Buffer.from([100, 9, 9, 255, 250, 9, 9, 0, 200, 9, 9, 200, 150, 9, 9, 255]);
-    const map = await readDepthMap(await sharp(rgba, { raw: { width: 2, height: 2, channels: 4 } }).png().toBuffer());
+    const map = await readDepthMap(
+      await sharp(rgba, { raw: { width: 2, height: 2, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
     expect(Array.from(map.depth, (v) => +v.toFixed(6))).toEqual([0, 1, 1, 0.5]);
     expect(Array.from(map.alpha!).map((a) => Math.round(a * 255))).toEqual([255, 0, 200, 255]);
   });
 
   it('drops an alpha that covers everything (a plate, not a cut-out)', async () => {
-    const png = await sharp(new Uint16Array([0, 65535, 65535, 65535]), { raw: { width: 2, height: 1, channels: 2 } }).toColourspace('grey16').png().toBuffer();
+    const png = await sharp(new Uint16Array([0, 65535, 65535, 65535]), { raw: { width: 2, height: 1, channels: 2 } })
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
     expect((await readDepthMap(png)).alpha).toBeUndefined();
   });
 
@@ -142,7 +160,9 @@ describe('refusals', () => {
 
   it('refuses what is neither PNG nor EXR, and EXRs outside the subset', async () => {
     const source = tmp.write('src.exr', encodeExr(makeMap(20, 20, false)));
-    const jpeg = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#888' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer();
     await refused(jpeg, /PNG .* or OpenEXR/);
     expect(sniffDepthMapType(jpeg)).toBeUndefined();
     for (const [args, message] of [
@@ -160,9 +180,14 @@ describe('refusals', () => {
 
   it('keeps to the pixel limit before decoding, and refuses a footprint with nothing in it', async () => {
     await refused(encodeExr(makeMap(100, 100, false)), /too large/, 5_000);
-    const png = await sharp(ramp16(100, 100), { raw: { width: 100, height: 100, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+    const png = await sharp(ramp16(100, 100), { raw: { width: 100, height: 100, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
     await refused(png, /too large/, 5_000);
-    const clear = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0 } } }).png().toBuffer();
+    const clear = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0 } } })
+      .png()
+      .toBuffer();
     await refused(clear, /nothing to print/);
   });
 });
@@ -210,14 +235,18 @@ describe('untrusted EXRs: every size in the file bounded before it costs anythin
   });
 
   it('refuses more than 64 channels, and a header over 1 MiB (a million channels) unread', () => {
-    expect(() => readExrHeader(craftHeader({ width: 8, height: 8, channels: ['Y', ...channelNames(64)], compression: 'zip' }), 1e6)).toThrow(/more than 64 channels/);
-    expect(() => readExrHeader(craftHeader({ width: 8, height: 8, channels: ['Y', ...channelNames(63)], compression: 'zip' }), 1e6)).toThrow(/offset table is truncated/);
+    expect(() =>
+      readExrHeader(craftHeader({ width: 8, height: 8, channels: ['Y', ...channelNames(64)], compression: 'zip' }), 1e6),
+    ).toThrow(/more than 64 channels/);
+    expect(() =>
+      readExrHeader(craftHeader({ width: 8, height: 8, channels: ['Y', ...channelNames(63)], compression: 'zip' }), 1e6),
+    ).toThrow(/offset table is truncated/);
     const huge = craftHeader({ width: 1, height: 1, channels: channelNames(1_100_000), compression: 'none' });
     expect(huge.length).toBeGreaterThan(20e6);
     expect(() => readExrHeader(huge, 1e6)).toThrow(/the header is larger than 1024 KiB/);
   });
 
-  it('keeps to the photos\' decode deadline (DEPTHMILL_DECODE_TIMEOUT_S)', async () => {
+  it("keeps to the photos' decode deadline (DEPTHMILL_DECODE_TIMEOUT_S)", async () => {
     const exr = encodeExr(makeMap(2000, 2000, true));
     expect((await outcome(exr)).map?.width).toBe(2000);
     const late = await outcome(exr, { limits: { ...limits, timeoutSeconds: 0.001 } });
@@ -226,17 +255,29 @@ describe('untrusted EXRs: every size in the file bounded before it costs anythin
   });
 });
 
-describe('large depth maps: used at most at pro\'s 2048 px, as a photo is', () => {
+describe("large depth maps: used at most at pro's 2048 px, as a photo is", () => {
   it('area-averages a 4096 x 2048 PNG to 2048 x 1024: one-pixel stripes average out, not alias', async () => {
     const [width, height] = [4096, 2048];
     const pixels = new Uint8Array(width * height);
     // Left half: columns alternately 0 and 255 (every second one kept would be all 0 or all 1);
     // right half: 0 at the top to 255 at the bottom.
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels[y * width + x] = x < width / 2 ? (x % 2) * 255 : Math.round((y / (height - 1)) * 255);
-    const map = await readDepthMap(await sharp(pixels, { raw: { width, height, channels: 1 } }).png().toBuffer());
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) pixels[y * width + x] = x < width / 2 ? (x % 2) * 255 : Math.round((y / (height - 1)) * 255);
+    const map = await readDepthMap(
+      await sharp(pixels, { raw: { width, height, channels: 1 } })
+        .png()
+        .toBuffer(),
+    );
     expect([map.width, map.height]).toEqual([2048, 1024]);
     const row = (y: number) => map.depth.subarray(y * 2048, (y + 1) * 2048);
-    for (const y of [0, 500, 1023]) expect(Math.max(...row(y).subarray(0, 1024).map((v) => Math.abs(v - 0.5)))).toBeLessThan(1e-6);
+    for (const y of [0, 500, 1023])
+      expect(
+        Math.max(
+          ...row(y)
+            .subarray(0, 1024)
+            .map((v) => Math.abs(v - 0.5)),
+        ),
+      ).toBeLessThan(1e-6);
     // The ramp keeps its ends (within a grey level) and its middle.
     expect([row(0)[1500]!, row(512)[1500]!, row(1023)[1500]!].map((v) => Math.round(v * 255))).toEqual([0, 128, 255]);
   });
@@ -246,7 +287,8 @@ describe('large depth maps: used at most at pro\'s 2048 px, as a photo is', () =
     const [width, height] = [4096, 64];
     const depth = new Float32Array(width * height);
     const alpha = new Float32Array(width * height);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) [depth[y * width + x], alpha[y * width + x]] = x % 2 ? [0, 0] : [0.25 + x / width, 1];
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) [depth[y * width + x], alpha[y * width + x]] = x % 2 ? [0, 0] : [0.25 + x / width, 1];
     const map = await readDepthMap(encodeExr({ width, height, depth, alpha }));
     expect([map.width, map.height]).toEqual([2048, 32]);
     // Each output pixel: one opaque column and one transparent: coverage one half, and the opaque

@@ -91,9 +91,7 @@ describe('encodeExr', () => {
           .split('\n')
           .filter((l) => /^\s+[A-Z], /.test(l))
           .map((l) => l.trim());
-        expect(channelLines).toEqual(
-          channelsOf(map).map((c) => `${c.name}, 32-bit floating-point, sampling 1 1`),
-        );
+        expect(channelLines).toEqual(channelsOf(map).map((c) => `${c.name}, 32-bit floating-point, sampling 1 1`));
         expect(text).toMatch(/compression \(type compression\): zip, multi-scanline blocks/);
         expect(text).toContain(`dataWindow (type box2i): (0 0) - (${w - 1} ${h - 1})`);
         expect(text).toContain(`displayWindow (type box2i): (0 0) - (${w - 1} ${h - 1})`);
@@ -187,9 +185,7 @@ describe('encodeExr', () => {
 
   it('rejects maps whose arrays do not match their size', () => {
     expect(() => encodeExr({ width: 4, height: 4, depth: new Float32Array(15) })).toThrow(RangeError);
-    expect(() =>
-      encodeExr({ width: 4, height: 4, depth: new Float32Array(16), alpha: new Float32Array(4) }),
-    ).toThrow(RangeError);
+    expect(() => encodeExr({ width: 4, height: 4, depth: new Float32Array(16), alpha: new Float32Array(4) })).toThrow(RangeError);
     expect(() => encodeExr({ width: 0, height: 4, depth: new Float32Array(0) })).toThrow(RangeError);
   });
 

@@ -12,6 +12,9 @@ declare module 'gltf-validator' {
     issues: { numErrors: number; numWarnings: number; numInfos: number; numHints: number; messages: ValidationMessage[] };
     info?: { version: string; generator?: string; drawCallCount?: number; totalVertexCount?: number; totalTriangleCount?: number };
   }
-  export function validateBytes(data: Uint8Array, options?: { maxIssues?: number; writeTimestamp?: boolean; format?: 'glb' | 'gltf' }): Promise<ValidationReport>;
+  export function validateBytes(
+    data: Uint8Array,
+    options?: { maxIssues?: number; writeTimestamp?: boolean; format?: 'glb' | 'gltf' },
+  ): Promise<ValidationReport>;
   export function version(): string;
 }

@@ -28,5 +28,6 @@ export function domeRelief(): ReliefMesh {
 /** The apple cut out of its photo, at the hi3d defaults and a coarse error, so slicing is quick. */
 export async function appleRelief(): Promise<ReliefMesh> {
   const map = await photoMap('apple', true);
-  return buildRelief(map, { heightRelief: 1.3, width: 40, shapeBase: 'square', thicknessBase: 1, sculpmode: 'emboss' }, { maxError: 0.05 }).mesh;
+  return buildRelief(map, { heightRelief: 1.3, width: 40, shapeBase: 'square', thicknessBase: 1, sculpmode: 'emboss' }, { maxError: 0.05 })
+    .mesh;
 }

@@ -37,7 +37,12 @@ async function decode(png: Buffer): Promise<Decoded> {
   };
 }
 
-function mapOf(width: number, height: number, depthAt: (x: number, y: number) => number, alphaAt?: (x: number, y: number) => number): DepthMap {
+function mapOf(
+  width: number,
+  height: number,
+  depthAt: (x: number, y: number) => number,
+  alphaAt?: (x: number, y: number) => number,
+): DepthMap {
   const depth = new Float32Array(width * height);
   const alpha = alphaAt ? new Float32Array(width * height) : undefined;
   for (let y = 0; y < height; y++) {
@@ -57,7 +62,7 @@ async function normalMap(map: DepthMap): Promise<{ bytes: Buffer; contentType: s
 const length = ([x, y, z]: number[]) => Math.hypot(x!, y!, z!);
 
 describe('normal map (format 7)', () => {
-  it('is a 16-bit RGB PNG at the depth map\'s size, RGBA with the cut\'s alpha', async () => {
+  it("is a 16-bit RGB PNG at the depth map's size, RGBA with the cut's alpha", async () => {
     const plain = await normalMap(mapOf(37, 23, (x) => x / 36));
     expect(plain.read).toMatchObject({ width: 37, height: 23, channels: 3 });
     expect([plain.contentType, plain.extension]).toEqual(['image/png', 'png']);
@@ -101,7 +106,7 @@ describe('normal map (format 7)', () => {
     for (let c = 0; c < 3; c++) expect(a[c]).toBeCloseTo(b[c]!, 2);
   });
 
-  it('gives a dome filling the width a hemisphere\'s normals: unit length, facing the viewer, away from its centre', async () => {
+  it("gives a dome filling the width a hemisphere's normals: unit length, facing the viewer, away from its centre", async () => {
     // d = sqrt(1 - r^2 / R^2) with R half the width: h = d * width / 2 is then a hemisphere of
     // radius R, whose normal at (x, y up) is (x, y, h) / R.
     const size = 129;
@@ -116,9 +121,11 @@ describe('normal map (format 7)', () => {
       for (let x = 0; x < size; x++) {
         const i = y * size + x;
         const n = read.normal(i);
-        if (Math.abs(length(n) - 1) > 1e-3 || !(n[2] > 0)) wrong.push(`(${x}, ${y}): ${n.join(', ')} is not a unit normal facing the viewer`);
+        if (Math.abs(length(n) - 1) > 1e-3 || !(n[2] > 0))
+          wrong.push(`(${x}, ${y}): ${n.join(', ')} is not a unit normal facing the viewer`);
         if (!inside(x, y)) {
-          if (Math.abs(n[0]) > 1e-4 || Math.abs(n[1]) > 1e-4 || read.alpha(i) !== 0) wrong.push(`(${x}, ${y}) outside: ${n.join(', ')}, alpha ${read.alpha(i)}`);
+          if (Math.abs(n[0]) > 1e-4 || Math.abs(n[1]) > 1e-4 || read.alpha(i) !== 0)
+            wrong.push(`(${x}, ${y}) outside: ${n.join(', ')}, alpha ${read.alpha(i)}`);
           continue;
         }
         const [dx, dyUp] = [x - c, c - y];
@@ -132,7 +139,7 @@ describe('normal map (format 7)', () => {
     expect(worst).toBeGreaterThan(0.999);
   });
 
-  it('reads no wall at the cut\'s edge: a flat plateau stays flat up to its border', async () => {
+  it("reads no wall at the cut's edge: a flat plateau stays flat up to its border", async () => {
     const inSquare = (x: number, y: number) => (x >= 8 && x < 24 && y >= 8 && y < 24 ? 1 : 0);
     const { read } = await normalMap(mapOf(32, 32, (x, y) => 0.7 * inSquare(x, y), inSquare));
     for (let i = 0; i < 32 * 32; i++) {

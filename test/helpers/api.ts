@@ -35,7 +35,11 @@ export function basic(clientId: string, clientSecret: string): string {
 
 export async function requestToken(baseUrl: string, authorization?: string, init: RequestInit = {}) {
   return answer<{ accessToken: string; tokenType: string; nonce: string }>(
-    await fetch(`${baseUrl}/open-api/v1/auth/token`, { method: 'POST', ...init, headers: { ...(authorization ? { authorization } : {}), ...init.headers } }),
+    await fetch(`${baseUrl}/open-api/v1/auth/token`, {
+      method: 'POST',
+      ...init,
+      headers: { ...(authorization ? { authorization } : {}), ...init.headers },
+    }),
   );
 }
 
@@ -88,7 +92,9 @@ export interface TaskData {
 export async function queryTask(baseUrl: string, accessToken: string | undefined, taskId?: string) {
   const query = taskId === undefined ? '' : `?task_id=${encodeURIComponent(taskId)}`;
   return answer<TaskData>(
-    await fetch(`${baseUrl}/open-api/v1/depth/query-task${query}`, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} }),
+    await fetch(`${baseUrl}/open-api/v1/depth/query-task${query}`, {
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+    }),
   );
 }
 
@@ -128,7 +134,14 @@ export async function produce(baseUrl: string, accessToken: string, image: Buffe
  */
 export function getWithHost(url: string, host: string, headers: Record<string, string> = {}): Promise<string> {
   const target = new URL(url);
-  const tls = target.protocol === 'https:' ? { ca: readFileSync(inject('tlsCert')), servername: 'localhost', checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(target.hostname, cert) } : {};
+  const tls =
+    target.protocol === 'https:'
+      ? {
+          ca: readFileSync(inject('tlsCert')),
+          servername: 'localhost',
+          checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(target.hostname, cert),
+        }
+      : {};
   return new Promise((resolve, reject) => {
     const request = (target.protocol === 'https:' ? httpsGet : httpGet)(target, { headers: { ...headers, host }, ...tls }, (response) => {
       let text = '';

@@ -12,7 +12,9 @@ export async function inputImage(i: number): Promise<Buffer> {
   const width = 300 + 7 * i;
   const pixels = Buffer.alloc(width * 200 * 3);
   for (let y = 0; y < 200; y++) for (let x = 0; x < width; x++) pixels.set([x % 256, y, (x * y) % 256], (y * width + x) * 3);
-  return sharp(pixels, { raw: { width, height: 200, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width, height: 200, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** Width and height from a BMP header (height negative for top-down rows). */
@@ -50,7 +52,8 @@ export async function auditTasks(
     const [width, height] = bmpSize((await download(done.body.data.url!)).bytes);
     if (width !== 1024 || height !== expectedHeight(i)) mixed++;
   }
-  for (let waited = 0; ids.some((id) => !callbacks.has(id)) && waited < 60_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let waited = 0; ids.some((id) => !callbacks.has(id)) && waited < 60_000; waited += 100)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   const missingCallbacks = ids.filter((id) => !callbacks.has(id)).length;
   const repeatedCallbacks = ids.reduce((sum, id) => sum + Math.max(0, (callbacks.get(id)?.length ?? 0) - 1), 0);
   return { lost, mixed, missingCallbacks, repeatedCallbacks };

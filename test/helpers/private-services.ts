@@ -26,7 +26,8 @@ function postgresBin(name: string): string {
 
 /** Runs a PostgreSQL program; as root it runs as the postgres user (initdb and postgres refuse root). */
 function pg(name: string, args: string[]): void {
-  const [command, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', postgresBin(name), ...args]] : [postgresBin(name), args];
+  const [command, argv] =
+    process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', postgresBin(name), ...args]] : [postgresBin(name), args];
   const result = spawnSync(command, argv, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${name} ${args.join(' ')} failed (${result.status}): ${result.stdout}${result.stderr}`);
 }
@@ -81,7 +82,11 @@ export async function privateRedis(): Promise<PrivateRedis> {
   let child: ChildProcess | undefined;
   const start = () =>
     new Promise<void>((done, fail) => {
-      const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', directory], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const server = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', directory],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       child = server;
       let output = '';
       const timer = setTimeout(() => fail(new Error(`redis-server did not start: ${output}`)), 20_000);

@@ -20,14 +20,19 @@ export interface Scrape {
 export async function scrape(url: string): Promise<Scrape> {
   const response = await fetch(url);
   const text = await response.text();
-  if (response.status !== 200) return { status: response.status, contentType: response.headers.get('content-type'), families: new Map(), samples: [] };
+  if (response.status !== 200)
+    return { status: response.status, contentType: response.headers.get('content-type'), families: new Map(), samples: [] };
   // The whole page, strictly: it must parse and declare its families.
   const families = new Map(parsePrometheusTextFormat(text).map((family) => [family.name, family.type]));
   // The parser folds a labelled histogram's series into one (prom2json's shape keeps a single
   // bucket set): read the samples again with the types left off, one family per sample name.
   const untyped = text.replace(/^# TYPE (\S+) (histogram|summary)$/gm, '# TYPE $1 untyped');
   const samples = parsePrometheusTextFormat(untyped).flatMap((family) =>
-    family.metrics.map((metric) => ({ name: family.name, labels: metric.labels ?? {}, value: Number(metric.value!.replace(/^\+?Inf$/, 'Infinity')) })),
+    family.metrics.map((metric) => ({
+      name: family.name,
+      labels: metric.labels ?? {},
+      value: Number(metric.value!.replace(/^\+?Inf$/, 'Infinity')),
+    })),
   );
   return { status: response.status, contentType: response.headers.get('content-type'), families, samples };
 }
@@ -41,5 +46,7 @@ export function total(page: Scrape, name: string, labels: Record<string, string>
 
 /** Whether the page has a sample of this name with these labels. */
 export function has(page: Scrape, name: string, labels: Record<string, string> = {}): boolean {
-  return page.samples.some((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+  return page.samples.some(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
 }

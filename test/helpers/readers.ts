@@ -61,7 +61,11 @@ export async function readPng16(png: Buffer): Promise<{ channels: number; planes
 }
 
 /** Fraction of the pixels in a rectangle (fractions of the image) that satisfy a test. */
-export function fractionIn(plane: Plane, rect: { x0: number; y0: number; x1: number; y1: number }, test: (value: number) => boolean): number {
+export function fractionIn(
+  plane: Plane,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+  test: (value: number) => boolean,
+): number {
   let hits = 0;
   let count = 0;
   for (let y = Math.floor(rect.y0 * plane.height); y < Math.floor(rect.y1 * plane.height); y++) {

@@ -57,7 +57,10 @@ export function backendEnv(dataDir: string): Record<string, string> {
  * backend's, e.g. a test's own database); returns its output and status.
  */
 export function cli(dataDir: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...clientTlsEnv(), ...backendEnv(dataDir), ...env }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...clientTlsEnv(), ...backendEnv(dataDir), ...env },
+    encoding: 'utf8',
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -65,12 +68,18 @@ export function cli(dataDir: string, args: string[], env: Record<string, string>
  * The same, without blocking this process: needed when the command talks to an HTTP server that
  * lives in the test process itself (spawnSync would freeze that server and deadlock).
  */
-export function cliAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function cliAsync(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return nodeAsync([BIN, ...args], env);
 }
 
 /** Runs a Node script (the CLI, an install script) with these extra variables, without blocking. */
-export function nodeAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function nodeAsync(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ...clientTlsEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -110,12 +119,21 @@ export interface TestServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServer(options: { dataDir?: string; env?: Record<string, string>; role?: 'all' | 'api' | 'worker' } = {}): Promise<TestServer> {
+export async function startServer(
+  options: { dataDir?: string; env?: Record<string, string>; role?: 'all' | 'api' | 'worker' } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('data');
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--role', options.role ?? 'all'], {
     // The tests' own HTTP servers (images, callback receivers) live on loopback, which the SSRF
     // guard refuses unless allowlisted; the SSRF suite starts its servers without this.
-    env: { ...process.env, ...backendEnv(dataDir), ...serverTlsEnv(), DEPTHMILL_LOG_LEVEL: 'warn', DEPTHMILL_FETCH_ALLOWLIST: '127.0.0.1', ...options.env },
+    env: {
+      ...process.env,
+      ...backendEnv(dataDir),
+      ...serverTlsEnv(),
+      DEPTHMILL_LOG_LEVEL: 'warn',
+      DEPTHMILL_FETCH_ALLOWLIST: '127.0.0.1',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

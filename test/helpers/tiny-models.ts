@@ -56,7 +56,10 @@ function model(graph: Parameters<typeof onnx.GraphProto.create>[0]): Buffer {
 export function tinyDepthAnything(): Buffer {
   return model({
     name: 'tiny-depth-anything',
-    node: [node('ReduceMax', ['pixel_values'], ['decoy'], { axes: [1], keepdims: 0 }), node('ReduceMean', ['pixel_values'], ['predicted_depth'], { axes: [1], keepdims: 0 })],
+    node: [
+      node('ReduceMax', ['pixel_values'], ['decoy'], { axes: [1], keepdims: 0 }),
+      node('ReduceMean', ['pixel_values'], ['predicted_depth'], { axes: [1], keepdims: 0 }),
+    ],
     input: [valueInfo('pixel_values', [1, 3, 'height', 'width'])],
     output: [valueInfo('decoy', [1, 'height', 'width']), valueInfo('predicted_depth', [1, 'height', 'width'])],
   });

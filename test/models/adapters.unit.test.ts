@@ -54,7 +54,16 @@ describe('Depth Anything V2 adapter', () => {
   it('never feeds a Depth Anything model more than 1036 px or 74 x 37 patches, whatever the allowed photo', () => {
     for (const name of ['depth-anything-v2-small', 'depth-anything-v2-small-int8', 'depth-anything-v2-base', 'depth-anything-v2-large']) {
       const input = models[name]!.input;
-      for (const [width, height] of [[16, 16], [518, 517], [4000, 3000], [1920, 1080], [16 * 500, 500], [16, 256], [9999, 625], [17, 16 * 17]]) {
+      for (const [width, height] of [
+        [16, 16],
+        [518, 517],
+        [4000, 3000],
+        [1920, 1080],
+        [16 * 500, 500],
+        [16, 256],
+        [9999, 625],
+        [17, 16 * 17],
+      ]) {
         const size = modelInputSize(width!, height!, input);
         expect(Math.max(size.width, size.height), `${name} ${width}x${height}`).toBeLessThanOrEqual(1036);
         expect(Math.min(size.width, size.height)).toBeGreaterThanOrEqual(14);
@@ -64,7 +73,7 @@ describe('Depth Anything V2 adapter', () => {
     }
   });
 
-  it('bounds an operator\'s keep-aspect model that names no bound at twice its short side', () => {
+  it("bounds an operator's keep-aspect model that names no bound at twice its short side", () => {
     const input: ModelInput = { ...entry.input, maxLongSide: undefined, height: 384, width: 384, multipleOf: 16 };
     expect(modelInputSize(1600, 100, input)).toEqual({ width: 768, height: 48 });
     expect(modelInputSize(400, 300, input)).toEqual({ width: 512, height: 384 });
@@ -78,7 +87,15 @@ describe('Depth Anything V2 adapter', () => {
       return () => loadRegistry({ DEPTHMILL_MODEL_REGISTRY: path });
     };
     expect(registry({ maxLongSide: 1400 })()).toHaveProperty('mine.input.maxLongSide', 1400);
-    for (const bad of [{ maxLongSide: 0 }, { maxLongSide: 7 }, { maxLongSide: 1000 }, { maxLongSide: '1036' }, { multipleOf: 0 }, { sizing: 'keep' }, { sizing: 'fixed', maxLongSide: 1036 }]) {
+    for (const bad of [
+      { maxLongSide: 0 },
+      { maxLongSide: 7 },
+      { maxLongSide: 1000 },
+      { maxLongSide: '1036' },
+      { multipleOf: 0 },
+      { sizing: 'keep' },
+      { sizing: 'fixed', maxLongSide: 1036 },
+    ]) {
       expect(registry(bad), JSON.stringify(bad)).toThrow(/model entry "mine" is malformed/);
     }
   });
@@ -141,7 +158,7 @@ describe('U2-Net-p adapter', () => {
   });
 });
 
-describe('ISNet adapter (IMG.LY\'s export)', () => {
+describe("ISNet adapter (IMG.LY's export)", () => {
   const entry = models.isnet!;
 
   it('feeds `input` the image squashed to 1024x1024, normalised as IMG.LY does: (v - 128) / 256', async () => {

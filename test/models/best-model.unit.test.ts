@@ -3,13 +3,18 @@
 import { describe, expect, it } from 'vitest';
 import { bestInstalledModel, betterModelHint, models, type ModelEntry } from '../../src/models/model-cache.js';
 
-const installed = (...names: string[]) => (name: string) => names.includes(name);
+const installed =
+  (...names: string[]) =>
+  (name: string) =>
+    names.includes(name);
 
 describe('bestInstalledModel', () => {
   it('takes Depth Anything V2 Small over its int8 version over FastDepth, as they are installed', () => {
     expect(bestInstalledModel('depth', installed('fastdepth', 'u2netp'))).toBe('fastdepth');
     expect(bestInstalledModel('depth', installed('fastdepth', 'depth-anything-v2-small-int8'))).toBe('depth-anything-v2-small-int8');
-    expect(bestInstalledModel('depth', installed('fastdepth', 'depth-anything-v2-small-int8', 'depth-anything-v2-small'))).toBe('depth-anything-v2-small');
+    expect(bestInstalledModel('depth', installed('fastdepth', 'depth-anything-v2-small-int8', 'depth-anything-v2-small'))).toBe(
+      'depth-anything-v2-small',
+    );
     expect(bestInstalledModel('depth', installed('depth-anything-v2-small'))).toBe('depth-anything-v2-small');
   });
 
@@ -40,11 +45,18 @@ describe('betterModelHint', () => {
     expect(betterModelHint(both, installed('fastdepth', 'u2netp'))).toBe(
       'FastDepth serves model_type base and pro: Depth Anything V2 Small gives much better depth; install it with `npx depthmill models pull depth-anything-v2-small` and restart the server',
     );
-    expect(betterModelHint({ base: 'fastdepth', pro: 'depth-anything-v2-small-int8' }, installed('fastdepth', 'depth-anything-v2-small-int8'))).toMatch(/^FastDepth serves model_type base: /);
+    expect(
+      betterModelHint({ base: 'fastdepth', pro: 'depth-anything-v2-small-int8' }, installed('fastdepth', 'depth-anything-v2-small-int8')),
+    ).toMatch(/^FastDepth serves model_type base: /);
   });
 
   it('says nothing once the better model is installed (FastDepth then serves only where it is pinned), or when FastDepth serves nothing', () => {
     expect(betterModelHint(both, installed('fastdepth', 'depth-anything-v2-small'))).toBeUndefined();
-    expect(betterModelHint({ base: 'depth-anything-v2-small-int8', pro: 'depth-anything-v2-small-int8' }, installed('depth-anything-v2-small-int8'))).toBeUndefined();
+    expect(
+      betterModelHint(
+        { base: 'depth-anything-v2-small-int8', pro: 'depth-anything-v2-small-int8' },
+        installed('depth-anything-v2-small-int8'),
+      ),
+    ).toBeUndefined();
   });
 });

@@ -17,7 +17,10 @@ import { tinyDepthAnything } from '../helpers/tiny-models.js';
 const MODEL = tinyDepthAnything();
 const SHA = createHash('sha256').update(MODEL).digest('hex');
 const SCRIPT = join(REPO, 'scripts/fetch-optional-models.mjs');
-const bundled = JSON.parse(readFileSync(join(REPO, 'src/models/models.json'), 'utf8')) as Record<string, { fetchAtInstall?: boolean; file: string }>;
+const bundled = JSON.parse(readFileSync(join(REPO, 'src/models/models.json'), 'utf8')) as Record<
+  string,
+  { fetchAtInstall?: boolean; file: string }
+>;
 const OPTIONAL = Object.keys(bundled).filter((name) => bundled[name]!.fetchAtInstall);
 const DA = 'depth-anything-v2-small';
 
@@ -36,7 +39,12 @@ function registryFile(base: string, sha256: string): string {
 /** What `npm ci` runs after the build, with downloads allowed (the suite's default skips them). */
 async function installStep(registry: string, modelDir: string, extra: Record<string, string> = {}) {
   const started = Date.now();
-  const result = await nodeAsync([SCRIPT], { DEPTHMILL_SKIP_MODEL_DOWNLOADS: '', DEPTHMILL_MODEL_REGISTRY: registry, DEPTHMILL_MODELS: modelDir, ...extra });
+  const result = await nodeAsync([SCRIPT], {
+    DEPTHMILL_SKIP_MODEL_DOWNLOADS: '',
+    DEPTHMILL_MODEL_REGISTRY: registry,
+    DEPTHMILL_MODELS: modelDir,
+    ...extra,
+  });
   const notes = `${result.stdout}${result.stderr}`.split('\n').filter((line) => /not fetched|NOT installed/.test(line));
   return { ...result, notes, ms: Date.now() - started };
 }
@@ -129,7 +137,9 @@ describe('install step: optional models', () => {
     const result = await installStep(registryFile(`http://127.0.0.1:${port}`, SHA), modelDir);
     expect(result.status).toBe(0);
     expect(result.notes).toHaveLength(1);
-    expect(result.notes[0]).toMatch(new RegExp(`${DA} not fetched .*could not reach 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*npx depthmill models pull ${DA}`));
+    expect(result.notes[0]).toMatch(
+      new RegExp(`${DA} not fetched .*could not reach 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*npx depthmill models pull ${DA}`),
+    );
     expect(result.ms).toBeLessThan(4_000); // under the 5 s connect timeout: no waiting at all
     expect(readdirSync(modelDir)).toEqual([]);
   });
@@ -140,7 +150,9 @@ describe('install step: optional models', () => {
     const result = await installStep(registryFile(`${host.url}/ok`, SHA), modelDir, { DEPTHMILL_SKIP_MODEL_DOWNLOADS: '1' });
     expect(result.status).toBe(0);
     expect(result.notes).toHaveLength(1);
-    expect(result.notes[0]).toMatch(new RegExp(`${DA} not fetched \\(DEPTHMILL_SKIP_MODEL_DOWNLOADS is set\\).*npx depthmill models pull ${DA}`));
+    expect(result.notes[0]).toMatch(
+      new RegExp(`${DA} not fetched \\(DEPTHMILL_SKIP_MODEL_DOWNLOADS is set\\).*npx depthmill models pull ${DA}`),
+    );
     expect(requests.length).toBe(before);
     expect(readdirSync(modelDir)).toEqual([]);
   });
@@ -195,7 +207,11 @@ describe('the best installed model', () => {
       const photo = readPhoto('opencv_orange.jpg');
       const made: Record<string, unknown> = {};
       for (const modelType of ['pro', 'base']) {
-        const created = await createTask(running.url, accessToken, form({ format: '2', rmbg: '0', model_type: modelType }, [{ bytes: photo }]));
+        const created = await createTask(
+          running.url,
+          accessToken,
+          form({ format: '2', rmbg: '0', model_type: modelType }, [{ bytes: photo }]),
+        );
         const done = await waitForTask(running.url, accessToken, created.body.data.task_id);
         expect(done.body.data.state, done.body.msg).toBe('success');
         made[modelType] = done.body.data.depth_model;

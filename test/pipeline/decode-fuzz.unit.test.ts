@@ -30,11 +30,13 @@ describe('decodeImage under fuzzing', () => {
       fc.asyncProperty(
         fc.oneof(
           fc.tuple(source, fc.nat()).map(([image, end]) => image.subarray(0, end % image.length)),
-          fc.tuple(source, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })).map(([image, edits]) => {
-            const copy = Buffer.from(image);
-            for (const [at, value] of edits) copy[at % copy.length] = value;
-            return copy;
-          }),
+          fc
+            .tuple(source, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }))
+            .map(([image, edits]) => {
+              const copy = Buffer.from(image);
+              for (const [at, value] of edits) copy[at % copy.length] = value;
+              return copy;
+            }),
           fc.uint8Array({ maxLength: 4096 }),
           fc.uint8Array({ maxLength: 256 }).map((tail) => Buffer.concat([PNG.subarray(0, 8), tail])),
         ),
@@ -49,19 +51,31 @@ describe('decodeImage under fuzzing', () => {
   }, 300_000);
 
   it('refuses huge declared dimensions from the header, before decoding pixels', async () => {
-    const png = Buffer.from(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } }).png().toBuffer());
+    const png = Buffer.from(
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } })
+        .png()
+        .toBuffer(),
+    );
     png.writeUInt32BE(100_000, 16); // IHDR width
     png.writeUInt32BE(100_000, 20); // IHDR height: 10 gigapixels declared
     await expect(decodeImage(png)).rejects.toThrow(/the image is too large/);
-    const small = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#888' } }).jpeg().toBuffer();
+    const small = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer();
     await expect(decodeImage(small, { maxPixels: 5_000_000, timeoutSeconds: 10 })).rejects.toThrow(/too large/);
     expect((await decodeImage(small)).width).toBe(3000);
   });
 
   it('reads the first frame of an animated image', async () => {
-    const red = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer();
-    const blue = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00f' } }).png().toBuffer();
-    const animated = await sharp([red, blue], { join: { animated: true } }).webp({ loop: 0, lossless: true }).toBuffer();
+    const red = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer();
+    const blue = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00f' } })
+      .png()
+      .toBuffer();
+    const animated = await sharp([red, blue], { join: { animated: true } })
+      .webp({ loop: 0, lossless: true })
+      .toBuffer();
     expect((await sharp(animated, { pages: -1 }).metadata()).pages).toBe(2);
     const decoded = await decodeImage(animated);
     // One 8x8 frame (the red one), not the two frames stacked into 8x16.

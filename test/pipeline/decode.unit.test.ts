@@ -31,7 +31,10 @@ describe('decodeImage', () => {
     expect(shrunk.rgb.length).toBe(200 * 300 * 3);
     // The same picture as decoding everything and shrinking afterwards (libvips' own filters).
     const full = await decodeImage(tagged);
-    const reference = await sharp(full.rgb, { raw: { width: full.width, height: full.height, channels: 3 } }).resize(200, 300).raw().toBuffer();
+    const reference = await sharp(full.rgb, { raw: { width: full.width, height: full.height, channels: 3 } })
+      .resize(200, 300)
+      .raw()
+      .toBuffer();
     let diff = 0;
     for (let i = 0; i < reference.length; i++) diff += Math.abs(shrunk.rgb[i]! - reference[i]!);
     expect(diff / reference.length).toBeLessThan(3);
@@ -70,7 +73,9 @@ describe('decodeImage', () => {
       const x = i % 4;
       rgba.set(x < 2 ? [0, 0, 0, 0] : [10, 20, 30, 255], i * 4);
     }
-    const png = await sharp(rgba, { raw: { width: 4, height: 2, channels: 4 } }).png().toBuffer();
+    const png = await sharp(rgba, { raw: { width: 4, height: 2, channels: 4 } })
+      .png()
+      .toBuffer();
     const decoded = await decodeImage(png);
     expect(Array.from(decoded.alpha!)).toEqual([0, 0, 255, 255, 0, 0, 255, 255]);
     expect(Array.from(decoded.rgb.subarray(0, 12))).toEqual([255, 255, 255, 255, 255, 255, 10, 20, 30, 10, 20, 30]);

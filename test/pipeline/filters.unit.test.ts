@@ -134,7 +134,9 @@ describe('distanceToBackground and inflate', () => {
 
   it('a disc inflates to about a hemisphere: height R at the centre, 0 outside', () => {
     const [size, R] = [101, 40];
-    const mask = Float32Array.from({ length: size * size }, (_, i) => (Math.hypot((i % size) - 50, Math.floor(i / size) - 50) <= R ? 1 : 0));
+    const mask = Float32Array.from({ length: size * size }, (_, i) =>
+      Math.hypot((i % size) - 50, Math.floor(i / size) - 50) <= R ? 1 : 0,
+    );
     const height = inflate(mask, size, size);
     const at = (x: number, y: number): number => height[y * size + x]!;
     expect(at(50, 50)).toBeGreaterThan(0.85 * R);

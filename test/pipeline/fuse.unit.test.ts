@@ -46,7 +46,7 @@ function worstError(fused: Float32Array, truth: Float32Array, width: number, hei
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const nearOutline =
-        (Math.abs(x - width * 0.55) < 6 || Math.abs(x - width * 0.8) < 6 || Math.abs(y - height * 0.3) < 6 || Math.abs(y - height * 0.7) < 6);
+        Math.abs(x - width * 0.55) < 6 || Math.abs(x - width * 0.8) < 6 || Math.abs(y - height * 0.3) < 6 || Math.abs(y - height * 0.7) < 6;
       if (nearOutline) continue;
       const i = y * width + x;
       worst = Math.max(worst, Math.abs(scale * fused[i]! + shift - truth[i]!));

@@ -34,7 +34,13 @@ function randomGraph(width: number, height: number, next: () => number, smooth: 
   const n = width * height;
   // Integer-valued costs keep the sums exact, so "the least cost" is compared without tolerance.
   const plane = (scale: number) => Float32Array.from({ length: n }, () => Math.floor(next() * scale));
-  return { width, height, toBackground: plane(10), toForeground: plane(10), pairwise: [plane(smooth), plane(smooth), plane(smooth), plane(smooth)] };
+  return {
+    width,
+    height,
+    toBackground: plane(10),
+    toForeground: plane(10),
+    pairwise: [plane(smooth), plane(smooth), plane(smooth), plane(smooth)],
+  };
 }
 
 describe('minCut', () => {

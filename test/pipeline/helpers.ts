@@ -27,6 +27,8 @@ export async function nyuFrame(): Promise<{ image: Buffer; metres: Float32Array;
   const [height, width] = rgb.shape as [number, number];
   // rgb.npy holds k / 255 exactly: the 8-bit picture, losslessly.
   const bytes = Uint8Array.from(rgb.data, (v) => Math.round(v * 255));
-  const image = await sharp(bytes, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  const image = await sharp(bytes, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
   return { image, metres: Float32Array.from(depth.data), width, height };
 }

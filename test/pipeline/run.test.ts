@@ -24,12 +24,7 @@ function range(values: Float32Array): { min: number; max: number } {
 }
 
 /** Fraction of the pixels in a rectangle (fractions of the size) for which `test` holds. */
-function fraction(
-  map: PipelineResult,
-  plane: Float32Array,
-  test: (v: number) => boolean,
-  pick: (x: number, y: number) => boolean,
-): number {
+function fraction(map: PipelineResult, plane: Float32Array, test: (v: number) => boolean, pick: (x: number, y: number) => boolean): number {
   let hit = 0;
   let all = 0;
   for (let y = 0; y < map.height; y++) {
@@ -85,7 +80,12 @@ describe('runPipeline on real photos', () => {
     console.log(`NYU golden frame: Pearson ${r.toFixed(3)}, Spearman ${rho.toFixed(3)} over ${a.length} pixels`);
     expect(r).toBeGreaterThan(0.7);
     expect(rho).toBeGreaterThan(0.7);
-    expect(pearson(a.map((v) => 1 - v), b)).toBeLessThan(0); // the check would catch a flipped map
+    expect(
+      pearson(
+        a.map((v) => 1 - v),
+        b,
+      ),
+    ).toBeLessThan(0); // the check would catch a flipped map
   });
 });
 
@@ -219,7 +219,9 @@ describe('background removal', () => {
     // The apple photo with its left quarter made fully transparent, the rest opaque.
     const { data, info } = await sharp(photo('opencv_apple.jpg')).ensureAlpha(1).raw().toBuffer({ resolveWithObject: true });
     for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width / 4; x++) data[(y * info.width + x) * 4 + 3] = 0;
-    const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer();
+    const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } })
+      .png()
+      .toBuffer();
 
     const map = await run(png, { ...base, rmbg: true });
     const leftQuarter = (fx: number): boolean => fx < 0.24;

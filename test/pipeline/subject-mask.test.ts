@@ -23,7 +23,12 @@ async function smarties(): Promise<MattedPhoto> {
   const matte = Buffer.alloc(info.width * info.height);
   for (let i = 0; i < matte.length; i++) matte[i] = Math.min(data[3 * i]!, data[3 * i + 1]!, data[3 * i + 2]!) < 200 ? 255 : 0;
   const raw = { width: info.width, height: info.height, channels: 1 as const };
-  return { image: readPhoto('opencv_smarties.png'), matte: await sharp(matte, { raw }).png().toBuffer(), width: info.width, height: info.height };
+  return {
+    image: readPhoto('opencv_smarties.png'),
+    matte: await sharp(matte, { raw }).png().toBuffer(),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 /** Photos and their true mattes: one object, two, many; on plain, on a busy photo. */
@@ -54,7 +59,9 @@ describe('the mask stage on photos with a true matte', () => {
       const truth = await truthOf(scene);
       const scores = maskScores(await alphaOf(scene.image, params), truth);
       const old = maskScores(await alphaOf(scene.image, params, true), truth);
-      console.log(`${name}: IoU ${scores.iou.toFixed(3)} (before ${old.iou.toFixed(3)}), boundary F ${scores.boundaryF.toFixed(3)} (${old.boundaryF.toFixed(3)})`);
+      console.log(
+        `${name}: IoU ${scores.iou.toFixed(3)} (before ${old.iou.toFixed(3)}), boundary F ${scores.boundaryF.toFixed(3)} (${old.boundaryF.toFixed(3)})`,
+      );
       expect(scores.kept, `${name} keeps ${scores.kept.toFixed(2)} of its subject (before: ${old.kept.toFixed(2)})`).toBeGreaterThan(0.5);
       now.push(scores);
       before.push(old);
@@ -68,7 +75,8 @@ describe('the mask stage on photos with a true matte', () => {
 
   it('removes more as degree_rmbg rises and keeps the subject at its default of 0.02', async () => {
     const bytes = scenes['cup on chessboard']!.image;
-    const area = async (degreeRmbg: number) => (await alphaOf(bytes, { ...params, degreeRmbg })).data.reduce((a, v) => a + (v >= 0.5 ? 1 : 0), 0);
+    const area = async (degreeRmbg: number) =>
+      (await alphaOf(bytes, { ...params, degreeRmbg })).data.reduce((a, v) => a + (v >= 0.5 ? 1 : 0), 0);
     const areas = [await area(0.001), await area(0.02), await area(0.3), await area(0.9)];
     for (let k = 1; k < areas.length; k++) expect(areas[k]).toBeLessThanOrEqual(areas[k - 1]!);
     expect(areas[0]).toBeGreaterThan(areas[3]!);
@@ -164,7 +172,7 @@ describe('subjectCut on made-up photos', () => {
     expect(kept(cut, inDisc, -1)).toBeLessThan(0.02);
   });
 
-  it('with a subject box, removes the background inside the box too (GrabCut\'s rectangle)', () => {
+  it("with a subject box, removes the background inside the box too (GrabCut's rectangle)", () => {
     const { rgb, inDisc } = photo([{ cx: 60, cy: 45, r: 16, colour: [40, 170, 60] }]);
     // The saliency saw nothing; the user's box is much larger than the subject.
     const saliency = new Float32Array(width * height);
@@ -236,7 +244,9 @@ describe('subjectCut on made-up photos', () => {
     const { rgb } = building();
     const sky = skyMask({ width, height, rgb });
     // One salient blob in the middle (a person before the building): compact, not strewn across the width.
-    const saliency = Float32Array.from({ length: width * height }, (_, i) => ((i % width) - 60) ** 2 + (Math.floor(i / width) - 55) ** 2 <= 15 ** 2 ? 1 : 0);
+    const saliency = Float32Array.from({ length: width * height }, (_, i) =>
+      ((i % width) - 60) ** 2 + (Math.floor(i / width) - 55) ** 2 <= 15 ** 2 ? 1 : 0,
+    );
     expect(isScene(saliency, sky, width, height)).toBe(false);
     // Nothing salient at all under a wide sky over the land is a scene (a landscape).
     expect(isScene(new Float32Array(width * height), sky, width, height)).toBe(true);
@@ -251,7 +261,10 @@ describe('subjectCut on made-up photos', () => {
     const saliency = Float32Array.from(inDisc, (d) => (d === 0 ? 0.9 : d === 1 ? 0.3 : 0.02));
     const degrees = [0, 0.005, 0.02, 0.1, 0.3, 0.6, 0.9, 1];
     const areas = degrees.map((degreeRmbg) => subjectCut({ width, height, rgb, saliency, degreeRmbg }, options).reduce((a, v) => a + v, 0));
-    for (let k = 1; k < areas.length; k++) expect(areas[k], `degree ${degrees[k]} keeps ${areas[k]} px, ${degrees[k - 1]} keeps ${areas[k - 1]}`).toBeLessThanOrEqual(areas[k - 1]!);
+    for (let k = 1; k < areas.length; k++)
+      expect(areas[k], `degree ${degrees[k]} keeps ${areas[k]} px, ${degrees[k - 1]} keeps ${areas[k - 1]}`).toBeLessThanOrEqual(
+        areas[k - 1]!,
+      );
     expect(areas[0]).toBeGreaterThan(areas.at(-1)!);
   });
 });

@@ -57,11 +57,15 @@ describe('a mask the user gives', () => {
   });
 
   it('refuses a mask whose proportions are not the photo, saying so', async () => {
-    const square = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#fff' } }).png().toBuffer();
+    const square = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     const failure = runPipeline(photoBytes, { ...params, userMask: square }, testSessions());
     await expect(failure).rejects.toBeInstanceOf(PipelineInputError);
     await expect(failure).rejects.toThrow(/proportions/);
-    await expect(runPipeline(photoBytes, { ...params, userMask: Buffer.from('not an image') }, testSessions())).rejects.toThrow(/mask could not be decoded/);
+    await expect(runPipeline(photoBytes, { ...params, userMask: Buffer.from('not an image') }, testSessions())).rejects.toThrow(
+      /mask could not be decoded/,
+    );
   });
 });
 

@@ -33,7 +33,16 @@ afterAll(async () => {
 describe('reliefs through the API', () => {
   it('format 5 with the hi3d defaults gives a 3MF that PrusaSlicer slices as is', async () => {
     // What a Hitem3D client sends: pro, background removed, height 1.3 mm, width 40 mm, base 1 mm.
-    const fields = { format: '5', model_type: 'pro', rmbg: '1', height_relief: '1.3', width: '40', thickness_base: '1', shape_base: '0', sculpmode: '0' };
+    const fields = {
+      format: '5',
+      model_type: 'pro',
+      rmbg: '1',
+      height_relief: '1.3',
+      width: '40',
+      thickness_base: '1',
+      shape_base: '0',
+      sculpmode: '0',
+    };
     const file = await relief(APPLE, fields);
     expect(file.headers.get('content-type')).toBe('model/3mf');
     const path = writeTemp('apple.3mf', file.bytes);
@@ -56,7 +65,14 @@ describe('reliefs through the API', () => {
     expect(detailed.bytes.length).toBeLessThan(10_000_000);
     const path = writeTemp('face-detailed.stl', detailed.bytes);
     const report = admesh(path);
-    expect([report.edgesFixed, report.facetsRemoved, report.facetsAdded, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect([
+      report.edgesFixed,
+      report.facetsRemoved,
+      report.facetsAdded,
+      report.facetsReversed,
+      report.backwardsEdges,
+      report.normalsFixed,
+    ]).toEqual([0, 0, 0, 0, 0, 0]);
     const info = slicerInfo(path);
     expect(info.manifold).toBe(true);
     expect(info.size[0]).toBeCloseTo(100, 1);
@@ -68,7 +84,16 @@ describe('reliefs through the API', () => {
   });
 
   it('format 3 follows the mesh fields: an engraved disk plate, 60 mm across, 2 + 5 mm high', async () => {
-    const fields = { format: '3', model_type: 'base', rmbg: '0', height_relief: '5', width: '60', thickness_base: '2', shape_base: '1', sculpmode: '1' };
+    const fields = {
+      format: '3',
+      model_type: 'base',
+      rmbg: '0',
+      height_relief: '5',
+      width: '60',
+      thickness_base: '2',
+      shape_base: '1',
+      sculpmode: '1',
+    };
     const file = await relief(STREET, fields);
     expect(file.headers.get('content-type')).toBe('model/stl');
     const path = writeTemp('street.stl', file.bytes);
@@ -81,7 +106,14 @@ describe('reliefs through the API', () => {
     expect(info.volume).toBeGreaterThan(Math.PI * 900 * 2);
     expect(info.volume).toBeLessThan(Math.PI * 900 * 7);
     const report = admesh(path);
-    expect([report.parts, report.edgesFixed, report.facetsRemoved, report.facetsAdded, report.facetsReversed, report.backwardsEdges]).toEqual([1, 0, 0, 0, 0, 0]);
+    expect([
+      report.parts,
+      report.edgesFixed,
+      report.facetsRemoved,
+      report.facetsAdded,
+      report.facetsReversed,
+      report.backwardsEdges,
+    ]).toEqual([1, 0, 0, 0, 0, 0]);
   });
 
   it('says in query-task how many triangles and separate parts (shells) a relief has, as ADMesh counts them', async () => {
@@ -91,7 +123,11 @@ describe('reliefs through the API', () => {
       expect(done.body.code).toBe(200);
       const file = await download(done.body.data.url!);
       const report = admesh(writeTemp(`shells-${rmbg}.stl`, file.bytes));
-      return { mesh: (done.body.data as { mesh?: { triangles: number; shells: number } }).mesh, facets: file.bytes.readUInt32LE(80), parts: report.parts };
+      return {
+        mesh: (done.body.data as { mesh?: { triangles: number; shells: number } }).mesh,
+        facets: file.bytes.readUInt32LE(80),
+        parts: report.parts,
+      };
     };
     const sweets = await shellsOf(SMARTIES, '1');
     expect(sweets.mesh).toEqual({ triangles: sweets.facets, shells: sweets.parts });
@@ -100,7 +136,7 @@ describe('reliefs through the API', () => {
     expect(plate.mesh).toEqual({ triangles: plate.facets, shells: 1 });
   });
 
-  it('format 4 with a square plate: a GLB in metres, 40 mm wide, with the photo\'s aspect ratio', async () => {
+  it("format 4 with a square plate: a GLB in metres, 40 mm wide, with the photo's aspect ratio", async () => {
     const file = await relief(STREET, { format: '4', model_type: 'base', rmbg: '0' });
     expect(file.headers.get('content-type')).toBe('model/gltf-binary');
     const json = JSON.parse(file.bytes.subarray(20, 20 + file.bytes.readUInt32LE(12)).toString('utf8')) as {

@@ -21,7 +21,14 @@ const twoBlobs = syntheticMap(
   (x, y) => (((x - 40) / 36) ** 2 + ((y - 50) / 48) ** 2 < 1 || ((x - 120) / 36) ** 2 + ((y - 50) / 48) ** 2 < 1 ? 1 : 0),
 );
 
-const base: ReliefParams = { width: WIDTH, heightRelief: 1.5, thicknessBase: 1, shapeBase: 'square', sculpmode: 'emboss', reliefStyle: 'smooth' };
+const base: ReliefParams = {
+  width: WIDTH,
+  heightRelief: 1.5,
+  thicknessBase: 1,
+  shapeBase: 'square',
+  sculpmode: 'emboss',
+  reliefStyle: 'smooth',
+};
 
 function size(mesh: ReliefMesh): [number, number, number] {
   const { min, max } = meshBounds(mesh);
@@ -33,7 +40,16 @@ async function expectAdmeshClean(mesh: ReliefMesh, name: string, parts: number):
   const path = writeTemp(`${name}.stl`, (await encodeRelief('stl', mesh)).bytes);
   const report = admesh(path);
   expect(report.parts, report.text).toBe(parts);
-  expect([report.disconnectedFacets, report.degenerateFacets, report.edgesFixed, report.facetsRemoved, report.facetsAdded, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  expect([
+    report.disconnectedFacets,
+    report.degenerateFacets,
+    report.edgesFixed,
+    report.facetsRemoved,
+    report.facetsAdded,
+    report.facetsReversed,
+    report.backwardsEdges,
+    report.normalsFixed,
+  ]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   expect(report.volume).toBeGreaterThan(0);
   return path;
 }

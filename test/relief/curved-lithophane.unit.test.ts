@@ -78,7 +78,10 @@ function thicknessGrid(mesh: ReliefMesh, axis: [number, number], radius: number,
 /** The photo's darkness (1 - grey, blurred) at shares (fx, fy) of its width and height, top left origin. */
 async function darkness(photo: Buffer): Promise<(fx: number, fy: number) => number> {
   const { data, info } = await sharp(photo).greyscale().resize(60, 40, { fit: 'fill' }).blur(1).raw().toBuffer({ resolveWithObject: true });
-  return (fx, fy) => 1 - data[Math.min(info.height - 1, Math.floor(fy * info.height)) * info.width + Math.min(info.width - 1, Math.floor(fx * info.width))]! / 255;
+  return (fx, fy) =>
+    1 -
+    data[Math.min(info.height - 1, Math.floor(fy * info.height)) * info.width + Math.min(info.width - 1, Math.floor(fx * info.width))]! /
+      255;
 }
 
 function correlation(a: number[], b: number[]): number {
@@ -123,7 +126,14 @@ async function expectOneClosedPart(relief: Relief, name: string): Promise<string
   const path = writeTemp(`${name}.stl`, (await encodeRelief('stl', relief.mesh)).bytes);
   const report = admesh(path);
   expect(report.parts).toBe(1);
-  expect([report.disconnectedFacets, report.degenerateFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0, 0]);
+  expect([
+    report.disconnectedFacets,
+    report.degenerateFacets,
+    report.edgesFixed,
+    report.facetsReversed,
+    report.backwardsEdges,
+    report.normalsFixed,
+  ]).toEqual([0, 0, 0, 0, 0, 0]);
   return path;
 }
 
@@ -189,15 +199,37 @@ describe('curved lithophanes', () => {
     const fxs = Array.from({ length: 12 }, (_, i) => 0.06 + (i * 0.88) / 11);
     const fys = Array.from({ length: 8 }, (_, j) => 0.08 + (j * 0.84) / 7);
     const height = max[2] - min[2];
-    const grid = thicknessGrid(arc.mesh, axis, radius, fxs.map((fx) => (fx - 0.5) * 2 * half), fys.map((fy) => (1 - fy) * height)).flat();
+    const grid = thicknessGrid(
+      arc.mesh,
+      axis,
+      radius,
+      fxs.map((fx) => (fx - 0.5) * 2 * half),
+      fys.map((fy) => (1 - fy) * height),
+    ).flat();
     const photo = (flip: (fx: number, fy: number) => [number, number]) => fys.flatMap((fy) => fxs.map((fx) => dark(...flip(fx, fy))));
-    const upright = correlation(grid, photo((fx, fy) => [fx, fy]));
+    const upright = correlation(
+      grid,
+      photo((fx, fy) => [fx, fy]),
+    );
     expect(upright).toBeGreaterThan(0.8);
-    expect(upright - correlation(grid, photo((fx, fy) => [1 - fx, fy]))).toBeGreaterThan(0.2);
-    expect(upright - correlation(grid, photo((fx, fy) => [fx, 1 - fy]))).toBeGreaterThan(0.2);
+    expect(
+      upright -
+        correlation(
+          grid,
+          photo((fx, fy) => [1 - fx, fy]),
+        ),
+    ).toBeGreaterThan(0.2);
+    expect(
+      upright -
+        correlation(
+          grid,
+          photo((fx, fy) => [fx, 1 - fy]),
+        ),
+    ).toBeGreaterThan(0.2);
     for (const t of grid) expect(t).toBeGreaterThan(THIN - 0.05);
     // The frame: litho_max at the arc's ends.
-    for (const t of thicknessGrid(arc.mesh, axis, radius, [-half + 0.005, half - 0.005], [height / 2]).flat()) expect(t).toBeCloseTo(THICK, 1);
+    for (const t of thicknessGrid(arc.mesh, axis, radius, [-half + 0.005, half - 0.005], [height / 2]).flat())
+      expect(t).toBeCloseTo(THICK, 1);
   }, 300_000);
 
   it('reads as a manifold in PrusaSlicer from 3MF, and passes the Khronos glTF validator as GLB', async () => {
@@ -213,6 +245,8 @@ describe('curved lithophanes', () => {
 
   it('refuses a circle, and a radius under litho_max', async () => {
     await expect(buildLithophane(coffee, { ...base, shapeBase: 'circle', lithoShape: 'arc' })).rejects.toThrow(/shape_base must be square/);
-    await expect(buildLithophane(coffee, { ...base, width: 20, lithoMax: 3.5, lithoShape: 'cylinder' })).rejects.toThrow(/radius of 3.18 mm, not more than litho_max/);
+    await expect(buildLithophane(coffee, { ...base, width: 20, lithoMax: 3.5, lithoShape: 'cylinder' })).rejects.toThrow(
+      /radius of 3.18 mm, not more than litho_max/,
+    );
   });
 });

@@ -94,7 +94,12 @@ export function topology(mesh: ReliefMesh): Topology {
   const used = new Uint8Array(count);
   for (let t = 0; t < indices.length; t += 3) {
     const [a, b, c] = [id[indices[t]!]!, id[indices[t + 1]!]!, id[indices[t + 2]!]!];
-    for (const [u, v] of [[a, b], [b, c], [c, a]] as const) directed.set(u * count + v, (directed.get(u * count + v) ?? 0) + 1);
+    for (const [u, v] of [
+      [a, b],
+      [b, c],
+      [c, a],
+    ] as const)
+      directed.set(u * count + v, (directed.get(u * count + v) ?? 0) + 1);
     used[a] = used[b] = used[c] = 1;
     parent[root(b)] = root(a);
     parent[root(c)] = root(a);

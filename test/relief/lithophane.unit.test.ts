@@ -20,7 +20,12 @@ function heightAt(mesh: ReliefMesh, fx: number, fy: number): number {
 
 /** The darkest and lightest places of the photo, on a blurred 60 x 40 grey copy (regions, not single pixels). */
 async function extremes(photo: Buffer): Promise<{ dark: [number, number]; light: [number, number] }> {
-  const { data, info } = await sharp(photo).greyscale().resize(60, 40, { fit: 'fill' }).blur(1.5).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(photo)
+    .greyscale()
+    .resize(60, 40, { fit: 'fill' })
+    .blur(1.5)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   let dark = 6 * info.width + 6;
   let light = dark;
   // Away from the edges (the frame, the plate's rim).
@@ -48,7 +53,9 @@ describe('lithophane', () => {
     const stl = await encodeRelief('stl', mesh);
     const report = admesh(writeTemp('lithophane.stl', stl.bytes));
     expect(report.parts).toBe(1);
-    expect([report.disconnectedFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([0, 0, 0, 0, 0]);
+    expect([report.disconnectedFacets, report.edgesFixed, report.facetsReversed, report.backwardsEdges, report.normalsFixed]).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
 
     const { min, max } = meshBounds(mesh);
     expect(max[0] - min[0]).toBeCloseTo(60, 3);
@@ -74,7 +81,11 @@ describe('lithophane', () => {
     // The frame: 3 mm of litho_max all round (sampled 1.5 mm in from each side).
     const frame = [
       ...topHeights(mesh, xs, [min[1] + 1.5, max[1] - 1.5]),
-      ...topHeights(mesh, [min[0] + 1.5, max[0] - 1.5], ys.filter((y) => y > min[1] + 2 && y < max[1] - 2)),
+      ...topHeights(
+        mesh,
+        [min[0] + 1.5, max[0] - 1.5],
+        ys.filter((y) => y > min[1] + 2 && y < max[1] - 2),
+      ),
     ];
     for (const z of frame) expect(z).toBeCloseTo(3, 1);
   }, 60_000);

@@ -12,7 +12,11 @@ const HI3D: ReliefParams = { heightRelief: 1.3, width: 40, shapeBase: 'square', 
 const [W, H] = [400, 300];
 
 /** A map of W x H with depth and lightness functions of (x, y) in pixels, and optionally alpha. */
-function photoMap(depth: (x: number, y: number) => number, light: (x: number, y: number) => number, alpha?: (x: number, y: number) => number): DepthMap {
+function photoMap(
+  depth: (x: number, y: number) => number,
+  light: (x: number, y: number) => number,
+  alpha?: (x: number, y: number) => number,
+): DepthMap {
   const map: DepthMap = { width: W, height: H, depth: new Float32Array(W * H), lightness: new Float32Array(W * H) };
   if (alpha) map.alpha = new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
@@ -72,7 +76,7 @@ function fineRoughness(hf: HeightField, radius: number): number {
 }
 
 describe('the detailed relief style', () => {
-  it('sinks a face\'s dark eyes into its volume; the smooth style has none', () => {
+  it("sinks a face's dark eyes into its volume; the smooth style has none", () => {
     const map = photoMap(dome, withEyes);
     const detailed = fieldOf(map, {});
     const smooth = fieldOf(map, { reliefStyle: 'smooth' });
@@ -108,7 +112,10 @@ describe('the detailed relief style', () => {
 
   it('lets a real step of the depth win over painted contrast', () => {
     // Near on the right (depth 1) but painted dark; far on the left, painted light.
-    const map = photoMap((x) => (x < 200 ? 0.1 : 1), (x) => (x < 200 ? 0.9 : 0.1));
+    const map = photoMap(
+      (x) => (x < 200 ? 0.1 : 1),
+      (x) => (x < 200 ? 0.9 : 0.1),
+    );
     const hf = fieldOf(map, { detailHeight: 0.8 });
     const left = meanAround(hf, 100, 150, 0, 40);
     const right = meanAround(hf, 300, 150, 0, 40);

@@ -23,7 +23,12 @@ const cases: Case[] = [
   ['apple, cut-out, hi3d defaults', 'apple', true, {}],
   ['coffee, cut-out, engrave', 'coffee', true, { sculpmode: 'engrave', width: 80 }],
   ['smarties, cut-out, many blobs', 'smarties', true, {}],
-  ['street, cut-out, largest sizes (shape_base has no say)', 'street', true, { shapeBase: 'circle', width: 600, heightRelief: 50, thicknessBase: 20 }],
+  [
+    'street, cut-out, largest sizes (shape_base has no say)',
+    'street',
+    true,
+    { shapeBase: 'circle', width: 600, heightRelief: 50, thicknessBase: 20 },
+  ],
 ];
 
 describe('reliefs of real photos', () => {
@@ -192,7 +197,9 @@ describe('cut-outs', () => {
 
     const report = admesh(writeTemp('cutout.stl', encodeStl(mesh)));
     expect(report.parts).toBe(2);
-    expect([report.edgesFixed, report.facetsRemoved, report.facetsAdded, report.facetsReversed, report.backwardsEdges]).toEqual([0, 0, 0, 0, 0]);
+    expect([report.edgesFixed, report.facetsRemoved, report.facetsAdded, report.facetsReversed, report.backwardsEdges]).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
 
     // The foreground spans x = 30 .. 260 px: that is the 60 mm.
     const { min, max } = meshBounds(mesh);
@@ -218,7 +225,12 @@ describe('cut-outs', () => {
   });
 
   it('fails clearly when background removal left nothing', () => {
-    const empty = syntheticMap(64, 64, () => 0.5, () => 0);
+    const empty = syntheticMap(
+      64,
+      64,
+      () => 0.5,
+      () => 0,
+    );
     expect(() => buildRelief(empty, params)).toThrow(ReliefInputError);
     expect(() => buildRelief(empty, params)).toThrow(/no object/);
   });
@@ -230,7 +242,12 @@ describe('printable by default', () => {
   const disc = (x: number, y: number) => Math.hypot(x - 100, y - 100) < 50;
   const antenna = (x: number, y: number) => x >= 150 && x < 210 && y >= 99 && y < 101;
   const leg = (x: number, y: number) => y >= 150 && y < 200 && x >= 97 && x < 103;
-  const map = syntheticMap(260, 220, () => 0.5, (x, y) => (disc(x, y) || antenna(x, y) || leg(x, y) ? 1 : 0));
+  const map = syntheticMap(
+    260,
+    220,
+    () => 0.5,
+    (x, y) => (disc(x, y) || antenna(x, y) || leg(x, y) ? 1 : 0),
+  );
   const params: ReliefParams = { ...HI3D, width: 32 }; // the 160 px box: 0.2 mm per pixel
 
   /** Y extent over X extent of the mesh (X is always `width` mm): which parts are left. */
@@ -254,13 +271,20 @@ describe('printable by default', () => {
 describe('a bound on the mesh', () => {
   // Noise as depth and as the cut: every pixel its own speck or hole, the outline everywhere.
   const noise = mulberry32(7);
-  const map = syntheticMap(400, 300, () => noise(), () => (noise() < 0.5 ? 1 : 0));
+  const map = syntheticMap(
+    400,
+    300,
+    () => noise(),
+    () => (noise() < 0.5 ? 1 : 0),
+  );
   const params: ReliefParams = { ...HI3D, width: 600, heightRelief: 50, minFeature: 0 };
 
   it('refuses a relief over the triangle limit before building it, saying what to change', () => {
     const attempt = () => buildRelief(map, params, { maxMeshTriangles: 200_000 });
     expect(attempt).toThrow(ReliefInputError);
-    expect(attempt).toThrow(/would be a mesh of about [\d,]+ triangles, more than the 200,000 a relief may have; make it smaller \(width\)/);
+    expect(attempt).toThrow(
+      /would be a mesh of about [\d,]+ triangles, more than the 200,000 a relief may have; make it smaller \(width\)/,
+    );
   });
 
   it('builds a plate of the same noise within the limit: the top gives up detail, not the bound', () => {
@@ -305,7 +329,9 @@ describe('a relief from the depth PNG of a task', () => {
     const fromPhoto = buildRelief(map, { ...HI3D, reliefStyle: 'smooth' });
     const fromPng = buildRelief(reread, HI3D);
     expect(meshBounds(fromPng.mesh)).toEqual(meshBounds(fromPhoto.mesh));
-    expect(Math.abs(fromPng.stats.triangles.total - fromPhoto.stats.triangles.total)).toBeLessThanOrEqual(0.03 * fromPhoto.stats.triangles.total);
+    expect(Math.abs(fromPng.stats.triangles.total - fromPhoto.stats.triangles.total)).toBeLessThanOrEqual(
+      0.03 * fromPhoto.stats.triangles.total,
+    );
     const { min, max } = meshBounds(fromPhoto.mesh);
     const axis = (lo: number, hi: number) => Array.from({ length: 100 }, (_, i) => lo + ((i + 0.5) * (hi - lo)) / 100);
     const [xs, ys] = [axis(min[0], max[0]), axis(min[1], max[1])];

@@ -25,7 +25,14 @@ function bruteForceError(tin: Tin, z: Float32Array, cols: number): number {
   const { coords, triangles } = tin;
   let worst = 0;
   for (let t = 0; t < triangles.length; t += 3) {
-    const [ax, ay, bx, by, cx, cy] = [0, 1, 2].flatMap((k) => [coords[2 * triangles[t + k]!]!, coords[2 * triangles[t + k]! + 1]!]) as [number, number, number, number, number, number];
+    const [ax, ay, bx, by, cx, cy] = [0, 1, 2].flatMap((k) => [coords[2 * triangles[t + k]!]!, coords[2 * triangles[t + k]! + 1]!]) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
     const [za, zb, zc] = [z[ay * cols + ax]!, z[by * cols + bx]!, z[cy * cols + cx]!];
     for (let y = Math.min(ay, by, cy); y <= Math.max(ay, by, cy); y++) {
@@ -47,7 +54,8 @@ function expectTiling(tin: Tin, cols: number, rows: number): void {
   let total = 0;
   for (let t = 0; t < triangles.length; t += 3) {
     const [a, b, c] = [2 * triangles[t]!, 2 * triangles[t + 1]!, 2 * triangles[t + 2]!];
-    const area = (coords[b]! - coords[a]!) * (coords[c + 1]! - coords[a + 1]!) - (coords[b + 1]! - coords[a + 1]!) * (coords[c]! - coords[a]!);
+    const area =
+      (coords[b]! - coords[a]!) * (coords[c + 1]! - coords[a + 1]!) - (coords[b + 1]! - coords[a + 1]!) * (coords[c]! - coords[a]!);
     expect(area).toBeGreaterThan(0);
     total += area;
   }

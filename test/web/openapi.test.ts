@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createTaskFields } from '../../src/contract/create-task-schema.js';
 import { Errors } from '../../src/contract/errors.js';
-import { BalanceAnswer, CreateTaskAnswer, DepthModelsAnswer, ErrorAnswer, QueryTaskAnswer, SignInLinkAnswer, TokenAnswer } from '../../src/api/route-schemas.js';
+import {
+  BalanceAnswer,
+  CreateTaskAnswer,
+  DepthModelsAnswer,
+  ErrorAnswer,
+  QueryTaskAnswer,
+  SignInLinkAnswer,
+  TokenAnswer,
+} from '../../src/api/route-schemas.js';
 import { basic, createTask, form, queryTask, requestToken, token, waitForTask } from '../helpers/api.js';
 import { createClientCredentials, printedWebUi, startServer, type TestServer } from '../helpers/server.js';
 import { readPhoto } from '../helpers/fixtures.js';
@@ -36,7 +44,8 @@ afterAll(async () => {
 });
 
 function formSchema() {
-  return (document.components as { schemas: { CreateTaskForm: { properties: Record<string, Property>; required: string[] } } }).schemas.CreateTaskForm;
+  return (document.components as { schemas: { CreateTaskForm: { properties: Record<string, Property>; required: string[] } } }).schemas
+    .CreateTaskForm;
 }
 
 describe('OpenAPI document', () => {
@@ -56,7 +65,11 @@ describe('OpenAPI document', () => {
       '/open-api/v1/query-task',
       '/readyz',
     ]);
-    expect(Object.values(paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).sort()).toEqual([
+    expect(
+      Object.values(paths)
+        .flatMap((methods) => Object.values(methods).map((operation) => operation.operationId))
+        .sort(),
+    ).toEqual([
       'createTask',
       'download',
       'getBalance',
@@ -75,7 +88,10 @@ describe('OpenAPI document', () => {
     expect(refs.length).toBeGreaterThan(5);
     for (const ref of refs) {
       const path = ref.slice('"$ref":"#/'.length, -1).split('/');
-      expect(path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document), ref).toBeDefined();
+      expect(
+        path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document),
+        ref,
+      ).toBeDefined();
     }
     // Every error code of the catalog is listed.
     const description = (document.info as { description: string }).description;
@@ -111,7 +127,9 @@ describe('OpenAPI document', () => {
       const above = String(properties[name]!['x-maximum']! + 1);
       const refused = await createTask(server.url, accessToken, form({ format: '3', [name]: above }, [{ bytes: Buffer.from('unused') }]));
       expect(refused.body.code, name).toBe(40020003);
-      expect(refused.body.msg).toContain(`${name} must be a number from ${properties[name]!['x-minimum']} to ${properties[name]!['x-maximum']}`);
+      expect(refused.body.msg).toContain(
+        `${name} must be a number from ${properties[name]!['x-minimum']} to ${properties[name]!['x-maximum']}`,
+      );
     }
   });
 });
@@ -222,8 +240,14 @@ describe('the upload limit in the document', () => {
       const text = await (await fetch(`${small.url}/openapi.json`)).text();
       expect(text).toContain('at most 5 MB');
       expect(text).not.toContain('20 MB');
-      const properties = (JSON.parse(text) as { components: { schemas: { CreateTaskForm: { properties: Record<string, { 'x-max-bytes'?: number }> } } } }).components.schemas.CreateTaskForm.properties;
-      expect([properties.image?.['x-max-bytes'], properties.mask?.['x-max-bytes'], properties.depth_map?.['x-max-bytes']]).toEqual([5 * 1024 * 1024, 5 * 1024 * 1024, 5 * 1024 * 1024]);
+      const properties = (
+        JSON.parse(text) as { components: { schemas: { CreateTaskForm: { properties: Record<string, { 'x-max-bytes'?: number }> } } } }
+      ).components.schemas.CreateTaskForm.properties;
+      expect([properties.image?.['x-max-bytes'], properties.mask?.['x-max-bytes'], properties.depth_map?.['x-max-bytes']]).toEqual([
+        5 * 1024 * 1024,
+        5 * 1024 * 1024,
+        5 * 1024 * 1024,
+      ]);
     } finally {
       await small.stop();
     }

@@ -20,7 +20,10 @@ interface BrowserImage {
 interface BrowserCanvas {
   width: number;
   height: number;
-  getContext(kind: '2d'): { drawImage(image: BrowserImage, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+  getContext(kind: '2d'): {
+    drawImage(image: BrowserImage, x: number, y: number): void;
+    getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+  } | null;
 }
 declare const document: {
   activeElement: { id: string } | null;
@@ -49,7 +52,16 @@ beforeAll(async () => {
     executablePath: '/usr/bin/chromium',
     // depthmill.test: a name the browser treats as a remote host (not loopback, so no secure-context
     // exemptions), resolved to the test server on 127.0.0.1.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--host-resolver-rules=MAP depthmill.test 127.0.0.1'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--host-resolver-rules=MAP depthmill.test 127.0.0.1',
+    ],
   });
 });
 
@@ -112,7 +124,11 @@ async function captureForms(context: BrowserContext): Promise<void> {
     page.sentForms = [];
     page.fetch = (input, init) => {
       if (String(input).endsWith('/depth/create-task') && init?.body instanceof FormData) {
-        page.sentForms.push(Object.fromEntries([...init.body.entries()].map(([name, value]) => [name, typeof value === 'string' ? value : `file:${value.size}`])));
+        page.sentForms.push(
+          Object.fromEntries(
+            [...init.body.entries()].map(([name, value]) => [name, typeof value === 'string' ? value : `file:${value.size}`]),
+          ),
+        );
       }
       return original(input, init);
     };
@@ -190,7 +206,9 @@ describe('web UI', () => {
 
     // The depth map shows, at the size the API makes for base (long side 1024).
     const depth = page.locator('#depth-image');
-    await expect.poll(() => depth.evaluate((image: BrowserImage) => [image.complete, image.naturalWidth, image.naturalHeight]), { timeout: 20_000 }).toEqual([true, 1024, 1024]);
+    await expect
+      .poll(() => depth.evaluate((image: BrowserImage) => [image.complete, image.naturalWidth, image.naturalHeight]), { timeout: 20_000 })
+      .toEqual([true, 1024, 1024]);
     const centre = () =>
       depth.evaluate((image: BrowserImage) => {
         const canvas = document.createElement('canvas');
@@ -209,16 +227,25 @@ describe('web UI', () => {
     // Colormap toggle: the same map in colour.
     await page.click('button[data-colormap="viridis"]');
     expect(await page.getAttribute('button[data-colormap="viridis"]', 'aria-pressed')).toBe('true');
-    await expect.poll(async () => {
-      const [cr, cg, cb] = await centre();
-      return cr !== cg || cg !== cb;
-    }, { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const [cr, cg, cb] = await centre();
+          return cr !== cg || cg !== cb;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
 
     // Before/after slider, by keyboard.
     await page.focus('#compare-slider');
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
     expect(await page.inputValue('#compare-slider')).toBe('55');
-    expect(await page.locator('#compare').evaluate((element: { style: { getPropertyValue(name: string): string } }) => element.style.getPropertyValue('--split'))).toBe('55%');
+    expect(
+      await page
+        .locator('#compare')
+        .evaluate((element: { style: { getPropertyValue(name: string): string } }) => element.style.getPropertyValue('--split')),
+    ).toBe('55%');
 
     // The 3D preview is the server's relief in the detailed style (the default): made from the
     // photo, whose detail it carves, with the depth map's own options; it draws shaded and turns
@@ -289,7 +316,9 @@ describe('web UI', () => {
     const sent = (await formsSent(page)).length;
     await page.fill('#litho_min', '2');
     await page.fill('#litho_max', '1.5');
-    await expect.poll(() => page.textContent('#preview-status'), { timeout: 20_000 }).toBe('No preview: Thickest must be more than thinnest.');
+    await expect
+      .poll(() => page.textContent('#preview-status'), { timeout: 20_000 })
+      .toBe('No preview: Thickest must be more than thinnest.');
     expect((await formsSent(page)).length).toBe(sent);
 
     // Curved lithophanes: a cylinder, then an arc with its angle (asked for only then), each previewed.
@@ -341,7 +370,11 @@ describe('web UI', () => {
       canvas.height = image.naturalHeight;
       const context2d = canvas.getContext('2d')!;
       context2d.drawImage(image, 0, 0);
-      return [image.naturalWidth, image.naturalHeight, ...Array.from(context2d.getImageData(image.naturalWidth / 2, image.naturalHeight / 2, 1, 1).data)];
+      return [
+        image.naturalWidth,
+        image.naturalHeight,
+        ...Array.from(context2d.getImageData(image.naturalWidth / 2, image.naturalHeight / 2, 1, 1).data),
+      ];
     });
     const [normalWidth, normalHeight, nr, ng, nb, na] = normalCentre as [number, number, number, number, number, number];
     expect([normalWidth, normalHeight, na]).toEqual([1024, 1024, 255]);
@@ -395,7 +428,9 @@ describe('web UI', () => {
       const report = await validateBytes(new Uint8Array(glb));
       expect(report.issues.numErrors).toBe(0);
       expect(report.info?.totalTriangleCount).toBe(bent);
-      const gltf = JSON.parse(glb.subarray(20, 20 + glb.readUInt32LE(12)).toString('utf8')) as { accessors: { min?: number[]; max?: number[] }[] };
+      const gltf = JSON.parse(glb.subarray(20, 20 + glb.readUInt32LE(12)).toString('utf8')) as {
+        accessors: { min?: number[]; max?: number[] }[];
+      };
       const position = gltf.accessors.find((accessor) => accessor.min?.length === 3)!;
       const [x, up, depth] = [0, 1, 2].map((k) => (position.max![k]! - position.min![k]!) * 1000);
       expect(x).toBeLessThan(39);
@@ -519,7 +554,9 @@ describe('web UI', () => {
     // Swagger UI, from the server's own files: every route of the document, create-task with its form fields.
     const createTask = page.locator('.opblock', { hasText: '/open-api/v1/depth/create-task' }).first();
     await createTask.waitFor({ timeout: 20_000 });
-    expect(await page.locator('.opblock-summary-path').allTextContents()).toEqual(expect.arrayContaining(['/open-api/v1/auth/token', '/open-api/v1/depth/query-task']));
+    expect(await page.locator('.opblock-summary-path').allTextContents()).toEqual(
+      expect.arrayContaining(['/open-api/v1/auth/token', '/open-api/v1/depth/query-task']),
+    );
     await createTask.locator('.opblock-summary').click();
     await expect.poll(() => createTask.textContent(), { timeout: 20_000 }).toMatch(/height_relief/);
     await page.screenshot({ path: join(ARTIFACTS, 'docs.png'), fullPage: true });

@@ -70,7 +70,12 @@ export class CutView {
     frame.hidden = box === undefined;
     if (box) {
       const [x0, y0, x1, y1] = box;
-      Object.assign(frame.style, { left: `${x0 * 100}%`, top: `${y0 * 100}%`, width: `${(x1 - x0) * 100}%`, height: `${(y1 - y0) * 100}%` });
+      Object.assign(frame.style, {
+        left: `${x0 * 100}%`,
+        top: `${y0 * 100}%`,
+        width: `${(x1 - x0) * 100}%`,
+        height: `${(y1 - y0) * 100}%`,
+      });
     }
     if (updateFields) fields.forEach((field, i) => (field.value = box ? String(Math.round(box[i]! * 1000) / 10) : ''));
     this.onChange(box);
@@ -115,7 +120,8 @@ export class CutView {
     const values = this.ui.fields.map((field) => (field.value === '' ? NaN : Number(field.value) / 100));
     const [x0, y0, x1, y1] = values as [number, number, number, number];
     const valid = values.every((value) => value >= 0 && value <= 1) && x1 - x0 >= MIN_SIDE && y1 - y0 >= MIN_SIDE;
-    for (const field of this.ui.fields) field.setCustomValidity(valid || values.some(Number.isNaN) ? '' : 'left before right, top before bottom, each 0 to 100');
+    for (const field of this.ui.fields)
+      field.setCustomValidity(valid || values.some(Number.isNaN) ? '' : 'left before right, top before bottom, each 0 to 100');
     // Fields that make no box (yet: "6" on the way to "60") leave no box, so Redo never sends one the fields do not show.
     this.setBox(valid ? [share(x0), share(y0), share(x1), share(y1)] : undefined, { updateFields: false });
   }

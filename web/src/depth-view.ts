@@ -93,5 +93,7 @@ async function encodePng(image: ImageData): Promise<Blob> {
   canvas.width = image.width;
   canvas.height = image.height;
   canvas.getContext('2d')!.putImageData(image, 0, 0);
-  return new Promise<Blob>((resolve, reject) => canvas.toBlob((value) => (value ? resolve(value) : reject(new Error('could not encode the colour map'))), 'image/png'));
+  return new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((value) => (value ? resolve(value) : reject(new Error('could not encode the colour map'))), 'image/png'),
+  );
 }

@@ -3,7 +3,15 @@
 // 3D preview that is the server's own mesh, download any format. It talks to the API with the same
 // SDK as the command line (src/client), from this origin.
 import './style.css';
-import { DepthmillClient, DepthmillError, type CreateTaskInput, type FinishedTask, type OutputFormat, type TaskSettings, type TaskStatus } from '../../src/client/client.js';
+import {
+  DepthmillClient,
+  DepthmillError,
+  type CreateTaskInput,
+  type FinishedTask,
+  type OutputFormat,
+  type TaskSettings,
+  type TaskStatus,
+} from '../../src/client/client.js';
 import type { Colormap } from './colormaps.js';
 import { formatExtension, formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../../src/contract/formats.js';
 import { taskKind } from '../../src/contract/task-kind.js';
@@ -26,7 +34,6 @@ const LINK_FRESH_MS = 50 * 60 * 1000;
 
 /** Options typed after a result reach the preview after this pause (one task per pause, not per key). */
 const PREVIEW_DELAY_MS = 500;
-
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -96,7 +103,12 @@ const cutView = new CutView({
   photo: element<HTMLImageElement>('mask-photo'),
   overlay: element<HTMLCanvasElement>('mask-overlay'),
   box: element('subject-box'),
-  fields: [element<HTMLInputElement>('box-x0'), element<HTMLInputElement>('box-y0'), element<HTMLInputElement>('box-x1'), element<HTMLInputElement>('box-y1')],
+  fields: [
+    element<HTMLInputElement>('box-x0'),
+    element<HTMLInputElement>('box-y0'),
+    element<HTMLInputElement>('box-x1'),
+    element<HTMLInputElement>('box-y1'),
+  ],
 });
 let reliefView: ReliefView | undefined;
 const normalView = new NormalView(element('normal-preview'), element<HTMLImageElement>('normal-image'));
@@ -357,7 +369,11 @@ ui.options.addEventListener('change', (event) => {
   if ('problem' in read) return;
   // The depth map itself depends on this option: it is made again, with the result's box and mask.
   const { subjectBox } = current.options;
-  void makeDepthMap({ photo: current.photo, options: { ...read.options, ...(subjectBox ? { subjectBox } : {}) }, ...(current.mask ? { mask: current.mask } : {}) });
+  void makeDepthMap({
+    photo: current.photo,
+    options: { ...read.options, ...(subjectBox ? { subjectBox } : {}) },
+    ...(current.mask ? { mask: current.mask } : {}),
+  });
 });
 
 /** Runs a PNG task for this source and shows its result; what the Make and Redo buttons do. */
@@ -502,7 +518,8 @@ async function refreshPreview(): Promise<void> {
 
 for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-colormap]'))) {
   button.addEventListener('click', () => {
-    for (const other of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-colormap]'))) other.setAttribute('aria-pressed', String(other === button));
+    for (const other of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-colormap]')))
+      other.setAttribute('aria-pressed', String(other === button));
     void depthView.setColormap(button.dataset.colormap as Colormap);
   });
 }

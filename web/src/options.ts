@@ -91,7 +91,10 @@ export function readOptions(form: HTMLFormElement): { options: TaskSettings } | 
     if (!('above' in row) || options[row.param] === undefined) continue;
     const floor = PARAM_FIELDS.find((candidate) => candidate.name === row.above)!;
     if (options[floor.param] !== undefined && !((options[row.param] as number) > (options[floor.param] as number))) {
-      return { problem: `${shortLabel(form, row.name)} must be more than ${shortLabel(form, floor.name).toLowerCase()}.`, control: controlOf(form, row.name)! };
+      return {
+        problem: `${shortLabel(form, row.name)} must be more than ${shortLabel(form, floor.name).toLowerCase()}.`,
+        control: controlOf(form, row.name)!,
+      };
     }
   }
   return { options: options as TaskSettings };

@@ -112,10 +112,16 @@ export class ReliefView {
       // A part that stands (a curved lithophane): seen whole from behind and above, where its relief
       // is (the inside of an arc, into a tube's top) and the key light falls.
       const distance = (0.55 * extent.length()) / Math.sin(((this.camera.fov / 2) * Math.PI) / 180);
-      this.home = { position: new Vector3(centre.x, centre.y + distance * Math.cos(Math.PI / 6), centre.z + distance * Math.sin(Math.PI / 6)), target: centre };
+      this.home = {
+        position: new Vector3(centre.x, centre.y + distance * Math.cos(Math.PI / 6), centre.z + distance * Math.sin(Math.PI / 6)),
+        target: centre,
+      };
       this.key.position.set(-1, 0.8, 0.7);
     } else {
-      this.home = { position: new Vector3(centre.x, centre.y - size * 1.1, size * 1.25), target: new Vector3(centre.x, centre.y, bounds.min.z + extent.z / 2) };
+      this.home = {
+        position: new Vector3(centre.x, centre.y - size * 1.1, size * 1.25),
+        target: new Vector3(centre.x, centre.y, bounds.min.z + extent.z / 2),
+      };
       this.key.position.set(-1, 0.8, 0.7);
     }
     this.camera.near = size / 100;

@@ -61,7 +61,9 @@ export async function migrate(pool: pg.Pool, schema: string | undefined): Promis
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('depthmill-migrations:' || $1))`, [schema ?? 'public']);
     if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query('CREATE TABLE IF NOT EXISTS depthmill_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS depthmill_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    );
     const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM depthmill_migrations');
     for (let version = rows[0]?.version ?? 0; version < MIGRATIONS.length; version += 1) {
       await client.query(MIGRATIONS[version]!);

@@ -2,7 +2,18 @@
 // port as the SQLite store, shared by every API and worker process.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Admission, CallbackDelivery, CallbackSlots, CallbackStore, Client, ClientStore, CreditChange, RoomCheck, TaskOutcome, TaskStore } from '../../tasks/ports.js';
+import type {
+  Admission,
+  CallbackDelivery,
+  CallbackSlots,
+  CallbackStore,
+  Client,
+  ClientStore,
+  CreditChange,
+  RoomCheck,
+  TaskOutcome,
+  TaskStore,
+} from '../../tasks/ports.js';
 import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
@@ -72,7 +83,9 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
       // One client's creations take turns (a lock held to the end of the transaction): under READ
       // COMMITTED two of them would otherwise both count 9 and both insert the tenth.
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('depthmill-quota'), hashtext($1))`, [task.clientId]);
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE client_id = $1 AND ${UNFINISHED}`, [task.clientId]);
+      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM tasks WHERE client_id = $1 AND ${UNFINISHED}`, [
+        task.clientId,
+      ]);
       if (Number(rows[0]!.n) >= quota) return { accepted: false, reason: 'quota' };
       if (room) {
         // The disk is everyone's: creations that keep room take turns on one lock (taken after the
@@ -91,7 +104,20 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
       await client.query(
         `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken, room?.reserve ?? 0],
+        [
+          task.id,
+          task.clientId,
+          task.state,
+          JSON.stringify(task.params),
+          task.inputKey,
+          task.maskKey ?? null,
+          task.resultKey ?? null,
+          task.error ?? null,
+          task.createdAt,
+          task.updatedAt,
+          taken,
+          room?.reserve ?? 0,
+        ],
       );
       return { accepted: true, credits: taken };
     });
@@ -99,12 +125,19 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
 
   /** Gives a task's credits back to its client, when the client is metered (inside the caller's transaction). */
   private async refund(client: pg.PoolClient, row: { client_id: string; credits: string | number }): Promise<void> {
-    if (Number(row.credits) > 0) await client.query('UPDATE clients SET balance = balance + $1 WHERE id = $2 AND balance IS NOT NULL', [Number(row.credits), row.client_id]);
+    if (Number(row.credits) > 0)
+      await client.query('UPDATE clients SET balance = balance + $1 WHERE id = $2 AND balance IS NOT NULL', [
+        Number(row.credits),
+        row.client_id,
+      ]);
   }
 
   async removeUnacknowledged(id: string): Promise<void> {
     await this.transaction(async (client) => {
-      const { rows } = await client.query<{ client_id: string; credits: string }>(`DELETE FROM tasks WHERE id = $1 AND state = 'created' RETURNING client_id, credits`, [id]);
+      const { rows } = await client.query<{ client_id: string; credits: string }>(
+        `DELETE FROM tasks WHERE id = $1 AND state = 'created' RETURNING client_id, credits`,
+        [id],
+      );
       if (rows[0]) await this.refund(client, rows[0]);
     });
   }
@@ -123,7 +156,11 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
   }
 
   async setState(id: string, state: 'created' | 'queueing' | 'processing'): Promise<boolean> {
-    const result = await this.pool.query(`UPDATE tasks SET state = $1, updated_at = $2 WHERE id = $3 AND ${UNFINISHED}`, [state, Date.now(), id]);
+    const result = await this.pool.query(`UPDATE tasks SET state = $1, updated_at = $2 WHERE id = $3 AND ${UNFINISHED}`, [
+      state,
+      Date.now(),
+      id,
+    ]);
     return result.rowCount === 1;
   }
 
@@ -142,7 +179,11 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
       if (outcome.state === 'failed') await this.refund(client, rows[0]!);
       const callbackUrl = (JSON.parse(rows[0]!.params) as Task['params']).callbackUrl;
       if (callbackUrl) {
-        await client.query('INSERT INTO callbacks (task_id, url, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)', [id, callbackUrl, now]);
+        await client.query('INSERT INTO callbacks (task_id, url, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)', [
+          id,
+          callbackUrl,
+          now,
+        ]);
       }
       return true;
     });
@@ -173,14 +214,10 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
   }
 
   async insertClient(client: Client): Promise<void> {
-    await this.pool.query('INSERT INTO clients (id, name, secret_hash, callback_key, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      client.id,
-      client.name,
-      client.secretHash,
-      client.callbackKey,
-      client.createdAt,
-      client.revokedAt ?? null,
-    ]);
+    await this.pool.query(
+      'INSERT INTO clients (id, name, secret_hash, callback_key, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [client.id, client.name, client.secretHash, client.callbackKey, client.createdAt, client.revokedAt ?? null],
+    );
   }
 
   async getClient(id: string): Promise<Client | undefined> {
@@ -213,7 +250,9 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
 
   async serverSecret(): Promise<Buffer> {
     // ON CONFLICT DO NOTHING: when several processes start at once, the first one's secret wins for all.
-    await this.pool.query(`INSERT INTO settings (name, value) VALUES ('server_secret', $1) ON CONFLICT (name) DO NOTHING`, [randomBytes(32)]);
+    await this.pool.query(`INSERT INTO settings (name, value) VALUES ('server_secret', $1) ON CONFLICT (name) DO NOTHING`, [
+      randomBytes(32),
+    ]);
     const { rows } = await this.pool.query<{ value: Buffer }>(`SELECT value FROM settings WHERE name = 'server_secret'`);
     return rows[0]!.value;
   }
@@ -256,9 +295,17 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
 
   async markAttempt(id: number, error: string, nextAttemptAt: number | undefined): Promise<void> {
     if (nextAttemptAt === undefined) {
-      await this.pool.query('UPDATE callbacks SET attempts = attempts + 1, last_error = $1, gave_up_at = $2 WHERE id = $3', [error, Date.now(), id]);
+      await this.pool.query('UPDATE callbacks SET attempts = attempts + 1, last_error = $1, gave_up_at = $2 WHERE id = $3', [
+        error,
+        Date.now(),
+        id,
+      ]);
     } else {
-      await this.pool.query('UPDATE callbacks SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3', [error, nextAttemptAt, id]);
+      await this.pool.query('UPDATE callbacks SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3', [
+        error,
+        nextAttemptAt,
+        id,
+      ]);
     }
   }
 }

@@ -63,40 +63,62 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
   }
 
   private insertTransaction(task: Task, quota: number, room: RoomCheck | undefined): Admission {
-    return this.db.transaction((): Admission => {
-      const { n } = this.db
-        .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
-        .get(task.clientId) as { n: number };
-      if (n >= quota) return { accepted: false, reason: 'quota' };
-      if (room) {
-        const { kept } = this.db.prepare(`SELECT COALESCE(SUM(result_reserve), 0) AS kept FROM tasks WHERE state NOT IN ('success', 'failed')`).get() as { kept: number };
-        if (kept + room.reserve > room.free) return { accepted: false, reason: 'storage' };
-      }
-      const cost = task.credits ?? 0;
-      const { balance } = (this.db.prepare('SELECT balance FROM clients WHERE id = ?').get(task.clientId) as { balance: number | null } | undefined) ?? { balance: null };
-      if (balance !== null && balance < cost) return { accepted: false, reason: 'balance', balance };
-      const taken = balance === null ? 0 : cost;
-      if (taken > 0) this.db.prepare('UPDATE clients SET balance = balance - ? WHERE id = ?').run(taken, task.clientId);
-      this.db
-        .prepare(
-          `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve)
+    return this.db
+      .transaction((): Admission => {
+        const { n } = this.db
+          .prepare(`SELECT count(*) AS n FROM tasks WHERE client_id = ? AND state NOT IN ('success', 'failed')`)
+          .get(task.clientId) as { n: number };
+        if (n >= quota) return { accepted: false, reason: 'quota' };
+        if (room) {
+          const { kept } = this.db
+            .prepare(`SELECT COALESCE(SUM(result_reserve), 0) AS kept FROM tasks WHERE state NOT IN ('success', 'failed')`)
+            .get() as { kept: number };
+          if (kept + room.reserve > room.free) return { accepted: false, reason: 'storage' };
+        }
+        const cost = task.credits ?? 0;
+        const { balance } = (this.db.prepare('SELECT balance FROM clients WHERE id = ?').get(task.clientId) as
+          { balance: number | null } | undefined) ?? { balance: null };
+        if (balance !== null && balance < cost) return { accepted: false, reason: 'balance', balance };
+        const taken = balance === null ? 0 : cost;
+        if (taken > 0) this.db.prepare('UPDATE clients SET balance = balance - ? WHERE id = ?').run(taken, task.clientId);
+        this.db
+          .prepare(
+            `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(task.id, task.clientId, task.state, JSON.stringify(task.params), task.inputKey, task.maskKey ?? null, task.resultKey ?? null, task.error ?? null, task.createdAt, task.updatedAt, taken, room?.reserve ?? 0);
-      return { accepted: true, credits: taken };
-    }).immediate();
+          )
+          .run(
+            task.id,
+            task.clientId,
+            task.state,
+            JSON.stringify(task.params),
+            task.inputKey,
+            task.maskKey ?? null,
+            task.resultKey ?? null,
+            task.error ?? null,
+            task.createdAt,
+            task.updatedAt,
+            taken,
+            room?.reserve ?? 0,
+          );
+        return { accepted: true, credits: taken };
+      })
+      .immediate();
   }
 
   /** Gives a task's credits back to its client, when the client is metered (inside a transaction). */
   private refund(row: { client_id: string; credits: number }): void {
-    if (row.credits > 0) this.db.prepare('UPDATE clients SET balance = balance + ? WHERE id = ? AND balance IS NOT NULL').run(row.credits, row.client_id);
+    if (row.credits > 0)
+      this.db.prepare('UPDATE clients SET balance = balance + ? WHERE id = ? AND balance IS NOT NULL').run(row.credits, row.client_id);
   }
 
   async removeUnacknowledged(id: string): Promise<void> {
-    this.db.transaction(() => {
-      const row = this.db.prepare(`DELETE FROM tasks WHERE id = ? AND state = 'created' RETURNING client_id, credits`).get(id) as { client_id: string; credits: number } | undefined;
-      if (row) this.refund(row);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare(`DELETE FROM tasks WHERE id = ? AND state = 'created' RETURNING client_id, credits`).get(id) as
+          { client_id: string; credits: number } | undefined;
+        if (row) this.refund(row);
+      })
+      .immediate();
   }
 
   async ping(): Promise<void> {
@@ -125,22 +147,31 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
     const mesh = outcome.state === 'success' && outcome.mesh ? JSON.stringify(outcome.mesh) : null;
     const error = outcome.state === 'failed' ? outcome.error : null;
     const now = Date.now();
-    const record = () => this.db.transaction(() => {
-      const result = this.db
-        .prepare(
-          `UPDATE tasks SET state = ?, result_key = ?, depth_model = ?, mesh = ?, error = ?, updated_at = ?
+    const record = () =>
+      this.db
+        .transaction(() => {
+          const result = this.db
+            .prepare(
+              `UPDATE tasks SET state = ?, result_key = ?, depth_model = ?, mesh = ?, error = ?, updated_at = ?
            WHERE id = ? AND state NOT IN ('success', 'failed')`,
-        )
-        .run(outcome.state, resultKey, depthModel, mesh, error, now, id);
-      if (result.changes !== 1) return false;
-      const row = this.db.prepare('SELECT params, client_id, credits FROM tasks WHERE id = ?').get(id) as { params: string; client_id: string; credits: number };
-      if (outcome.state === 'failed') this.refund(row);
-      const callbackUrl = (JSON.parse(row.params) as Task['params']).callbackUrl;
-      if (callbackUrl) {
-        this.db.prepare('INSERT INTO callbacks (task_id, url, next_attempt_at, created_at) VALUES (?, ?, ?, ?)').run(id, callbackUrl, now, now);
-      }
-      return true;
-    }).immediate();
+            )
+            .run(outcome.state, resultKey, depthModel, mesh, error, now, id);
+          if (result.changes !== 1) return false;
+          const row = this.db.prepare('SELECT params, client_id, credits FROM tasks WHERE id = ?').get(id) as {
+            params: string;
+            client_id: string;
+            credits: number;
+          };
+          if (outcome.state === 'failed') this.refund(row);
+          const callbackUrl = (JSON.parse(row.params) as Task['params']).callbackUrl;
+          if (callbackUrl) {
+            this.db
+              .prepare('INSERT INTO callbacks (task_id, url, next_attempt_at, created_at) VALUES (?, ?, ?, ?)')
+              .run(id, callbackUrl, now, now);
+          }
+          return true;
+        })
+        .immediate();
     try {
       const recorded = record();
       this.keepReserve();
@@ -154,9 +185,7 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
   }
 
   async listUnfinished(): Promise<Task[]> {
-    const rows = this.db
-      .prepare(`SELECT * FROM tasks WHERE state NOT IN ('success', 'failed') ORDER BY created_at`)
-      .all() as TaskRow[];
+    const rows = this.db.prepare(`SELECT * FROM tasks WHERE state NOT IN ('success', 'failed') ORDER BY created_at`).all() as TaskRow[];
     return rows.map(toTask);
   }
 
@@ -172,7 +201,9 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
 
   async listExpirable(before: number, limit: number): Promise<Task[]> {
     const rows = this.db
-      .prepare(`SELECT * FROM tasks WHERE expired_at IS NULL AND state IN ('success', 'failed') AND updated_at < ? ORDER BY updated_at LIMIT ?`)
+      .prepare(
+        `SELECT * FROM tasks WHERE expired_at IS NULL AND state IN ('success', 'failed') AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+      )
       .all(before, limit) as TaskRow[];
     return rows.map(toTask);
   }
@@ -222,12 +253,13 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
   }
 
   async claimDue(now: number, leaseMs: number, slots: CallbackSlots): Promise<CallbackDelivery[]> {
-    return this.db.transaction(() => {
-      // Each client's due deliveries numbered oldest first (its turn); a client's busy count
-      // (json_each of {client: n}) moves its turns back, and turns beyond perClient wait.
-      const rows = this.db
-        .prepare(
-          `WITH ranked AS (
+    return this.db
+      .transaction(() => {
+        // Each client's due deliveries numbered oldest first (its turn); a client's busy count
+        // (json_each of {client: n}) moves its turns back, and turns beyond perClient wait.
+        const rows = this.db
+          .prepare(
+            `WITH ranked AS (
              SELECT c.id, c.task_id, COALESCE(t.client_id, '') AS client_id, c.url, c.attempts, c.next_attempt_at, c.created_at,
                     ROW_NUMBER() OVER (PARTITION BY COALESCE(t.client_id, '') ORDER BY c.next_attempt_at, c.id) AS turn
              FROM callbacks c LEFT JOIN tasks t ON t.id = c.task_id
@@ -237,12 +269,13 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
            FROM ranked LEFT JOIN json_each(?) AS busy ON busy.key = ranked.client_id
            WHERE ranked.turn + COALESCE(busy.value, 0) <= ?
            ORDER BY ranked.turn + COALESCE(busy.value, 0), ranked.next_attempt_at, ranked.id LIMIT ?`,
-        )
-        .all(now, JSON.stringify(Object.fromEntries(slots.busy)), slots.perClient, slots.limit) as CallbackRow[];
-      const lease = this.db.prepare('UPDATE callbacks SET next_attempt_at = ? WHERE id = ?');
-      for (const row of rows) lease.run(now + leaseMs, row.id);
-      return rows.map(toDelivery);
-    }).immediate();
+          )
+          .all(now, JSON.stringify(Object.fromEntries(slots.busy)), slots.perClient, slots.limit) as CallbackRow[];
+        const lease = this.db.prepare('UPDATE callbacks SET next_attempt_at = ? WHERE id = ?');
+        for (const row of rows) lease.run(now + leaseMs, row.id);
+        return rows.map(toDelivery);
+      })
+      .immediate();
   }
 
   async markDelivered(id: number, at: number): Promise<void> {
@@ -251,7 +284,9 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
 
   async markAttempt(id: number, error: string, nextAttemptAt: number | undefined): Promise<void> {
     if (nextAttemptAt === undefined) {
-      this.db.prepare('UPDATE callbacks SET attempts = attempts + 1, last_error = ?, gave_up_at = ? WHERE id = ?').run(error, Date.now(), id);
+      this.db
+        .prepare('UPDATE callbacks SET attempts = attempts + 1, last_error = ?, gave_up_at = ? WHERE id = ?')
+        .run(error, Date.now(), id);
     } else {
       this.db
         .prepare('UPDATE callbacks SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?')

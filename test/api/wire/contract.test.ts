@@ -13,7 +13,14 @@ const photo = () => [{ bytes: PHOTO, name: 'apple.jpg', type: 'image/jpeg' }];
 function linkExpiry(url: URL): number {
   if (url.searchParams.has('expires')) return Number(url.searchParams.get('expires'));
   const date = url.searchParams.get('X-Amz-Date')!; // 20261125T130501Z
-  const signedAt = Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +date.slice(9, 11), +date.slice(11, 13), +date.slice(13, 15));
+  const signedAt = Date.UTC(
+    +date.slice(0, 4),
+    +date.slice(4, 6) - 1,
+    +date.slice(6, 8),
+    +date.slice(9, 11),
+    +date.slice(11, 13),
+    +date.slice(13, 15),
+  );
   return signedAt / 1000 + Number(url.searchParams.get('X-Amz-Expires'));
 }
 
@@ -35,7 +42,11 @@ afterAll(async () => {
 
 describe('POST /open-api/v1/auth/token', () => {
   it('issues a Bearer token for valid client credentials, with an empty body or {}', async () => {
-    for (const init of [{}, { body: '{}', headers: { 'content-type': 'application/json' } }, { body: '', headers: { 'content-type': 'application/json' } }]) {
+    for (const init of [
+      {},
+      { body: '{}', headers: { 'content-type': 'application/json' } },
+      { body: '', headers: { 'content-type': 'application/json' } },
+    ]) {
       const result = await requestToken(server.url, basic(alice.clientId, alice.clientSecret), init);
       expect(result.status).toBe(200);
       expect(result.body.code).toBe(200);
@@ -43,7 +54,11 @@ describe('POST /open-api/v1/auth/token', () => {
       expect(result.body.data.tokenType).toBe('Bearer');
       expect(result.body.data.nonce).toMatch(/^[0-9a-f]{32}$/);
       // A JWT valid for 24 hours.
-      const payload = JSON.parse(Buffer.from(result.body.data.accessToken.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number; sub: string };
+      const payload = JSON.parse(Buffer.from(result.body.data.accessToken.split('.')[1]!, 'base64url').toString()) as {
+        exp: number;
+        iat: number;
+        sub: string;
+      };
       expect(payload.exp - payload.iat).toBe(24 * 3600);
       expect(payload.sub).toBe(alice.clientId);
     }
@@ -109,12 +124,24 @@ describe('POST /open-api/v1/depth/create-task validation', () => {
     ['sculpmode', { sculpmode: '3' }, /sculpmode must be one of 0, 1/],
     ['relief_style', { relief_style: 'bumpy' }, /relief_style must be one of detailed, smooth \(got "bumpy"\)/],
     ['detail_height', { detail_height: '3' }, /detail_height must be a number from 0 to 2/],
-    ['subject_box not four numbers', { subject_box: '0.1,0.2,0.8' }, /subject_box must be four numbers "x0,y0,x1,y1" .* \(got "0.1,0.2,0.8"\)/],
+    [
+      'subject_box not four numbers',
+      { subject_box: '0.1,0.2,0.8' },
+      /subject_box must be four numbers "x0,y0,x1,y1" .* \(got "0.1,0.2,0.8"\)/,
+    ],
     ['subject_box not numbers', { subject_box: 'left,top,right,bottom' }, /subject_box must be four numbers "x0,y0,x1,y1"/],
-    ['subject_box in pixels', { subject_box: '10,20,300,400' }, /subject_box must be four numbers from 0 to 1 \(shares of the width and height, not pixels\)/],
+    [
+      'subject_box in pixels',
+      { subject_box: '10,20,300,400' },
+      /subject_box must be four numbers from 0 to 1 \(shares of the width and height, not pixels\)/,
+    ],
     ['subject_box reversed', { subject_box: '0.8,0.1,0.2,0.9' }, /subject_box must have x0 < x1 and y0 < y1/],
     ['subject_box empty', { subject_box: '0.2,0.5,0.6,0.5' }, /subject_box must have x0 < x1 and y0 < y1/],
-    ['subject_box with rmbg=0', { rmbg: '0', subject_box: '0,0,1,1' }, /subject_box only applies when the background is removed \(rmbg=1\)/],
+    [
+      'subject_box with rmbg=0',
+      { rmbg: '0', subject_box: '0,0,1,1' },
+      /subject_box only applies when the background is removed \(rmbg=1\)/,
+    ],
   ];
 
   it.each(invalid)('names the field and its allowed values: %s', async (_label, fields, message) => {
@@ -178,19 +205,31 @@ describe('POST /open-api/v1/depth/create-task validation', () => {
   });
 
   it('decides the image type by content, not by name or declared type', async () => {
-    const text = await createTask(server.url, aliceToken, form({ format: '1' }, [{ bytes: Buffer.from('hello, not an image'), name: 'photo.png', type: 'image/png' }]));
+    const text = await createTask(
+      server.url,
+      aliceToken,
+      form({ format: '1' }, [{ bytes: Buffer.from('hello, not an image'), name: 'photo.png', type: 'image/png' }]),
+    );
     expect(text.status).toBe(400);
     expect(text.body.code).toBe(40020004);
     expect(text.body.msg).toMatch(/png, jpeg or webp/);
 
     const gif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
-    expect((await createTask(server.url, aliceToken, form({ format: '1' }, [{ bytes: gif, name: 'a.jpg', type: 'image/jpeg' }]))).body.code).toBe(40020004);
+    expect(
+      (await createTask(server.url, aliceToken, form({ format: '1' }, [{ bytes: gif, name: 'a.jpg', type: 'image/jpeg' }]))).body.code,
+    ).toBe(40020004);
 
-    const jpegNamedTxt = await createTask(server.url, aliceToken, form({ format: '2', model_type: 'base' }, [{ bytes: PHOTO, name: 'notes.txt', type: 'text/plain' }]));
+    const jpegNamedTxt = await createTask(
+      server.url,
+      aliceToken,
+      form({ format: '2', model_type: 'base' }, [{ bytes: PHOTO, name: 'notes.txt', type: 'text/plain' }]),
+    );
     expect(jpegNamedTxt.body.code).toBe(200);
 
     const webp = await sharp(PHOTO).webp().toBuffer();
-    expect((await createTask(server.url, aliceToken, form({ format: '2', model_type: 'base' }, [{ bytes: webp, name: 'x.bin' }]))).body.code).toBe(200);
+    expect(
+      (await createTask(server.url, aliceToken, form({ format: '2', model_type: 'base' }, [{ bytes: webp, name: 'x.bin' }]))).body.code,
+    ).toBe(200);
   });
 
   it('refuses an image over 20 MB with 413', async () => {
@@ -240,7 +279,7 @@ describe('tasks', () => {
     expect([meta.format, meta.width, meta.height, meta.channels, meta.depth]).toEqual(['png', 2048, 2048, 2, 'ushort']);
   });
 
-  it('answers 40020010 without task_id and 404 for an unknown task or another client\'s task', async () => {
+  it("answers 40020010 without task_id and 404 for an unknown task or another client's task", async () => {
     const missing = await queryTask(server.url, aliceToken);
     expect(missing.status).toBe(400);
     expect(missing.body.code).toBe(40020010);
@@ -260,7 +299,9 @@ describe('tasks', () => {
     const created = await createTask(server.url, aliceToken, form({ format: '2', model_type: 'base', rmbg: '0' }, photo()));
     const taskId = created.body.data.task_id;
     const generic = (id?: string, accessToken: string | null = aliceToken) =>
-      fetch(`${server.url}/open-api/v1/query-task${id === undefined ? '' : `?task_id=${id}`}`, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} });
+      fetch(`${server.url}/open-api/v1/query-task${id === undefined ? '' : `?task_id=${id}`}`, {
+        headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      });
     const done = await waitForTask(server.url, aliceToken, taskId);
     const answer = await generic(taskId);
     expect(answer.status).toBe(200);
@@ -271,7 +312,11 @@ describe('tasks', () => {
 
     const otherKind = await generic('mesh_20260312_8f92ab3e1cde');
     expect(otherKind.status).toBe(404);
-    expect(await otherKind.json()).toEqual({ code: 40040000, data: {}, msg: 'task not found: this server makes depth tasks only (their ids start with depth_)' });
+    expect(await otherKind.json()).toEqual({
+      code: 40040000,
+      data: {},
+      msg: 'task not found: this server makes depth tasks only (their ids start with depth_)',
+    });
     expect((await generic(taskId, null)).status).toBe(401);
     expect((await generic('mesh_20260312_8f92ab3e1cde', null)).status).toBe(401);
     expect(await (await generic()).json()).toMatchObject({ code: 40020010 });
@@ -317,7 +362,9 @@ describe('tasks', () => {
     const taskId = created.body.data.task_id;
     await waitForTask(server.url, aliceToken, taskId);
     const queryWithHost = async (host: string) =>
-      JSON.parse(await getWithHost(`${server.url}/open-api/v1/depth/query-task?task_id=${taskId}`, host, { authorization: `Bearer ${aliceToken}` })) as { data: { url?: string } };
+      JSON.parse(
+        await getWithHost(`${server.url}/open-api/v1/depth/query-task?task_id=${taskId}`, host, { authorization: `Bearer ${aliceToken}` }),
+      ) as { data: { url?: string } };
     const pinned = new URL((await queryWithHost('api.hitem3d.ai')).data.url!);
     if (!pinned.searchParams.has('expires')) return; // S3 presigned links name the store, not this server
     expect(pinned.origin).toBe(new URL(server.url).origin);
@@ -361,7 +408,9 @@ describe('concurrency quota under concurrent requests', () => {
     try {
       const fay = createClientCredentials(slow.dataDir, 'fay');
       const fayToken = await token(slow.url, fay.clientId, fay.clientSecret);
-      const answers = await Promise.all(Array.from({ length: 30 }, () => createTask(slow.url, fayToken, form({ format: '2', model_type: 'pro' }, photo()))));
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () => createTask(slow.url, fayToken, form({ format: '2', model_type: 'pro' }, photo()))),
+      );
       const accepted = answers.filter((answer) => answer.status === 200).map((answer) => answer.body.data.task_id);
       expect(answers.every((answer) => answer.status === 200 || answer.status === 429)).toBe(true);
       // A task that ended during the burst frees its place; none may be taken twice.
@@ -390,22 +439,34 @@ describe('correcting the background removal (beyond Hitem3D): mask and subject_b
   });
 
   /** The ground-truth matte cut at one half, at the output size: a black and white mask. */
-  const cutMatte = () => sharp(MATTE).extractChannel(0).resize(size.width, size.height, { fit: 'fill' }).threshold(128).toColourspace('b-w').png().toBuffer();
+  const cutMatte = () =>
+    sharp(MATTE).extractChannel(0).resize(size.width, size.height, { fit: 'fill' }).threshold(128).toColourspace('b-w').png().toBuffer();
 
   /** A finished PNG task's alpha as 0..255 levels. */
-  async function alphaOf(fields: Record<string, string>, masks: { bytes: Buffer }[] = []): Promise<{ levels: Buffer; width: number; height: number }> {
-    const created = await createTask(server.url, erinToken, form({ format: '2', model_type: 'base', ...fields }, [{ bytes: MATTED, name: 'two.png' }], masks));
+  async function alphaOf(
+    fields: Record<string, string>,
+    masks: { bytes: Buffer }[] = [],
+  ): Promise<{ levels: Buffer; width: number; height: number }> {
+    const created = await createTask(
+      server.url,
+      erinToken,
+      form({ format: '2', model_type: 'base', ...fields }, [{ bytes: MATTED, name: 'two.png' }], masks),
+    );
     expect(created.body.code, created.body.msg).toBe(200);
     const done = await waitForTask(server.url, erinToken, created.body.data.task_id);
     expect(done.body.code, done.body.msg).toBe(200);
     const file = await download(done.body.data.url!);
     // 'grey16': sharp would otherwise bring the 16-bit samples down to 8 bits first.
-    const { data, info } = await sharp(file.bytes).extractChannel('alpha').toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(file.bytes)
+      .extractChannel('alpha')
+      .toColourspace('grey16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
     const ushorts = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
     return { levels: Buffer.from(ushorts.map((value) => Math.round(value / 257))), width: info.width, height: info.height };
   }
 
-  it('makes the mask file the result\'s alpha, exactly', async () => {
+  it("makes the mask file the result's alpha, exactly", async () => {
     const mask = await cutMatte();
     const result = await alphaOf({}, [{ bytes: mask }]);
     expect([result.width, result.height]).toEqual([size.width, size.height]);
@@ -418,7 +479,8 @@ describe('correcting the background removal (beyond Hitem3D): mask and subject_b
     const boxed = await alphaOf({ subject_box: '0,0,0.5,1' });
     const rightHalf = (levels: Buffer) => {
       let kept = 0;
-      for (let y = 0; y < size.height; y++) for (let x = Math.ceil(size.width * 0.51); x < size.width; x++) kept += levels[y * size.width + x]! > 127 ? 1 : 0;
+      for (let y = 0; y < size.height; y++)
+        for (let x = Math.ceil(size.width * 0.51); x < size.width; x++) kept += levels[y * size.width + x]! > 127 ? 1 : 0;
       return kept;
     };
     expect(rightHalf(free.levels)).toBeGreaterThan(0.02 * size.width * size.height); // the cup, without the box
@@ -448,9 +510,15 @@ describe('correcting the background removal (beyond Hitem3D): mask and subject_b
     expect([tooBig.status, tooBig.body.code, tooBig.body.msg]).toEqual([413, 40020005, 'invalid parameter: mask is larger than 20 MB']);
   });
 
-  it('fails the task, saying why, when the mask is not of the photo\'s proportions', async () => {
-    const square = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#fff' } }).png().toBuffer();
-    const created = await createTask(server.url, erinToken, form({ format: '2', model_type: 'base' }, [{ bytes: MATTED }], [{ bytes: square }]));
+  it("fails the task, saying why, when the mask is not of the photo's proportions", async () => {
+    const square = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    const created = await createTask(
+      server.url,
+      erinToken,
+      form({ format: '2', model_type: 'base' }, [{ bytes: MATTED }], [{ bytes: square }]),
+    );
     expect(created.body.code).toBe(200);
     const done = await waitForTask(server.url, erinToken, created.body.data.task_id);
     expect(done.status).toBe(200);

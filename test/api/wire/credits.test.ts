@@ -24,7 +24,10 @@ async function balance(server: TestServer, accessToken: string): Promise<{ statu
 }
 
 /** A photo whose relief fails at once: fully transparent, so the background removal leaves nothing. */
-const failingPhoto = () => sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+const failingPhoto = () =>
+  sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    .png()
+    .toBuffer();
 
 function credit(server: TestServer, clientId: string, amount: number | string) {
   const result = cli(server.dataDir, ['clients', 'credit', clientId, String(amount)]);
@@ -54,7 +57,7 @@ describe('credits', () => {
     expect(cli(server.dataDir, ['clients', 'list']).stdout).toMatch(new RegExp(`${clientId}  unmetered  unlimited`));
   });
 
-  it('takes a task\'s cost at acceptance, refuses what the balance does not cover with 30010000, and refunds a failure', async () => {
+  it("takes a task's cost at acceptance, refuses what the balance does not cover with 30010000, and refunds a failure", async () => {
     const { clientId, clientSecret } = createClientCredentials(server.dataDir, 'metered');
     const accessToken = await token(server.url, clientId, clientSecret);
     const before = await scrape(`${server.url}/metrics`);
@@ -69,7 +72,11 @@ describe('credits', () => {
     expect((await balance(server, accessToken)).body.data.totalBalance).toBe(3);
 
     // A relief costs 3: taken (0 left), then given back when it fails.
-    const failing = await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '1' }, [{ bytes: await failingPhoto() }]));
+    const failing = await createTask(
+      server.url,
+      accessToken,
+      form({ format: '3', model_type: 'base', rmbg: '1' }, [{ bytes: await failingPhoto() }]),
+    );
     expect(failing.body.code).toBe(200);
     expect((await balance(server, accessToken)).body.data.totalBalance).toBe(0);
 
@@ -85,16 +92,29 @@ describe('credits', () => {
     // The operator's metrics count the same credits.
     const after = await scrape(`${server.url}/metrics`);
     const moved = (name: string, kind: string) => total(after, name, { kind }) - total(before, name, { kind });
-    expect([moved('depthmill_credits_spent_total', 'depth_map'), moved('depthmill_credits_spent_total', 'relief'), moved('depthmill_credits_refunded_total', 'relief')]).toEqual([1, 3, 3]);
-    expect(JSON.parse(cli(server.dataDir, ['clients', 'list', '--json']).stdout)).toContainEqual(expect.objectContaining({ client_id: clientId, balance: 3 }));
+    expect([
+      moved('depthmill_credits_spent_total', 'depth_map'),
+      moved('depthmill_credits_spent_total', 'relief'),
+      moved('depthmill_credits_refunded_total', 'relief'),
+    ]).toEqual([1, 3, 3]);
+    expect(JSON.parse(cli(server.dataDir, ['clients', 'list', '--json']).stdout)).toContainEqual(
+      expect.objectContaining({ client_id: clientId, balance: 3 }),
+    );
 
     // Too few for a relief (3 left, it costs 3: accepted; then 0 < 3 refused).
-    expect((await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '1' }, [{ bytes: await failingPhoto() }]))).body.code).toBe(200);
-    expect((await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]))).status).toBe(402);
+    expect(
+      (await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '1' }, [{ bytes: await failingPhoto() }])))
+        .body.code,
+    ).toBe(200);
+    expect(
+      (await createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]))).status,
+    ).toBe(402);
 
     // Back to unlimited: tasks work again whatever the balance was.
     expect(cli(server.dataDir, ['clients', 'credit', clientId, '--unlimited']).status).toBe(0);
-    expect((await createTask(server.url, accessToken, form({ format: '2', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]))).body.code).toBe(200);
+    expect(
+      (await createTask(server.url, accessToken, form({ format: '2', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]))).body.code,
+    ).toBe(200);
   });
 
   it('never spends the same credits twice nor loses a refund, however many requests race', { timeout: 180_000 }, async () => {
@@ -105,7 +125,9 @@ describe('credits', () => {
     // 16 reliefs of 3 credits each at once against 5 credits: exactly one fits (a relief of the
     // photo takes seconds, so no refund can free credits during the burst).
     const attempts = await Promise.all(
-      Array.from({ length: 16 }, () => createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '0' }, [{ bytes: photo }]))),
+      Array.from({ length: 16 }, () =>
+        createTask(server.url, accessToken, form({ format: '3', model_type: 'base', rmbg: '0' }, [{ bytes: photo }])),
+      ),
     );
     const accepted = attempts.filter((attempt) => attempt.body.code === 200);
     expect(accepted).toHaveLength(1);
@@ -114,7 +136,9 @@ describe('credits', () => {
 
     // Cheap tasks that fail, racing with the operator's credits: every refund and every credit lands.
     credit(server, clientId, 6);
-    const creates = Array.from({ length: 10 }, () => createTask(server.url, accessToken, form({ format: '2', model_type: 'base', rmbg: '1' }, [{ bytes: failing }])));
+    const creates = Array.from({ length: 10 }, () =>
+      createTask(server.url, accessToken, form({ format: '2', model_type: 'base', rmbg: '1' }, [{ bytes: failing }])),
+    );
     const credits = Array.from({ length: 4 }, () => cliAsync(['clients', 'credit', clientId, '1'], backendEnv(server.dataDir)));
     const [created, credited] = await Promise.all([Promise.all(creates), Promise.all(credits)]);
     expect(credited.map((result) => result.status)).toEqual([0, 0, 0, 0]);
@@ -137,13 +161,17 @@ describe('credits', () => {
     expect(await client.balance()).toMatchObject({ totalBalance: 1, unlimited: false });
     const taskId = await client.createTask({ file: photo, format: 'png', modelType: 'base', rmbg: false });
     expect((await client.balance()).totalBalance).toBe(0);
-    const error = await client.createTask({ file: photo, format: 'png', modelType: 'base', rmbg: false }).catch((caught: unknown) => caught);
+    const error = await client
+      .createTask({ file: photo, format: 'png', modelType: 'base', rmbg: false })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DepthmillError);
     expect(error).toMatchObject({ code: INSUFFICIENT_BALANCE, status: 402 });
     expect((error as Error).message).toMatch(/^insufficient balance/);
     // The generic query-task answers the depth task like the depth route.
     await client.waitForTask(taskId);
-    const generic = await fetch(`${server.url}/open-api/v1/query-task?task_id=${taskId}`, { headers: { authorization: `Bearer ${await client.accessToken()}` } });
+    const generic = await fetch(`${server.url}/open-api/v1/query-task?task_id=${taskId}`, {
+      headers: { authorization: `Bearer ${await client.accessToken()}` },
+    });
     const depth = await queryTask(server.url, await client.accessToken(), taskId);
     const body = (await generic.json()) as Envelope<{ state: string }>;
     expect(body.data.state).toBe('success');

@@ -87,7 +87,11 @@ async function callbacksFor(path: string, count: number, timeoutMs = 20_000): Pr
 describe('image_url', () => {
   it('fetches the image (following a redirect) and makes its depth map', async () => {
     for (const path of ['/photo.jpg', '/redirect.jpg']) {
-      const created = await createTask(server.url, accessToken, form({ image_url: images.url + path, format: '2', model_type: 'base', rmbg: '0' }));
+      const created = await createTask(
+        server.url,
+        accessToken,
+        form({ image_url: images.url + path, format: '2', model_type: 'base', rmbg: '0' }),
+      );
       expect(created.body.code, created.body.msg).toBe(200);
       const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
       expect(done.body.data.state).toBe('success');
@@ -116,7 +120,11 @@ describe('image_url', () => {
 
 describe('callback_url', () => {
   it('POSTs the query-task body, signed, when a task succeeds', async () => {
-    const created = await createTask(server.url, accessToken, form({ format: '1', model_type: 'base', callback_url: `${hooks.url}/ok` }, [{ bytes: PHOTO }]));
+    const created = await createTask(
+      server.url,
+      accessToken,
+      form({ format: '1', model_type: 'base', callback_url: `${hooks.url}/ok` }, [{ bytes: PHOTO }]),
+    );
     const taskId = created.body.data.task_id;
     const [callback] = await callbacksFor('/ok', 1);
     const body = JSON.parse(callback!.body) as Envelope<TaskData>;
@@ -133,13 +141,20 @@ describe('callback_url', () => {
 
     // The same body as query-task answers (apart from the freshly signed link).
     const queried = await waitForTask(server.url, accessToken, taskId);
-    expect({ ...queried.body, data: { ...queried.body.data, url: undefined } }).toEqual({ ...body, data: { ...body.data, url: undefined } });
+    expect({ ...queried.body, data: { ...queried.body.data, url: undefined } }).toEqual({
+      ...body,
+      data: { ...body.data, url: undefined },
+    });
   });
 
   it('POSTs a 5001001 body when a task fails', async () => {
     // PNG magic, then garbage: accepted by type, undecodable by the pipeline.
     const broken = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(500, 7)]);
-    const created = await createTask(server.url, accessToken, form({ format: '1', callback_url: `${hooks.url}/failed` }, [{ bytes: broken }]));
+    const created = await createTask(
+      server.url,
+      accessToken,
+      form({ format: '1', callback_url: `${hooks.url}/failed` }, [{ bytes: broken }]),
+    );
     expect(created.body.code).toBe(200);
     const [callback] = await callbacksFor('/failed', 1);
     const body = JSON.parse(callback!.body) as Envelope<TaskData>;
@@ -154,7 +169,11 @@ describe('callback_url', () => {
 
   it('retries with backoff until the receiver accepts', async () => {
     failuresBeforeSuccess = new Map([['/flaky', 2]]);
-    await createTask(server.url, accessToken, form({ format: '6', model_type: 'base', rmbg: '0', callback_url: `${hooks.url}/flaky` }, [{ bytes: PHOTO }]));
+    await createTask(
+      server.url,
+      accessToken,
+      form({ format: '6', model_type: 'base', rmbg: '0', callback_url: `${hooks.url}/flaky` }, [{ bytes: PHOTO }]),
+    );
     const attempts = await callbacksFor('/flaky', 3);
     expect(attempts).toHaveLength(3);
     // Backoff: the second wait is longer than the first (1 s then 2 s, each with jitter).

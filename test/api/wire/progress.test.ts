@@ -40,7 +40,10 @@ describe('progress', () => {
     // Several real stages seen while processing (decode, the depth passes, mask, relief, encode).
     const processing = new Set(seen.filter((step) => step.state === 'processing').map((step) => step.progress));
     expect(processing.size, JSON.stringify(seen)).toBeGreaterThanOrEqual(3);
-    expect([...processing].some((value) => value > 50 && value < 100), JSON.stringify(seen)).toBe(true);
+    expect(
+      [...processing].some((value) => value > 50 && value < 100),
+      JSON.stringify(seen),
+    ).toBe(true);
   });
 
   it("is reported by the SDK's waitForTask as it moves", async () => {

@@ -75,7 +75,10 @@ describe('round trip on a real photo', () => {
 
     // The apple fills the middle; the top corners are wall.
     expect(fractionIn(alpha, { x0: 0.35, y0: 0.35, x1: 0.65, y1: 0.65 }, (a) => a === 1)).toBeGreaterThan(0.99);
-    for (const corner of [{ x0: 0, y0: 0, x1: 0.1, y1: 0.1 }, { x0: 0.9, y0: 0, x1: 1, y1: 0.1 }]) {
+    for (const corner of [
+      { x0: 0, y0: 0, x1: 0.1, y1: 0.1 },
+      { x0: 0.9, y0: 0, x1: 1, y1: 0.1 },
+    ]) {
       expect(fractionIn(alpha, corner, (a) => a === 0)).toBeGreaterThan(0.95);
     }
     for (let i = 0; i < alpha.data.length; i++) {
