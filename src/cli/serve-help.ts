@@ -32,6 +32,11 @@ const GROUPS: [string, Variable[]][] = [
         default: '30000',
         meaning: 'distributed: a job whose worker stops renewing its lock this long goes to another',
       },
+      {
+        name: 'DEPTHMILL_RECONCILE_INTERVAL_MS',
+        default: '30000',
+        meaning: 'how often a worker queues again the unfinished tasks the queue lost',
+      },
       { name: 'DEPTHMILL_RETENTION_HOURS', default: '168', meaning: 'inputs and results are deleted this long after their task ended' },
       { name: 'DEPTHMILL_HOUSEKEEPING_INTERVAL_MS', default: '60000', meaning: 'how often overdue tasks and expired files are looked for' },
     ],
