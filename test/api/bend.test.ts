@@ -1,28 +1,14 @@
 // create-task's relief_bend (beyond Hitem3D): a bent relief through the real server, on the wire
 // and through the SDK, read by ADMesh and PrusaSlicer; and the refusals with their API.md codes.
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signedInServer } from '../helpers/server.js';
 import { admesh, PHOTOS, slicerInfo, writeTemp } from '../relief/helpers.js';
 import { readPhoto } from '../helpers/fixtures.js';
 
-let server: TestServer;
-let accessToken: string;
-let sdk: DepthmillClient;
+const live = signedInServer();
 const photo = readPhoto(PHOTOS.coffee);
-
-beforeAll(async () => {
-  server = await startServer();
-  const credentials = await signIn(server);
-  accessToken = credentials.accessToken;
-  sdk = new DepthmillClient({ baseUrl: server.url, clientId: credentials.clientId, clientSecret: credentials.clientSecret });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 /** A 16-bit grey depth PNG, 3:2: ripples across a slope. */
 function rippleDepthPng(): Promise<Buffer> {
@@ -39,9 +25,9 @@ function rippleDepthPng(): Promise<Buffer> {
 describe('relief_bend (beyond Hitem3D)', () => {
   it('makes a relief of a photo bent 90° outward: one closed part standing 2/3 of the width tall, as ADMesh and PrusaSlicer read it', async () => {
     const fields = { format: '3', rmbg: '0', width: '60', relief_bend: '90' };
-    const created = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
+    const created = await createTask(live.server.url, live.accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
     expect(created.body.code, created.body.msg).toBe(200);
-    const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
+    const done = await waitForTask(live.server.url, live.accessToken, created.body.data.task_id);
     expect(done.body.code, done.body.msg).toBe(200);
     expect((done.body.data as { mesh?: unknown }).mesh).toMatchObject({ shells: 1 });
     const path = writeTemp('bent.stl', (await download(done.body.data.url!)).bytes);
@@ -61,7 +47,7 @@ describe('relief_bend (beyond Hitem3D)', () => {
   });
 
   it('goes through the SDK as createTask({ reliefBend }): a depth map bent into a ring, a 3MF PrusaSlicer reads as one manifold part', async () => {
-    const taskId = await sdk.createTask({
+    const taskId = await live.sdk.createTask({
       depthMap: await rippleDepthPng(),
       depthMapFilename: 'ripple.png',
       format: '3mf',
@@ -69,9 +55,9 @@ describe('relief_bend (beyond Hitem3D)', () => {
       reliefBend: -360,
       rmbg: false,
     });
-    const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
+    const task = await live.sdk.waitForTask(taskId, { intervalMs: 100 });
     expect(task.mesh).toMatchObject({ shells: 1 });
-    const info = slicerInfo(writeTemp('ring.3mf', Buffer.from(await sdk.download(task))));
+    const info = slicerInfo(writeTemp('ring.3mf', Buffer.from(await live.sdk.download(task))));
     expect([info.manifold, info.parts]).toEqual([true, 1]);
     // The ring's base is 50 mm around: 15.9 mm across, the face inside it.
     expect(info.size[0]).toBeCloseTo(50 / Math.PI, 1);
@@ -94,7 +80,7 @@ describe('relief_bend (beyond Hitem3D)', () => {
       ],
     ];
     for (const [fields, message] of cases) {
-      const answer = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
+      const answer = await createTask(live.server.url, live.accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
       expect([JSON.stringify(fields), answer.status, answer.body.code]).toEqual([JSON.stringify(fields), 400, 40020003]);
       expect(answer.body.msg).toMatch(message);
     }
@@ -104,7 +90,7 @@ describe('relief_bend (beyond Hitem3D)', () => {
       { format: '3', relief_mode: 'lithophane', relief_bend: '0' },
     ];
     for (const fields of accepted) {
-      const answer = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
+      const answer = await createTask(live.server.url, live.accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
       expect([JSON.stringify(fields), answer.body.code]).toEqual([JSON.stringify(fields), 200]);
     }
   });

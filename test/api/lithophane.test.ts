@@ -1,27 +1,13 @@
 // create-task's relief_mode=lithophane (beyond Hitem3D): a photo becomes a back-lit plate without
 // any model, through the real server and the SDK; and the refusals with their API.md codes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
-import { signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signedInServer } from '../helpers/server.js';
 import { readPhoto } from '../helpers/fixtures.js';
 import { admesh, PHOTOS, writeTemp } from '../relief/helpers.js';
 
-let server: TestServer;
-let accessToken: string;
-let sdk: DepthmillClient;
+const live = signedInServer();
 const photo = readPhoto(PHOTOS.coffee);
-
-beforeAll(async () => {
-  server = await startServer();
-  const credentials = await signIn(server);
-  accessToken = credentials.accessToken;
-  sdk = new DepthmillClient({ baseUrl: server.url, clientId: credentials.clientId, clientSecret: credentials.clientSecret });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 /** Vertex Z range of a binary STL. */
 function zRange(stl: Buffer): [number, number] {
@@ -50,9 +36,9 @@ describe('relief_mode=lithophane (beyond Hitem3D)', () => {
       rmbg: '1',
       height_relief: '9',
     };
-    const created = await createTask(server.url, accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
+    const created = await createTask(live.server.url, live.accessToken, form(fields, [{ bytes: photo, name: 'coffee.png' }]));
     expect(created.body.code, created.body.msg).toBe(200);
-    const done = await waitForTask(server.url, accessToken, created.body.data.task_id);
+    const done = await waitForTask(live.server.url, live.accessToken, created.body.data.task_id);
     expect(done.body.code, done.body.msg).toBe(200);
     expect(done.body.data.depth_model).toBe('lithophane');
     const file = await download(done.body.data.url!);
@@ -84,7 +70,7 @@ describe('relief_mode=lithophane (beyond Hitem3D)', () => {
     ];
     for (const [fields, mask, message] of cases) {
       const body = form(fields, [{ bytes: photo, name: 'coffee.png' }], mask ? [{ bytes: photo, name: 'mask.png' }] : []);
-      const answer = await createTask(server.url, accessToken, body);
+      const answer = await createTask(live.server.url, live.accessToken, body);
       expect([JSON.stringify(fields), answer.status, answer.body.code]).toEqual([JSON.stringify(fields), 400, 40020003]);
       expect(answer.body.msg).toMatch(message);
     }
@@ -93,13 +79,13 @@ describe('relief_mode=lithophane (beyond Hitem3D)', () => {
     body.append('depth_map', new Blob([photo]), 'depth.png');
     body.append('format', '3');
     body.append('relief_mode', 'lithophane');
-    const answer = await createTask(server.url, accessToken, body);
+    const answer = await createTask(live.server.url, live.accessToken, body);
     expect([answer.status, answer.body.code]).toEqual([400, 40020003]);
     expect(answer.body.msg).toMatch(/relief_mode lithophane is made from a photo, not a depth_map/);
   });
 
   it('goes through the SDK as createTask({ reliefMode, lithoMin, lithoMax, lithoFrame }), a circle in GLB', async () => {
-    const taskId = await sdk.createTask({
+    const taskId = await live.sdk.createTask({
       file: photo,
       filename: 'coffee.png',
       format: 'glb',
@@ -110,10 +96,10 @@ describe('relief_mode=lithophane (beyond Hitem3D)', () => {
       lithoMax: 3,
       lithoFrame: 1.5,
     });
-    const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
+    const task = await live.sdk.waitForTask(taskId, { intervalMs: 100 });
     expect(task.depthModel).toBe('lithophane');
     expect(
-      Buffer.from(await sdk.download(task))
+      Buffer.from(await live.sdk.download(task))
         .subarray(0, 4)
         .toString('latin1'),
     ).toBe('glTF');

@@ -3,28 +3,14 @@
 // map (format 2) of the same photo: the same size and alpha, unit normals facing the viewer, tilted
 // against the depth's slope (OpenGL: +X right, +Y up). And the refusals it shares with formats 1, 2, 6.
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
 import { createTask, form, produce } from '../helpers/api.js';
-import { signIn, startServer, type TestServer } from '../helpers/server.js';
+import { signedInServer } from '../helpers/server.js';
 import { PHOTOS } from '../relief/helpers.js';
 import { readPhoto } from '../helpers/fixtures.js';
 
-let server: TestServer;
-let accessToken: string;
-let sdk: DepthmillClient;
+const live = signedInServer();
 const photo = readPhoto(PHOTOS.apple);
-
-beforeAll(async () => {
-  server = await startServer();
-  const credentials = await signIn(server);
-  accessToken = credentials.accessToken;
-  sdk = new DepthmillClient({ baseUrl: server.url, clientId: credentials.clientId, clientSecret: credentials.clientSecret });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 /** A 16-bit PNG's samples as 0..1, with its size and channel count. */
 async function samples(png: Buffer, space: 'rgb16' | 'grey16') {
@@ -36,8 +22,8 @@ async function samples(png: Buffer, space: 'rgb16' | 'grey16') {
 describe('format 7: normal map (beyond Hitem3D)', () => {
   it("is a 16-bit RGBA PNG at the depth map's size with its alpha; normals unit, facing the viewer, against the depth's slope", async () => {
     const fields = { model_type: 'base', rmbg: '1', height_relief: '9' }; // a mesh field is accepted and ignored, as with formats 1, 2, 6
-    const normalFile = await produce(server.url, accessToken, photo, { ...fields, format: '7' });
-    const depthFile = await produce(server.url, accessToken, photo, { ...fields, format: '2' });
+    const normalFile = await produce(live.server.url, live.accessToken, photo, { ...fields, format: '7' });
+    const depthFile = await produce(live.server.url, live.accessToken, photo, { ...fields, format: '2' });
     expect(normalFile.headers.get('content-type')).toBe('image/png');
     expect(normalFile.headers.get('content-disposition')).toMatch(/_0\.png"$/);
     expect(await sharp(normalFile.bytes).metadata()).toMatchObject({ format: 'png', depth: 'ushort', channels: 4 });
@@ -76,9 +62,9 @@ describe('format 7: normal map (beyond Hitem3D)', () => {
   });
 
   it("goes through the SDK as format 'normal': RGB without the background removed", async () => {
-    const taskId = await sdk.createTask({ file: photo, filename: 'apple.jpg', format: 'normal', modelType: 'base', rmbg: false });
-    const task = await sdk.waitForTask(taskId, { intervalMs: 100 });
-    const meta = await sharp(Buffer.from(await sdk.download(task))).metadata();
+    const taskId = await live.sdk.createTask({ file: photo, filename: 'apple.jpg', format: 'normal', modelType: 'base', rmbg: false });
+    const task = await live.sdk.waitForTask(taskId, { intervalMs: 100 });
+    const meta = await sharp(Buffer.from(await live.sdk.download(task))).metadata();
     expect({ format: meta.format, depth: meta.depth, channels: meta.channels, width: meta.width, height: meta.height }).toEqual({
       format: 'png',
       depth: 'ushort',
@@ -90,8 +76,8 @@ describe('format 7: normal map (beyond Hitem3D)', () => {
 
   it('is refused where formats 1, 2 and 6 are: a lithophane, a depth_map upload', async () => {
     const lithophane = await createTask(
-      server.url,
-      accessToken,
+      live.server.url,
+      live.accessToken,
       form({ format: '7', relief_mode: 'lithophane' }, [{ bytes: photo, name: 'apple.jpg' }]),
     );
     expect([lithophane.status, lithophane.body.code]).toEqual([400, 40020003]);
@@ -107,7 +93,7 @@ describe('format 7: normal map (beyond Hitem3D)', () => {
       'depth.png',
     );
     body.append('format', '7');
-    const depthMap = await createTask(server.url, accessToken, body);
+    const depthMap = await createTask(live.server.url, live.accessToken, body);
     expect([depthMap.status, depthMap.body.code]).toEqual([400, 40020003]);
     expect(depthMap.body.msg).toMatch(/format must be 3 \(stl\), 4 \(glb\) or 5 \(3mf\) with depth_map/);
   });

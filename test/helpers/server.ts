@@ -5,7 +5,8 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { DepthmillClient } from '../../src/client/index.js';
 import { modelCacheDir, models } from '../../src/models/model-cache.js';
 import { token } from './api.js';
 
@@ -191,4 +192,23 @@ export async function printedWebUi(server: TestServer, timeoutMs = 10_000): Prom
     if (Date.now() > deadline) throw new Error(`no "depthmill web UI:" line within ${timeoutMs} ms:\n${server.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A server for the file's tests, signed in, with an SDK client on the same credentials: started
+ * before the file's tests and stopped after them. Read its fields inside the tests (they are set
+ * by the hook).
+ */
+export function signedInServer(): { readonly server: TestServer; readonly accessToken: string; readonly sdk: DepthmillClient } {
+  const state = {} as { server: TestServer; accessToken: string; sdk: DepthmillClient };
+  beforeAll(async () => {
+    state.server = await startServer();
+    const credentials = await signIn(state.server);
+    state.accessToken = credentials.accessToken;
+    state.sdk = new DepthmillClient({ baseUrl: state.server.url, clientId: credentials.clientId, clientSecret: credentials.clientSecret });
+  });
+  afterAll(async () => {
+    await state.server?.stop();
+  });
+  return state;
 }
