@@ -5,7 +5,8 @@
 // link is spent: opened again, it signs nobody in and says why.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, watchErrors } from '../helpers/browser.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyBundledModels, printedWebUi, REPO, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { photo } from '../helpers/fixtures.js';
@@ -27,33 +28,13 @@ beforeAll(async () => {
   // No pins: a fresh install whose fetch of Depth Anything V2 Small failed, so FastDepth serves.
   server = await startServer({ env: { DEPTHMILL_MODELS: modelDir, DEPTHMILL_MODEL_BASE: '', DEPTHMILL_MODEL_PRO: '' } });
   link = await printedWebUi(server);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
-  return errors;
-}
 
 it('follows the printed link into a signed-in web UI that makes a depth map, and says how to get better depth', async () => {
   expect(link.startsWith(`${server.url}/#signin=`)).toBe(true);

@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateBytes } from 'gltf-validator';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, watchErrors } from '../helpers/browser.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientCredentials, REPO, startServer, type Credentials, type TestServer } from '../helpers/server.js';
@@ -48,37 +49,15 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   server = await startServer();
   credentials = createClientCredentials(server.dataDir, 'designer');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    // depthmill.test: a name the browser treats as a remote host (not loopback, so no secure-context
-    // exemptions), resolved to the test server on 127.0.0.1.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--host-resolver-rules=MAP depthmill.test 127.0.0.1',
-    ],
-  });
+  // depthmill.test: a name the browser treats as a remote host (not loopback, so no secure-context
+  // exemptions), resolved to the test server on 127.0.0.1.
+  browser = await launchChromium(['--host-resolver-rules=MAP depthmill.test 127.0.0.1']);
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Every console error and uncaught exception of the page, as text. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
-  return errors;
-}
 
 async function signIn(page: Page): Promise<void> {
   await page.goto(server.url);
