@@ -75,9 +75,12 @@ describe('answers in the envelope', () => {
 
   // Embedded only for now: against the distributed suite's server the same raw request is closed
   // with no answer at all (seen at the end of the session that wrote this; not yet explained).
-  it.skipIf(DISTRIBUTED)('a /docs/static path that climbs out of its folder or holds a NUL byte (404, logged at info)', async () => {
+  it('a /docs/static path that climbs out of its folder or holds a NUL byte (404, logged at info)', async () => {
     const before = server.output().length;
-    // Sent as written (curl --path-as-is): fetch() would resolve the dot segments first.
+    // Sent as written (curl --path-as-is): fetch() would resolve the dot segments first. The socket
+    // stays open for the answer, as curl's does: a client that half-closes first has its request
+    // aborted by Node's HTTP server (httpAllowHalfOpen is off) whenever an answer takes a turn of
+    // the event loop, as the distributed rate limit's Redis call does.
     const paths = [
       '/docs/static/../../../../package.json',
       '/docs/static/%2e%2e/%2e%2e/package.json',
@@ -85,7 +88,7 @@ describe('answers in the envelope', () => {
       '/docs/static/swagger-ui.css%00.map',
     ];
     for (const path of paths) {
-      const answer = await raw((socket) => socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      const answer = await raw((socket) => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
       expect(envelopeOf(answer), path).toEqual({ status: 404, body: { code: 404, data: {}, msg: `not found: GET ${path}` } });
     }
     // The file server's other refusal: a Range past the end of one of its files.
