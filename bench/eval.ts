@@ -1,6 +1,6 @@
 // Depth quality evaluation: every pipeline variant over an evaluation folder laid out like
 // ../shared/eval (pairs.csv + photos/). Prints one table per dataset, writes JSON and contact
-// sheets. Protocol: bench/eval/metrics.ts and README "Depth quality".
+// sheets. Protocol: bench/eval/metrics.ts and docs/models-and-quality.md "Depth quality".
 //
 //   npm run eval -- <eval-dir> [--json <file>] [--out <dir>] [--variants a,b] [--ablation] [--split A|B]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -241,7 +241,7 @@ Options:
   --photos <regex>     contact sheets (depth section), and the relief section's photos, only for
                        the photos whose file name matches
   --sheets-only        skip the scoring (contact sheets, and --docs, only)
-  --docs <file>        also write the README picture of the output convention
+  --docs <file>        also write the picture of the output convention (docs/depth-convention.png)
   --only depth|masks|relief
                        one section only (default all: depth on pairs.csv, masks on masks/pairs.csv,
                        relief: the relief of the predicted depth against that of the true depth on
@@ -552,7 +552,7 @@ async function sheetFor(path: string, sessions: ModelSessions, outDir: string, e
   return file;
 }
 
-/** README picture: photo | pro depth map | shaded relief, for a scene and an object. */
+/** The picture of the output convention (docs/depth-convention.png): photo | pro depth map | shaded relief, for a scene and an object. */
 async function docsPicture(evalDir: string, sessions: ModelSessions, file: string): Promise<void> {
   const rows: { label: string; panels: Panel[] }[] = [];
   const picks: [string, boolean][] = [
@@ -589,7 +589,7 @@ async function main(): Promise<void> {
   // is nothing to score, which is not a failure of a clone that lacks it.
   if (!existsSync(join(options.evalDir, 'pairs.csv'))) {
     process.stdout.write(
-      `eval: no evaluation set at ${options.evalDir} (no pairs.csv there): nothing to score. README "Evaluation" says what it holds.\n`,
+      `eval: no evaluation set at ${options.evalDir} (no pairs.csv there): nothing to score. docs/models-and-quality.md "Evaluation" says what it holds.\n`,
     );
     return;
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: the command line lives in the compiled TypeScript (npm ci builds it).
 // `depthmill --version` alone is answered here, from package.json, without loading the command
-// line at all (scripts and shells ask it often; README "Command line").
+// line at all (scripts and shells ask it often; docs/usage.md "Command line").
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);

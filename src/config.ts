@@ -1,4 +1,4 @@
-// One typed, validated configuration, read from the environment (README "Running it").
+// One typed, validated configuration, read from the environment (docs/operations.md "Configuration").
 // Everything has a default, so `npm start` works with no set-up at all.
 import { BlockList, isIP } from 'node:net';
 import { availableParallelism } from 'node:os';

@@ -56,7 +56,7 @@ function logModels(models: Config['models'], logger: Logger): void {
 }
 
 /**
- * Whether the server prints a sign-in link (README "Web UI"): only when nobody but this machine's
+ * Whether the server prints a sign-in link (docs/operations.md "Signing in"): only when nobody but this machine's
  * users can reach it: bound to loopback, serving the API and the worker in one process (the link's
  * secret lives in its memory), and not declared reachable by a public URL (a proxy in front). A
  * server others can reach keeps client credentials: a leaked link would let anyone who can reach

@@ -25,7 +25,7 @@ export interface Pair {
   half: Half;
 }
 
-/** The two halves of the scene split (README "Depth quality"). */
+/** The two halves of the scene split (docs/models-and-quality.md "Depth quality"). */
 export type Half = 'A' | 'B';
 
 /**

@@ -1,6 +1,6 @@
 // Scores of a relative depth map against metric ground truth.
 //
-// Protocol (README "Depth quality"):
+// Protocol (docs/models-and-quality.md "Depth quality"):
 // 1. The prediction (normalised inverse depth at the output size) is brought to the ground truth's
 //    size by area averaging.
 // 2. Scale s and shift t are fitted by least squares in inverse-depth space over the valid GT

@@ -104,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requireHostHeader: false,
   };
   // HTTP/1.1 even over TLS, never HTTP/2: downloads stream through @fastify/send on request.raw,
-  // and the slow-request protection above is the HTTP/1 server's (README "HTTPS"). That protection
+  // and the slow-request protection above is the HTTP/1 server's (docs/operations.md "HTTPS"). That protection
   // starts once the TLS handshake is done: the handshake itself gets the same bound as the headers
   // (node:tls holds a connection that stops mid-handshake for 120 s by default).
   const nodeServer = deps.tls

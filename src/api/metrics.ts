@@ -1,6 +1,6 @@
 // GET /metrics: the Prometheus text format of this process (adapters/prometheus-metrics.ts), for a
 // Prometheus server to scrape. Like the probes it needs no token and is outside the rate limit, so
-// it must not be reachable from the internet (README "Metrics"): it tells how busy the service is.
+// it must not be reachable from the internet (docs/operations.md "Metrics"): it tells how busy the service is.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { metricsRoute } from './route-schemas.js';
 

@@ -250,7 +250,7 @@ export const metricsRoute = {
   operationId: 'metrics',
   summary: 'Prometheus metrics of this process (no token, no rate limit; keep it off the internet)',
   description:
-    'The Prometheus text format (version 0.0.4): request latency by route and status, tasks by state and kind, queue depth, stage durations by model, callback deliveries, credits, and the process\'s own figures. Absent with `DEPTHMILL_METRICS=0`. README "Metrics" lists each.',
+    'The Prometheus text format (version 0.0.4): request latency by route and status, tasks by state and kind, queue depth, stage durations by model, callback deliveries, credits, and the process\'s own figures. Absent with `DEPTHMILL_METRICS=0`. docs/operations.md "Metrics" lists each.',
   security: [],
   response: { 200: { description: 'the metrics', content: { 'text/plain': { schema: z.string() } } } },
 } satisfies FastifySchema & Record<string, unknown>;

@@ -1,4 +1,4 @@
-// The sign-in link of a server on loopback (README "Web UI"): at each start a random one-time
+// The sign-in link of a server on loopback (docs/operations.md "Signing in"): at each start a random one-time
 // secret, printed as `http://127.0.0.1:8080/#signin=<secret>`; the web UI trades it for a normal
 // access token (POST /open-api/v1/auth/link) and it is spent. Only its SHA-256 is kept, in this
 // process's memory: nothing of it reaches the store, and a restart makes the old link useless.

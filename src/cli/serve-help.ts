@@ -1,6 +1,6 @@
 // What `depthmill serve --help` says about configuration: every variable the server reads, its
 // default and what it does, grouped as an operator looks for them. test/cli/serve-help.test.ts
-// keeps it whole: every variable config.ts reads and every one the README's tables list is here.
+// keeps it whole: every variable config.ts reads and every one docs/operations.md's tables list is here.
 
 interface Variable {
   name: string;
@@ -99,7 +99,7 @@ export const SERVE_VARIABLES: readonly string[] = GROUPS.flatMap(([, variables])
 /** The text after `serve --help`'s options: each group, one variable a line with its default. */
 export function serveVariablesHelp(): string {
   const width = Math.max(...GROUPS.flatMap(([, variables]) => variables.map((variable) => variable.name.length)));
-  const lines = ['', 'Environment variables (a flag above wins over its variable; the README has more on each):'];
+  const lines = ['', 'Environment variables (a flag above wins over its variable; docs/operations.md has more on each):'];
   for (const [title, variables] of GROUPS) {
     lines.push('', `  ${title}:`);
     for (const variable of variables) {

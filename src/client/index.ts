@@ -41,7 +41,7 @@ export type CallbackHeaders = Headers | Record<string, string | string[] | undef
 
 /**
  * True when a callback is genuine: `Depthmill-Signature` signs this exact raw body with the key
- * derived from your client secret, less than 5 minutes ago (README "Callbacks"). Pass the body as
+ * derived from your client secret, less than 5 minutes ago (docs/API.md "Callback"). Pass the body as
  * received (before any JSON parsing), and the request's headers or the header's value.
  */
 export function verifyCallback(

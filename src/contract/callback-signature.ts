@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * The key callbacks are signed with. Receivers derive it from their own secret the same way
- * (README "Callbacks"), so the server never needs the secret itself after creation.
+ * (docs/API.md "Callback"), so the server never needs the secret itself after creation.
  */
 export function callbackKeyFor(secret: string): string {
   return createHmac('sha256', secret).update('depthmill-callback-v1').digest('hex');

@@ -47,7 +47,7 @@ export const Errors = {
   storageFull: entry(507, 507, 'the server is out of storage space: try again later'),
   systemError: entry(10000000, 500, 'system error'),
 
-  // 4002xxxx: one code per kind of bad parameter (documented in the README).
+  // 4002xxxx: one code per kind of bad parameter (documented in docs/API.md).
   imageMissing: entry(40020001, 400, 'invalid parameter: image or image_url is required'),
   imageConflict: entry(40020002, 400, 'invalid parameter: send either image or image_url, not both'),
   invalidField: entry(40020003, 400, 'invalid parameter'),

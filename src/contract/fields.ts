@@ -437,7 +437,7 @@ export type SubjectBox = readonly [number, number, number, number];
 /**
  * The defaults, by the code's names: the create-task schema applies them, and the relief code falls
  * back to them for tasks stored before a field existed. The relief's were chosen on the relief
- * section of `npm run eval` (README "The bas-relief engine", "Lithophanes").
+ * section of `npm run eval` (docs/reliefs.md "The bas-relief engine", "Lithophanes").
  */
 export const FIELD_DEFAULTS = Object.fromEntries(
   PARAM_FIELDS.filter((row) => 'default' in row).map((row) => [row.param, (row as { default: unknown }).default]),

@@ -7,8 +7,9 @@
 //
 // The model sees everything through predictInverseDepth, which squashes whatever it is given to
 // its square input. FastDepth was trained on 304x228 crops squashed to 224x224 (its data loader),
-// so windows of that 4:3 shape are what it knows; the evaluation (bench/eval.ts, README "Depth
-// quality") decides how a whole image of another shape is fed: squashed, padded or cropped.
+// so windows of that 4:3 shape are what it knows; the evaluation (bench/eval.ts,
+// docs/models-and-quality.md "Depth quality") decides how a whole image of another shape is fed:
+// squashed, padded or cropped.
 import { fitScaleShift } from '../raster/align.js';
 import { gaussianish } from '../raster/box.js';
 import type { DecodedImage } from '../raster/decode.js';

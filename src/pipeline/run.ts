@@ -6,7 +6,7 @@
 //
 // base: one global pass, guided upsampling to a long side of 1024.
 // pro: the global pass plus overlapping tiles at twice the scale, guided upsampling to 2048.
-// The numbers behind each choice are in README "Depth quality" (bench/eval.ts measures them).
+// The numbers behind each choice are in docs/models-and-quality.md "Depth quality" (bench/eval.ts measures them).
 import type { StageReporter } from '../contract/progress.js';
 import { OUTPUT_LONG_SIDE } from '../contract/task.js';
 import { checkPhotoShape, decodeImage, type DecodeLimits, type DecodedImage } from '../raster/decode.js';
@@ -83,7 +83,7 @@ export interface DepthTuning {
   subjectShape: ObjectWeights | null;
 }
 
-// Every value below was chosen on the evaluation set (README "Depth quality"; the alternatives
+// Every value below was chosen on the evaluation set (docs/models-and-quality.md "Depth quality"; the alternatives
 // are `npm run eval -- ../shared/eval --ablation`), object weights also by eye on contact sheets.
 const BASE_TUNING: DepthTuning = {
   // Squashing the whole image scored best (FastDepth was trained on squashed 4:3 crops).
@@ -92,10 +92,10 @@ const BASE_TUNING: DepthTuning = {
   guideLongSide: 512,
   guided: [{ radius: 6, eps: 3e-4 }],
   maskGuided: { radius: 4, eps: 1e-3 },
-  // Chosen on the mask evaluation (README "Background removal"). The depth cue is there but off:
+  // Chosen on the mask evaluation (docs/reliefs.md "Background removal"). The depth cue is there but off:
   // with FastDepth's depth it cost IoU on every kind of scene (0.870 without it, 0.865 at 0.5).
   // The cut's grid is 320 px, not 384: the same masks (IoU 0.869 against 0.870) in 60 % of the time,
-  // which keeps the 12 MP mask stage within its budget (README "Background removal").
+  // which keeps the 12 MP mask stage within its budget (docs/reliefs.md "Background removal").
   subjectMask: {
     gridLongSide: 320,
     cropBelow: 0.5,
@@ -112,7 +112,7 @@ const BASE_TUNING: DepthTuning = {
     backgroundPrior: 4,
   },
   objects: { volume: 2, model: 0.3 },
-  // Chosen on the evaluation (README "Depth quality"); both fade out on rooms (roomness). The
+  // Chosen on the evaluation (docs/models-and-quality.md "Depth quality"); both fade out on rooms (roomness). The
   // subject costs a mask model run (~350 ms on 2 cores) on every photo that is not a room: pro's.
   sky: true,
   subject: 0,
@@ -130,8 +130,8 @@ export const TUNING: Readonly<Record<PipelineParams['modelType'], DepthTuning>> 
     guideLongSide: 768,
     guided: [{ radius: 4, eps: 3e-4 }],
     // The subject in front, then stood half upright (an indoor model tilts it like a floor) and
-    // given half the cut-out volume: objects' ordinal error 0.305 -> 0.247 (README). Checked on
-    // the scene split (README "Scene split: tune on one half"): chosen on half B, it also helps on the unseen half A.
+    // given half the cut-out volume: objects' ordinal error 0.305 -> 0.247 (docs/models-and-quality.md). Checked on
+    // the scene split (docs/models-and-quality.md "Scene split: tune on one half"): chosen on half B, it also helps on the unseen half A.
     subject: 1,
     subjectShape: { volume: 1, model: 1, tilt: 0.5 },
   },

@@ -1,7 +1,7 @@
 // What the depth model cannot know, put right around it. The bundled FastDepth was trained on
 // rooms only (NYU Depth v2): it has never seen the sky, and its prior (floor near at the bottom,
 // wall far at the top) is all it has on a photo of an object. Two corrections on the relative
-// inverse depth at the guide grid, each chosen on ../shared/eval (README "Depth quality"):
+// inverse depth at the guide grid, each chosen on ../shared/eval (docs/models-and-quality.md "Depth quality"):
 //
 // - open sky: smooth, sky-coloured regions that reach the top of the frame go to the far plane;
 // - the subject in front: the salient subject (the mask stage's saliency) is lifted until it

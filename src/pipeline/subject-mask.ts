@@ -207,7 +207,7 @@ function sureRegions(
   for (let i = 0; i < n; i++) forbidden[i] = allowed && !(allowed[i]! >= 0.5) ? 1 : 0;
   // With a box (or the image's transparency), the background's first model is what is outside it
   // and the not salient border band inside it; without, every not salient pixel (a border band
-  // alone was no better on either half of the evaluation: README "Background removal").
+  // alone was no better on either half of the evaluation: docs/reliefs.md "Background removal").
   let anyForbidden = false;
   for (let i = 0; i < n && !anyForbidden; i++) anyForbidden = forbidden[i] === 1;
   // The border band of the allowed region: pixels within `band` of a forbidden pixel or the frame's edge.

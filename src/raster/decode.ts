@@ -17,7 +17,7 @@ export interface DecodedImage {
   alpha?: Uint8Array;
 }
 
-/** Bounds on what one image may cost to decode (see README "Limits"). */
+/** Bounds on what one image may cost to decode (see docs/API.md "Limits"). */
 export interface DecodeLimits {
   /** Width x height above which an image is refused before its pixels are decoded (decompression bombs). */
   maxPixels: number;

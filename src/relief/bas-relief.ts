@@ -42,7 +42,7 @@ const MAX_GAIN = 4;
 /**
  * At detail 1: how far the attenuation exponent drops below 1 (Fattal's beta = 1 - COMPRESSION), the
  * unsharp gain on the gradients, and how much the shape within DETAIL_SCALE_MM is raised against
- * the rest. Chosen on the relief section of `npm run eval` (bench/eval/relief-section.ts) and its contact sheets (README "Reliefs").
+ * the rest. Chosen on the relief section of `npm run eval` (bench/eval/relief-section.ts) and its contact sheets (docs/reliefs.md "The bas-relief engine").
  */
 const COMPRESSION = 0.7;
 const GRADIENT_GAIN = 1.5;

@@ -38,7 +38,7 @@ export interface ReliefParams {
   reliefBend?: number;
 }
 
-/** The engine's defaults, chosen on the relief section of `npm run eval` and by eye (README "Reliefs"). */
+/** The engine's defaults, chosen on the relief section of `npm run eval` and by eye (docs/reliefs.md "The bas-relief engine"). */
 export const RELIEF_DETAIL = FIELD_DEFAULTS.reliefDetail;
 export const RELIEF_SMOOTH = FIELD_DEFAULTS.reliefSmooth;
 /** Two widths of a 0.4 mm nozzle: what an FDM printer makes reliably. */
@@ -85,7 +85,7 @@ export const DEFAULT_RELIEF_OPTIONS: Required<ReliefOptions> = {
 /**
  * The detailed style's mesh: samples 0.1 mm apart (a resin printer's line, a quarter of an FDM
  * nozzle: the photo's detail is blurred below 0.2 mm, so finer samples would hold nothing more),
- * within the same bound as the smooth style. Measured (README "Relief styles"): at the default
+ * within the same bound as the smooth style. Measured (docs/reliefs.md "Relief styles"): at the default
  * 0.013 mm the detail keeps its crisp lines and a 200 mm relief stays under 100,000 triangles; at
  * 0.03 mm the raking light showed the TIN's facets on smooth parts.
  */

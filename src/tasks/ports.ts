@@ -72,7 +72,7 @@ export interface Client {
   name: string;
   /** scrypt hash of the secret, as `scrypt$N$r$p$salt$hash` (base64url parts). */
   secretHash: string;
-  /** HMAC key for signing callbacks, derived from the secret (README "Callbacks"). */
+  /** HMAC key for signing callbacks, derived from the secret (docs/API.md "Callback"). */
   callbackKey: string;
   createdAt: number;
   revokedAt?: number;

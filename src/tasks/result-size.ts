@@ -1,5 +1,5 @@
 // How much disk a task's result is expected to take: create-task keeps that room for each task it
-// has accepted and not finished (README "Limits and safety", Full disk), so a disk too small for one more result
+// has accepted and not finished (docs/operations.md "Limits and safety", Full disk), so a disk too small for one more result
 // refuses the new task (507) instead of failing an accepted one when its result is written.
 import { formatInfo, type DepthFormat } from '../contract/formats.js';
 import { OUTPUT_LONG_SIDE, type TaskParams } from '../contract/task.js';
@@ -13,7 +13,7 @@ const COLOUR_CHANNELS: Partial<Record<DepthFormat, number>> = { normal: 3 };
 
 /**
  * A mesh's size depends on the photo's shape, not on the parameters alone: reliefs at the defaults
- * stay under 5 MB and a 120 mm lithophane is a 14 MB STL (README "Relief styles"). Meshes larger
+ * stay under 5 MB and a 120 mm lithophane is a 14 MB STL (docs/reliefs.md "Relief styles"). Meshes larger
  * than this (up to DEPTHMILL_MAX_TRIANGLES, a 100 MB STL) can still use the 16 MB kept beside.
  */
 const MESH_RESERVE_BYTES = 16 * MiB;

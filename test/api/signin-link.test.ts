@@ -1,4 +1,4 @@
-// The sign-in link (README "Web UI"): a server on loopback prints a link with a one-time secret at
+// The sign-in link (docs/operations.md "Signing in"): a server on loopback prints a link with a one-time secret at
 // each start, which the web UI trades for a normal access token once; a server others can reach
 // prints none and keeps client credentials. Traffic goes to 127.0.0.1 only, even from a server
 // bound to 0.0.0.0.

@@ -1,9 +1,11 @@
 // Comments that send a reader to a document must send them somewhere that exists: a heading of
-// README.md, docs/API.md or docs/ARCHITECTURE.md written in quotes after the document's name
-// (`README "Depth quality"`, `docs/API.md "Outputs"`; a heading may be cited by its first words),
-// and no document that is not in the repository (the design notes it grew from stayed outside).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+// README.md or of a page of docs/ written in quotes after the document's name (`docs/API.md
+// "Outputs"`, `docs/models-and-quality.md "Depth quality"`; a heading may be cited by its first
+// words), and no document that is not in the repository (the design notes it grew from stayed
+// outside). The documents' own relative links must lead to a file that exists and, with a
+// `#fragment`, to one of its headings.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,9 +26,14 @@ function headingsOf(path: string): string[] {
     .map((line) => line.replace(/^#+ /, '').trim());
 }
 
-const DOCUMENTS: Record<string, string> = { README: 'README.md', 'API.md': 'docs/API.md', 'ARCHITECTURE.md': 'docs/ARCHITECTURE.md' };
-/** A document's name, then one or more quoted headings (`README "A", "B"`). */
-const CITATION = /\b(README|(?:docs\/)?API\.md|(?:docs\/)?ARCHITECTURE\.md)\b((?:[ ,:(]*"[^"\n]+")+)/g;
+/** The pages of docs/ by file name, and the README. */
+const PAGES = readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md'));
+const DOCUMENTS: Record<string, string> = { README: 'README.md', ...Object.fromEntries(PAGES.map((name) => [name, `docs/${name}`])) };
+/** A document's name, then one or more quoted headings (`README "A", "B"`, `docs/API.md "Outputs"`). */
+const CITATION = new RegExp(
+  `\\b(README|(?:docs/)?(?:${PAGES.map((name) => name.replace(/[.-]/g, '\\$&')).join('|')}))\\b((?:[ ,:(]*"[^"\\n]+")+)`,
+  'g',
+);
 const OUTSIDE = /\bDESIGN\.md\b|shared\/API\.md/g;
 
 /** Every citation in the code whose heading is not in its document, and every document that is not here. */
@@ -58,5 +65,62 @@ describe('references from the code to the documents', () => {
   it('would catch a heading that is gone and a document from outside', () => {
     const made = [{ path: 'x.ts', text: '// see README "No such heading" and DESIGN.md, then API.md "Outputs"' }];
     expect(brokenReferences(made)).toEqual(['x.ts: README "No such heading"', 'x.ts: DESIGN.md is not in the repository']);
+  });
+});
+
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens. */
+function anchorOf(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** The anchors of a Markdown file's headings (those in fenced code are not headings). */
+function anchorsOf(markdown: string): Set<string> {
+  let fenced = false;
+  const anchors = new Set<string>();
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    else if (!fenced && /^#{1,6} /.test(line)) anchors.add(anchorOf(line.replace(/^#+ /, '').trim()));
+  }
+  return anchors;
+}
+
+/** Every relative link of a document (`[text](path#anchor)`) whose file or heading does not exist. */
+function brokenLinks(documents: { path: string; text: string }[], read: (path: string) => string | undefined): string[] {
+  const broken: string[] = [];
+  for (const { path, text } of documents) {
+    const prose = text.replace(/^```[\s\S]*?^```/gm, '');
+    for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue; // https:, mailto:: not ours to check
+      const [file = '', anchor] = target!.split('#');
+      const linked = file === '' ? path : join(dirname(path), file);
+      const content = read(linked);
+      if (content === undefined) broken.push(`${path}: ${target} (no such file)`);
+      else if (anchor !== undefined && linked.endsWith('.md') && !anchorsOf(content).has(anchor))
+        broken.push(`${path}: ${target} (no such heading)`);
+    }
+  }
+  return broken;
+}
+
+describe('links between the documents', () => {
+  const readRepo = (path: string) => {
+    const full = join(ROOT, path);
+    if (!existsSync(full)) return undefined;
+    return statSync(full).isFile() ? readFileSync(full, 'utf8') : '';
+  };
+  const documents = Object.values(DOCUMENTS).map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
+
+  it('lead to files and headings that exist', () => {
+    expect(documents.length).toBeGreaterThan(5);
+    expect(brokenLinks(documents, readRepo)).toEqual([]);
+  });
+
+  it('would catch a missing file and a missing heading', () => {
+    const made = [{ path: 'docs/x.md', text: '# Title\n\n[a](y.md) [b](#title) [c](#gone) [d](API.md#outputs) [e](https://example.org)' }];
+    const files: Record<string, string> = { 'docs/x.md': made[0]!.text, 'docs/API.md': '## Outputs\n' };
+    expect(brokenLinks(made, (path) => files[path])).toEqual(['docs/x.md: y.md (no such file)', 'docs/x.md: #gone (no such heading)']);
   });
 });

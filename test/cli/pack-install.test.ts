@@ -89,7 +89,7 @@ beforeAll(async () => {
     DEPTHMILL_MODELS: modelDir,
     DEPTHMILL_MODEL_REGISTRY: registry,
     DEPTHMILL_SKIP_MODEL_DOWNLOADS: '',
-    // ONNX Runtime's own install script would download CUDA files from NuGet (README "Models").
+    // ONNX Runtime's own install script would download CUDA files from NuGet (docs/models-and-quality.md "Models").
     ONNXRUNTIME_NODE_INSTALL: 'skip',
   };
 

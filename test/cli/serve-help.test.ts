@@ -1,5 +1,5 @@
 // `depthmill serve --help` is where an operator looks first: it lists every variable the server
-// reads (config.ts) and every one the README's tables document, with its default.
+// reads (config.ts) and every one docs/operations.md's tables document, with its default.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,15 +18,15 @@ describe('serve --help', () => {
     for (const name of read) expect(help.stdout, name).toMatch(new RegExp(`^\\s+${name}\\s+\\S`, 'm'));
   });
 
-  it("lists every variable of the README's tables, with the same default where the table gives a number", () => {
-    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    const rows = readme.split('\n').filter((line) => /^\| `(?:DEPTHMILL_|PORT)/.test(line));
+  it("lists every variable of docs/operations.md's tables, with the same default where the table gives a number", () => {
+    const operations = readFileSync(join(REPO, 'docs/operations.md'), 'utf8');
+    const rows = operations.split('\n').filter((line) => /^\| `(?:DEPTHMILL_|PORT)/.test(line));
     expect(rows.length).toBeGreaterThan(15);
     for (const row of rows) {
       const [, names = '', fallback = ''] = row.split('|').map((cell) => cell.trim());
       for (const [, name] of names.matchAll(/`([A-Z0-9_]+)(?:=[^`]*)?`/g)) {
         const line = help.stdout.split('\n').find((candidate) => new RegExp(`^\\s+${name}\\s`).test(candidate));
-        expect(line, `${name} is in the README's table but not in serve --help`).toBeDefined();
+        expect(line, `${name} is in docs/operations.md's table but not in serve --help`).toBeDefined();
         if (/^\d+$/.test(fallback)) expect(line, name).toContain(`(default ${fallback})`);
       }
     }
