@@ -9,11 +9,9 @@
 // each field's help and the file parts from the table of fields (contract/fields.ts).
 import type { FastifyRequest, FastifySchema } from 'fastify';
 import { z } from 'zod';
-import { SIGNATURE_HEADER } from '../contract/callback-signature.js';
+import { defaultText, fieldNamed, FILE_FIELDS, OUTPUT_FORMAT_TABLE, SIGNATURE_HEADER } from '@depthmill/client/contract';
 import { createTaskFields } from '../contract/create-task-schema.js';
 import { ApiError, Errors, type ErrorEntry } from '../contract/errors.js';
-import { defaultText, fieldNamed, FILE_FIELDS } from '../contract/fields.js';
-import { OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
 
 type Json = Record<string, unknown>;
 
