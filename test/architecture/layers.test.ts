@@ -83,7 +83,8 @@ describe('the layers, as the linter enforces them', () => {
 // dependency, reaches it.
 describe('the SDK package (packages/client), as the linter enforces it', () => {
   it.each([
-    ['client.ts', '../../../src/tasks/clients.js'],
+    ['client.ts', '../package.json'],
+    ['contract/new-field.ts', '../../src/tasks/clients.js'],
     ['client.ts', 'depthmill'],
     ['contract/new-field.ts', 'zod'],
     ['contract/new-field.ts', '../client.js'],
