@@ -27,6 +27,9 @@ WORKDIR /app
 ENV NODE_ENV=production DEPTHMILL_MODELS=/app/models DEPTHMILL_DATA=/data HOST=0.0.0.0 PORT=8080
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
+# The SDK workspace (@depthmill/client), which node_modules links to and the server imports.
+COPY --from=build --chown=node:node /app/packages/client/package.json ./packages/client/package.json
+COPY --from=build --chown=node:node /app/packages/client/dist ./packages/client/dist
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/bin ./bin
 COPY --from=build --chown=node:node /app/scripts ./scripts
@@ -46,6 +49,8 @@ WORKDIR /app
 ENV NODE_ENV=production DEPTHMILL_MODELS=/app/models DEPTHMILL_DATA=/data DEPTHMILL_EXECUTION_PROVIDERS=cuda,cpu
 COPY --from=build --chown=depthmill /app/package.json ./
 COPY --from=build --chown=depthmill /app/node_modules ./node_modules
+COPY --from=build --chown=depthmill /app/packages/client/package.json ./packages/client/package.json
+COPY --from=build --chown=depthmill /app/packages/client/dist ./packages/client/dist
 COPY --from=build --chown=depthmill /app/dist ./dist
 COPY --from=build --chown=depthmill /app/bin ./bin
 COPY --from=build --chown=depthmill /app/models ./models

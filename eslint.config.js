@@ -28,7 +28,7 @@ function layer(folders, may, why) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'web/dist/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'web/dist/', 'coverage/', 'packages/*/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -41,7 +41,7 @@ export default tseslint.config(
     // Type-aware rules where the code is async (tasks, adapters, the API, the CLI): a promise nobody
     // awaits or catches loses its error (an unhandled rejection ends the process), and an async
     // function where a void callback is expected (an event handler, a timer) does the same.
-    files: ['src/**/*.ts', 'web/src/**/*.ts'],
+    files: ['src/**/*.ts', 'web/src/**/*.ts', 'packages/client/src/**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -63,5 +63,24 @@ export default tseslint.config(
     "formats/ imports only raster/, relief's mesh types (relief/mesh.ts) and contract/",
   ),
   layer(['tasks'], ['contract'], 'tasks/ imports only contract/: its I/O goes through its ports'),
-  layer(['client'], ['contract'], 'the SDK imports only contract/: no server code in a client'),
+  layer(['client'], [], 'src/client/ only re-exports the SDK (@depthmill/client): no server code in a client'),
+  {
+    // The SDK package (packages/client, @depthmill/client) installs alone, with no dependencies:
+    // it imports only its own files (not even node:, so that browsers, Deno and workers run it).
+    // The server imports it (its contract), never the other way round.
+    files: ['packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./)',
+              message: 'the SDK (packages/client) imports only its own files: no dependency, no Node module (docs/ARCHITECTURE.md)',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

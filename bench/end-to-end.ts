@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { OUTPUT_FORMATS, type FormatCode } from '../src/contract/formats.js';
+import { OUTPUT_FORMATS, type FormatCode } from '@depthmill/client/contract';
 import { benchArgs } from './args.js';
 import { median } from './report.js';
 import { requireBuild, signIn, startServer } from './server.js';

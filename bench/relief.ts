@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import sharp from 'sharp';
-import { MESH_FORMATS, type MeshFormat } from '../src/contract/formats.js';
+import { MESH_FORMATS, type MeshFormat } from '@depthmill/client/contract';
 import { encodeRelief } from '../src/formats/index.js';
 import type { DepthMap } from '../src/raster/depth-map.js';
 import { runPipeline } from '../src/pipeline/run.js';

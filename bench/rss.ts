@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FORMATS_BY_KIND } from '../src/contract/formats.js';
+import { FORMATS_BY_KIND } from '@depthmill/client/contract';
 import { benchArgs } from './args.js';
 import { REPO, requireBuild } from './server.js';
 import { STREET } from './photos.js';

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { DEPTH_FORMATS, MESH_FORMATS } from '../src/contract/formats.js';
+import { DEPTH_FORMATS, MESH_FORMATS } from '@depthmill/client/contract';
 import { encodeDepthMap, encodeRelief } from '../src/formats/index.js';
 import { runPipeline, type PipelineParams, type StageTimings } from '../src/pipeline/run.js';
 import { ModelSessions, type LoadedModel, type PipelineSessions } from '../src/models/sessions.js';

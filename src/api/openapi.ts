@@ -9,7 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler } from 'fastify-type-provider-zod';
 import { Errors, type ErrorEntry } from '../contract/errors.js';
-import { FILE_FIELDS } from '../contract/fields.js';
+import { FILE_FIELDS } from '@depthmill/client/contract';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';
 import { createTaskCallbacks, createTaskFormSchema, createTaskRequestBody } from './route-schemas.js';
 

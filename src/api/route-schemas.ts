@@ -9,11 +9,9 @@
 // each field's help and the file parts from the table of fields (contract/fields.ts).
 import type { FastifyRequest, FastifySchema } from 'fastify';
 import { z } from 'zod';
-import { SIGNATURE_HEADER } from '../contract/callback-signature.js';
+import { defaultText, fieldNamed, FILE_FIELDS, OUTPUT_FORMAT_TABLE, SIGNATURE_HEADER } from '@depthmill/client/contract';
 import { createTaskFields } from '../contract/create-task-schema.js';
 import { ApiError, Errors, type ErrorEntry } from '../contract/errors.js';
-import { defaultText, fieldNamed, FILE_FIELDS } from '../contract/fields.js';
-import { OUTPUT_FORMAT_TABLE } from '../contract/formats.js';
 
 type Json = Record<string, unknown>;
 
@@ -202,7 +200,7 @@ export const createTaskCallbacks = {
     '{$request.body#/callback_url}': {
       post: {
         summary: 'The finished task, as query-task answers it',
-        description: `Sent on success and on failure, at least once, retried with backoff for about an hour. Verify \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex>\`: HMAC-SHA256 of "<t>.<raw body>" under HMAC-SHA256(client_secret, "depthmill-callback-v1") (hex), e.g. with verifyCallback from depthmill/client.`,
+        description: `Sent on success and on failure, at least once, retried with backoff for about an hour. Verify \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex>\`: HMAC-SHA256 of "<t>.<raw body>" under HMAC-SHA256(client_secret, "depthmill-callback-v1") (hex), e.g. with verifyCallback from @depthmill/client.`,
         parameters: [{ name: SIGNATURE_HEADER, in: 'header', required: true, schema: { type: 'string' } }],
         requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/QueryTaskAnswer' } } } },
         responses: { '200': { description: 'any 2xx acknowledges the delivery' } },

@@ -5,7 +5,7 @@ import send from '@fastify/send';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { successEnvelope } from '../contract/envelope.js';
-import { formatNamed } from '../contract/formats.js';
+import { formatNamed } from '@depthmill/client/contract';
 import type { BlobStore, Client, ClientStore, OutboundFetch } from '../tasks/ports.js';
 import type { LinkSigner } from '../tasks/signed-links.js';
 import { DOWNLOAD_PREFIX } from '../tasks/signed-links.js';

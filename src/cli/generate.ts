@@ -5,12 +5,24 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { createTaskFields, toTaskParams } from '../contract/create-task-schema.js';
-import { DepthmillClient } from '../client/index.js';
-import { choiceValues, fieldNamed, PARAM_FIELDS, type FieldRow, type ParamRow } from '../contract/fields.js';
-import { taskFields, taskOptionsOf, type TaskFieldValues } from '../contract/task-fields.js';
+import { DepthmillClient } from '@depthmill/client';
+import {
+  choiceValues,
+  DEPTH_FORMATS,
+  fieldNamed,
+  type FieldRow,
+  formatExtension,
+  FORMATS_BY_KIND,
+  isMeshFormat,
+  MESH_FORMATS,
+  PARAM_FIELDS,
+  type ParamRow,
+  taskFields,
+  type TaskFieldValues,
+  taskOptionsOf,
+} from '@depthmill/client/contract';
 import { taskKind } from '../contract/task-kind.js';
 import { loadConfig } from '../config.js';
-import { DEPTH_FORMATS, formatExtension, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../contract/formats.js';
 import type { OutputFormat, TaskParams } from '../contract/task.js';
 import { runBatch, shown, summaryText, type Job, type Producer } from './generate-batch.js';
 import { expandInputs } from './inputs.js';

@@ -6,9 +6,8 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { MESH_FORMATS, type MeshFormat } from '../contract/formats.js';
+import { MESH_FORMATS, type MeshFormat, PARAM_FIELDS } from '@depthmill/client/contract';
 import type { OutputFormat } from '../contract/task.js';
-import { PARAM_FIELDS } from '../contract/fields.js';
 import { addFieldOptions, taskParamsOf, type GenerateOptions, type ReliefFieldOptions } from './generate.js';
 
 /** generate's flags of the fields a relief from a depth map takes (addFieldOptions), with a mesh format only. */

@@ -6,15 +6,17 @@ import {
   choiceValues,
   defaultText,
   fieldNamed,
+  type FieldRow,
+  formatCodeList,
+  isMeshFormat,
   isRead,
+  OUTPUT_FORMAT_TABLE,
   PARAM_FIELDS,
   paramValue,
-  TEXT_FIELDS,
-  type FieldRow,
   type SubjectBox,
+  TEXT_FIELDS,
   type TextRow,
-} from './fields.js';
-import { formatCodeList, isMeshFormat, OUTPUT_FORMAT_TABLE } from './formats.js';
+} from '@depthmill/client/contract';
 import { OUTPUT_FORMATS, type FormatCode, type TaskParams } from './task.js';
 
 function choice<const T extends string>(values: readonly T[], fallback?: T) {

@@ -2,6 +2,8 @@
 // the error handler in app.ts is the one place that turns them into the envelope. Each code comes
 // with one HTTP status (a client reading either gets the same answer); the short codes are the
 // HTTP status itself (401, 403, 404, 408, 410, 416, 429, 431, 503, 507), the long ones name a kind of failure.
+// The codes a client acts on by name are the SDK's (@depthmill/client/contract codes.ts).
+import { INSUFFICIENT_BALANCE, TASK_FAILED, TASK_NOT_FOUND } from '@depthmill/client/contract';
 
 export interface ErrorEntry {
   code: number;
@@ -22,7 +24,7 @@ export const Errors = {
    * Hitem3D's code for an unknown task (clients written against it, their mock servers and exit
    * code tables, look for 40040000), with HTTP 404.
    */
-  taskNotFound: entry(40040000, 404, 'task not found'),
+  taskNotFound: entry(TASK_NOT_FOUND, 404, 'task not found'),
   routeNotFound: entry(404, 404, 'not found'),
   /** A task, or a download, whose files the retention period deleted: gone, not unknown. */
   taskExpired: entry(410, 410, 'task expired'),
@@ -38,9 +40,9 @@ export const Errors = {
    * Too few credits for the task (Hitem3D's code). HTTP 402, not 403: clients that renew their
    * token on 403 would loop, and none retries a 402.
    */
-  insufficientBalance: entry(30010000, 402, 'insufficient balance'),
+  insufficientBalance: entry(INSUFFICIENT_BALANCE, 402, 'insufficient balance'),
   rateLimited: entry(429, 429, 'too many requests'),
-  generateFailed: entry(5001001, 200, 'generate failed'),
+  generateFailed: entry(TASK_FAILED, 200, 'generate failed'),
   /** /readyz: something a task needs (database, queue, blob store) does not answer. */
   notReady: entry(503, 503, 'not ready'),
   /** The data directory (or a quota on it) is full: nothing new is accepted until there is room. */

@@ -1,7 +1,7 @@
 // What a task makes, as metrics (and credits) name it: a depth map, a relief mesh, or a
 // lithophane (a mesh whose thickness is the photo's lightness; no depth model runs). Derived from
 // the task's parameters alone, so a store can group its rows by it without new columns.
-import { isMeshFormat } from './formats.js';
+import { isMeshFormat } from '@depthmill/client/contract';
 import type { TaskParams } from './task.js';
 
 export const TASK_KINDS = ['depth_map', 'relief', 'lithophane'] as const;

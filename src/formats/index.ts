@@ -2,7 +2,7 @@
 import type { DepthMap } from '../raster/depth-map.js';
 import type { DepthMetadata } from '../contract/depth-metadata.js';
 import type { ReliefMesh } from '../relief/mesh.js';
-import { formatExtension, formatInfo, type DepthFormat, type MeshFormat } from '../contract/formats.js';
+import { formatExtension, formatInfo, type DepthFormat, type MeshFormat } from '@depthmill/client/contract';
 import { encodeBmp } from './bmp.js';
 import { encodeExr } from './exr.js';
 import { encodeGlb } from './glb.js';
@@ -11,7 +11,7 @@ import { encodePng16 } from './png16.js';
 import { encodeStl } from './stl.js';
 import { encode3mf } from './threemf.js';
 
-export { isMeshFormat, type DepthFormat, type MeshFormat } from '../contract/formats.js';
+export { isMeshFormat, type DepthFormat, type MeshFormat } from '@depthmill/client/contract';
 
 export interface EncodedOutput {
   bytes: Buffer;

@@ -12,7 +12,7 @@ import {
   type OutboundFetch,
   type TaskStore,
 } from './ports.js';
-import { signCallback, SIGNATURE_HEADER } from '../contract/callback-signature.js';
+import { signCallback, SIGNATURE_HEADER } from '@depthmill/client/contract';
 import { taskQueryBody } from './task-view.js';
 
 export interface CallbackDispatcherOptions {

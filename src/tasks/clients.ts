@@ -1,6 +1,6 @@
 // Client credentials: created by the operator, secret shown once, stored only as a scrypt hash.
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { callbackKeyFor } from '../contract/callback-signature.js';
+import { callbackKeyFor } from '@depthmill/client/contract';
 import { ApiError, Errors } from '../contract/errors.js';
 import type { Client, ClientStore } from './ports.js';
 

@@ -1,7 +1,7 @@
 // How much disk a task's result is expected to take: create-task keeps that room for each task it
 // has accepted and not finished (docs/operations.md "Limits and safety", Full disk), so a disk too small for one more result
 // refuses the new task (507) instead of failing an accepted one when its result is written.
-import { formatInfo, type DepthFormat } from '../contract/formats.js';
+import { formatInfo, type DepthFormat } from '@depthmill/client/contract';
 import { OUTPUT_LONG_SIDE, type TaskParams } from '../contract/task.js';
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@
 // through the real server and the SDK, read back by ADMesh, and the refusals of combinations that
 // make no sense, with their API.md code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient } from '../../src/client/index.js';
+import { DepthmillClient } from '@depthmill/client';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
 import { signIn, startServer, type TestServer } from '../helpers/server.js';
 import { admesh, PHOTOS, writeTemp } from '../relief/helpers.js';

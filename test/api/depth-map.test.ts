@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExr } from '../../src/formats/exr.js';
-import { DepthmillClient } from '../../src/client/index.js';
+import { DepthmillClient } from '@depthmill/client';
 import { createTask, download, produce, waitForTask } from '../helpers/api.js';
 import { signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { readPhoto } from '../helpers/fixtures.js';

@@ -8,7 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient, DepthmillError } from '../../src/client/index.js';
+import { DepthmillClient, DepthmillError } from '@depthmill/client';
 import { createTask, download, form, waitForTask } from '../helpers/api.js';
 import { cliAsync, signIn, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { readPhoto } from '../helpers/fixtures.js';

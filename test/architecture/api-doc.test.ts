@@ -11,8 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
 import { Errors, type ErrorEntry } from '../../src/contract/errors.js';
-import { choiceValues, CREATE_TASK_FIELD_TABLE, type FieldRow } from '../../src/contract/fields.js';
-import { OUTPUT_FORMAT_TABLE } from '../../src/contract/formats.js';
+import { choiceValues, CREATE_TASK_FIELD_TABLE, type FieldRow, OUTPUT_FORMAT_TABLE } from '@depthmill/client/contract';
 
 const API_DOC = resolve(import.meta.dirname, '../../docs/API.md');
 

@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const FOLDERS = ['src', 'web/src', 'bench', 'scripts', 'test'];
+const FOLDERS = ['src', 'packages/client/src', 'web/src', 'bench', 'scripts', 'test'];
 
 function codeFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {

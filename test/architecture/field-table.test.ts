@@ -1,7 +1,7 @@
-// A create-task field is declared once: in the table of fields (src/contract/fields.ts), from which
+// A create-task field is declared once: in the table of fields (packages/client/src/contract/fields.ts, the SDK's), from which
 // the schema, TaskParams, the SDK's options, the OpenAPI form, the command line's flags and the web
 // UI's reading of its form are derived. This counts, for each field of the table, the files of the
-// declaring layers (contract, api, cli, client, web/src) that spell its wire name or its name in the
+// declaring layers (the SDK, contract, api, cli, web/src) that spell its wire name or its name in the
 // code: the table, and at most one special use (a rule across fields, a parser). Code that acts on
 // a field's value elsewhere (the mask needs the background removed, a lithophane loads no model) is
 // listed in USES with why; a file not listed fails, and so does a listed one that no longer spells
@@ -9,11 +9,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CREATE_TASK_FIELD_TABLE, PARAM_FIELDS } from '../../src/contract/fields.js';
+import { CREATE_TASK_FIELD_TABLE, PARAM_FIELDS } from '@depthmill/client/contract';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const LAYERS = ['src/contract', 'src/api', 'src/cli', 'src/client', 'web/src'];
-const TABLE = 'src/contract/fields.ts';
+const LAYERS = ['packages/client/src', 'src/contract', 'src/api', 'src/cli', 'src/client', 'web/src'];
+const TABLE = 'packages/client/src/contract/fields.ts';
 
 /**
  * Names that are also ordinary words of the code in another sense (an image's width, a file's

@@ -17,8 +17,8 @@ const eslint = new ESLint({
 });
 
 /** The import rule's messages for a file at `path` (under src/) holding only `import ... from spec`. */
-async function importRefusals(path: string, spec: string): Promise<string[]> {
-  const [result] = await eslint.lintText(`export * from '${spec}';\nimport '${spec}';\n`, { filePath: join(REPO, 'src', path) });
+async function importRefusals(path: string, spec: string, root = 'src'): Promise<string[]> {
+  const [result] = await eslint.lintText(`export * from '${spec}';\nimport '${spec}';\n`, { filePath: join(REPO, root, path) });
   return result!.messages.filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
 }
 
@@ -31,6 +31,7 @@ describe('the layers, as the linter enforces them', () => {
     ['tasks/new-step.ts', '../pipeline/run.js'],
     ['client/new-call.ts', '../tasks/clients.js'],
     ['client/new-call.ts', '../render.js'],
+    ['client/new-call.ts', '../contract/task.js'],
     ['contract/new-field.ts', '../raster/decode.js'],
     // The image and mesh code, one way only: raster <- models <- pipeline; relief and formats
     // read a depth map from raster/, never from the pipeline that makes it.
@@ -68,10 +69,38 @@ describe('the layers, as the linter enforces them', () => {
     ['formats/new-format.ts', '../contract/depth-metadata.js'],
     ['tasks/new-step.ts', '../contract/task.js'],
     ['tasks/new-step.ts', './ports.js'],
-    ['client/new-call.ts', '../contract/task.js'],
     ['contract/new-field.ts', './errors.js'],
+    ['contract/new-field.ts', '@depthmill/client/contract'],
+    ['tasks/new-step.ts', '@depthmill/client/contract'],
+    ['client/index.ts', '@depthmill/client'],
     ['api/new-route.ts', '../tasks/task-service.js'],
   ])('lets %s import %s', async (path, spec) => {
     expect(await importRefusals(path, spec)).toEqual([]);
+  });
+});
+
+// The SDK package installs alone (test/client/sdk-package.test.ts): nothing of the server, and no
+// dependency, reaches it.
+describe('the SDK package (packages/client), as the linter enforces it', () => {
+  it.each([
+    ['client.ts', '../package.json'],
+    ['contract/new-field.ts', '../../src/tasks/clients.js'],
+    ['client.ts', 'depthmill'],
+    ['contract/new-field.ts', 'zod'],
+    ['contract/new-field.ts', '../client.js'],
+    ['new-call.ts', 'undici'],
+    ['new-call.ts', 'node:fs'],
+    ['contract/callback-signature.ts', 'node:crypto'],
+  ])('refuses %s importing %s', async (path, spec) => {
+    const refusals = await importRefusals(path, spec, 'packages/client/src');
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0]).toMatch(/ARCHITECTURE\.md/);
+  });
+
+  it.each([
+    ['client.ts', './contract/task-fields.js'],
+    ['contract/new-field.ts', './formats.js'],
+  ])('lets %s import %s', async (path, spec) => {
+    expect(await importRefusals(path, spec, 'packages/client/src')).toEqual([]);
   });
 });

@@ -10,31 +10,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
+import { baseEnv, pack, run, tarballFiles } from '../helpers/npm.js';
 import { copyBundledModels, REPO, tempDir } from '../helpers/server.js';
 import { tinyDepthAnything } from '../helpers/tiny-models.js';
 
 const DA = 'depth-anything-v2-small';
 const MODEL = tinyDepthAnything();
 const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
-
-/** This process's environment less npm's own variables (set when vitest runs under `npm test`), which would steer the nested npm. */
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key))) as Record<string, string>;
-
-function run(
-  command: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, output }));
-  });
-}
 
 /**
  * better-sqlite3's install fetches its prebuilt binary from GitHub, else compiles SQLite (two
@@ -61,16 +43,7 @@ let installSeconds: number;
 beforeAll(async () => {
   host = await httpFixture((_request, _body, response) => response.end(MODEL));
 
-  // `npm pack` runs `prepare` (the build) unless told not to; the suite's build step made dist/.
-  const packDir = tempDir('pack');
-  const [packed] = JSON.parse(
-    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], {
-      cwd: REPO,
-      env: baseEnv,
-      encoding: 'utf8',
-    }),
-  ) as { filename: string }[];
-  tarball = join(packDir, packed!.filename);
+  tarball = pack(REPO);
 
   app = tempDir('app');
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
@@ -107,7 +80,7 @@ afterAll(async () => {
 
 describe('the packed package, installed in an empty folder', () => {
   it('holds what runs, and neither tests nor benchmarks', () => {
-    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+    const files = tarballFiles(tarball);
     expect(files).toEqual(
       expect.arrayContaining([
         'package/bin/depthmill.js',
@@ -115,6 +88,9 @@ describe('the packed package, installed in an empty folder', () => {
         'package/dist/web/index.html',
         'package/src/models/models.json',
         'package/src/models/cache-dir.mjs',
+        // The SDK workspace, bundled: it is not on a registry, and must never be fetched from one.
+        'package/node_modules/@depthmill/client/package.json',
+        'package/node_modules/@depthmill/client/dist/contract/index.js',
       ]),
     );
     expect(files.filter((file) => /^package\/(test|bench|web|src\/(?!models\/(models\.json|cache-dir\.mjs)$))/.test(file))).toEqual([]);
@@ -125,6 +101,13 @@ describe('the packed package, installed in an empty folder', () => {
     expect(install.output).toMatch(/depthmill: model fastdepth ready/);
     expect(install.output).toMatch(/depthmill: model u2netp ready/);
     expect(install.output).toMatch(new RegExp(`depthmill: model ${DA} installed \\(.*sha256 verified\\)`));
+    // The SDK came out of the tarball, not from a registry (where another @depthmill/client could sit).
+    const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { inBundle?: boolean; resolved?: string }>;
+    };
+    const sdk = Object.entries(lock.packages).filter(([path]) => path.endsWith('node_modules/@depthmill/client'));
+    expect(sdk).toEqual([['node_modules/depthmill/node_modules/@depthmill/client', expect.objectContaining({ inBundle: true })]]);
+    expect(sdk[0]![1].resolved).toBeUndefined();
     console.log(`npm install <tarball>: ${installSeconds.toFixed(1)} s`);
   });
 

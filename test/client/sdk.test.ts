@@ -1,9 +1,19 @@
-// The SDK as a user's program meets it: imported by its published name (`depthmill/client`, the
-// package's export map), against the real server, with a real webhook receiver.
+// The SDK as a user's program meets it: imported by its package name (`@depthmill/client`, its
+// export map), against the real server, with a real webhook receiver. Installed alone from its
+// tarball: test/client/sdk-package.test.ts.
 import type { IncomingHttpHeaders } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient, DepthmillError, TASK_FAILED, TASK_NOT_FOUND, taskFields, verifyCallback, type TaskState } from 'depthmill/client';
+import {
+  DepthmillClient,
+  DepthmillError,
+  TASK_FAILED,
+  TASK_NOT_FOUND,
+  taskFields,
+  verifyCallback,
+  type TaskState,
+} from '@depthmill/client';
+import * as serverPackageClient from 'depthmill/client';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
 import { createClientCredentials, printedWebUi, startServer, type Credentials, type TestServer } from '../helpers/server.js';
 import { readPhoto } from '../helpers/fixtures.js';
@@ -51,7 +61,12 @@ function client(extra: Partial<ConstructorParameters<typeof DepthmillClient>[0]>
   return new DepthmillClient({ baseUrl: server.url, clientId: credentials.clientId, clientSecret: credentials.clientSecret, ...extra });
 }
 
-describe('depthmill/client against a real server', () => {
+describe('@depthmill/client against a real server', () => {
+  it('is also depthmill/client, the name programs written before the SDK had its own package import', () => {
+    expect(serverPackageClient.DepthmillClient).toBe(DepthmillClient);
+    expect(serverPackageClient.verifyCallback).toBe(verifyCallback);
+  });
+
   it('creates a task from a file, reports progress, downloads the result and gets a verifiable callback', async () => {
     const tokens: string[] = [];
     const sdk = client({ onToken: (token) => tokens.push(token) });

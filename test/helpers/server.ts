@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { DepthmillClient } from '../../src/client/index.js';
+import { DepthmillClient } from '@depthmill/client';
 import { modelCacheDir, models } from '../../src/models/model-cache.js';
 import { token } from './api.js';
 

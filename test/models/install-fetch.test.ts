@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient } from '../../src/client/index.js';
+import { DepthmillClient } from '@depthmill/client';
 import { createTask, form, token, waitForTask } from '../helpers/api.js';
 import { httpFixture, type Fixture } from '../helpers/http-fixture.js';
 import { cliAsync, copyBundledModels, createClientCredentials, nodeAsync, REPO, startServer, tempDir } from '../helpers/server.js';

@@ -1,7 +1,7 @@
 // The background cut on screen, and the user's correction of it: the result's alpha laid over the
 // photo as a tint on what was removed (toggleable), and a subject box drawn on the photo with a
 // mouse, a pen or a finger (pointer events), or typed in four fields for keyboard users.
-import type { SubjectBox } from '../../src/client/client.js';
+import type { SubjectBox } from '@depthmill/client';
 import type { DepthPixels } from './depth-view.js';
 
 /** What was removed, tinted: a magenta that shows on skies, grass and skin alike. */

@@ -1,7 +1,7 @@
 // The Depthmill web UI: sign in with client credentials, drop a photo, choose options, watch the
 // task, look at the depth map, its background cut (correctable with a subject box or a mask) and a
 // 3D preview that is the server's own mesh, download any format. It talks to the API with the same
-// SDK as the command line (src/client), from this origin.
+// SDK as the command line (@depthmill/client), from this origin.
 import './style.css';
 import {
   DepthmillClient,
@@ -11,9 +11,9 @@ import {
   type OutputFormat,
   type TaskSettings,
   type TaskStatus,
-} from '../../src/client/client.js';
+} from '@depthmill/client';
 import type { Colormap } from './colormaps.js';
-import { formatExtension, formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '../../src/contract/formats.js';
+import { formatExtension, formatInfo, FORMATS_BY_KIND, isMeshFormat, MESH_FORMATS } from '@depthmill/client/contract';
 import { taskKind } from '../../src/contract/task-kind.js';
 import { CutView } from './cut-view.js';
 import { decodeDepth, DepthView } from './depth-view.js';

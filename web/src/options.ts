@@ -1,8 +1,8 @@
 // The option controls take their defaults and ranges from the server's own OpenAPI document, which
 // is generated from the schema that validates create-task, and are read as the table of fields
 // (contract/fields.ts) says: the page never restates a field's values, range or default.
-import type { TaskSettings } from '../../src/client/client.js';
-import { choiceValues, isRead, PARAM_FIELDS, paramValue, type ParamRow } from '../../src/contract/fields.js';
+import type { TaskSettings } from '@depthmill/client';
+import { choiceValues, isRead, PARAM_FIELDS, paramValue, type ParamRow } from '@depthmill/client/contract';
 
 export interface FieldRule {
   default?: string;

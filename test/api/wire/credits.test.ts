@@ -4,7 +4,7 @@
 // Runs against SQLite (embedded) and PostgreSQL (distributed): no double spend, no lost refund.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient, DepthmillError, INSUFFICIENT_BALANCE } from '../../../src/client/index.js';
+import { DepthmillClient, DepthmillError, INSUFFICIENT_BALANCE } from '@depthmill/client';
 import { createTask, form, queryTask, token, waitForTask, type Envelope } from '../../helpers/api.js';
 import { scrape, total } from '../../helpers/prometheus.js';
 import { cli, cliAsync, backendEnv, createClientCredentials, startServer, type TestServer } from '../../helpers/server.js';

@@ -1,7 +1,7 @@
 // image_url and callback_url round trips against local HTTP servers started by the test.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyCallback } from '../../../src/contract/callback-signature.js';
+import { verifyCallback } from '@depthmill/client/contract';
 import { createTask, download, form, token, waitForTask, type Envelope, type TaskData } from '../../helpers/api.js';
 import { httpFixture, type Fixture } from '../../helpers/http-fixture.js';
 import { createClientCredentials, startServer, type Credentials, type TestServer } from '../../helpers/server.js';

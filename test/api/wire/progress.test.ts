@@ -2,7 +2,7 @@
 // client polling a relief sees it climb through the work, never go back, and end at 100; the SDK's
 // waitForTask reports each step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DepthmillClient } from '../../../src/client/index.js';
+import { DepthmillClient } from '@depthmill/client';
 import { createTask, form, queryTask, token } from '../../helpers/api.js';
 import { createClientCredentials, startServer, type TestServer } from '../../helpers/server.js';
 import { readPhoto } from '../../helpers/fixtures.js';

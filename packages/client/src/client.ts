@@ -5,12 +5,14 @@
 //   const taskId = await client.createTask({ file: bytes, format: 'stl' });
 //   const task = await client.waitForTask(taskId, { onProgress: (t) => console.log(t.state) });
 //   const stl = await client.download(task);
-import type { Envelope } from '../contract/envelope.js';
-import type { OutputFormat, SubjectBox, TaskState } from '../contract/task.js';
-import { taskFields, type TaskFieldValues, type TaskOptions, type TaskSettings } from '../contract/task-fields.js';
+import type { Envelope } from './contract/envelope.js';
+import type { OutputFormat, SubjectBox, TaskState } from './contract/task.js';
+import { taskFields, type TaskFieldValues, type TaskOptions, type TaskSettings } from './contract/task-fields.js';
+import { INSUFFICIENT_BALANCE, TASK_FAILED, TASK_NOT_FOUND } from './contract/codes.js';
 
 export type { OutputFormat, SubjectBox, TaskState };
 export { taskFields, type TaskFieldValues, type TaskOptions, type TaskSettings };
+export { INSUFFICIENT_BALANCE, TASK_FAILED, TASK_NOT_FOUND };
 
 /**
  * The photo, as bytes or a Blob/File (png, jpeg or webp, at most the server's upload limit, 20 MB by default), or a URL the server
@@ -72,9 +74,6 @@ export interface Balance {
   /** What a task of each kind costs (refunded when it fails). */
   costs: { depthMap: number; relief: number };
 }
-
-/** The code the API uses when a client's credits do not cover a task (createTask rejects with it). */
-export const INSUFFICIENT_BALANCE = 30010000;
 
 export interface FinishedTask extends TaskStatus {
   state: 'success';
@@ -138,12 +137,6 @@ export class DepthmillError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 }
-
-/** The code the API uses for a task that failed (query-task, waitForTask). */
-export const TASK_FAILED = 5001001;
-
-/** The code of an unknown task (or another client's), with HTTP 404: Hitem3D's. */
-export const TASK_NOT_FOUND = 40040000;
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');

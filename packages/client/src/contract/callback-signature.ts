@@ -1,14 +1,15 @@
 // Callback signatures, in the style of Stripe webhooks: an HMAC-SHA256 over "<timestamp>.<body>",
 // sent as `Depthmill-Signature: t=<unix seconds>,v1=<hex>`. The key is callbackKeyFor(secret), so a
 // receiver needs only its own client secret to check a callback (the SDK's verifyCallback).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Plain TypeScript (hmac-sha256.ts), so it runs wherever the SDK does: Node, browsers, Deno, workers.
+import { constantTimeEqual, hmacSha256, toHex } from './hmac-sha256.js';
 
 /**
  * The key callbacks are signed with. Receivers derive it from their own secret the same way
  * (docs/API.md "Callback"), so the server never needs the secret itself after creation.
  */
 export function callbackKeyFor(secret: string): string {
-  return createHmac('sha256', secret).update('depthmill-callback-v1').digest('hex');
+  return toHex(hmacSha256(secret, 'depthmill-callback-v1'));
 }
 
 export const SIGNATURE_HEADER = 'depthmill-signature';
@@ -17,7 +18,7 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export function signCallback(callbackKey: string, body: string, now = Date.now()): string {
   const timestamp = Math.floor(now / 1000);
-  const mac = createHmac('sha256', callbackKey).update(`${timestamp}.${body}`).digest('hex');
+  const mac = toHex(hmacSha256(callbackKey, `${timestamp}.${body}`));
   return `t=${timestamp},v1=${mac}`;
 }
 
@@ -29,6 +30,6 @@ export function verifyCallback(body: string, header: string | undefined, clientS
   const mac = parts.get('v1');
   if (!Number.isInteger(timestamp) || !mac || !/^[0-9a-f]{64}$/.test(mac)) return false;
   if (Math.abs(now / 1000 - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
-  const expected = createHmac('sha256', callbackKeyFor(clientSecret)).update(`${timestamp}.${body}`).digest();
-  return timingSafeEqual(expected, Buffer.from(mac, 'hex'));
+  const expected = toHex(hmacSha256(callbackKeyFor(clientSecret), `${timestamp}.${body}`));
+  return constantTimeEqual(expected, mac);
 }
