@@ -13,7 +13,7 @@ WORKDIR /app
 ENV DEPTHMILL_MODELS=/app/models
 # Models first: this layer stays cached while only the code changes.
 COPY scripts ./scripts
-COPY src/pipeline/models.json ./src/pipeline/models.json
+COPY src/models/models.json src/models/cache-dir.mjs ./src/models/
 RUN node scripts/install-models.mjs
 COPY . .
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
