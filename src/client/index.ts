@@ -27,6 +27,9 @@ export {
   type WaitOptions,
 } from './client.js';
 
+export { backlit3mf, backlitImage, readModelParts, thicknessMap, type ModelPart, type RgbaImage } from './backlight.js';
+export { FILAMENTS, type Filament, type FilamentName } from '../contract/filaments.js';
+
 export { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS } from '../contract/callback-signature.js';
 
 import { DepthmillClient, type ClientOptions } from './client.js';

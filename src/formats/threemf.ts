@@ -2,7 +2,8 @@
  * 3MF (3D Manufacturing Format, core specification 1.3) of a relief mesh: an OPC zip package with
  * [Content_Types].xml, _rels/.rels pointing at 3D/3dmodel.model, and the model itself in
  * millimetres: one mesh object (vertices and counter-clockwise triangles, as the spec wants for
- * outward normals) placed once on the build plate. Coordinates keep 9 significant digits, enough to
+ * outward normals) placed once on the build plate, or one object of coloured parts (a colour
+ * lithophane: basematerials, components). Coordinates keep 9 significant digits, enough to
  * give back the mesh's float32 values exactly.
  *
  * Speed: the model is written straight into bytes (it is megabytes of ASCII), and deflated by
@@ -33,28 +34,18 @@ const RELATIONSHIPS = `<?xml version="1.0" encoding="UTF-8"?>
 </Relationships>
 `;
 
-const HEAD = [
+const PREAMBLE = [
   '<?xml version="1.0" encoding="UTF-8"?>',
   `<model unit="millimeter" xml:lang="en-US" xmlns="${CORE}">`,
   ' <metadata name="Application">Depthmill</metadata>',
   ' <resources>',
-  '  <object id="1" name="relief" type="model">',
-  '   <mesh>',
-  '    <vertices>',
   '',
 ].join('\n');
+const MESH_OPEN = '   <mesh>\n    <vertices>\n';
 const MIDDLE = '    </vertices>\n    <triangles>\n';
-const TAIL = [
-  '    </triangles>',
-  '   </mesh>',
-  '  </object>',
-  ' </resources>',
-  ' <build>',
-  '  <item objectid="1"/>',
-  ' </build>',
-  '</model>',
-  '',
-].join('\n');
+const MESH_CLOSE = '    </triangles>\n   </mesh>\n';
+/** The build: the object `id` placed once. */
+const buildOf = (id: number) => [' </resources>', ' <build>', `  <item objectid="${id}"/>`, ' </build>', '</model>', ''].join('\n');
 
 /** ASCII text into a byte buffer that grows as needed: no intermediate strings. */
 class AsciiWriter {
@@ -134,13 +125,12 @@ const V2 = strToU8('" v2="');
 const V3 = strToU8('" v3="');
 const END = strToU8('"/>\n');
 
-/** The 3D/3dmodel.model document, as UTF-8 (here ASCII) bytes. */
-function modelBytes(mesh: ReliefMesh): Uint8Array {
+/** A mesh's <mesh> element. */
+function writeMesh(out: AsciiWriter, mesh: ReliefMesh): void {
   const { positions, indices } = mesh;
   if (indices.length % 3 !== 0) throw new RangeError('3MF: index count is not a multiple of 3');
   const vertexCount = positions.length / 3;
-  const out = new AsciiWriter();
-  out.raw(strToU8(HEAD));
+  out.raw(strToU8(MESH_OPEN));
   for (let v = 0; v < positions.length; v += 3) {
     out.raw(VERTEX_X);
     out.float32(positions[v]!);
@@ -164,7 +154,52 @@ function modelBytes(mesh: ReliefMesh): Uint8Array {
     out.integer(c);
     out.raw(END);
   }
-  out.raw(strToU8(TAIL));
+  out.raw(strToU8(MESH_CLOSE));
+}
+
+/** The 3D/3dmodel.model document of one mesh object, as UTF-8 (here ASCII) bytes. */
+function modelBytes(mesh: ReliefMesh): Uint8Array {
+  const out = new AsciiWriter();
+  out.raw(strToU8(`${PREAMBLE}  <object id="1" name="relief" type="model">\n`));
+  writeMesh(out, mesh);
+  out.raw(strToU8(`  </object>\n${buildOf(1)}`));
+  return out.bytes.subarray(0, out.length);
+}
+
+/** One part of a multi-part object: its name (a slicer shows it), its colour (#RRGGBB) and its closed mesh. */
+export interface ColouredPart {
+  name: string;
+  color: string;
+  mesh: ReliefMesh;
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const escapeXml = (text: string) => text.replace(/[&<>"]/g, (c) => XML_ESCAPES[c]!);
+
+/**
+ * The model document of one object made of coloured parts: the core's <basematerials> (one base
+ * material per part, its displaycolor the part's colour), each part a mesh object that takes its
+ * material (pid, pindex), and one object whose <components> are the parts, placed once in the
+ * build: slicers (PrusaSlicer, Bambu Studio, OrcaSlicer) open it as one object of several parts.
+ */
+function partsModelBytes(parts: readonly ColouredPart[], name: string): Uint8Array {
+  if (parts.length === 0) throw new RangeError('3MF: an object of parts needs at least one part');
+  const out = new AsciiWriter();
+  const bases = parts.map((part) => `   <base name="${escapeXml(part.name)}" displaycolor="${escapeXml(part.color)}"/>\n`).join('');
+  out.raw(strToU8(`${PREAMBLE}  <basematerials id="1">\n${bases}  </basematerials>\n`));
+  parts.forEach((part, index) => {
+    out.raw(strToU8(`  <object id="${index + 2}" name="${escapeXml(part.name)}" type="model" pid="1" pindex="${index}">\n`));
+    writeMesh(out, part.mesh);
+    out.raw(strToU8('  </object>\n'));
+  });
+  const whole = parts.length + 2;
+  const components = parts.map((_, index) => `    <component objectid="${index + 2}"/>\n`).join('');
+  out.raw(
+    strToU8(
+      `  <object id="${whole}" name="${escapeXml(name)}" type="model">\n   <components>\n${components}   </components>\n  </object>\n`,
+    ),
+  );
+  out.raw(strToU8(buildOf(whole)));
   return out.bytes.subarray(0, out.length);
 }
 
@@ -192,6 +227,16 @@ class ZlibEntry extends ZipPassThrough {
 }
 
 export function encode3mf(mesh: ReliefMesh): Buffer {
+  return packageOf(modelBytes(mesh));
+}
+
+/** A 3MF of one object made of coloured parts (a colour lithophane's filaments). */
+export function encode3mfParts(parts: readonly ColouredPart[], name = 'relief'): Buffer {
+  return packageOf(partsModelBytes(parts, name));
+}
+
+/** The OPC zip package around a model document. */
+function packageOf(model: Uint8Array): Buffer {
   const chunks: Uint8Array[] = [];
   let failure: Error | null = null;
   // With ZipPassThrough entries every callback comes synchronously, within add/push/end.
@@ -202,7 +247,7 @@ export function encode3mf(mesh: ReliefMesh): Buffer {
   const entries: Array<[string, Uint8Array]> = [
     ['[Content_Types].xml', strToU8(CONTENT_TYPES)],
     ['_rels/.rels', strToU8(RELATIONSHIPS)],
-    [MODEL_PATH, modelBytes(mesh)],
+    [MODEL_PATH, model],
   ];
   for (const [name, bytes] of entries) {
     const entry = new ZlibEntry(name);
