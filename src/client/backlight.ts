@@ -5,19 +5,23 @@
 import { unzipSync, strFromU8 } from 'fflate';
 import { filamentNamed, FILAMENTS, type Filament } from '../contract/filaments.js';
 
-/** One mesh object of a 3MF: its name (a colour lithophane's says its filament), vertices and triangles. */
+/** One part of a 3MF: its name (a colour lithophane's says its filament), vertices and triangles. */
 export interface ModelPart {
   name: string;
   positions: Float32Array;
   indices: Uint32Array;
 }
 
-/** The mesh objects of a 3MF package (its 3D/3dmodel.model), in the file's order. */
+/**
+ * The parts of a 3MF package (its 3D/3dmodel.model), in the file's order: each mesh object, split
+ * by its triangles' base materials (p1) where they have them, a part then named as its material.
+ */
 export function readModelParts(threemf: Uint8Array): ModelPart[] {
   const files = unzipSync(threemf, { filter: (file) => file.name.toLowerCase() === '3d/3dmodel.model' });
   const model = Object.values(files)[0];
   if (!model) throw new Error('not a 3MF: no 3D/3dmodel.model');
   const text = strFromU8(model);
+  const materials = [...text.matchAll(/<base\b[^>]*\bname="([^"]*)"/g)].map((match) => match[1]!);
   const parts: ModelPart[] = [];
   for (const object of text.matchAll(/<object\b([^>]*)>([\s\S]*?)<\/object>/g)) {
     const [, attributes, body] = object;
@@ -26,10 +30,15 @@ export function readModelParts(threemf: Uint8Array): ModelPart[] {
     const coordinates: number[] = [];
     for (const vertex of body!.matchAll(/<vertex x="([^"]+)" y="([^"]+)" z="([^"]+)"/g))
       coordinates.push(Number(vertex[1]), Number(vertex[2]), Number(vertex[3]));
-    const corners: number[] = [];
-    for (const triangle of body!.matchAll(/<triangle v1="(\d+)" v2="(\d+)" v3="(\d+)"/g))
-      corners.push(Number(triangle[1]), Number(triangle[2]), Number(triangle[3]));
-    parts.push({ name, positions: Float32Array.from(coordinates), indices: Uint32Array.from(corners) });
+    const positions = Float32Array.from(coordinates);
+    const byMaterial = new Map<number, number[]>();
+    for (const triangle of body!.matchAll(/<triangle v1="(\d+)" v2="(\d+)" v3="(\d+)"(?:[^>]*?\bp1="(\d+)")?/g)) {
+      const material = triangle[4] === undefined ? -1 : Number(triangle[4]);
+      if (!byMaterial.has(material)) byMaterial.set(material, []);
+      byMaterial.get(material)!.push(Number(triangle[1]), Number(triangle[2]), Number(triangle[3]));
+    }
+    for (const [material, corners] of byMaterial)
+      parts.push({ name: materials[material] ?? name, positions, indices: Uint32Array.from(corners) });
   }
   return parts;
 }
