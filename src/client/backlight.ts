@@ -2,7 +2,7 @@
 // measured over a raster, and the light through the stack computed with the filaments' absorption
 // (contract/filaments.ts, the same table that shaped it). Pure code (fflate to unzip, no Node or
 // DOM APIs): the web UI's preview of a colour lithophane and the eval's contact sheet use it.
-import { unzipSync, strFromU8 } from 'fflate';
+import { unzipSync } from 'fflate';
 import { filamentNamed, FILAMENTS, type Filament } from '../contract/filaments.js';
 
 /** One part of a 3MF: its name (a colour lithophane's says its filament), vertices and triangles. */
@@ -20,7 +20,8 @@ export function readModelParts(threemf: Uint8Array): ModelPart[] {
   const files = unzipSync(threemf, { filter: (file) => file.name.toLowerCase() === '3d/3dmodel.model' });
   const model = Object.values(files)[0];
   if (!model) throw new Error('not a 3MF: no 3D/3dmodel.model');
-  const text = strFromU8(model);
+  // TextDecoder: several times faster than fflate's strFromU8 on a model of tens of megabytes.
+  const text = new TextDecoder().decode(model);
   const materials = [...text.matchAll(/<base\b[^>]*\bname="([^"]*)"/g)].map((match) => match[1]!);
   const parts: ModelPart[] = [];
   for (const object of text.matchAll(/<object\b([^>]*)>([\s\S]*?)<\/object>/g)) {
