@@ -66,8 +66,8 @@ export default tseslint.config(
   layer(['client'], [], 'src/client/ only re-exports the SDK (@depthmill/client): no server code in a client'),
   {
     // The SDK package (packages/client, @depthmill/client) installs alone: it imports only its own
-    // files and @noble/hashes (pure JavaScript, the callback HMAC), not even node:, so that
-    // browsers, Deno and workers run it.
+    // files, @noble/hashes (the callback HMAC) and fflate (reading a 3MF back), both pure
+    // JavaScript, not even node:, so that browsers, Deno and workers run it.
     // The server imports it (its contract), never the other way round.
     files: ['packages/client/src/**/*.ts'],
     rules: {
@@ -76,8 +76,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!\\./|@noble/hashes/)',
-              message: 'the SDK (packages/client) imports only its own files and @noble/hashes: no Node module (docs/ARCHITECTURE.md)',
+              regex: '^(?!\\./|@noble/hashes/|fflate$)',
+              message: 'the SDK (packages/client) imports only its own files, @noble/hashes and fflate: no Node module (docs/ARCHITECTURE.md)',
             },
           ],
         },

@@ -32,6 +32,7 @@ import { evaluateMasks, maskPhotoSheet, type MaskVariant } from './eval/mask-sec
 import type { MaskHalf } from './eval/masks.js';
 import { runSinglePass } from './eval/single-pass.js';
 import { evaluateReliefs, RELIEF_VARIANTS, reliefTry, type ReliefVariant } from './eval/relief-section.js';
+import { evaluateLithophanes } from './eval/lithophane-section.js';
 import { DEFAULT_DEGREE_RMBG } from '../src/pipeline/mask.js';
 
 interface Variant {
@@ -196,7 +197,7 @@ const MASK_VARIANTS: MaskVariant[] = [
 interface Options {
   evalDir: string;
   /** Which sections run: the depth evaluation, the background removal one, the reliefs' (default all). */
-  sections: { depth: boolean; masks: boolean; relief: boolean };
+  sections: { depth: boolean; masks: boolean; relief: boolean; lithophane: boolean };
   maskVariants: MaskVariant[];
   reliefVariants: ReliefVariant[];
   json?: string;
@@ -242,11 +243,13 @@ Options:
                        the photos whose file name matches
   --sheets-only        skip the scoring (contact sheets, and --docs, only)
   --docs <file>        also write the picture of the output convention (docs/depth-convention.png)
-  --only depth|masks|relief
+  --only depth|masks|relief|lithophane
                        one section only (default all: depth on pairs.csv, masks on masks/pairs.csv,
                        relief: the relief of the predicted depth against that of the true depth on
                        pairs.csv, and recognisability and big shape of the photos of photos/ and
-                       masks/ as cut-outs and plates, measured on the mesh)
+                       masks/ as cut-outs and plates, measured on the mesh; lithophane: plain and
+                       colour lithophanes of photos/ simulated back-lit, the colour's hue against
+                       the photo's)
   --photo-split tune|held-out
                        the relief section's photos: the tuning half or the held-out half only
                        (default both, each with its own rows; dataset.ts photoSplit)
@@ -297,8 +300,8 @@ function parseOptions(argv: string[]): Options {
     throw new Error(positionals.length === 0 ? 'missing <eval-dir> (see --help)' : `unexpected argument ${positionals[1]}`);
   const evalDir = positionals[0]!;
   const only = values.only;
-  if (only !== undefined && only !== 'depth' && only !== 'masks' && only !== 'relief')
-    throw new Error('--only takes depth, masks or relief');
+  if (only !== undefined && only !== 'depth' && only !== 'masks' && only !== 'relief' && only !== 'lithophane')
+    throw new Error('--only takes depth, masks, relief or lithophane');
   const split = values.split?.toUpperCase();
   if (split !== undefined && split !== 'A' && split !== 'B') throw new Error('--split takes A or B');
   const photoSplit = values['photo-split'];
@@ -337,8 +340,8 @@ function parseOptions(argv: string[]): Options {
     objects: new RegExp(values.objects, 'i'),
     sections:
       only === undefined
-        ? { depth: true, masks: true, relief: true }
-        : { depth: only === 'depth', masks: only === 'masks', relief: only === 'relief' },
+        ? { depth: true, masks: true, relief: true, lithophane: true }
+        : { depth: only === 'depth', masks: only === 'masks', relief: only === 'relief', lithophane: only === 'lithophane' },
     reliefVariants: [...RELIEF_VARIANTS, ...values['relief-try'].map(reliefTry)],
     ...(photoSplit !== undefined ? { photoSplit } : {}),
     ...(values.json !== undefined ? { json: values.json } : {}),
@@ -631,6 +634,13 @@ async function main(): Promise<void> {
     process.stdout.write(reliefs.report);
     writeFileSync(join(options.out, 'relief.md'), `machine: ${machine}\n\n${reliefs.report}`);
     rows.push(...reliefs.rows);
+  }
+  if (options.sections.lithophane) {
+    const photos = listPhotos(options.evalDir).filter((p) => options.photos.test(basename(p)));
+    const lithophanes = await evaluateLithophanes(photos, options.out, options.sheets);
+    process.stdout.write(lithophanes.report);
+    writeFileSync(join(options.out, 'lithophane.md'), `machine: ${machine}\n\n${lithophanes.report}`);
+    rows.push(...lithophanes.rows);
   }
   if (options.json)
     writeFileSync(

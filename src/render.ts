@@ -7,7 +7,10 @@ import { encodeMaskPng, maskLevels } from './formats/mask-png.js';
 import type { DecodeLimits } from './raster/decode.js';
 import { runPipeline, type DepthMap, type PipelineSessions } from './pipeline/index.js';
 import { buildRelief, type Relief, type ReliefMesh, type ReliefOptions } from './relief/index.js';
-import { buildLithophane, FIELD_DEFAULTS } from './relief/lithophane.js';
+import { buildLithophane, FIELD_DEFAULTS, type LithophaneParams } from './relief/lithophane.js';
+import { buildColourLithophane } from './relief/colour-lithophane.js';
+import { encode3mfParts } from './formats/threemf.js';
+import { filamentNamed, formatInfo } from '@depthmill/client/contract';
 import type { DepthResult } from './tasks/ports.js';
 import type { StageReporter } from './contract/progress.js';
 import type { MeshSummary, TaskParams } from './contract/task.js';
@@ -103,24 +106,49 @@ export async function renderLithophane(
   // Decoding the photo and shaping the plate are one step here.
   report({ stage: 'relief' });
   const mark = performance.now();
-  const relief = await buildLithophane(
-    input,
-    {
-      width: params.width,
-      shapeBase: params.shapeBase,
-      lithoMin: params.lithoMin ?? FIELD_DEFAULTS.lithoMin,
-      lithoMax: params.lithoMax ?? FIELD_DEFAULTS.lithoMax,
-      lithoFrame: params.lithoFrame ?? FIELD_DEFAULTS.lithoFrame,
-      lithoShape: params.lithoShape ?? FIELD_DEFAULTS.lithoShape,
-      lithoAngle: params.lithoAngle ?? FIELD_DEFAULTS.lithoAngle,
-    },
-    limits,
-    options,
-  );
+  const litho: LithophaneParams = {
+    width: params.width,
+    shapeBase: params.shapeBase,
+    lithoMin: params.lithoMin ?? FIELD_DEFAULTS.lithoMin,
+    lithoMax: params.lithoMax ?? FIELD_DEFAULTS.lithoMax,
+    lithoFrame: params.lithoFrame ?? FIELD_DEFAULTS.lithoFrame,
+    lithoShape: params.lithoShape ?? FIELD_DEFAULTS.lithoShape,
+    lithoAngle: params.lithoAngle ?? FIELD_DEFAULTS.lithoAngle,
+  };
+  if (params.lithoColor) return renderColourLithophane(input, format, litho, limits, options, report, mark);
+  const relief = await buildLithophane(input, litho, limits, options);
   const reliefMs = performance.now() - mark;
   report({ stage: 'encode' });
   const { output, encode } = await encodeMesh(relief.mesh, format);
   return { ...output, model: LITHOPHANE_MODEL, mesh: meshSummary(relief), timings: { relief: reliefMs, encode } };
+}
+
+/** A colour lithophane (litho_color=1): one 3MF object of a part per filament (relief/colour-lithophane.ts). */
+async function renderColourLithophane(
+  input: Uint8Array,
+  format: MeshFormat,
+  params: LithophaneParams,
+  limits: DecodeLimits | undefined,
+  options: ReliefOptions,
+  report: StageReporter,
+  mark: number,
+): Promise<DepthResult> {
+  if (format !== '3mf') throw new RangeError(`a colour lithophane is a 3mf of coloured parts, not ${format}`);
+  const colour = await buildColourLithophane(input, params, limits, options);
+  const reliefMs = performance.now() - mark;
+  report({ stage: 'encode' });
+  const start = performance.now();
+  const parts = colour.parts.map(({ filament, mesh }) => ({ name: filament, color: filamentNamed(filament)!.display, mesh }));
+  const bytes = encode3mfParts(parts, 'colour lithophane');
+  const encode = performance.now() - start;
+  return {
+    bytes,
+    extension: format,
+    contentType: formatInfo(format).mediaType,
+    model: LITHOPHANE_MODEL,
+    mesh: { triangles: colour.triangles, shells: colour.parts.length },
+    timings: { relief: reliefMs, encode },
+  };
 }
 
 /** Relief formats: the depth map becomes a closed millimetre mesh shaped by the task's fields. */

@@ -211,7 +211,9 @@ export function summaryText(results: FileResult[], summary: BatchSummary, second
   // Several pieces print as they are, each on the bed; a maker arranging a plate wants to know.
   for (const result of results) {
     if (result.mesh && result.mesh.shells > 1)
-      lines.push(`  ${shown(result.output)}: ${result.mesh.shells} separate parts (the background cut left several pieces)`);
+      lines.push(
+        `  ${shown(result.output)}: ${result.mesh.shells} separate parts (a cut-out's pieces, or a colour lithophane's filaments)`,
+      );
   }
   if (summary.skipped > 0) lines.push('  skipped files already had an output: pass --force to make them again');
   return lines.join('\n');

@@ -212,6 +212,14 @@ export const createTaskFields = z.object(shape).check((context) => {
       });
     }
   }
+  // A colour lithophane is four parts of one object, which only 3MF carries; its slabs are stacked on a flat square grid.
+  if (lithophane && fields.litho_color === '1') {
+    const refuse = (message: string) => context.issues.push({ code: 'custom', path: ['litho_color'], message, input: '1' });
+    if (OUTPUT_FORMATS[Number(fields.format) as FormatCode] !== '3mf')
+      refuse('needs format 5 (3mf): only 3MF carries the parts and their colours');
+    else if (shape !== 'flat') refuse(`makes a flat plate: litho_shape must be flat, not ${shape}`);
+    else if (fields.shape_base !== '0') refuse('makes a rectangular plate: shape_base must be 0 (square)');
+  }
   checkBend(fields, lithophane, (issue) => context.issues.push({ code: 'custom', path: ['relief_bend'], ...issue }));
 });
 

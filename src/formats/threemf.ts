@@ -2,7 +2,8 @@
  * 3MF (3D Manufacturing Format, core specification 1.3) of a relief mesh: an OPC zip package with
  * [Content_Types].xml, _rels/.rels pointing at 3D/3dmodel.model, and the model itself in
  * millimetres: one mesh object (vertices and counter-clockwise triangles, as the spec wants for
- * outward normals) placed once on the build plate. Coordinates keep 9 significant digits, enough to
+ * outward normals) placed once on the build plate, or one object of coloured parts (a colour
+ * lithophane: basematerials, components). Coordinates keep 9 significant digits, enough to
  * give back the mesh's float32 values exactly.
  *
  * Speed: the model is written straight into bytes (it is megabytes of ASCII), and deflated by
@@ -33,28 +34,18 @@ const RELATIONSHIPS = `<?xml version="1.0" encoding="UTF-8"?>
 </Relationships>
 `;
 
-const HEAD = [
+const PREAMBLE = [
   '<?xml version="1.0" encoding="UTF-8"?>',
   `<model unit="millimeter" xml:lang="en-US" xmlns="${CORE}">`,
   ' <metadata name="Application">Depthmill</metadata>',
   ' <resources>',
-  '  <object id="1" name="relief" type="model">',
-  '   <mesh>',
-  '    <vertices>',
   '',
 ].join('\n');
+const MESH_OPEN = '   <mesh>\n    <vertices>\n';
 const MIDDLE = '    </vertices>\n    <triangles>\n';
-const TAIL = [
-  '    </triangles>',
-  '   </mesh>',
-  '  </object>',
-  ' </resources>',
-  ' <build>',
-  '  <item objectid="1"/>',
-  ' </build>',
-  '</model>',
-  '',
-].join('\n');
+const MESH_CLOSE = '    </triangles>\n   </mesh>\n';
+/** The build: the object `id` placed once. */
+const buildOf = (id: number) => [' </resources>', ' <build>', `  <item objectid="${id}"/>`, ' </build>', '</model>', ''].join('\n');
 
 /** ASCII text into a byte buffer that grows as needed: no intermediate strings. */
 class AsciiWriter {
@@ -134,38 +125,115 @@ const V2 = strToU8('" v2="');
 const V3 = strToU8('" v3="');
 const END = strToU8('"/>\n');
 
-/** The 3D/3dmodel.model document, as UTF-8 (here ASCII) bytes. */
-function modelBytes(mesh: ReliefMesh): Uint8Array {
-  const { positions, indices } = mesh;
-  if (indices.length % 3 !== 0) throw new RangeError('3MF: index count is not a multiple of 3');
-  const vertexCount = positions.length / 3;
-  const out = new AsciiWriter();
-  out.raw(strToU8(HEAD));
-  for (let v = 0; v < positions.length; v += 3) {
-    out.raw(VERTEX_X);
-    out.float32(positions[v]!);
-    out.raw(Y);
-    out.float32(positions[v + 1]!);
-    out.raw(Z);
-    out.float32(positions[v + 2]!);
-    out.raw(END);
+/**
+ * A <mesh> element of these meshes together (each keeps its own closed shells). With `material`,
+ * each triangle takes base material `material` + the index of its mesh (pid, p1): a part's colour.
+ */
+function writeMesh(out: AsciiWriter, meshes: readonly ReliefMesh[], material?: number): void {
+  out.raw(strToU8(MESH_OPEN));
+  for (const { positions, indices } of meshes) {
+    if (indices.length % 3 !== 0) throw new RangeError('3MF: index count is not a multiple of 3');
+    for (let v = 0; v < positions.length; v += 3) {
+      out.raw(VERTEX_X);
+      out.float32(positions[v]!);
+      out.raw(Y);
+      out.float32(positions[v + 1]!);
+      out.raw(Z);
+      out.float32(positions[v + 2]!);
+      out.raw(END);
+    }
   }
   out.raw(strToU8(MIDDLE));
-  for (let t = 0; t < indices.length; t += 3) {
-    const a = indices[t]!;
-    const b = indices[t + 1]!;
-    const c = indices[t + 2]!;
-    if (a >= vertexCount || b >= vertexCount || c >= vertexCount) throw new RangeError(`3MF: triangle ${t / 3} refers to a missing vertex`);
-    out.raw(TRIANGLE_V1);
-    out.integer(a);
-    out.raw(V2);
-    out.integer(b);
-    out.raw(V3);
-    out.integer(c);
-    out.raw(END);
-  }
-  out.raw(strToU8(TAIL));
+  let offset = 0;
+  meshes.forEach(({ positions, indices }, part) => {
+    const vertexCount = positions.length / 3;
+    const end = material === undefined ? END : strToU8(`" pid="${material}" p1="${part}"/>\n`);
+    for (let t = 0; t < indices.length; t += 3) {
+      const a = indices[t]!;
+      const b = indices[t + 1]!;
+      const c = indices[t + 2]!;
+      if (a >= vertexCount || b >= vertexCount || c >= vertexCount)
+        throw new RangeError(`3MF: triangle ${t / 3} refers to a missing vertex`);
+      out.raw(TRIANGLE_V1);
+      out.integer(offset + a);
+      out.raw(V2);
+      out.integer(offset + b);
+      out.raw(V3);
+      out.integer(offset + c);
+      out.raw(end);
+    }
+    offset += vertexCount;
+  });
+  out.raw(strToU8(MESH_CLOSE));
+}
+
+/** The 3D/3dmodel.model document of one mesh object, as UTF-8 (here ASCII) bytes. */
+function modelBytes(mesh: ReliefMesh): Uint8Array {
+  const out = new AsciiWriter();
+  out.raw(strToU8(`${PREAMBLE}  <object id="1" name="relief" type="model">\n`));
+  writeMesh(out, [mesh]);
+  out.raw(strToU8(`  </object>\n${buildOf(1)}`));
   return out.bytes.subarray(0, out.length);
+}
+
+/** One part of a multi-part object: its name (a slicer shows it), its colour (#RRGGBB) and its closed mesh. */
+export interface ColouredPart {
+  name: string;
+  color: string;
+  mesh: ReliefMesh;
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const escapeXml = (text: string) => text.replace(/[&<>"]/g, (c) => XML_ESCAPES[c]!);
+
+/**
+ * The model document of one object made of coloured parts: the core's <basematerials> (one base
+ * material per part, its displaycolor the part's colour) and one mesh object holding every part's
+ * closed shells, each triangle taking its part's material. Readers of the core spec see the
+ * colours; PrusaSlicer (and the slicers that read its files) see the parts through
+ * Metadata/Slic3r_PE_model.config (partsConfig). Not <components> of one object per part: the
+ * slicers make each component an object of its own.
+ */
+function partsModelBytes(parts: readonly ColouredPart[], name: string): Uint8Array {
+  if (parts.length === 0) throw new RangeError('3MF: an object of parts needs at least one part');
+  const out = new AsciiWriter();
+  const bases = parts.map((part) => `   <base name="${escapeXml(part.name)}" displaycolor="${escapeXml(part.color)}"/>\n`).join('');
+  out.raw(strToU8(`${PREAMBLE}  <basematerials id="1">\n${bases}  </basematerials>\n`));
+  out.raw(strToU8(`  <object id="2" name="${escapeXml(name)}" type="model" pid="1" pindex="${parts.length - 1}">\n`));
+  writeMesh(
+    out,
+    parts.map((part) => part.mesh),
+    1,
+  );
+  out.raw(strToU8(`  </object>\n${buildOf(2)}`));
+  return out.bytes.subarray(0, out.length);
+}
+
+/** The PrusaSlicer config naming the parts: each a volume (a range of the object's triangles) with its name and extruder (1, 2, ...). */
+const PARTS_CONFIG_PATH = 'Metadata/Slic3r_PE_model.config';
+function partsConfig(parts: readonly ColouredPart[], name: string): string {
+  let first = 0;
+  const volumes = parts.map((part, index) => {
+    const last = first + part.mesh.indices.length / 3 - 1;
+    const volume = [
+      `  <volume firstid="${first}" lastid="${last}">`,
+      `   <metadata type="volume" key="name" value="${escapeXml(part.name)}"/>`,
+      `   <metadata type="volume" key="extruder" value="${index + 1}"/>`,
+      '  </volume>',
+    ];
+    first = last + 1;
+    return volume.join('\n');
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<config>',
+    ' <object id="2" instances_count="1">',
+    `  <metadata type="object" key="name" value="${escapeXml(name)}"/>`,
+    ...volumes,
+    ' </object>',
+    '</config>',
+    '',
+  ].join('\n');
 }
 
 /** The 3D/3dmodel.model document alone. */
@@ -192,6 +260,16 @@ class ZlibEntry extends ZipPassThrough {
 }
 
 export function encode3mf(mesh: ReliefMesh): Buffer {
+  return packageOf(modelBytes(mesh));
+}
+
+/** A 3MF of one object made of coloured parts (a colour lithophane's filaments). */
+export function encode3mfParts(parts: readonly ColouredPart[], name = 'relief'): Buffer {
+  return packageOf(partsModelBytes(parts, name), [[PARTS_CONFIG_PATH, strToU8(partsConfig(parts, name))]]);
+}
+
+/** The OPC zip package around a model document. */
+function packageOf(model: Uint8Array, extra: Array<[string, Uint8Array]> = []): Buffer {
   const chunks: Uint8Array[] = [];
   let failure: Error | null = null;
   // With ZipPassThrough entries every callback comes synchronously, within add/push/end.
@@ -202,7 +280,8 @@ export function encode3mf(mesh: ReliefMesh): Buffer {
   const entries: Array<[string, Uint8Array]> = [
     ['[Content_Types].xml', strToU8(CONTENT_TYPES)],
     ['_rels/.rels', strToU8(RELATIONSHIPS)],
-    [MODEL_PATH, modelBytes(mesh)],
+    [MODEL_PATH, model],
+    ...extra,
   ];
   for (const [name, bytes] of entries) {
     const entry = new ZlibEntry(name);

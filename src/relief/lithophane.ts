@@ -41,7 +41,7 @@ export const MAX_SAMPLES = 1000;
 const DECODE_LONG_SIDE = 2 * MAX_SAMPLES;
 
 /** sRGB code value (0..255) -> linear light 0..1. */
-const LINEAR = Float64Array.from({ length: 256 }, (_, v) => {
+export const LINEAR = Float64Array.from({ length: 256 }, (_, v) => {
   const c = v / 255;
   return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 });
@@ -52,15 +52,13 @@ function lightness(y: number): number {
   return (116 * f - 16) / 100;
 }
 
-/**
- * The photo's lightness on the plate's sample grid: `cols` x `rows`, 0 black .. 1 white, stretched
- * so the picture's darkest sample is 0 and its lightest 1 (a flat photo keeps its own lightness).
- */
-export async function lithophaneLightness(
+/** The photo's 8-bit RGB resampled to the plate's sample grid (`cols` x `rows`), for a plate `width` mm wide. */
+export async function photoSamples(
   input: Uint8Array,
   params: Pick<LithophaneParams, 'width' | 'shapeBase'>,
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
-): Promise<{ cols: number; rows: number; lightness: Float32Array }> {
+  grid: { pitch: number; maxSamples: number } = { pitch: PITCH, maxSamples: MAX_SAMPLES },
+): Promise<{ cols: number; rows: number; rgb: Uint8Array }> {
   await checkPhotoShape(input);
   const image = await decodeImage(input, limits, DECODE_LONG_SIDE);
   let { width, height } = image;
@@ -72,14 +70,32 @@ export async function lithophaneLightness(
     top = Math.floor((height - side) / 2);
     width = height = side;
   }
-  const pitch = Math.max(PITCH, params.width / (MAX_SAMPLES - 1));
-  const cols = Math.max(2, Math.min(MAX_SAMPLES, Math.round(params.width / pitch) + 1));
-  const rows = Math.max(2, Math.min(MAX_SAMPLES, Math.round(((cols - 1) * height) / width) + 1));
+  const pitch = Math.max(grid.pitch, params.width / (grid.maxSamples - 1));
+  const cols = Math.max(2, Math.min(grid.maxSamples, Math.round(params.width / pitch) + 1));
+  const rows = Math.max(2, Math.min(grid.maxSamples, Math.round(((cols - 1) * height) / width) + 1));
   const rgb = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
     .extract({ left, top, width, height })
     .resize(cols, rows, { fit: 'fill', kernel: 'lanczos3' })
     .raw()
     .toBuffer();
+  return { cols, rows, rgb };
+}
+
+/**
+ * The photo's lightness on the plate's sample grid: `cols` x `rows`, 0 black .. 1 white, stretched
+ * so the picture's darkest sample is 0 and its lightest 1 (a flat photo keeps its own lightness).
+ */
+export async function lithophaneLightness(
+  input: Uint8Array,
+  params: Pick<LithophaneParams, 'width' | 'shapeBase'>,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): Promise<{ cols: number; rows: number; lightness: Float32Array }> {
+  const { cols, rows, rgb } = await photoSamples(input, params, limits);
+  return { cols, rows, lightness: stretchedLightness(cols, rows, rgb, params.shapeBase) };
+}
+
+/** The samples' CIE L* / 100, stretched to 0..1 over what is printed (for a circle, the disc). */
+export function stretchedLightness(cols: number, rows: number, rgb: Uint8Array, shapeBase: LithophaneParams['shapeBase']): Float32Array {
   const values = new Float32Array(cols * rows);
   // The stretch is over what is printed: for a circle, the disc (as heightField draws it).
   const centre = (cols - 1) / 2;
@@ -90,13 +106,13 @@ export async function lithophaneLightness(
     const y = 0.2126 * LINEAR[rgb[3 * i]!]! + 0.7152 * LINEAR[rgb[3 * i + 1]!]! + 0.0722 * LINEAR[rgb[3 * i + 2]!]!;
     const l = lightness(y);
     values[i] = l;
-    if (params.shapeBase === 'circle' && !(Math.hypot((i % cols) - centre, Math.floor(i / cols) - centre) < radius)) continue;
+    if (shapeBase === 'circle' && !(Math.hypot((i % cols) - centre, Math.floor(i / cols) - centre) < radius)) continue;
     if (l < low) low = l;
     if (l > high) high = l;
   }
   const span = high - low;
   if (span > 1e-6) for (let i = 0; i < values.length; i++) values[i] = Math.min(1, Math.max(0, (values[i]! - low) / span));
-  return { cols, rows, lightness: values };
+  return values;
 }
 
 /**

@@ -50,6 +50,9 @@ const USES: Record<string, Record<string, string>> = {
   relief_bend: {
     'web/src/main.ts': 'turns the relief scale off for a bent relief, which stands (the scale stretches Z)',
   },
+  litho_color: {
+    'web/src/main.ts': "previews a colour lithophane as its 3MF seen back-lit (a GLB cannot carry the parts' colours)",
+  },
   relief_mode: {
     'src/contract/task-kind.ts': 'a lithophane is a kind of task of its own (metrics, credits)',
     'src/api/create-task-form.ts': 'refuses a mask file with a lithophane',

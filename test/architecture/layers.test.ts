@@ -80,7 +80,7 @@ describe('the layers, as the linter enforces them', () => {
 });
 
 // The SDK package installs alone (test/client/sdk-package.test.ts): nothing of the server, and no
-// dependency but @noble/hashes, reaches it.
+// dependency but @noble/hashes and fflate, reaches it.
 describe('the SDK package (packages/client), as the linter enforces it', () => {
   it.each([
     ['client.ts', '../package.json'],
@@ -102,6 +102,7 @@ describe('the SDK package (packages/client), as the linter enforces it', () => {
     ['client.ts', './contract/task-fields.js'],
     ['contract/new-field.ts', './formats.js'],
     ['contract/callback-signature.ts', '@noble/hashes/hmac.js'],
+    ['backlight.ts', 'fflate'],
   ])('lets %s import %s', async (path, spec) => {
     expect(await importRefusals(path, spec, 'packages/client/src')).toEqual([]);
   });

@@ -312,6 +312,7 @@ describe('depthmill generate, locally (no server)', () => {
         ['-f', 'stl', '--relief-mode', 'lithophane', '--litho-shape', 'cylinder', '--litho-angle', '90'],
         /--litho-angle only applies with litho_shape=arc/,
       ],
+      [['-f', 'stl', '--relief-mode', 'lithophane', '--litho-color'], /--litho-color needs format 5 \(3mf\)/],
       [['-f', 'stl', '--relief-style', 'bumpy'], /argument 'bumpy' is invalid.*detailed, smooth/],
       [['-f', 'stl', '--detail-height', '5'], /--detail-height must be a number from 0 to 2/],
       [['-f', 'stl', '--relief-mode', 'lithophane', '--mask', join(dir, 'apple.jpg')], /--mask does not apply to --relief-mode lithophane/],
@@ -335,6 +336,7 @@ describe('depthmill generate, locally (no server)', () => {
     expect(help.stdout).toMatch(/--mask <file>\s+your own background mask/);
     expect(help.stdout).toMatch(/--mask-out <path>\s+also write the mask/);
     expect(help.stdout).toMatch(/--litho-shape <shape>\s+lithophane shape: flat plate, arc \(bent along\s+--litho-angle\) or cylinder/);
+    expect(help.stdout).toMatch(/--litho-color\s+colour lithophane: cyan, magenta, yellow and white/);
     expect(help.stdout).toMatch(
       /--litho-angle <degrees>\s+degrees of arc of a --litho-shape arc lithophane\s+\(10\s+to 350, default 120\)/,
     );

@@ -1,6 +1,7 @@
 // The SDK as its own package (@depthmill/client, packages/client): packed, installed alone in an
 // empty folder with npm's scripts on and no registry at all (--offline), it brings only
-// @noble/hashes (pure JavaScript, for callback signatures): no native module, no server dependency. The program a user writes with it then talks to a real
+// @noble/hashes (callback signatures) and fflate (reading a 3MF back), both pure JavaScript: no
+// native module, no server dependency. The program a user writes with it then talks to a real
 // server, verifies a callback signed the way the README tells receivers to check one (here with
 // node:crypto), and its types check without Node's.
 import { createHmac } from 'node:crypto';
@@ -34,14 +35,14 @@ afterAll(async () => {
 });
 
 describe('@depthmill/client, installed alone from its tarball', () => {
-  it('holds its compiled code, types and README, and declares one pure-JavaScript dependency and no install script', () => {
+  it('holds its compiled code, types and README, and declares two pure-JavaScript dependencies and no install script', () => {
     const files = tarballFiles(tarball);
     expect(files).toEqual(
       expect.arrayContaining(['package/package.json', 'package/README.md', 'package/dist/index.js', 'package/dist/index.d.ts']),
     );
     expect(files.filter((file) => !/^package\/(package\.json|README\.md|dist\/.+\.(js|d\.ts))$/.test(file))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(manifest.dependencies as object)).toEqual(['@noble/hashes']);
+    expect(Object.keys(manifest.dependencies as object).sort()).toEqual(['@noble/hashes', 'fflate']);
     for (const key of ['peerDependencies', 'optionalDependencies', 'bundleDependencies']) {
       expect(manifest[key], key).toBeUndefined();
     }
@@ -50,7 +51,7 @@ describe('@depthmill/client, installed alone from its tarball', () => {
 
   it('installs with no registry, and brings nothing else: no native module, no server dependency', () => {
     expect(install.status, install.output).toBe(0);
-    expect(readdirSync(join(app, 'node_modules')).filter((name) => !name.startsWith('.'))).toEqual(['@depthmill', '@noble']);
+    expect(readdirSync(join(app, 'node_modules')).filter((name) => !name.startsWith('.'))).toEqual(['@depthmill', '@noble', 'fflate']);
     expect(readdirSync(join(app, 'node_modules/@noble'))).toEqual(['hashes']);
     expect(readdirSync(join(app, 'node_modules/@depthmill'))).toEqual(['client']);
     const installed = readdirSync(join(app, 'node_modules'), { recursive: true }).map(String);

@@ -325,6 +325,20 @@ describe('web UI', () => {
     expect((await formsSent(page)).at(-1)).toMatchObject({ format: '4', relief_mode: 'lithophane', litho_shape: 'arc', litho_angle: '90' });
     expect((await canvasStats(page)).covered).toBeGreaterThan(0.05);
     await page.locator('#viewer canvas').screenshot({ path: join(ARTIFACTS, 'web-ui-arc.png') });
+    // A colour lithophane: previewed as its 3MF seen back-lit (the apple red), the 3MF offered.
+    await page.selectOption('#litho_shape', 'flat');
+    await page.check('#litho_color');
+    await page.locator('#backlit-preview').waitFor({ state: 'visible', timeout: 90_000 });
+    expect((await formsSent(page)).at(-1)).toMatchObject({ format: '5', relief_mode: 'lithophane', litho_color: '1', litho_shape: 'flat' });
+    expect(await page.textContent('#preview-status')).toMatch(/in 4 coloured parts/);
+    expect(await page.isVisible('a[data-format="3mf"]')).toBe(true);
+    const backlitPng = await page.locator('#backlit-canvas').screenshot({ path: join(ARTIFACTS, 'web-ui-colour-lithophane.png') });
+    const { data: lit } = await sharp(backlitPng).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    let [red, blue] = [0, 0];
+    for (let i = 0; i < lit.length; i += 3) [red, blue] = [red + lit[i]!, blue + lit[i + 2]!];
+    expect(red).toBeGreaterThan(1.1 * blue);
+    await page.uncheck('#litho_color');
+    await expect.poll(() => page.isVisible('#backlit-preview'), { timeout: 20_000 }).toBe(false);
     // Back to the relief: the lithophane's shape is not sent with it.
     await page.selectOption('#relief_mode', 'relief');
     await expect.poll(async () => (await formsSent(page)).at(-1)?.relief_mode, { timeout: 20_000 }).toBe('relief');
@@ -371,7 +385,7 @@ describe('web UI', () => {
     await page.click('#sign-out');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(await page.isVisible('#sign-in')).toBe(true);
-  }, 180_000); // a depth map, five relief previews and downloads, a normal map and two curved lithophanes: over a minute on a 2-core machine
+  }, 240_000); // a depth map, five relief previews and downloads, a normal map, two curved lithophanes and a colour one: over a minute on a 2-core machine
 
   it('bends the relief with its bend field: the preview shows the part standing and curved, the relief scale off', async () => {
     const bendContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });

@@ -18,6 +18,7 @@ import { taskKind } from '../../src/contract/task-kind.js';
 import { CutView } from './cut-view.js';
 import { decodeDepth, DepthView } from './depth-view.js';
 import { NormalView } from './normal-view.js';
+import { BacklitView } from './backlit-view.js';
 import { applyFieldRules, DEPTH_FIELDS, loadFieldRules, readOptions, reliefOptions } from './options.js';
 import { ReliefView, webglAvailable } from './relief-view.js';
 
@@ -112,6 +113,7 @@ const cutView = new CutView({
 });
 let reliefView: ReliefView | undefined;
 const normalView = new NormalView(element('normal-preview'), element<HTMLImageElement>('normal-image'));
+const backlitView = new BacklitView(element('backlit-preview'), element<HTMLCanvasElement>('backlit-canvas'));
 /** The preview task under way, if any: a newer option aborts it. */
 let previewRun: AbortController | undefined;
 let previewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -480,7 +482,10 @@ async function refreshPreview(): Promise<void> {
     ui.viewer.textContent = 'The 3D preview needs WebGL, which this browser does not offer; the downloads still work.';
     return;
   }
-  const input = reliefInput('glb', current);
+  const glb = reliefInput('glb', current);
+  // A colour lithophane is a 3MF of coloured parts: its preview is that 3MF seen back-lit.
+  const colour = !('problem' in glb) && 'lithoColor' in glb && glb.lithoColor === true;
+  const input = colour ? reliefInput('3mf', current) : glb;
   ui.previewStatus.classList.remove('error');
   if ('problem' in input) {
     ui.previewStatus.textContent = `No preview: ${input.problem}`;
@@ -490,10 +495,20 @@ async function refreshPreview(): Promise<void> {
   previewRun?.abort();
   const controller = new AbortController();
   previewRun = controller;
-  ui.previewStatus.textContent = 'Making the relief…';
+  ui.previewStatus.textContent = colour ? 'Making the colour lithophane…' : 'Making the relief…';
+  ui.viewer.hidden = colour;
+  if (!colour) backlitView.hide();
   try {
     const task = await runTask(input, controller.signal);
     const bytes = await client.download(task, { signal: controller.signal });
+    if (colour) {
+      if (controller.signal.aborted) return;
+      backlitView.show(bytes);
+      const triangles = task.mesh?.triangles ?? 0;
+      ui.previewStatus.textContent = `The 3MF the download gives: ${triangles.toLocaleString('en')} triangles in ${task.mesh?.shells ?? 4} coloured parts, stacked.`;
+      setDownload('3mf', { format: '3mf', url: task.url, taskId: task.taskId, at: Date.now() });
+      return;
+    }
     reliefView ??= new ReliefView(ui.viewer);
     // A bent relief stands (Z is the picture's up): it is shown so, and the relief scale, which
     // stretches Z (the relief's height when it lies flat), would only stretch the picture: it is off.

@@ -392,6 +392,22 @@ export const CREATE_TASK_FIELD_TABLE = [
     help: 'Arc lithophanes (`litho_shape=arc`): the degrees of arc the picture spans. Beyond Hitem3D.',
     cli: { flag: '--litho-angle <degrees>', help: 'degrees of arc of a --litho-shape arc lithophane' },
   },
+  {
+    name: 'litho_color',
+    param: 'lithoColor',
+    type: { kind: 'choice', values: { '0': false, '1': true } },
+    default: false,
+    hitem3d: false,
+    applies: 'mesh',
+    only: ['relief_mode', 'lithophane'],
+    strict: true,
+    help: "Lithophanes (`relief_mode=lithophane`): `1` makes a colour lithophane, one 3MF object of four coloured parts printed from four filaments: translucent cyan, magenta and yellow slabs (from the bed up) whose thicknesses make the photo's colours, under the white lithophane that makes its light (docs/colour-lithophanes.md: the filaments, layer height and how to assign extruders). `0` (the default): one white part. Only with `format` 5 (3MF), `litho_shape=flat` and `shape_base=0`. Beyond Hitem3D.",
+    cli: {
+      flag: '--litho-color',
+      help: 'colour lithophane: cyan, magenta, yellow and white parts in one 3MF (format 3mf, flat, square)',
+      negated: 'one white part (the default)',
+    },
+  },
 ] as const satisfies readonly FieldRow[];
 
 type Row = (typeof CREATE_TASK_FIELD_TABLE)[number];
