@@ -77,7 +77,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(?!\\./|@noble/hashes/|fflate$)',
-              message: 'the SDK (packages/client) imports only its own files, @noble/hashes and fflate: no Node module (docs/ARCHITECTURE.md)',
+              message:
+                'the SDK (packages/client) imports only its own files, @noble/hashes and fflate: no Node module (docs/ARCHITECTURE.md)',
             },
           ],
         },
