@@ -337,6 +337,11 @@ describe('web UI', () => {
     let [red, blue] = [0, 0];
     for (let i = 0; i < lit.length; i += 3) [red, blue] = [red + lit[i]!, blue + lit[i + 2]!];
     expect(red).toBeGreaterThan(1.1 * blue);
+    // An STL of it is said to be impossible at once, not sent to be refused.
+    const formsBefore = (await formsSent(page)).length;
+    await page.click('button[data-format="stl"]');
+    await expect.poll(() => page.textContent('li[data-item="stl"] .note')).toMatch(/3MF only/);
+    expect((await formsSent(page)).length).toBe(formsBefore);
     await page.uncheck('#litho_color');
     await expect.poll(() => page.isVisible('#backlit-preview'), { timeout: 20_000 }).toBe(false);
     // Back to the relief: the lithophane's shape is not sent with it.

@@ -323,6 +323,11 @@ function reliefInput(format: OutputFormat, source: Source): CreateTaskInput | { 
   if ('problem' in read) return read;
   const relief = reliefOptions(read.options);
   const photo = { file: source.photo, filename: source.photo.name, format, ...relief };
+  if (relief.lithoColor && format !== '3mf') {
+    // Said here rather than sent: the server would refuse it (only 3MF carries coloured parts).
+    const control = ui.options.elements.namedItem('litho_color') as HTMLElement;
+    return { problem: 'A colour lithophane is a 3MF only: its four coloured parts need it. Make the 3MF.', control };
+  }
   if (taskKind({ format, ...relief }) === 'lithophane') return photo;
   if (relief.reliefStyle !== 'smooth') return { ...depthInput(format, source), ...relief };
   if (!source.depthPng) return photo;
@@ -482,10 +487,10 @@ async function refreshPreview(): Promise<void> {
     ui.viewer.textContent = 'The 3D preview needs WebGL, which this browser does not offer; the downloads still work.';
     return;
   }
-  const glb = reliefInput('glb', current);
-  // A colour lithophane is a 3MF of coloured parts: its preview is that 3MF seen back-lit.
-  const colour = !('problem' in glb) && 'lithoColor' in glb && glb.lithoColor === true;
-  const input = colour ? reliefInput('3mf', current) : glb;
+  // A colour lithophane is a 3MF of coloured parts (no GLB of it): its preview is that 3MF seen back-lit.
+  const threemf = reliefInput('3mf', current);
+  const colour = !('problem' in threemf) && 'lithoColor' in threemf && threemf.lithoColor === true;
+  const input = colour ? threemf : reliefInput('glb', current);
   ui.previewStatus.classList.remove('error');
   if ('problem' in input) {
     ui.previewStatus.textContent = `No preview: ${input.problem}`;
