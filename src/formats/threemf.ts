@@ -3,7 +3,8 @@
  * [Content_Types].xml, _rels/.rels pointing at 3D/3dmodel.model, and the model itself in
  * millimetres: one mesh object (vertices and counter-clockwise triangles, as the spec wants for
  * outward normals) placed once on the build plate, or one object of coloured parts (a colour
- * lithophane: basematerials, components). Coordinates keep 9 significant digits, enough to
+ * lithophane: core basematerials per triangle, and PrusaSlicer's part config naming the parts and
+ * their extruders). Coordinates keep 9 significant digits, enough to
  * give back the mesh's float32 values exactly.
  *
  * Speed: the model is written straight into bytes (it is megabytes of ASCII), and deflated by
