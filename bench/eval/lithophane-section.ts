@@ -12,6 +12,7 @@ import { backlit3mf, type RgbaImage } from '@depthmill/client/backlight';
 import { createTaskFields, toTaskParams } from '../../src/contract/create-task-schema.js';
 import { renderLithophane } from '../../src/render.js';
 import { photoName } from './dataset.js';
+import { pearson } from './stats.js';
 import { contactSheet, type Panel } from './render.js';
 
 /** The plate: 80 mm wide, the API's lithophane defaults otherwise. */
@@ -33,19 +34,6 @@ function panelOf(image: RgbaImage): Panel {
   const rgb = new Uint8Array(image.width * image.height * 3).fill(32);
   for (let i = 0; i < image.width * image.height; i++) if (image.rgba[4 * i + 3]) rgb.set(image.rgba.subarray(4 * i, 4 * i + 3), 3 * i);
   return { width: image.width, height: image.height, rgb };
-}
-
-/** Pearson correlation; NaN when either side is constant. */
-function correlation(a: Float64Array, b: Float64Array): number {
-  const mean = (v: Float64Array) => v.reduce((s, x) => s + x, 0) / v.length;
-  const [ma, mb] = [mean(a), mean(b)];
-  let [ab, aa, bb] = [0, 0, 0];
-  for (let i = 0; i < a.length; i++) {
-    ab += (a[i]! - ma) * (b[i]! - mb);
-    aa += (a[i]! - ma) ** 2;
-    bb += (b[i]! - mb) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 /** The two opponent channels of an RGB(A) raster: R - G and (R + G) / 2 - B. */
@@ -78,8 +66,8 @@ export async function evaluateLithophanes(photos: string[], outDir: string, shee
     const [litRg, litYb] = opponents(colourLit.rgba, 4, count);
     scores.push({
       photo: name,
-      redGreen: correlation(photoRg, litRg),
-      yellowBlue: correlation(photoYb, litYb),
+      redGreen: pearson(photoRg, litRg),
+      yellowBlue: pearson(photoYb, litYb),
       triangles: colour.mesh?.triangles ?? 0,
       ms,
       megabytes: colour.bytes.length / 1e6,

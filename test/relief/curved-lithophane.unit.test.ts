@@ -11,8 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeRelief } from '../../src/formats/index.js';
 import { meshBounds, type Relief, type ReliefMesh } from '../../src/relief/index.js';
 import { buildLithophane, type LithophaneParams } from '../../src/relief/lithophane.js';
-import { admesh, PHOTOS, slicerInfo, topology, writeTemp } from './helpers.js';
+import { admesh, admeshFaults, PHOTOS, slicerInfo, topology, writeTemp } from './helpers.js';
 import { readPhoto } from '../helpers/fixtures.js';
+import { pearson } from '../../bench/eval/stats.js';
 
 const coffee = readPhoto(PHOTOS.coffee); // 600 x 400
 const THIN = 0.8;
@@ -84,18 +85,6 @@ async function darkness(photo: Buffer): Promise<(fx: number, fy: number) => numb
       255;
 }
 
-function correlation(a: number[], b: number[]): number {
-  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  const [ma, mb] = [mean(a), mean(b)];
-  let [ab, aa, bb] = [0, 0, 0];
-  for (let i = 0; i < a.length; i++) {
-    ab += (a[i]! - ma) * (b[i]! - mb);
-    aa += (a[i]! - ma) ** 2;
-    bb += (b[i]! - mb) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
 /** An async slice by PrusaSlicer (its default printer and print), so a long slice does not stall the test worker. */
 async function slice(path: string): Promise<string> {
   await promisify(execFile)('prusa-slicer', ['--export-gcode', path, '--output', `${path}.gcode`], { maxBuffer: 64 * 1024 * 1024 });
@@ -126,14 +115,7 @@ async function expectOneClosedPart(relief: Relief, name: string): Promise<string
   const path = writeTemp(`${name}.stl`, (await encodeRelief('stl', relief.mesh)).bytes);
   const report = admesh(path);
   expect(report.parts).toBe(1);
-  expect([
-    report.disconnectedFacets,
-    report.degenerateFacets,
-    report.edgesFixed,
-    report.facetsReversed,
-    report.backwardsEdges,
-    report.normalsFixed,
-  ]).toEqual([0, 0, 0, 0, 0, 0]);
+  expect(admeshFaults(report)).toEqual([0, 0, 0, 0, 0, 0]);
   return path;
 }
 
@@ -207,21 +189,21 @@ describe('curved lithophanes', () => {
       fys.map((fy) => (1 - fy) * height),
     ).flat();
     const photo = (flip: (fx: number, fy: number) => [number, number]) => fys.flatMap((fy) => fxs.map((fx) => dark(...flip(fx, fy))));
-    const upright = correlation(
+    const upright = pearson(
       grid,
       photo((fx, fy) => [fx, fy]),
     );
     expect(upright).toBeGreaterThan(0.8);
     expect(
       upright -
-        correlation(
+        pearson(
           grid,
           photo((fx, fy) => [1 - fx, fy]),
         ),
     ).toBeGreaterThan(0.2);
     expect(
       upright -
-        correlation(
+        pearson(
           grid,
           photo((fx, fy) => [fx, 1 - fy]),
         ),

@@ -170,6 +170,21 @@ export function admesh(stlPath: string): AdmeshReport {
   };
 }
 
+/**
+ * What ADMesh found wrong or fixed: disconnected and degenerate facets, edges fixed, facets
+ * reversed, backwards edges, normals fixed. All six are 0 for a closed, consistently wound mesh.
+ */
+export function admeshFaults(report: AdmeshReport): number[] {
+  return [
+    report.disconnectedFacets,
+    report.degenerateFacets,
+    report.edgesFixed,
+    report.facetsReversed,
+    report.backwardsEdges,
+    report.normalsFixed,
+  ];
+}
+
 export interface SlicerInfo {
   size: [number, number, number];
   facets: number;
