@@ -1,4 +1,5 @@
-// Rows of the tasks, clients and callbacks tables -> domain objects, for every SQL store.
+// Rows of the tasks, clients and callbacks tables -> domain objects, for every SQL store, and a new
+// task -> the values of its row.
 // Timestamps are epoch milliseconds; PostgreSQL hands BIGINTs back as strings, hence Number().
 import type { CallbackDelivery, Client } from '../tasks/ports.js';
 import type { Task, TaskState } from '../contract/task.js';
@@ -85,4 +86,26 @@ export function toClient(row: ClientRow): Client {
     ...(row.revoked_at === null ? {} : { revokedAt: Number(row.revoked_at) }),
     ...(row.balance === null || row.balance === undefined ? {} : { balance: Number(row.balance) }),
   };
+}
+
+/** The columns a new task's row is inserted with, in the order of taskInsertValues. */
+export const TASK_INSERT_COLUMNS =
+  'id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve';
+
+/** A new task's row values: the credits it took and the room it keeps for its result are the admission's. */
+export function taskInsertValues(task: Task, credits: number, resultReserve: number): unknown[] {
+  return [
+    task.id,
+    task.clientId,
+    task.state,
+    JSON.stringify(task.params),
+    task.inputKey,
+    task.maskKey ?? null,
+    task.resultKey ?? null,
+    task.error ?? null,
+    task.createdAt,
+    task.updatedAt,
+    credits,
+    resultReserve,
+  ];
 }

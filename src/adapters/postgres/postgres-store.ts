@@ -16,7 +16,16 @@ import type {
 } from '../../tasks/ports.js';
 import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
-import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
+import {
+  TASK_INSERT_COLUMNS,
+  taskInsertValues,
+  toClient,
+  toDelivery,
+  toTask,
+  type CallbackRow,
+  type ClientRow,
+  type TaskRow,
+} from '../rows.js';
 import { migrate } from './migrations.js';
 import { toTaskCounts, type TaskCountRow } from '../task-counts.js';
 
@@ -101,24 +110,9 @@ export class PostgresStore implements TaskStore, ClientStore, CallbackStore {
       if (balance !== null && balance < cost) return { accepted: false, reason: 'balance', balance };
       const taken = balance === null ? 0 : cost;
       if (taken > 0) await client.query('UPDATE clients SET balance = balance - $1 WHERE id = $2', [taken, task.clientId]);
-      await client.query(
-        `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
-          task.id,
-          task.clientId,
-          task.state,
-          JSON.stringify(task.params),
-          task.inputKey,
-          task.maskKey ?? null,
-          task.resultKey ?? null,
-          task.error ?? null,
-          task.createdAt,
-          task.updatedAt,
-          taken,
-          room?.reserve ?? 0,
-        ],
-      );
+      const values = taskInsertValues(task, taken, room?.reserve ?? 0);
+      const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+      await client.query(`INSERT INTO tasks (${TASK_INSERT_COLUMNS}) VALUES (${placeholders})`, values);
       return { accepted: true, credits: taken };
     });
   }

@@ -18,7 +18,16 @@ import { StorageFull } from '../../contract/errors.js';
 import type { Task } from '../../contract/task.js';
 import { openDatabase } from './database.js';
 import { toTaskCounts, type TaskCountRow } from '../task-counts.js';
-import { toClient, toDelivery, toTask, type CallbackRow, type ClientRow, type TaskRow } from '../rows.js';
+import {
+  TASK_INSERT_COLUMNS,
+  taskInsertValues,
+  toClient,
+  toDelivery,
+  toTask,
+  type CallbackRow,
+  type ClientRow,
+  type TaskRow,
+} from '../rows.js';
 
 /**
  * Space kept beside the database for one purpose: recording how tasks ended once the disk is full
@@ -81,25 +90,8 @@ export class SqliteStore implements TaskStore, ClientStore, CallbackStore {
         if (balance !== null && balance < cost) return { accepted: false, reason: 'balance', balance };
         const taken = balance === null ? 0 : cost;
         if (taken > 0) this.db.prepare('UPDATE clients SET balance = balance - ? WHERE id = ?').run(taken, task.clientId);
-        this.db
-          .prepare(
-            `INSERT INTO tasks (id, client_id, state, params, input_key, mask_key, result_key, error, created_at, updated_at, credits, result_reserve)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            task.id,
-            task.clientId,
-            task.state,
-            JSON.stringify(task.params),
-            task.inputKey,
-            task.maskKey ?? null,
-            task.resultKey ?? null,
-            task.error ?? null,
-            task.createdAt,
-            task.updatedAt,
-            taken,
-            room?.reserve ?? 0,
-          );
+        const values = taskInsertValues(task, taken, room?.reserve ?? 0);
+        this.db.prepare(`INSERT INTO tasks (${TASK_INSERT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`).run(...values);
         return { accepted: true, credits: taken };
       })
       .immediate();
